@@ -1,0 +1,285 @@
+"""The plan: every decision the analysis makes for a set of chains, as plain data.
+
+``build_plan`` runs the passes in order: load each NF's graph, check each element
+(``offload``), classify each NF (``classify``), partition each chain per server
+(``partition``), build the switch view of switch-side NFs (``switchgraph``) and allocate
+stages (``stages``). The backend turns a plan into entries and configs.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import networkx as nx
+
+from p4sfc_compiler.analysis.catalog import Catalog, Offloadability, load_catalog
+from p4sfc_compiler.analysis.classify import NFClass, classify_nf
+from p4sfc_compiler.analysis.offload import ElementInfo, check_elements
+from p4sfc_compiler.analysis.partition import NFSplit, Placement, Segment, partition_chain, split_nf
+from p4sfc_compiler.analysis.stages import Slot, allocate
+from p4sfc_compiler.analysis.switchgraph import SwitchNF, build_switch_nf
+from p4sfc_compiler.errors import CapacityError
+from p4sfc_compiler.frontend.chainspec import ChainSpec, NFSpec, Topology
+from p4sfc_compiler.frontend.nflib import load_nf, nf_file
+
+MAX_CHAIN_ID = 0xFFFF
+MAX_NF_ID = 0xFF
+MAX_ELEM_ID = 0xFF
+
+
+@dataclass
+class NFPlan:
+    name: str
+    type: str
+    nf_id: int
+    location: str
+    switch: str
+    offloadability: Offloadability
+    reason: str
+    placement: Placement
+    graph: nx.MultiDiGraph
+    infos: dict[str, ElementInfo]
+    partial_element: str | None = None
+    split: NFSplit | None = None
+    switch_nf: SwitchNF | None = None
+    slots: dict[str, Slot] = field(default_factory=dict)
+
+    @property
+    def on_switch(self) -> bool:
+        return self.placement is not Placement.SERVER
+
+    @property
+    def on_server(self) -> bool:
+        return self.placement is not Placement.SWITCH
+
+    def element_side(self, name: str) -> str:
+        """``switch``, ``server`` or ``both`` (a split NF's elements past the partial one:
+        the switch runs them on a hit, the server on a miss; never both for one packet)."""
+        if self.placement is Placement.SWITCH:
+            return "switch"
+        if self.placement is Placement.SERVER:
+            return "server"
+        return "both" if name in self.split.server else "switch"
+
+    def to_json(self) -> dict[str, Any]:
+        elements = []
+        for n, d in self.graph.nodes(data=True):
+            if n not in self.infos:
+                continue
+            info = self.infos[n]
+            snf = self.switch_nf
+            elements.append(
+                {
+                    "name": n,
+                    "class": d["cls"],
+                    "offloadability": info.offloadability.value,
+                    "reason": info.reason,
+                    "side": self.element_side(n),
+                    "kind": info.lowering.kind if info.lowering and self.on_switch else None,
+                    "elem_id": snf.elem_ids.get(n) if snf else None,
+                    "pass": self.slots[n].pass_ if n in self.slots else None,
+                    "stage": self.slots[n].stage if n in self.slots else None,
+                }
+            )
+        return {
+            "name": self.name,
+            "type": self.type,
+            "nf_id": self.nf_id,
+            "location": self.location,
+            "switch": self.switch,
+            "offloadability": self.offloadability.value,
+            "reason": self.reason,
+            "placement": self.placement.value,
+            "partial_element": self.partial_element,
+            "elements": elements,
+        }
+
+
+@dataclass
+class ChainPlan:
+    spec: ChainSpec
+    chain_id: int
+    nfs: list[NFPlan]
+    segments: list[Segment]
+    passes: dict[str, int]  # switch -> recirculation passes per packet (1 = none)
+
+    @property
+    def name(self) -> str:
+        return self.spec.name
+
+    def to_json(self) -> dict[str, Any]:
+        return {
+            "name": self.name,
+            "chain_id": self.chain_id,
+            "nfs": [nf.to_json() for nf in self.nfs],
+            "segments": [
+                {
+                    "server": s.server,
+                    "switch": s.switch,
+                    "pre_server": [self.nfs[i].name for i in s.pre],
+                    "server_nfs": [self.nfs[i].name for i in s.server_nfs],
+                    "post_server": [self.nfs[i].name for i in s.post],
+                }
+                for s in self.segments
+            ],
+            "passes": dict(sorted(self.passes.items())),
+        }
+
+
+@dataclass
+class Plan:
+    chains: list[ChainPlan]
+    topology: Topology
+    stages: int
+
+    def to_json(self) -> dict[str, Any]:
+        return {"stages": self.stages, "chains": [c.to_json() for c in self.chains]}
+
+
+def assign_chain_ids(names: Sequence[str], previous: Mapping[str, int] | None = None) -> list[int]:
+    """Chain ids: a chain keeps the id it had in ``previous``; new chains take the lowest
+    ids no other chain holds, in input order."""
+    previous = dict(previous or {})
+    taken = {previous[n] for n in names if n in previous}
+    ids: list[int] = []
+    free = 1
+    for name in names:
+        if name in previous:
+            ids.append(previous[name])
+            continue
+        while free in taken:
+            free += 1
+        if free > MAX_CHAIN_ID:
+            raise CapacityError(f"more than {MAX_CHAIN_ID} chains")
+        ids.append(free)
+        taken.add(free)
+    return ids
+
+
+class NFAnalyses:
+    """Per-NF analysis results, shared by NF instances with the same body and config.
+
+    Parsing and checking an NF depends only on its ``.click`` file and its config
+    overrides, so 1,000 chains of library NFs parse each library NF once.
+    """
+
+    def __init__(self, catalog: Catalog) -> None:
+        self.catalog = catalog
+        self._done: dict[tuple, tuple[nx.MultiDiGraph, dict[str, ElementInfo], NFClass]] = {}
+
+    def get(
+        self, spec: NFSpec, base_dir: Path
+    ) -> tuple[nx.MultiDiGraph, dict[str, ElementInfo], NFClass]:
+        path = nf_file(spec, base_dir)
+        key = (str(path.resolve()), tuple(sorted(spec.config.items())))
+        if key not in self._done:
+            graph = load_nf(spec, base_dir)
+            infos = check_elements(graph, self.catalog)
+            self._done[key] = (graph, infos, classify_nf(infos))
+        graph, infos, cls = self._done[key]
+        if graph.graph.get("name") != spec.name:
+            graph = graph.copy()  # same body, own instance name
+            graph.graph["name"] = spec.name
+        return graph, infos, cls
+
+
+def plan_nf(spec_nf: NFSpec, nf_id: int, switch: str, analyses: NFAnalyses, base_dir: Path) -> NFPlan:
+    """Element verdicts and NF class for one NF (placement is decided per chain)."""
+    graph, infos, cls = analyses.get(spec_nf, base_dir)
+    return NFPlan(
+        name=spec_nf.name,
+        type=spec_nf.type,
+        nf_id=nf_id,
+        location=spec_nf.location,
+        switch=switch,
+        offloadability=cls.offloadability,
+        reason=cls.reason,
+        placement=Placement.SERVER,
+        graph=graph,
+        infos=infos,
+        partial_element=cls.partial_element,
+    )
+
+
+def plan_chain(
+    spec: ChainSpec,
+    chain_id: int,
+    topology: Topology,
+    stages: int,
+    analyses: NFAnalyses,
+    base_dir: Path,
+) -> ChainPlan:
+    if len(spec.nfs) > MAX_NF_ID:
+        raise CapacityError(f"chain '{spec.name}' has {len(spec.nfs)} NFs; at most {MAX_NF_ID}")
+    nfs = [
+        plan_nf(nf, i + 1, topology.servers[nf.location].switch, analyses, base_dir)
+        for i, nf in enumerate(spec.nfs)
+    ]
+    placements, segments = partition_chain(
+        [nf.offloadability for nf in nfs],
+        [nf.location for nf in nfs],
+        lambda server: topology.servers[server].switch,
+    )
+    for nf, placement in zip(nfs, placements, strict=True):
+        nf.placement = placement
+        if placement is Placement.SPLIT:
+            nf.split = split_nf(nf.graph, nf.partial_element)
+        if nf.on_switch:
+            nf.switch_nf = build_switch_nf(nf.graph, nf.infos)
+            if len(nf.switch_nf.elem_ids) > MAX_ELEM_ID:
+                raise CapacityError(
+                    f"NF '{nf.name}' has {len(nf.switch_nf.elem_ids)} switch elements; "
+                    f"at most {MAX_ELEM_ID}"
+                )
+            if not nf.switch_nf.elem_ids:
+                raise CapacityError(
+                    f"NF '{nf.name}' has no element the switch runs (only plumbing); "
+                    "give it a real element or place it on a server"
+                )
+    passes: dict[str, int] = {}
+    for run in switch_runs(nfs):
+        slots, n = allocate([nfs[i].switch_nf for i in run], stages)
+        for i, s in zip(run, slots, strict=True):
+            nfs[i].slots = s
+        sw = nfs[run[0]].switch
+        passes[sw] = max(passes.get(sw, 1), n)
+    return ChainPlan(spec, chain_id, nfs, segments, passes)
+
+
+def switch_runs(nfs: Sequence[NFPlan]) -> list[tuple[int, ...]]:
+    """Maximal runs of consecutive switch-side NFs on one switch: a packet goes through
+    a run without leaving the switch (but for a split NF's misses)."""
+    runs: list[list[int]] = []
+    prev: NFPlan | None = None
+    for i, nf in enumerate(nfs):
+        if not nf.on_switch:
+            prev = None
+            continue
+        if prev is not None and prev.switch == nf.switch:
+            runs[-1].append(i)
+        else:
+            runs.append([i])
+        prev = nf
+    return [tuple(r) for r in runs]
+
+
+def build_plan(
+    chains: Sequence[ChainSpec],
+    topology: Topology,
+    *,
+    stages: int = 8,
+    base_dir: Path | None = None,
+    previous_ids: Mapping[str, int] | None = None,
+    catalog: Catalog | None = None,
+) -> Plan:
+    """Run the analysis passes over every chain."""
+    analyses = NFAnalyses(catalog or load_catalog())
+    ids = assign_chain_ids([c.name for c in chains], previous_ids)
+    plans = [
+        plan_chain(c, cid, topology, stages, analyses, base_dir or Path(c.file).parent)
+        for c, cid in zip(chains, ids, strict=True)
+    ]
+    return Plan(plans, topology, stages)

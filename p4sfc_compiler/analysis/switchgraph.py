@@ -1,0 +1,117 @@
+"""The switch's view of one NF: its staged elements and the edges between them.
+
+Elements whose lowering is ``nop`` (Strip, MarkIPHeader, Queue, ...) need no stage: the
+switch parses headers at fixed places, so they are contracted away and the edges through
+them join the elements around them. Every other element gets an element id (1, 2, ...;
+0 is the NF's ``input``) in graph order, so ids are deterministic.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+
+import networkx as nx
+
+from p4sfc_compiler.analysis.offload import ElementInfo
+from p4sfc_compiler.errors import P4SFCError
+from p4sfc_compiler.frontend.ir import INPUT_CLASS, OUTPUT_CLASS, out_edges_by_port
+
+INPUT_ID = 0
+
+
+@dataclass(frozen=True)
+class Target:
+    """Where an output port leads: an element's input, the NF's exit, or a drop."""
+
+    elem: str | None  # element name, None for exit/drop
+    in_port: int = 0
+    exit: bool = False  # leads to the NF's output: the NF is complete
+
+    @property
+    def drop(self) -> bool:
+        return self.elem is None and not self.exit
+
+
+@dataclass
+class SwitchNF:
+    """Staged elements of one NF on the switch, with resolved edges."""
+
+    elem_ids: dict[str, int]
+    # (source element or "input", out port) -> target; "input" has port 0 only
+    edges: dict[tuple[str, int], Target] = field(default_factory=dict)
+
+    def exit_ports(self, elem: str) -> int:
+        return _mask(p for (src, p), t in self.edges.items() if src == elem and t.exit)
+
+    def drop_ports(self, elem: str, n_outputs: int) -> int:
+        """Outputs (below ``n_outputs``) that drop: unconnected ones, and connected ones
+        that lead nowhere (a contracted element with nothing after it)."""
+        used = {p: t for (src, p), t in self.edges.items() if src == elem}
+        return _mask(p for p in range(n_outputs) if p not in used or used[p].drop)
+
+    def dag(self) -> nx.DiGraph:
+        """Element-level DAG (``input`` included) used by stage allocation."""
+        d = nx.DiGraph()
+        d.add_node(INPUT_CLASS)
+        d.add_nodes_from(self.elem_ids)
+        for (src, _), t in self.edges.items():
+            if t.elem is not None:
+                d.add_edge(src, t.elem)
+        return d
+
+
+def _mask(ports) -> int:
+    m = 0
+    for p in ports:
+        m |= 1 << p
+    return m
+
+
+def build_switch_nf(g: nx.MultiDiGraph, infos: Mapping[str, ElementInfo]) -> SwitchNF:
+    """Contract nops and assign element ids for the switch side of one NF.
+
+    Every non-pseudo element must have a lowering (the caller only builds switch NFs
+    for NFs placed on the switch).
+    """
+    staged = [n for n in g if n in infos and not infos[n].lowering.is_nop]
+    snf = SwitchNF({n: i + 1 for i, n in enumerate(staged)})
+    sources = [n for n, d in g.nodes(data=True) if d["cls"] == INPUT_CLASS] + staged
+    for src in sources:
+        for port, targets in sorted(out_edges_by_port(g, src).items()):
+            if len(targets) > 1:
+                raise P4SFCError(
+                    f"{src}[{port}] is connected to {len(targets)} elements; "
+                    "a push output has exactly one connection",
+                    g.nodes[src]["pos"],
+                )
+            key = (INPUT_CLASS if g.nodes[src]["cls"] == INPUT_CLASS else src, port)
+            snf.edges[key] = _resolve(g, infos, *targets[0])
+    return snf
+
+
+def _resolve(
+    g: nx.MultiDiGraph, infos: Mapping[str, ElementInfo], node: str, in_port: int
+) -> Target:
+    seen: set[str] = set()
+    while True:
+        cls = g.nodes[node]["cls"]
+        if cls == OUTPUT_CLASS:
+            if in_port != 0:
+                raise P4SFCError(
+                    f"NF output[{in_port}] used: an NF continues the chain on output[0] only",
+                    g.nodes[node]["pos"],
+                )
+            return Target(None, exit=True)
+        if cls == INPUT_CLASS:
+            raise P4SFCError("a connection leads back into the NF's input", g.nodes[node]["pos"])
+        lowering = infos[node].lowering
+        if not lowering.is_nop:
+            return Target(node, in_port)
+        if node in seen:
+            raise P4SFCError("a loop of elements the switch contracts", g.nodes[node]["pos"])
+        seen.add(node)
+        nxt = out_edges_by_port(g, node).get(0)
+        if not nxt:
+            return Target(None)
+        node, in_port = nxt[0]

@@ -1,0 +1,234 @@
+"""Server-side Click configurations, valid for the real ``click``.
+
+One configuration per server. Each NF the server runs is its NF body wrapped as an
+``elementclass``; a split NF contributes only the subgraph reachable from its partial
+element. Packets arrive from the switch with the SFC header; a ``Classifier`` on
+(chain id, server entry, first NF id) picks the entry point, the header is stripped and
+an Ethernet header put back, the NFs run, and on the way out the header is rebuilt with
+the NF ids still to pass (``Unstrip`` + ``StoreData`` + ``EtherEncap``, stock elements).
+
+Byte layout of a tagged frame: Ethernet (0-13, type 0x88B5), SFC header (14-15 chain
+id, 16 NF count, 17 entry, 18-19 inner EtherType), then 2 bytes per NF id (id, flags
+with the bottom-of-stack bit 0x01).
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+
+import networkx as nx
+
+from p4sfc_compiler.analysis.partition import Placement
+from p4sfc_compiler.analysis.plan import ChainPlan, NFPlan, Plan
+from p4sfc_compiler.frontend.ir import (
+    INPUT_CLASS,
+    OUTPUT_CLASS,
+    add_element,
+    connect,
+    connections,
+    new_graph,
+)
+from p4sfc_compiler.frontend.printer import to_click
+
+SFC_ETHERTYPE = 0x88B5
+IPV4_ETHERTYPE = 0x0800
+SFC_HEADER_LEN = 6
+NF_ID_LEN = 2
+# Elements that set the destination IP annotation from the header, as CheckIPHeader does
+_SETS_DST_ANNO = frozenset({"CheckIPHeader", "CheckIPHeader2", "GetIPAddress"})
+# Elements that only hold configuration: a server part keeps them for name lookups
+_CONFIG_ONLY = frozenset({"AddressInfo", "IPRewriterPatterns"})
+SERVER_MAC = "02:00:00:00:00:01"
+SWITCH_MAC = "02:00:00:00:00:fe"
+
+
+@dataclass
+class ServerIO:
+    """Where a server config reads and writes frames."""
+
+    mode: str = "device"  # device | pcap
+    interface: str = "eth0"
+    pcap_in: str = "in.pcap"
+    pcap_out: str = "out.pcap"
+
+    def source(self) -> str:
+        if self.mode == "pcap":
+            return f"FromDump({self.pcap_in}, STOP true, TIMING false)"
+        return f"FromDevice({self.interface}, SNIFFER false)"
+
+    def sink(self) -> str:
+        if self.mode == "pcap":
+            return f"ToDump({self.pcap_out})"
+        return f"Queue(1000) -> ToDevice({self.interface})"
+
+
+def _ident(*parts: object) -> str:
+    return re.sub(r"[^A-Za-z0-9_]", "_", "_".join(str(p) for p in parts))
+
+
+def _hex(data: bytes) -> str:
+    return "\\<" + " ".join(f"{b:02x}" for b in data) + ">"
+
+
+def sfc_bytes(chain_id: int, remaining: list[int]) -> bytes:
+    """SFC header + NF-id stack for a frame with ``remaining`` NFs still to pass."""
+    out = chain_id.to_bytes(2, "big") + bytes([len(remaining), 0])
+    out += IPV4_ETHERTYPE.to_bytes(2, "big")
+    for i, nf_id in enumerate(remaining):
+        out += bytes([nf_id, 1 if i == len(remaining) - 1 else 0])
+    return out
+
+
+@dataclass
+class _Entry:
+    chain: ChainPlan
+    nf: NFPlan
+    entry: int  # 0 = start of the NF, k > 0 = split NF miss on the partial element's input k-1
+    in_port: int = 0
+
+
+@dataclass
+class ServerConfig:
+    server: str
+    text: str
+    entries: list[tuple[str, str, int]] = field(default_factory=list)  # chain, nf, entry
+
+
+def server_part(nf: NFPlan) -> nx.MultiDiGraph:
+    """The subgraph a split NF's server runs: the partial element and all it reaches.
+
+    Its compound inputs are the partial element's inputs; config-only elements
+    (AddressInfo, IPRewriterPatterns) come along so names still resolve.
+    """
+    g = nf.graph
+    keep = set(nf.split.server) | {
+        n for n, d in g.nodes(data=True) if d["cls"] in _CONFIG_ONLY
+    }
+    part = new_graph(name=f"{nf.name}_miss", file=g.graph.get("file", ""))
+    add_element(part, INPUT_CLASS, INPUT_CLASS)
+    for n, d in g.nodes(data=True):
+        if n in keep:
+            add_element(part, n, d["cls"], d["config"], d["args"], d["pos"])
+    add_element(part, OUTPUT_CLASS, OUTPUT_CLASS)
+    n_in = max((d["dst_port"] for _, _, d in g.in_edges(nf.split.partial, data=True)), default=0)
+    for port in range(n_in + 1):
+        connect(part, INPUT_CLASS, port, nf.split.partial, port)
+    for src, sp, dst, dp in connections(g):
+        if src in keep and (dst in keep or g.nodes[dst]["cls"] == OUTPUT_CLASS):
+            connect(part, src, sp, dst, dp)
+    return part
+
+
+def _entry_shim(nf: NFPlan) -> list[str]:
+    """Elements that rebuild, at a split NF's server entry, the data pointer and the
+    annotations the switch-side elements before the partial element had set."""
+    info = nf.infos[nf.split.partial]
+    offset = info.data_offset or 0
+    shim = [f"Strip({offset})"] if offset else []
+    upstream = {nf.graph.nodes[n]["cls"] for n in nx.ancestors(nf.graph, nf.split.partial)}
+    ip_at = 14 - offset
+    if upstream & {"CheckIPHeader", "CheckIPHeader2", "MarkIPHeader"} and ip_at >= 0:
+        shim.append(f"MarkIPHeader({ip_at})")
+    if upstream & _SETS_DST_ANNO and ip_at >= 0:
+        shim.append(f"GetIPAddress({ip_at + 16})")
+    return shim
+
+
+def build_server_configs(plan: Plan, io_mode: str = "device") -> dict[str, ServerConfig]:
+    """One Click configuration per server that runs anything."""
+    per_server: dict[str, list[_Entry]] = {}
+    for chain in plan.chains:
+        for nf in chain.nfs:
+            if nf.placement is Placement.SERVER:
+                prev = chain.nfs[nf.nf_id - 2] if nf.nf_id > 1 else None
+                if prev is None or not (
+                    prev.placement is Placement.SERVER and prev.location == nf.location
+                ):
+                    per_server.setdefault(nf.location, []).append(_Entry(chain, nf, 0))
+            elif nf.placement is Placement.SPLIT:
+                low = nf.infos[nf.split.partial].lowering
+                for in_port, params in sorted(low.input_params.items()):
+                    if params.get("server_entry", 0):
+                        per_server.setdefault(nf.location, []).append(
+                            _Entry(chain, nf, params["server_entry"], in_port)
+                        )
+    configs = {}
+    for server, entries in sorted(per_server.items()):
+        srv = plan.topology.servers[server]
+        io = ServerIO(io_mode, interface=getattr(srv, "interface", None) or "eth0")
+        configs[server] = _render(server, srv, entries, io)
+    return configs
+
+
+def _render(server: str, srv, entries: list[_Entry], io: ServerIO) -> ServerConfig:
+    classes: list[str] = []
+    body: list[str] = []
+    instances: dict[tuple[int, int, bool], str] = {}
+
+    def instance(chain: ChainPlan, nf: NFPlan, miss: bool) -> str:
+        key = (chain.chain_id, nf.nf_id, miss)
+        if key in instances:
+            return instances[key]
+        cls = _ident("P4SFC", chain.name, nf.name, "miss" if miss else "nf")
+        graph = server_part(nf) if miss else nf.graph
+        text = to_click(graph).rstrip()
+        indented = "\n".join("  " + line if line else line for line in text.splitlines())
+        what = "server part (from " + nf.split.partial + ")" if miss else "NF"
+        classes.append(f"// chain {chain.name}, {what} {nf.name} ({nf.type})\n"
+                       f"elementclass {cls} {{\n{indented}\n}}\n")
+        name = _ident("c", chain.chain_id, nf.name, "miss" if miss else "")
+        name = name.rstrip("_")
+        body.append(f"{name} :: {cls};")
+        instances[key] = name
+        # where this instance's output goes: the next NF here, or back to the switch
+        nxt = chain.nfs[nf.nf_id] if nf.nf_id < len(chain.nfs) else None
+        if nxt is not None and nxt.placement is Placement.SERVER and nxt.location == nf.location:
+            body.append(f"{name} -> {instance(chain, nxt, False)};")
+        else:
+            remaining = [n.nf_id for n in chain.nfs[nf.nf_id :]]
+            data = sfc_bytes(chain.chain_id, remaining)
+            body.append(
+                f"{name} -> Strip(14) -> Unstrip({len(data)}) -> StoreData(0, {_hex(data)})"
+                f" -> EtherEncap(0x{SFC_ETHERTYPE:04x}, {SERVER_MAC}, {SWITCH_MAC})"
+                " -> p4sfc_out;"
+            )
+        return name
+
+    patterns: list[str] = []
+    wiring: list[str] = []
+    listed: list[tuple[str, str, int]] = []
+    for k, e in enumerate(entries):
+        chain, nf = e.chain, e.nf
+        remaining = len(chain.nfs) - nf.nf_id + 1
+        patterns.append(
+            f"12/{SFC_ETHERTYPE:04x} 14/{chain.chain_id:04x} 17/{e.entry:02x}"
+            f" 18/{IPV4_ETHERTYPE:04x} 20/{nf.nf_id:02x}"
+        )
+        hdr = 14 + SFC_HEADER_LEN + NF_ID_LEN * remaining
+        steps = [f"Strip({hdr})", f"EtherEncap(0x{IPV4_ETHERTYPE:04x}, {SWITCH_MAC}, {SERVER_MAC})"]
+        if e.entry:
+            steps += _entry_shim(nf)
+            target = f"[{e.in_port}]{instance(chain, nf, True)}"
+        else:
+            target = instance(chain, nf, False)
+        wiring.append(f"p4sfc_entry[{k}] -> " + " -> ".join(steps) + f" -> {target};")
+        listed.append((chain.name, nf.name, e.entry))
+    patterns.append("-")
+    wiring.append(f"p4sfc_entry[{len(entries)}] -> Discard;  // not for this server")
+
+    head = [
+        f"// p4sfc server configuration for {server}"
+        f" (switch {srv.switch}, port {srv.port}). Generated: do not edit.",
+        "// Entry points (chain, NF, entry): "
+        + "; ".join(f"{c}/{n}/{x}" for c, n, x in listed),
+        "",
+    ]
+    top = [
+        f"p4sfc_in :: {io.source()};",
+        f"p4sfc_out :: {io.sink()};" if io.mode == "pcap" else f"p4sfc_out :: {io.sink()};",
+        "p4sfc_entry :: Classifier(" + ", ".join(patterns) + ");",
+        "p4sfc_in -> p4sfc_entry;",
+    ]
+    text = "\n".join(head + classes + top + wiring + body) + "\n"
+    return ServerConfig(server, text, listed)

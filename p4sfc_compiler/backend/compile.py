@@ -1,0 +1,149 @@
+"""``p4sfc compile``: plan, program, entries and server configs, written to one folder.
+
+Everything is computed and checked in memory first (entries against the P4Info, table
+capacities, chain lengths), so a failing compile writes nothing. Output is
+deterministic: the same input gives byte-identical files.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from p4sfc_compiler.analysis.plan import Plan, build_plan
+from p4sfc_compiler.backend.clickgen import build_server_configs
+from p4sfc_compiler.backend.entries import SwitchEntries, build_entries
+from p4sfc_compiler.backend.formats import (
+    check_capacity,
+    check_entry,
+    runtime_json,
+    write_request_txtpb,
+)
+from p4sfc_compiler.backend.p4info import render_p4info
+from p4sfc_compiler.backend.p4info_index import P4InfoIndex
+from p4sfc_compiler.backend.p4program import render_p4
+from p4sfc_compiler.backend.program import ProgramParams, build_program
+from p4sfc_compiler.errors import P4SFCError
+from p4sfc_compiler.frontend.chainspec import ChainSpec, Topology
+
+PROGRAM = "p4sfc"
+
+
+@dataclass
+class CompileResult:
+    plan: Plan
+    out_dir: Path
+    entries_per_switch: dict[str, int] = field(default_factory=dict)
+    switch_files: dict[str, list[str]] = field(default_factory=dict)
+    server_files: dict[str, list[str]] = field(default_factory=dict)
+    program_files: list[str] = field(default_factory=list)
+    files: dict[str, str] = field(default_factory=dict)  # relative path -> text
+
+
+def previous_chain_ids(state: Path | None) -> dict[str, int]:
+    """Chain ids of an earlier plan.json, so deployed chains keep theirs."""
+    if state is None:
+        return {}
+    try:
+        data = json.loads(state.read_text())
+        return {c["name"]: int(c["chain_id"]) for c in data["chains"]}
+    except (ValueError, KeyError, TypeError) as exc:
+        raise P4SFCError(f"{state}: not a plan.json of p4sfc ({exc})") from None
+
+
+def compile_chains(
+    chains: Sequence[ChainSpec],
+    topology: Topology,
+    *,
+    stages: int = 8,
+    out_dir: Path | None = None,
+    state: Path | None = None,
+    server_io: str = "device",
+    max_chain: int | None = None,
+    table_size: int = 1024,
+) -> CompileResult:
+    """Compile chains; write the files when ``out_dir`` is given."""
+    plan = build_plan(chains, topology, stages=stages, previous_ids=previous_chain_ids(state))
+    longest = max((len(c.nfs) for c in plan.chains), default=1)
+    params = ProgramParams(
+        stages=stages,
+        max_chain=max_chain or max(8, longest),
+        table_size=table_size,
+    )
+    program = build_program(params)
+    p4info_text = render_p4info(program)
+    index = P4InfoIndex.from_text(p4info_text, f"{PROGRAM}.p4info.txt")
+    per_switch = build_entries(plan, params.max_chain)
+    for sw, se in per_switch.items():
+        for e in se.entries:
+            check_entry(e, index)
+        check_capacity(se.entries, index, sw)
+
+    result = CompileResult(plan, out_dir or Path("."))
+    files = result.files
+    files[f"p4/{PROGRAM}.p4"] = render_p4(params)
+    files[f"p4/{PROGRAM}.p4info.txt"] = p4info_text
+    result.program_files = [f"p4/{PROGRAM}.p4", f"p4/{PROGRAM}.p4info.txt"]
+    for sw, se in per_switch.items():
+        if not se.entries:
+            continue
+        device = topology.switches[sw].device_id
+        rj = runtime_json(
+            se.entries,
+            p4info=f"../p4/{PROGRAM}.p4info.txt",
+            bmv2_json=f"../p4/{PROGRAM}.json",
+        )
+        files[f"switches/{sw}-runtime.json"] = json.dumps(rj, indent=2) + "\n"
+        files[f"switches/{sw}.txtpb"] = write_request_txtpb(se.entries, index, device_id=device)
+        result.entries_per_switch[sw] = len(se.entries)
+        result.switch_files[sw] = [f"switches/{sw}-runtime.json", f"switches/{sw}.txtpb"]
+    for server, cfg in build_server_configs(plan, server_io).items():
+        path = f"servers/{server}/{server}.click"
+        files[path] = cfg.text
+        result.server_files[server] = [path]
+    files["plan.json"] = json.dumps(_plan_json(plan, params, per_switch, result), indent=2) + "\n"
+    if out_dir is not None:
+        for rel, text in sorted(files.items()):
+            path = out_dir / rel
+            path.parent.mkdir(parents=True, exist_ok=True)
+            path.write_text(text)
+    return result
+
+
+def _plan_json(
+    plan: Plan, params: ProgramParams, per_switch: dict[str, SwitchEntries], result: CompileResult
+) -> dict:
+    data = plan.to_json()
+    data["program"] = {
+        "stages": params.stages,
+        "max_chain": params.max_chain,
+        "table_size": params.table_size,
+        "p4": f"p4/{PROGRAM}.p4",
+        "p4info": f"p4/{PROGRAM}.p4info.txt",
+    }
+    switches = {}
+    for sw, se in per_switch.items():
+        owned: dict[str, list[int]] = {}
+        for i, e in enumerate(se.entries):
+            owned.setdefault(e.chain or "", []).append(i)
+        switches[sw] = {
+            "address": plan.topology.switches[sw].address,
+            "device_id": plan.topology.switches[sw].device_id,
+            "entries": result.switch_files.get(sw, []),
+            "entries_by_chain": owned,
+            "registers": [
+                {
+                    "chain": r.chain,
+                    "nf": r.nf,
+                    "element": r.element,
+                    "registers": list(r.registers),
+                    "index": r.index,
+                }
+                for r in se.registers
+            ],
+        }
+    data["switches"] = switches
+    data["servers"] = {s: files for s, files in sorted(result.server_files.items())}
+    return data

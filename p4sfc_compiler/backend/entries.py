@@ -1,0 +1,259 @@
+"""Table entries, by name, for every switch of a plan.
+
+Names are the P4Info names of the dynamic program (``MyIngress.stage0.element_control``,
+``MyIngress.stage0.exec_classify``, ...). Every entry records the chain it belongs to,
+so a chain can be deployed or destroyed alone.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+
+from p4sfc_compiler.analysis.partition import Placement
+from p4sfc_compiler.analysis.plan import ChainPlan, NFPlan, Plan
+from p4sfc_compiler.analysis.switchgraph import INPUT_ID
+from p4sfc_compiler.elements.base import Exact, Lpm, Match, Ternary
+from p4sfc_compiler.elements.values import parse_prefix
+from p4sfc_compiler.errors import CapacityError
+from p4sfc_compiler.frontend.ir import INPUT_CLASS
+
+INGRESS = "MyIngress"
+PORT_MASK = 0x1FF
+DROP_PORT = 0xFF
+MAX_PORTS = 16  # width of the exit_ports / drop_ports masks
+
+# element kinds whose block owns a table, and the table's name inside the stage
+KIND_TABLES = {"classify": "classify", "ip_lookup": "ip_lookup", "rewriter": "rewriter"}
+# register arrays a kind indexes through its ``index`` parameter
+KIND_REGISTERS = {
+    "counter": ("counter_packets", "counter_bytes", "counter_first", "counter_last"),
+    "ip_encap": ("ipencap_id",),
+}
+
+
+@dataclass(frozen=True)
+class Entry:
+    table: str
+    match: tuple[tuple[str, Match], ...]
+    action: str
+    params: tuple[tuple[str, int], ...] = ()
+    priority: int | None = None
+    chain: str | None = None  # owning chain
+
+
+@dataclass(frozen=True)
+class RegisterSlot:
+    """A register index held by one element instance (counters, IPEncap ids)."""
+
+    switch: str
+    chain: str
+    nf: str
+    element: str
+    registers: tuple[str, ...]
+    index: int
+
+
+@dataclass
+class SwitchEntries:
+    switch: str
+    entries: list[Entry] = field(default_factory=list)
+    registers: list[RegisterSlot] = field(default_factory=list)
+
+
+def stage_path(stage: int) -> str:
+    return f"{INGRESS}.stage{stage}"
+
+
+def _m(**fields: Match) -> tuple[tuple[str, Match], ...]:
+    return tuple((k.replace("__", "."), v) for k, v in fields.items())
+
+
+def _key(chain_id: int, nf_id: int) -> tuple[tuple[str, Match], ...]:
+    return (("meta.chain_id", Exact(chain_id)), ("meta.nf_id", Exact(nf_id)))
+
+
+def build_entries(plan: Plan, max_chain: int = 8) -> dict[str, SwitchEntries]:
+    """Entries for every switch in the topology (switches a chain never touches get none)."""
+    result = {sw: SwitchEntries(sw) for sw in sorted(plan.topology.switches)}
+    next_index: dict[tuple[str, int], int] = {}
+    for chain in plan.chains:
+        if len(chain.nfs) > max_chain:
+            raise CapacityError(
+                f"chain '{chain.name}' has {len(chain.nfs)} NFs; the program carries at most "
+                f"{max_chain} NF ids (raise --max-chain)"
+            )
+        ingress = chain.spec.route.ingress
+        result[ingress.switch].entries.append(_classify_chain_entry(chain, max_chain))
+        for nf in chain.nfs:
+            if nf.on_switch:
+                sw = result[nf.switch]
+                sw.entries.extend(_nf_entries(chain, nf, sw, next_index))
+        for sw in _touched_switches(plan, chain):
+            result[sw].entries.extend(_dispatch_entries(plan, chain, sw))
+    return result
+
+
+def _touched_switches(plan: Plan, chain: ChainPlan) -> list[str]:
+    route = chain.spec.route
+    stops = [route.ingress.switch]
+    for nf in chain.nfs:
+        stops.append(nf.switch)
+    stops.append(route.egress.switch)
+    touched: list[str] = []
+    for a, b in zip(stops, stops[1:], strict=False):
+        for sw in plan.topology.path(a, b):
+            if sw not in touched:
+                touched.append(sw)
+    for sw in stops:
+        if sw not in touched:
+            touched.append(sw)
+    return touched
+
+
+def _classify_chain_entry(chain: ChainPlan, max_chain: int) -> Entry:
+    route = chain.spec.route
+    match: list[tuple[str, Match]] = [
+        ("standard_metadata.ingress_port", Ternary(route.ingress.port, PORT_MASK))
+    ]
+    m = route.match
+    for key, field_name in (("src", "hdr.ipv4.srcAddr"), ("dst", "hdr.ipv4.dstAddr")):
+        if key in m:
+            addr, plen = parse_prefix(str(m[key]))
+            mask = ((1 << plen) - 1) << (32 - plen) if plen else 0
+            match.append((field_name, Ternary(addr & mask, mask)))
+    if "proto" in m:
+        match.append(("hdr.ipv4.protocol", Ternary(_proto(m["proto"]), 0xFF)))
+    for key, field_name in (("sport", "meta.sport"), ("dport", "meta.dport")):
+        if key in m:
+            match.append((field_name, Ternary(int(m[key]), 0xFFFF)))
+    bits = sum(bin(v.mask).count("1") for _, v in match if isinstance(v, Ternary))
+    ids = [nf.nf_id for nf in chain.nfs] + [0] * (max_chain - len(chain.nfs))
+    params = [("chain_id", chain.chain_id), ("nf_count", len(chain.nfs))]
+    params += [(f"nf{i}", v) for i, v in enumerate(ids)]
+    # more specific routes win over catch-alls
+    return Entry(
+        f"{INGRESS}.classify_chain",
+        tuple(match),
+        f"{INGRESS}.push_chain",
+        tuple(params),
+        priority=1 + bits,
+        chain=chain.name,
+    )
+
+
+_PROTOS = {"icmp": 1, "igmp": 2, "ipip": 4, "tcp": 6, "udp": 17}
+
+
+def _proto(value: object) -> int:
+    if isinstance(value, int):
+        return value
+    return _PROTOS[str(value).lower()] if str(value).lower() in _PROTOS else int(str(value))
+
+
+def _nf_entries(
+    chain: ChainPlan, nf: NFPlan, sw: SwitchEntries, next_index: dict[tuple[str, int], int]
+) -> Iterator[Entry]:
+    snf = nf.switch_nf
+    key = _key(chain.chain_id, nf.nf_id)
+    for elem, elem_id in snf.elem_ids.items():
+        if elem not in nf.slots:
+            continue  # no path from the NF's input reaches it
+        info = nf.infos[elem]
+        low = info.lowering
+        stage = nf.slots[elem].stage
+        path = stage_path(stage)
+        common = [
+            ("elem_id", elem_id),
+            ("exit_ports", snf.exit_ports(elem)),
+            ("drop_ports", snf.drop_ports(elem, MAX_PORTS)),
+        ]
+        params = dict(low.params)
+        if "index" in params and low.kind in KIND_REGISTERS:
+            slot = (nf.switch, stage)
+            params["index"] = next_index.get(slot, 0)
+            next_index[slot] = params["index"] + 1
+            sw.registers.append(
+                RegisterSlot(
+                    nf.switch,
+                    chain.name,
+                    nf.name,
+                    elem,
+                    tuple(f"{path}.{r}" for r in KIND_REGISTERS[low.kind]),
+                    params["index"],
+                )
+            )
+        for (src, port), target in sorted(snf.edges.items(), key=_edge_order):
+            if target.elem != elem:
+                continue
+            prev = INPUT_ID if src == INPUT_CLASS else snf.elem_ids[src]
+            all_params = common + sorted({**params, **low.input_params.get(target.in_port, {})}.items())
+            yield Entry(
+                f"{path}.element_control",
+                key + (("meta.prev_elem", Exact(prev)), ("meta.prev_port", Exact(port))),
+                f"{path}.exec_{low.kind}",
+                tuple(all_params),
+                chain=chain.name,
+            )
+        table = KIND_TABLES.get(low.kind)
+        if table is None:
+            continue
+        ranked = [e.order for e in low.entries if e.order is not None]
+        top = max(ranked, default=0) + 1
+        for e in low.entries:
+            yield Entry(
+                f"{path}.{table}",
+                key + (("meta.elem_id", Exact(elem_id)),) + tuple(e.match.items()),
+                f"{path}.{e.action}",
+                tuple(e.params.items()),
+                priority=None if e.order is None else top - e.order,
+                chain=chain.name,
+            )
+
+
+def _edge_order(item) -> tuple:
+    (src, port), _ = item
+    return (src != INPUT_CLASS, src, port)
+
+
+def _dispatch_entries(plan: Plan, chain: ChainPlan, sw: str) -> Iterator[Entry]:
+    topo = plan.topology
+    for nf in chain.nfs:
+        key = _key(chain.chain_id, nf.nf_id)
+        server = topo.servers[nf.location]
+        if nf.on_switch and nf.switch == sw:
+            yield Entry(
+                f"{INGRESS}.nf_dispatch",
+                key + (("meta.to_server", Exact(0)),),
+                f"{INGRESS}.run_local",
+                chain=chain.name,
+            )
+            if nf.placement is Placement.SPLIT:
+                yield _to_port(chain, key, 1, server.port)
+        elif nf.placement is Placement.SERVER and server.switch == sw:
+            yield _to_port(chain, key, 0, server.port)
+        else:
+            yield _to_port(chain, key, 0, topo.port_towards(sw, nf.switch))
+    egress = chain.spec.route.egress
+    port = egress.port if egress.switch == sw else topo.port_towards(sw, egress.switch)
+    action = "exit_chain" if egress.switch == sw else "forward_chain"
+    yield Entry(
+        f"{INGRESS}.chain_exit",
+        (("meta.chain_id", Exact(chain.chain_id)),),
+        f"{INGRESS}.{action}",
+        (("port", port),),
+        chain=chain.name,
+    )
+
+
+def _to_port(chain: ChainPlan, key, to_server: int, port: int) -> Entry:
+    return Entry(
+        f"{INGRESS}.nf_dispatch",
+        key + (("meta.to_server", Exact(to_server)),),
+        f"{INGRESS}.to_port",
+        (("port", port),),
+        chain=chain.name,
+    )
+
+
+__all__ = ["Entry", "RegisterSlot", "SwitchEntries", "build_entries", "Lpm", "Ternary", "Exact"]

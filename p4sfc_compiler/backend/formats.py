@@ -1,0 +1,157 @@
+"""Entry output formats: the P4 tutorials' runtime JSON and a P4Runtime WriteRequest
+in protobuf text (what p4runtime-sh's ``Write`` reads).
+
+Both are checked against a P4Info index first: every table, field, action and parameter
+must exist, every match kind must agree and every value must fit its bit width.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from typing import Any
+
+from p4sfc_compiler.backend.entries import Entry
+from p4sfc_compiler.backend.p4info_index import P4InfoIndex
+from p4sfc_compiler.backend.textproto import escape_bytes
+from p4sfc_compiler.elements.base import Exact, Lpm, Match, Ternary
+from p4sfc_compiler.errors import CapacityError, P4SFCError
+
+_KIND = {Exact: "exact", Ternary: "ternary", Lpm: "lpm"}
+
+
+def check_entry(entry: Entry, index: P4InfoIndex) -> None:
+    """Raise a P4SFCError naming the entry's table when it does not fit the P4Info."""
+    table = index.table(entry.table)
+    where = f"entry of {entry.table}"
+    for name, value in entry.match:
+        f = table.fields.get(name)
+        if f is None:
+            raise P4SFCError(f"{where}: match field '{name}' is not a key of the table")
+        if _KIND[type(value)] != f.match_kind:
+            raise P4SFCError(
+                f"{where}: field '{name}' is {f.match_kind}, the entry gives {_KIND[type(value)]}"
+            )
+        _fits(where, name, value.value, f.bitwidth)
+        if isinstance(value, Ternary):
+            _fits(where, name + " mask", value.mask, f.bitwidth)
+            if value.value & ~value.mask:
+                raise P4SFCError(f"{where}: field '{name}' has value bits outside its mask")
+        if isinstance(value, Lpm):
+            if not 0 <= value.prefix_len <= f.bitwidth:
+                raise P4SFCError(f"{where}: field '{name}' prefix length {value.prefix_len}")
+            if value.value & ((1 << (f.bitwidth - value.prefix_len)) - 1):
+                raise P4SFCError(f"{where}: field '{name}' has bits beyond its prefix length")
+    action = index.action(entry.action)
+    if action.id not in table.actions:
+        raise P4SFCError(f"{where}: action '{entry.action}' is not an action of the table")
+    given = dict(entry.params)
+    if set(given) != set(action.params):
+        raise P4SFCError(
+            f"{where}: action '{entry.action}' takes ({', '.join(action.params)}), "
+            f"the entry gives ({', '.join(given)})"
+        )
+    for name, value in given.items():
+        _fits(where, f"{entry.action}({name})", value, action.params[name].bitwidth)
+    is_ternary = any(isinstance(v, Ternary) for _, v in entry.match) or any(
+        f.match_kind in ("ternary", "range", "optional") for f in table.fields.values()
+    )
+    if is_ternary and not entry.priority:
+        raise P4SFCError(f"{where}: a ternary entry needs a priority above 0")
+
+
+def _fits(where: str, name: str, value: int, width: int) -> None:
+    if value < 0 or value >> width:
+        raise P4SFCError(f"{where}: {name} = {value} does not fit in {width} bits")
+
+
+def check_capacity(entries: Iterable[Entry], index: P4InfoIndex, switch: str) -> None:
+    counts: dict[str, int] = {}
+    for e in entries:
+        counts[e.table] = counts.get(e.table, 0) + 1
+    for table, n in sorted(counts.items()):
+        size = index.table(table).size
+        if size and n > size:
+            raise CapacityError(
+                f"switch {switch}: {n} entries for {table}, which holds {size} "
+                "(raise --table-size)"
+            )
+
+
+def _json_match(value: Match) -> Any:
+    if isinstance(value, Exact):
+        return value.value
+    if isinstance(value, Ternary):
+        return [value.value, value.mask]
+    return [value.value, value.prefix_len]
+
+
+def runtime_json(
+    entries: Iterable[Entry], *, p4info: str, bmv2_json: str, target: str = "bmv2"
+) -> dict[str, Any]:
+    """The P4 tutorials' runtime JSON (``table_entries``)."""
+    rows = []
+    for e in entries:
+        row: dict[str, Any] = {
+            "table": e.table,
+            "match": {k: _json_match(v) for k, v in e.match},
+            "action_name": e.action,
+            "action_params": dict(e.params),
+        }
+        if e.priority is not None:
+            row["priority"] = e.priority
+        rows.append(row)
+    return {"target": target, "p4info": p4info, "bmv2_json": bmv2_json, "table_entries": rows}
+
+
+def _bytes(value: int, width: int) -> bytes:
+    return value.to_bytes((width + 7) // 8, "big")
+
+
+def write_request_txtpb(
+    entries: Iterable[Entry], index: P4InfoIndex, *, device_id: int, election_low: int = 1
+) -> str:
+    """A P4Runtime ``WriteRequest`` inserting every entry, in protobuf text format."""
+    out = [
+        f"device_id: {device_id}",
+        f"election_id {{ high: 0 low: {election_low} }}",
+        "atomicity: CONTINUE_ON_ERROR",
+    ]
+    for e in entries:
+        table = index.table(e.table)
+        action = index.action(e.action)
+        out.append("updates {")
+        out.append("  type: INSERT")
+        out.append("  entity {")
+        out.append("    table_entry {")
+        out.append(f"      table_id: {table.id}")
+        for name, value in e.match:
+            f = table.fields[name]
+            # ternary wildcards are omitted, as P4Runtime requires
+            if isinstance(value, Ternary) and value.mask == 0:
+                continue
+            if isinstance(value, Lpm) and value.prefix_len == 0:
+                continue
+            v = escape_bytes(_bytes(value.value, f.bitwidth))
+            if isinstance(value, Exact):
+                body = f"exact {{ value: {v} }}"
+            elif isinstance(value, Ternary):
+                body = f"ternary {{ value: {v} mask: {escape_bytes(_bytes(value.mask, f.bitwidth))} }}"
+            else:
+                body = f"lpm {{ value: {v} prefix_len: {value.prefix_len} }}"
+            out.append(f"      match {{ field_id: {f.id} {body} }}")
+        out.append("      action {")
+        out.append("        action {")
+        out.append(f"          action_id: {action.id}")
+        for name, value in e.params:
+            p = action.params[name]
+            out.append(
+                f"          params {{ param_id: {p.id} value: {escape_bytes(_bytes(value, p.bitwidth))} }}"
+            )
+        out.append("        }")
+        out.append("      }")
+        if e.priority is not None:
+            out.append(f"      priority: {e.priority}")
+        out.append("    }")
+        out.append("  }")
+        out.append("}")
+    return "\n".join(out) + "\n"

@@ -1,0 +1,207 @@
+"""The ``p4sfc`` command line."""
+
+from __future__ import annotations
+
+import json
+import sys
+import warnings
+from collections.abc import Callable
+from functools import wraps
+from pathlib import Path
+from typing import Any
+
+import click
+from rich.console import Console
+
+from p4sfc_compiler.errors import P4SFCError
+
+_err = Console(stderr=True, highlight=False, soft_wrap=True)
+_out = Console(highlight=False, soft_wrap=True)
+
+
+def _reports_errors(fn: Callable[..., Any]) -> Callable[..., Any]:
+    """Turn project errors into one line each on stderr and exit status 1."""
+
+    @wraps(fn)
+    def wrapper(*args: Any, **kwargs: Any) -> Any:
+        with warnings.catch_warnings(record=True) as caught:
+            warnings.simplefilter("always")
+            try:
+                result = fn(*args, **kwargs)
+            except P4SFCError as exc:
+                _print_warnings(caught)
+                errors = getattr(exc, "errors", None) or [exc]
+                for e in errors:
+                    _err.print(f"[red]error:[/red] {e.one_line()}", markup=True)
+                sys.exit(1)
+            except OSError as exc:
+                _err.print(f"[red]error:[/red] {exc}", markup=True)
+                sys.exit(1)
+        _print_warnings(caught)
+        return result
+
+    return wrapper
+
+
+def _print_warnings(caught: list[warnings.WarningMessage]) -> None:
+    seen: set[str] = set()
+    for w in caught:
+        text = str(w.message)
+        if text not in seen:
+            seen.add(text)
+            _err.print(f"[yellow]warning:[/yellow] {text}", markup=True)
+
+
+@click.group(context_settings={"help_option_names": ["-h", "--help"]})
+@click.version_option(package_name="p4sfc")
+def main() -> None:
+    """p4sfc: offload service function chains of Click NFs to P4 switches.
+
+    \b
+    Typical flow:
+      p4sfc parse examples/nfs/firewall.click      look at one NF's element graph
+      p4sfc plan examples/paper-chain.json         offloadability and placement
+      p4sfc compile examples/paper-chain.json -o out/
+                                                   P4 program, entries, Click configs
+    """
+
+
+@main.command()
+@click.argument("file", type=click.Path(exists=True, dir_okay=False, path_type=Path))
+@click.option(
+    "--format",
+    "fmt",
+    type=click.Choice(["tree", "json", "dot", "click"]),
+    default="tree",
+    show_default=True,
+    help="tree: a readable summary; json: the IR as data; dot: Graphviz; click: flat Click text.",
+)
+@click.option(
+    "--body/--config",
+    default=None,
+    help="Parse FILE as an NF body (input -> ... -> output) or as a whole configuration. "
+    "Default: a body when the text uses input/output.",
+)
+@_reports_errors
+def parse(file: Path, fmt: str, body: bool | None) -> None:
+    """Parse a Click configuration into the IR and print it."""
+    from p4sfc_compiler.frontend.parser import parse_text
+    from p4sfc_compiler.frontend.printer import to_click, to_dot, to_json
+    from p4sfc_compiler.report import ir_tree
+
+    text = file.read_text()
+    if body is None:
+        body = _looks_like_body(text)
+    g = parse_text(text, str(file), compound_body=body)
+    if fmt == "json":
+        _out.print_json(json.dumps(to_json(g)))
+    elif fmt == "dot":
+        click.echo(to_dot(g), nl=False)
+    elif fmt == "click":
+        click.echo(to_click(g), nl=False)
+    else:
+        _out.print(ir_tree(g))
+
+
+def _looks_like_body(text: str) -> bool:
+    import re
+
+    return re.search(r"(^|[^\w/@])(input|output)\s*(\[|->|;|$)", text, re.M) is not None
+
+
+def _load(chain: Path, topology: Path | None):
+    from p4sfc_compiler.frontend.chainspec import (
+        default_topology,
+        load_chains,
+        load_topology,
+        validate,
+    )
+
+    chains = load_chains(chain)
+    topo = load_topology(topology) if topology else default_topology(chains)
+    validate(chains, topo)
+    return chains, topo
+
+
+_topology_opt = click.option(
+    "--topology",
+    type=click.Path(exists=True, dir_okay=False, path_type=Path),
+    help="topology.json (switches, servers, links). Default: one switch 's1' with each "
+    "NF location as a server on its own port.",
+)
+_stages_opt = click.option(
+    "--stages",
+    type=click.IntRange(1, 64),
+    default=8,
+    show_default=True,
+    help="Stages per pass of the dynamic P4 program.",
+)
+
+
+@main.command()
+@click.argument("chain", type=click.Path(exists=True, dir_okay=False, path_type=Path))
+@_topology_opt
+@_stages_opt
+@click.option("--json", "as_json", is_flag=True, help="Print the plan as JSON.")
+@_reports_errors
+def plan(chain: Path, topology: Path | None, stages: int, as_json: bool) -> None:
+    """Classify and place the NFs of CHAIN (chain.json): what runs on the switch."""
+    from p4sfc_compiler.analysis.plan import build_plan
+    from p4sfc_compiler.report import plan_report
+
+    chains, topo = _load(chain, topology)
+    p = build_plan(chains, topo, stages=stages)
+    if as_json:
+        _out.print_json(json.dumps(p.to_json()))
+    else:
+        for renderable in plan_report(p):
+            _out.print(renderable)
+
+
+@main.command()
+@click.argument("chain", type=click.Path(exists=True, dir_okay=False, path_type=Path))
+@_topology_opt
+@_stages_opt
+@click.option(
+    "-o",
+    "--output",
+    type=click.Path(file_okay=False, path_type=Path),
+    default=Path("out"),
+    show_default=True,
+    help="Output folder.",
+)
+@click.option(
+    "--state",
+    type=click.Path(exists=True, dir_okay=False, path_type=Path),
+    help="plan.json of an earlier run: chains already deployed keep their ids.",
+)
+@click.option(
+    "--server-io",
+    type=click.Choice(["device", "pcap"]),
+    default="device",
+    show_default=True,
+    help="I/O of the server Click configs: FromDevice/ToDevice or FromDump/ToDump.",
+)
+@_reports_errors
+def compile(  # noqa: A001 - the command is named after what it does
+    chain: Path,
+    topology: Path | None,
+    stages: int,
+    output: Path,
+    state: Path | None,
+    server_io: str,
+) -> None:
+    """Compile CHAIN into the P4 program, switch entries and server Click configs."""
+    from p4sfc_compiler.backend.compile import compile_chains
+    from p4sfc_compiler.report import compile_report
+
+    chains, topo = _load(chain, topology)
+    result = compile_chains(
+        chains, topo, stages=stages, out_dir=output, state=state, server_io=server_io
+    )
+    for renderable in compile_report(result):
+        _out.print(renderable)
+
+
+if __name__ == "__main__":
+    main()

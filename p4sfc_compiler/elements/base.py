@@ -1,0 +1,108 @@
+"""What every element module provides, and the plain data its lowering returns.
+
+An element module (``p4sfc_compiler/elements/<name>.py``) holds all of one element
+family's knowledge. It defines:
+
+* ``CLASSES``: the Click classes it implements, e.g. ``("IPFilter", "IPClassifier")``;
+* ``parse(cls, args, pos, env=None) -> config``: the element's own configuration syntax,
+  from the Click-split argument strings (``env``: the AddressInfo names of the same
+  configuration, see ``values.ConfigEnv``); raises :class:`ElementConfigError`;
+* ``lower(cls, config, ctx) -> Lowering``: the switch form of one instance; raises
+  :class:`NotOffloadable` with a reason when the switch cannot express this instance;
+* optionally ``data_offset(cls, config, offset) -> int``: the data pointer after the
+  element, for elements that move it (Strip, Unstrip, ...). Default: unchanged.
+
+The element's catalog row (``elements/catalog.yaml``) says what it reads and writes, and
+which P4 template block (``p4/templates/elements/<kind>.p4.j2``) runs it.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+from p4sfc_compiler.errors import P4SFCError
+from p4sfc_compiler.frontend.ir import SourcePos
+
+
+class ElementConfigError(P4SFCError):
+    """An element's configuration string is not valid for that element."""
+
+
+class NotOffloadable(Exception):
+    """This instance cannot run on the switch; ``reason`` says why, for the plan."""
+
+    def __init__(self, reason: str) -> None:
+        super().__init__(reason)
+        self.reason = reason
+
+
+@dataclass(frozen=True)
+class Exact:
+    value: int
+
+
+@dataclass(frozen=True)
+class Ternary:
+    value: int
+    mask: int
+
+
+@dataclass(frozen=True)
+class Lpm:
+    value: int
+    prefix_len: int
+
+
+Match = Exact | Ternary | Lpm
+
+
+@dataclass(frozen=True)
+class TableEntry:
+    """One entry of an element kind's table, without the common key prefix.
+
+    ``match`` maps P4 key expressions (``hdr.ipv4.srcAddr``, ``meta.dport``) to match
+    values; absent ternary fields are wildcards. ``action`` is the action's short name in
+    the template block (``set_port``). ``order`` ranks ternary entries: 0 is tried first;
+    the backend turns it into a P4Runtime priority.
+    """
+
+    match: dict[str, Match]
+    action: str
+    params: dict[str, int] = field(default_factory=dict)
+    order: int | None = None
+
+
+@dataclass(frozen=True)
+class LowerContext:
+    """What the analysis knows about the packet where the element runs."""
+
+    data_offset: int = 0  # bytes from the frame start to Click's data pointer
+    ip_header: bool = False  # an IP header annotation was set upstream
+    n_inputs: int = 1  # ports connected in this configuration
+    n_outputs: int = 1
+
+
+@dataclass(frozen=True)
+class Lowering:
+    """The switch form of one element instance.
+
+    ``kind`` names the P4 template block (``classify``, ``ip_lookup``, ...) or ``nop`` for
+    elements the switch needs no stage for (Strip, MarkIPHeader, Queue). ``params`` go
+    into the element-control action ``exec_<kind>``; ``input_params`` add per-input
+    parameters (a rewriter's miss behaviour depends on the input the packet came in on).
+    ``entries`` fill the kind's table.
+    """
+
+    kind: str
+    params: dict[str, int] = field(default_factory=dict)
+    input_params: dict[int, dict[str, int]] = field(default_factory=dict)
+    entries: tuple[TableEntry, ...] = ()
+    state: dict[str, int] = field(default_factory=dict)  # register slots wanted, by name
+
+    @property
+    def is_nop(self) -> bool:
+        return self.kind == "nop"
+
+
+def source_hint(pos: SourcePos | None) -> str:
+    return f"{pos}: " if pos else ""

@@ -1,0 +1,326 @@
+"""The NAT rewriters: IPRewriter, TCPRewriter, UDPRewriter, IPAddrRewriter, IPRewriterPatterns.
+
+A rewriter is split between switch and server. The switch holds the installed mappings
+as an exact 5-tuple table (``rewriter``) and rewrites hits itself; a miss is handled by
+the input spec of the port the packet arrived on: specs that create mappings
+(``pattern``, ``keep``, a mapper element) send the packet to the server's copy of the
+rewriter, which installs the mapping pair, ``pass K`` leaves through output K unchanged,
+``drop`` drops. Table entries are installed at run time, so lowering fills none.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+from typing import Literal
+
+from p4sfc_compiler.elements.base import (
+    ElementConfigError,
+    LowerContext,
+    Lowering,
+    NotOffloadable,
+)
+from p4sfc_compiler.elements.values import (
+    ArgReader,
+    ConfigEnv,
+    parse_bool,
+    parse_int,
+    parse_ip,
+    parse_port,
+    parse_prefix,
+    parse_time,
+    parse_uint,
+    split_words,
+)
+from p4sfc_compiler.frontend.ir import SourcePos
+
+CLASSES = ("IPRewriter", "TCPRewriter", "UDPRewriter", "IPAddrRewriter", "IPRewriterPatterns")
+
+# Keywords every rewriter reads (Click's IPRewriterBase), then each class's own.
+_BASE_KEYWORDS = ("CAPACITY", "MAPPING_CAPACITY", "TIMEOUT", "GUARANTEE", "REAP_INTERVAL",
+                  "REAP_TIME")
+_TIME_KEYWORDS = {
+    "IPRewriter": ("TCP_TIMEOUT", "TCP_DONE_TIMEOUT", "TCP_NODATA_TIMEOUT", "TCP_GUARANTEE",
+                   "UDP_TIMEOUT", "UDP_STREAMING_TIMEOUT", "UDP_GUARANTEE"),
+    "TCPRewriter": ("TCP_TIMEOUT", "TCP_DONE_TIMEOUT", "TCP_NODATA_TIMEOUT", "TCP_GUARANTEE"),
+    "UDPRewriter": ("STREAMING_TIMEOUT",),
+    "IPAddrRewriter": (),
+}
+_HAS_DST_ANNO = ("IPRewriter", "TCPRewriter", "UDPRewriter")
+
+# The switch's rewriter block matches this protocol (0 = TCP and UDP). UDPRewriter
+# rewrites TCP as well, as its documentation says.
+_PROTO = {"IPRewriter": 0, "TCPRewriter": 6, "UDPRewriter": 0}
+
+NO_PASS_PORT = 255  # pass_port value meaning "no pass output"
+MAX_SERVER_ENTRY = 255  # hdr.sfc.entry is 8 bits
+
+
+@dataclass(frozen=True)
+class AddrRange:
+    """Source addresses a pattern may choose from, ``low..high`` inclusive."""
+
+    low: int
+    high: int
+    sequential: bool = False
+
+
+@dataclass(frozen=True)
+class PortRange:
+    """Source ports a pattern may choose from; ``mode`` ``""`` prefers the packet's own
+    port, ``"#"`` allocates sequentially, ``"?"`` picks randomly."""
+
+    low: int
+    high: int
+    mode: Literal["", "#", "?"] = ""
+
+
+@dataclass(frozen=True)
+class Pattern:
+    """``SADDR SPORT DADDR DPORT``; ``None`` = dash (keep the packet's field)."""
+
+    saddr: AddrRange | None
+    sport: PortRange | None
+    daddr: int | None
+    dport: int | None
+
+
+@dataclass(frozen=True)
+class InputSpec:
+    """What a rewriter does with a packet that misses its mapping table on one input."""
+
+    kind: Literal["drop", "pass", "keep", "pattern", "mapper"]
+    foutput: int = 0
+    routput: int = 0
+    pattern: Pattern | None = None
+    pattern_name: str | None = None  # 'pattern NAME F R' refers to IPRewriterPatterns
+    mapper: str | None = None  # element name of an IPMapper
+
+    @property
+    def creates_mappings(self) -> bool:
+        return self.kind in ("keep", "pattern", "mapper")
+
+
+@dataclass(frozen=True)
+class RewriterConfig:
+    inputs: tuple[InputSpec, ...]
+    timeouts: tuple[tuple[str, float], ...] = ()  # (keyword, seconds) as given
+    capacity: str | None = None  # an integer or another rewriter's name
+    dst_anno: bool = True
+
+
+@dataclass(frozen=True)
+class PatternsConfig:
+    """IPRewriterPatterns: named patterns shared by rewriters."""
+
+    patterns: tuple[tuple[str, Pattern], ...]
+
+    def get(self, name: str) -> Pattern | None:
+        return dict(self.patterns).get(name)
+
+
+# ---------------------------------------------------------------------------------------
+# parsing
+
+
+def _addr_range(word: str, env: ConfigEnv | None, allow_range: bool) -> AddrRange:
+    sequential = word.endswith("#")
+    w = word[:-1] if sequential else word
+    try:
+        # A whole word that is an address (AddressInfo names may contain '-') wins.
+        a = parse_ip(w, env)
+        return AddrRange(a, a, sequential)
+    except ElementConfigError:
+        pass
+    if allow_range and "/" in w:
+        net, plen = parse_prefix(w, env)
+        return AddrRange(net, net | ((1 << (32 - plen)) - 1), sequential)
+    if allow_range and "-" in w:
+        lo_s, _, hi_s = w.partition("-")
+        lo, hi = parse_ip(lo_s, env), parse_ip(hi_s, env)
+        if lo > hi:
+            raise ElementConfigError(f"bad address range {word!r}")
+        return AddrRange(lo, hi, sequential)
+    raise ElementConfigError(f"bad source address {word!r}")
+
+
+def _port_range(word: str) -> PortRange:
+    mode: Literal["", "#", "?"] = ""
+    w = word
+    if w.endswith("#"):
+        mode, w = "#", w[:-1]
+    elif w.endswith("?"):
+        mode, w = "?", w[:-1]
+    lo_s, dash, hi_s = w.partition("-")
+    try:
+        lo = parse_port(lo_s)
+        hi = parse_port(hi_s) if dash else lo
+    except ElementConfigError:
+        raise ElementConfigError(f"bad source port {word!r}") from None
+    if lo > hi:
+        raise ElementConfigError(f"bad source port range {word!r}")
+    return PortRange(lo, hi, mode)
+
+
+def parse_pattern(words: Sequence[str], env: ConfigEnv | None = None,
+                  addr_only: bool = False) -> Pattern:
+    """``SADDR SPORT DADDR DPORT`` (IPRewriter) or ``SADDR DADDR`` (``addr_only``)."""
+    if addr_only:
+        if len(words) != 2:
+            raise ElementConfigError("expected 'SADDR -'")
+        if words[1] != "-":
+            raise ElementConfigError("IPAddrRewriter pattern destination must be '-'")
+        saddr = None if words[0] == "-" else _addr_range(words[0], env, allow_range=True)
+        return Pattern(saddr, None, None, None)
+    if len(words) != 4:
+        raise ElementConfigError("expected 'SADDR SPORT DADDR DPORT'")
+    s, sp, d, dp = words
+    return Pattern(
+        None if s == "-" else _addr_range(s, env, allow_range=True),
+        None if sp == "-" else _port_range(sp),
+        None if d == "-" else parse_ip(d, env),
+        None if dp == "-" else parse_port(dp),
+    )
+
+
+def _out(word: str) -> int:
+    return parse_uint(word, 31, "output port")
+
+
+def parse_input_spec(
+    arg: str, index: int, env: ConfigEnv | None = None, addr_only: bool = False
+) -> InputSpec:
+    """One INPUTSPEC argument."""
+    words = split_words(arg)
+    what = f"input spec {index}"
+    if not words:
+        raise ElementConfigError(f"{what}: empty argument")
+    head, rest = words[0], words[1:]
+    try:
+        if head in ("pass", "passthrough", "nochange"):
+            if len(rest) > 1:
+                raise ElementConfigError("syntax error, expected 'pass [OUTPUT]'")
+            return InputSpec("pass", foutput=_out(rest[0]) if rest else 0)
+        if head in ("drop", "discard"):
+            if rest:
+                raise ElementConfigError(f"syntax error, expected '{head}'")
+            return InputSpec("drop")
+        if head == "keep":
+            if len(rest) != 2:
+                raise ElementConfigError("syntax error, expected 'keep FOUTPUT ROUTPUT'")
+            return InputSpec("keep", foutput=_out(rest[0]), routput=_out(rest[1]))
+        if head in ("pattern", "xpattern"):
+            if len(rest) == 3:
+                return InputSpec("pattern", _out(rest[1]), _out(rest[2]), pattern_name=rest[0])
+            if len(rest) < 3:
+                raise ElementConfigError("syntax error, expected 'pattern ... FOUTPUT ROUTPUT'")
+            pat = parse_pattern(rest[:-2], env, addr_only)
+            return InputSpec("pattern", _out(rest[-2]), _out(rest[-1]), pattern=pat)
+        if len(rest) == 0 and _is_element_name(head):
+            return InputSpec("mapper", mapper=head)
+        if rest and _is_element_name(head):
+            raise ElementConfigError("syntax error, expected element name")
+        raise ElementConfigError(f"unknown specification {head!r}")
+    except ElementConfigError as e:
+        raise ElementConfigError(f"{what}: {e.message}") from None
+
+
+def _is_element_name(word: str) -> bool:
+    return all(c.isalnum() or c in "_@/" for c in word) and not word.isdigit()
+
+
+def parse(
+    cls: str, args: Sequence[str], pos: SourcePos | None = None, env: ConfigEnv | None = None
+) -> RewriterConfig | PatternsConfig:
+    if cls == "IPRewriterPatterns":
+        return _parse_patterns(args, env)
+    if cls not in _TIME_KEYWORDS:
+        raise ElementConfigError(f"{cls} is not a rewriter class", pos)
+    r = ArgReader([a.strip() for a in args], cls)
+    timeouts: list[tuple[str, float]] = []
+    capacity = None
+    for kw in _TIME_KEYWORDS[cls] + _BASE_KEYWORDS:
+        if kw in ("CAPACITY", "MAPPING_CAPACITY"):
+            value = r.read(kw)
+            if value is not None:
+                capacity = _capacity(value, cls)
+            continue
+        t = r.read(kw, parse_time)
+        if t is not None:
+            timeouts.append((kw, t))
+    dst_anno = r.read("DST_ANNO", parse_bool, default=True) if cls in _HAS_DST_ANNO else True
+    specs = r.rest()
+    if not specs:
+        raise ElementConfigError(f"{cls}: too few arguments; expected '{cls}(INPUTSPEC, ...)'")
+    addr_only = cls == "IPAddrRewriter"
+    try:
+        inputs = tuple(parse_input_spec(a, i, env, addr_only) for i, a in enumerate(specs))
+    except ElementConfigError as e:
+        raise ElementConfigError(f"{cls}: {e.message}") from None
+    return RewriterConfig(inputs, tuple(timeouts), capacity, dst_anno)
+
+
+def _capacity(value: str, cls: str) -> str:
+    try:
+        parse_int(value)
+    except ElementConfigError:
+        if not _is_element_name(value):
+            raise ElementConfigError(f"{cls}: bad MAPPING_CAPACITY {value!r}") from None
+    return value
+
+
+def _parse_patterns(args: Sequence[str], env: ConfigEnv | None) -> PatternsConfig:
+    patterns: dict[str, Pattern] = {}
+    for arg in args:
+        words = split_words(arg)
+        if not words:
+            continue
+        name, rest = words[0], words[1:]
+        if name in patterns:
+            raise ElementConfigError(f"IPRewriterPatterns: pattern {name!r} defined twice")
+        try:
+            # A four-word pattern is an IPRewriter pattern, a two-word one an
+            # IPAddrRewriter pattern.
+            patterns[name] = parse_pattern(rest, env, addr_only=len(rest) == 2)
+        except ElementConfigError as e:
+            raise ElementConfigError(f"IPRewriterPatterns: {name}: {e.message}") from None
+    return PatternsConfig(tuple(patterns.items()))
+
+
+# ---------------------------------------------------------------------------------------
+# lowering
+
+
+def lower(cls: str, config: RewriterConfig | PatternsConfig, ctx: LowerContext) -> Lowering:
+    if isinstance(config, PatternsConfig):
+        return Lowering("nop")  # information only; the server's Click config keeps it
+    if cls == "IPAddrRewriter":
+        raise NotOffloadable(
+            "IPAddrRewriter maps single addresses for every IP protocol; the switch "
+            "rewriter table matches exact TCP/UDP 5-tuples and rewrites ports, so it "
+            "cannot hold address-only mappings"
+        )
+    if ctx.n_inputs > len(config.inputs):
+        raise ElementConfigError(
+            f"{cls}: need {ctx.n_inputs} input specs, one per input port "
+            f"(got {len(config.inputs)})"
+        )
+    input_params: dict[int, dict[str, int]] = {}
+    for i, spec in enumerate(config.inputs):
+        pat = spec.pattern
+        if pat is not None and pat.sport is not None and pat.sport.mode == "?":
+            raise NotOffloadable(
+                f"input spec {i}: random source-port choice ('?') is not supported by the "
+                "split rewriter"
+            )
+        server_entry, pass_port = 0, NO_PASS_PORT
+        if spec.creates_mappings:
+            server_entry = 1 + i
+            if server_entry > MAX_SERVER_ENTRY:
+                raise NotOffloadable(f"input {i}: more rewriter inputs than server entries")
+        elif spec.kind == "pass":
+            if spec.foutput >= NO_PASS_PORT:
+                raise NotOffloadable(f"input spec {i}: pass port {spec.foutput} too large")
+            pass_port = spec.foutput
+        input_params[i] = {"server_entry": server_entry, "pass_port": pass_port}
+    return Lowering("rewriter", params={"proto": _PROTO[cls]}, input_params=input_params)

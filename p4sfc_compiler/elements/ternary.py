@@ -1,0 +1,393 @@
+"""Ternary match algebra for the classify table: cubes, ordered rule lists, expansion.
+
+A *cube* is a conjunction of ternary field tests, ``((field, value, mask), ...)`` sorted by
+field name; ``()`` matches every packet. An *ordered rule list* is a first-match list of
+``(cube, result)`` whose last rule is the catch-all ``((), default)``. Boolean rule lists
+(results ``True``/``False``) are closed under not/and/or/if-then-else without a blow-up
+for negation, which a plain union of cubes would need; that is why filters are built
+this way and only flattened to table entries at the end.
+
+Fields not in :data:`FIELD_WIDTHS` may appear in cubes (one-bit pseudo-fields standing
+for values the switch cannot see); callers remove them before emitting entries.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Hashable, Iterable, Sequence
+from typing import TypeVar
+
+R = TypeVar("R", bound=Hashable)
+Cube = tuple[tuple[str, int, int], ...]
+RuleList = list[tuple[Cube, R]]
+
+TRUE_CUBE: Cube = ()
+
+# Widths of the classify table's key fields (docs/architecture.md), in bits.
+FIELD_WIDTHS: dict[str, int] = {
+    "hdr.ethernet.dstAddr": 48,
+    "hdr.ethernet.srcAddr": 48,
+    "meta.ether_type": 16,
+    "meta.ip_ok": 1,
+    "hdr.ipv4.version": 4,
+    "hdr.ipv4.ihl": 4,
+    "hdr.ipv4.diffserv": 8,
+    "hdr.ipv4.totalLen": 16,
+    "hdr.ipv4.identification": 16,
+    "hdr.ipv4.flags": 3,
+    "hdr.ipv4.fragOffset": 13,
+    "hdr.ipv4.ttl": 8,
+    "hdr.ipv4.protocol": 8,
+    "hdr.ipv4.srcAddr": 32,
+    "hdr.ipv4.dstAddr": 32,
+    "meta.l4_ok": 1,
+    "meta.sport": 16,
+    "meta.dport": 16,
+    "meta.tcp_flags": 8,
+    "meta.icmp_type": 8,
+    "meta.icmp_code": 8,
+}
+
+DEFAULT_RULE_BOUND = 4096
+
+
+class RuleExplosion(Exception):
+    """A rule list grew past the bound; the switch table would be too large."""
+
+
+def field_width(name: str) -> int:
+    return FIELD_WIDTHS.get(name, 1)
+
+
+def make_cube(tests: Iterable[tuple[str, int, int]]) -> Cube | None:
+    """A cube from (field, value, mask) tests, merging tests of one field; None if empty."""
+    merged: dict[str, tuple[int, int]] = {}
+    for name, value, mask in tests:
+        if mask == 0:
+            continue
+        value &= mask
+        if name in merged:
+            v0, m0 = merged[name]
+            if (v0 ^ value) & m0 & mask:
+                return None
+            merged[name] = ((v0 | value) & (m0 | mask), m0 | mask)
+        else:
+            merged[name] = (value, mask)
+    return tuple(sorted((n, v, m) for n, (v, m) in merged.items()))
+
+
+def cube_and(a: Cube, b: Cube) -> Cube | None:
+    """Intersection of two cubes; None when they are disjoint."""
+    if not a:
+        return b
+    if not b:
+        return a
+    return make_cube(a + b)
+
+
+def cube_covers(a: Cube, b: Cube) -> bool:
+    """True when every packet in ``b`` is in ``a``."""
+    bd = {n: (v, m) for n, v, m in b}
+    for n, v, m in a:
+        if n not in bd:
+            return False
+        bv, bm = bd[n]
+        if m & ~bm or (bv ^ v) & m:
+            return False
+    return True
+
+
+def cube_intersects(a: Cube, b: Cube) -> bool:
+    return cube_and(a, b) is not None
+
+
+def cube_fields(c: Cube) -> set[str]:
+    return {n for n, _, _ in c}
+
+
+def cube_complement(c: Cube) -> list[Cube]:
+    """Disjoint cubes whose union is the complement of ``c`` (one per constrained bit)."""
+    out: list[Cube] = []
+    fixed: list[tuple[str, int, int]] = []
+    for name, value, mask in c:
+        bit = 1 << (mask.bit_length() - 1) if mask else 0
+        while bit:
+            if mask & bit:
+                flipped = make_cube([*fixed, (name, ~value & bit, bit)])
+                assert flipped is not None
+                out.append(flipped)
+                fixed.append((name, value & bit, bit))
+            bit >>= 1
+    return out
+
+
+def _split_bit(c: Cube, other: Cube) -> tuple[str, int] | None:
+    """A bit that ``other`` constrains and ``c`` leaves free, to split ``c`` on."""
+    cd = {n: m for n, _, m in c}
+    for n, _, m in other:
+        free = m & ~cd.get(n, 0)
+        if free:
+            return n, 1 << (free.bit_length() - 1)
+    return None
+
+
+def covered_by_union(c: Cube, cubes: Sequence[Cube], budget: list[int] | None = None) -> bool:
+    """True when ``c`` lies inside the union of ``cubes`` (exact, by splitting ``c``).
+
+    ``budget`` caps the splitting work; when it runs out the answer is False (the safe
+    side for every caller: a rule is kept, an equivalence is not assumed).
+    """
+    if budget is None:
+        budget = [20000]
+    relevant = [u for u in cubes if cube_intersects(u, c)]
+    while True:
+        if not relevant:
+            return False
+        if any(cube_covers(u, c) for u in relevant):
+            return True
+        budget[0] -= 1
+        if budget[0] <= 0:
+            return False
+        split = _split_bit(c, relevant[0])
+        assert split is not None  # relevant[0] intersects but does not cover c
+        name, bit = split
+        half0 = make_cube([*c, (name, 0, bit)])
+        half1 = make_cube([*c, (name, bit, bit)])
+        assert half0 is not None and half1 is not None
+        if not covered_by_union(half0, relevant, budget):
+            return False
+        c = half1
+        relevant = [u for u in relevant if cube_intersects(u, c)]
+
+
+def try_merge(a: Cube, b: Cube) -> Cube | None:
+    """One cube equal to ``a`` ∪ ``b`` when they differ in exactly one bit, else None."""
+    if len(a) != len(b):
+        return None
+    diff: tuple[int, str, int, int] | None = None
+    out: list[tuple[str, int, int]] = []
+    for i, ((na, va, ma), (nb, vb, mb)) in enumerate(zip(a, b, strict=True)):
+        if na != nb or ma != mb:
+            return None
+        x = va ^ vb
+        if x:
+            if diff is not None or x & (x - 1):
+                return None
+            diff = (i, na, va & ~x, ma & ~x)
+        out.append((na, va, ma))
+    if diff is None:
+        return a
+    i, name, value, mask = diff
+    if mask:
+        out[i] = (name, value, mask)
+    else:
+        del out[i]
+    return tuple(out)
+
+
+# ---------------------------------------------------------------------------------------
+# range expansion
+
+
+def range_to_prefixes(lo: int, hi: int, width: int) -> list[tuple[int, int]]:
+    """Minimal (value, mask) prefixes covering the integers ``lo..hi`` of ``width`` bits."""
+    full = (1 << width) - 1
+    out: list[tuple[int, int]] = []
+    if lo > hi:
+        return out
+    while lo <= hi:
+        size = lo & -lo if lo else 1 << width
+        while size > hi - lo + 1:
+            size >>= 1
+        out.append((lo, full & ~(size - 1)))
+        lo += size
+    return out
+
+
+def masked_range_cubes(
+    lo: int, hi: int, bits: Sequence[tuple[str, int]]
+) -> list[Cube]:
+    """Cubes for ``lo <= V <= hi`` where V is the number formed by ``bits``.
+
+    ``bits`` lists (field, bit mask) pairs from the most to the least significant bit of
+    V, so a masked comparison (``x & 0xfc > 40``) expands over just the bits it reads.
+    """
+    width = len(bits)
+    cubes: list[Cube] = []
+    for value, mask in range_to_prefixes(lo, hi, width):
+        tests = []
+        for k, (name, bit) in enumerate(bits):
+            pos = 1 << (width - 1 - k)
+            if mask & pos:
+                tests.append((name, bit if value & pos else 0, bit))
+        cube = make_cube(tests)
+        assert cube is not None
+        cubes.append(cube)
+    return cubes
+
+
+# ---------------------------------------------------------------------------------------
+# ordered rule lists
+
+
+def rl_const(value: R) -> RuleList[R]:
+    return [(TRUE_CUBE, value)]
+
+
+def rl_cubes(cubes: Iterable[Cube], hit: R, miss: R) -> RuleList[R]:
+    """``hit`` for packets in any of ``cubes``, ``miss`` otherwise."""
+    rules: RuleList[R] = [(c, hit) for c in cubes]
+    rules.append((TRUE_CUBE, miss))
+    return rules
+
+
+def rl_map(rules: RuleList[R], fn: Callable[[R], R]) -> RuleList[R]:
+    return [(c, fn(v)) for c, v in rules]
+
+
+def rl_refine(
+    outer: RuleList[R], inner_for: Callable[[R], RuleList[R] | None], bound: int
+) -> RuleList[R]:
+    """Replace each rule of ``outer`` whose ``inner_for(result)`` is a list by that list
+    restricted to the rule's cube (first-match composition)."""
+    out: RuleList[R] = []
+    for c, v in outer:
+        inner = inner_for(v)
+        if inner is None:
+            out.append((c, v))
+            continue
+        for d, w in inner:
+            x = cube_and(c, d)
+            if x is not None:
+                out.append((x, w))
+                if len(out) > bound * 4:
+                    raise RuleExplosion(f"more than {bound} rules")
+    return simplify(out, bound)
+
+
+def rl_not(rules: RuleList[bool]) -> RuleList[bool]:
+    return [(c, not v) for c, v in rules]
+
+
+def rl_and(a: RuleList[bool], b: RuleList[bool], bound: int) -> RuleList[bool]:
+    return rl_refine(a, lambda v: b if v else None, bound)
+
+
+def rl_or(a: RuleList[bool], b: RuleList[bool], bound: int) -> RuleList[bool]:
+    return rl_refine(a, lambda v: None if v else b, bound)
+
+
+def rl_ite(
+    c: RuleList[bool], a: RuleList[bool], b: RuleList[bool], bound: int
+) -> RuleList[bool]:
+    return rl_refine(c, lambda v: a if v else b, bound)
+
+
+def simplify(rules: RuleList[R], bound: int = DEFAULT_RULE_BOUND) -> RuleList[R]:
+    """Drop shadowed and redundant rules and merge neighbours; same first-match function.
+
+    * a rule covered by one earlier rule (or, for short lists, by their union) is shadowed;
+    * a rule is redundant when the first later rule that decides its packets differently
+      never comes before a later rule with its result that covers it;
+    * two adjacent rules with one result whose cubes differ in one bit become one.
+    """
+    out: RuleList[R] = []
+    for c, v in rules:
+        if any(cube_covers(d, c) for d, _ in out):
+            continue
+        out.append((c, v))
+        if not c:
+            break  # the catch-all ends the list
+    if len(out) <= 64:
+        out = [
+            (c, v)
+            for i, (c, v) in enumerate(out)
+            if not c or not covered_by_union(c, [d for d, _ in out[:i]], [200])
+        ]
+    changed = True
+    while changed:
+        changed = False
+        # merge adjacent rules with the same result
+        i = 0
+        while i + 1 < len(out):
+            (c1, v1), (c2, v2) = out[i], out[i + 1]
+            if v1 == v2:
+                m = try_merge(c1, c2)
+                if m is not None:
+                    out[i : i + 2] = [(m, v1)]
+                    changed = True
+                    if i:
+                        i -= 1
+                    continue
+            i += 1
+        # redundant rules
+        kept: RuleList[R] = []
+        for i, (c, v) in enumerate(out):
+            if c and _redundant(c, v, out[i + 1 :]):
+                changed = True
+                continue
+            kept.append((c, v))
+        out = kept
+    if len(out) > bound:
+        raise RuleExplosion(f"more than {bound} rules")
+    return out
+
+
+def _redundant(c: Cube, v: Hashable, later: RuleList) -> bool:
+    for d, w in later:
+        if w == v:
+            if cube_covers(d, c):
+                return True
+        elif cube_intersects(c, d):
+            return False
+    return False
+
+
+def rl_true_cubes(rules: RuleList[bool]) -> list[Cube]:
+    """Cubes whose union is exactly the True set (disjoint from earlier False rules)."""
+    out: list[Cube] = []
+    earlier_false: list[Cube] = []
+    for c, v in rules:
+        if v:
+            pieces = [c]
+            for f in earlier_false:
+                nxt: list[Cube] = []
+                for p in pieces:
+                    if not cube_intersects(p, f):
+                        nxt.append(p)
+                        continue
+                    for comp in cube_complement(f):
+                        x = cube_and(p, comp)
+                        if x is not None:
+                            nxt.append(x)
+                pieces = nxt
+            out.extend(pieces)
+        else:
+            earlier_false.append(c)
+    return out
+
+
+def rl_is_false(rules: RuleList[bool], within: Cube = TRUE_CUBE) -> bool:
+    """True when no packet in ``within`` reaches a True rule."""
+    seen: list[Cube] = []
+    for c, v in rules:
+        x = cube_and(c, within)
+        if x is None:
+            continue
+        if v and not covered_by_union(x, seen):
+            return False
+        seen.append(x)
+    return True
+
+
+def rl_equivalent(a: RuleList[bool], b: RuleList[bool], within: Cube = TRUE_CUBE) -> bool:
+    """Same function on the packets of ``within``."""
+    xor = rl_refine(a, lambda v: rl_not(b) if v else b, 1 << 30)
+    return rl_is_false(xor, within)
+
+
+def rl_eval(rules: RuleList[R], values: dict[str, int]) -> R:
+    """The result of the first rule matching a packet's field ``values`` (absent = 0)."""
+    for c, v in rules:
+        if all((values.get(n, 0) & m) == val for n, val, m in c):
+            return v
+    raise ValueError("rule list without catch-all")

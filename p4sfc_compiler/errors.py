@@ -1,0 +1,48 @@
+"""The project's error types. Every user-facing error carries where it happened."""
+
+from __future__ import annotations
+
+from p4sfc_compiler.frontend.ir import SourcePos
+
+
+class P4SFCError(Exception):
+    """Base of every error the CLI reports as one line instead of a traceback.
+
+    ``pos`` locates the error in a source file; ``source_line`` (optional) is the text
+    of that line, printed with a caret under ``pos.col``.
+    """
+
+    def __init__(
+        self, message: str, pos: SourcePos | None = None, source_line: str | None = None
+    ) -> None:
+        super().__init__(message)
+        self.message = message
+        self.pos = pos
+        self.source_line = source_line
+
+    def __str__(self) -> str:
+        head = f"{self.pos}: {self.message}" if self.pos else self.message
+        if self.source_line is None or self.pos is None:
+            return head
+        caret = " " * max(self.pos.col - 1, 0) + "^"
+        return f"{head}\n    {self.source_line}\n    {caret}"
+
+    def one_line(self) -> str:
+        """The error as a single line (file:line:col: message), for the CLI."""
+        return f"{self.pos}: {self.message}" if self.pos else self.message
+
+
+class ClickSyntaxError(P4SFCError):
+    """Bad Click configuration text (lexical, syntactic or graph-level)."""
+
+
+class SpecError(P4SFCError):
+    """A chain.json / topology.json problem; the message names the JSON path."""
+
+
+class CatalogError(P4SFCError):
+    """A malformed row in elements/catalog.yaml."""
+
+
+class CapacityError(P4SFCError):
+    """The plan does not fit the P4 program (table sizes, chain length, stages)."""

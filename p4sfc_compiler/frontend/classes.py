@@ -1,0 +1,205 @@
+"""Which identifiers are Click element classes, and their port counts.
+
+``elements/click-classes.tsv`` (columns ``class``, ``port_count``, ``processing``) is
+generated from the element documentation index (``elementdoc/INDEX.tsv``) by
+``python -m p4sfc_compiler.frontend.classes INDEX.tsv OUT.tsv``. Port counts use Click's
+own syntax (``1/1``, ``1/1-2``, ``-/-``, ``1-/=``); an empty field means "not known"
+(the class inherits or computes it), and such classes are never port-checked.
+"""
+
+from __future__ import annotations
+
+import csv
+import re
+import sys
+from collections.abc import Iterable
+from dataclasses import dataclass
+from functools import lru_cache
+from pathlib import Path
+
+from p4sfc_compiler.resources import data_path
+
+# Click's port-count and processing macros (include/click/element.hh), spelled out.
+PORT_MACROS = {
+    "PORTS_0_0": "0/0",
+    "PORTS_0_1": "0/1",
+    "PORTS_1_0": "1/0",
+    "PORTS_1_1": "1/1",
+    "PORTS_1_1X2": "1/1-2",
+}
+PROCESSING_MACROS = {
+    "AGNOSTIC": "a/a",
+    "PUSH": "h/h",
+    "PULL": "l/l",
+    "PUSH_TO_PULL": "h/l",
+    "PULL_TO_PUSH": "l/h",
+    "PROCESSING_A_AH": "a/ah",
+}
+
+_UNBOUNDED = 1 << 30
+
+
+@dataclass(frozen=True)
+class PortRange:
+    """Allowed number of ports on one side: ``lo..hi`` (``hi`` may be unbounded)."""
+
+    lo: int
+    hi: int
+
+    def allows(self, n: int) -> bool:
+        return self.lo <= n <= self.hi
+
+    def __str__(self) -> str:
+        if self.hi >= _UNBOUNDED:
+            return f"{self.lo}-" if self.lo else "-"
+        return str(self.lo) if self.lo == self.hi else f"{self.lo}-{self.hi}"
+
+
+@dataclass(frozen=True)
+class PortCount:
+    """A parsed Click port-count string.
+
+    ``equal`` > 0 means "outputs = inputs + equal - 1" (``=`` is 1, ``=+`` is 2).
+    """
+
+    inputs: PortRange
+    outputs: PortRange | None
+    equal: int = 0
+    text: str = ""
+
+    def max_outputs(self, inputs_used: int) -> int:
+        if self.outputs is not None:
+            return self.outputs.hi
+        n_in = min(max(inputs_used, self.inputs.lo), self.inputs.hi)
+        return n_in + self.equal - 1
+
+    def check(self, inputs_used: int, outputs_used: int) -> str | None:
+        """``None`` if the used port counts fit, else a description of the problem.
+
+        Only upper bounds are checked: an unconnected optional port is legal and the
+        driver's "unconnected mandatory port" rule depends on push/pull analysis.
+        """
+        if inputs_used > self.inputs.hi:
+            return f"has {self._plural(self.inputs.hi, 'input')}"
+        max_out = self.max_outputs(inputs_used)
+        if outputs_used > max_out:
+            return f"has {self._plural(max_out, 'output')}"
+        return None
+
+    @staticmethod
+    def _plural(n: int, what: str) -> str:
+        return f"{n} {what}" + ("" if n == 1 else "s")
+
+
+def _parse_range(text: str) -> PortRange | None:
+    m = re.fullmatch(r"(\d*)(-?)(\d*)", text)
+    if m is None:
+        return None
+    lo_s, dash, hi_s = m.groups()
+    if not dash:
+        if not lo_s:
+            return None
+        return PortRange(int(lo_s), int(lo_s))
+    lo = int(lo_s) if lo_s else 0
+    hi = int(hi_s) if hi_s else _UNBOUNDED
+    return PortRange(lo, hi) if lo <= hi else None
+
+
+def parse_port_count(text: str) -> PortCount:
+    """Parse ``"1/1-2"``, ``"-/-"``, ``"1-/="``, ``"0/1"``, ``"1"`` (both sides equal).
+
+    Raises ``ValueError`` for text Click would call a bad port count.
+    """
+    src = text.strip()
+    if "/" in src:
+        left, right = src.split("/", 1)
+    else:
+        left = right = src
+    inputs = _parse_range(left)
+    if inputs is None:
+        raise ValueError(f"bad port count {text!r}")
+    if right.startswith("="):
+        if right.strip("+") != "=" or right.count("=") != 1:
+            raise ValueError(f"bad port count {text!r}")
+        return PortCount(inputs, None, equal=len(right), text=src)
+    outputs = _parse_range(right)
+    if outputs is None:
+        raise ValueError(f"bad port count {text!r}")
+    return PortCount(inputs, outputs, text=src)
+
+
+@dataclass(frozen=True)
+class ClassInfo:
+    name: str
+    port_count: PortCount | None
+    processing: str
+
+
+def _single_value(field: str, macros: dict[str, str]) -> str:
+    """One Click spelling for an INDEX field, or "" when unknown or ambiguous.
+
+    A header defining several classes lists several values; they only count when equal.
+    """
+    values = {macros.get(v.strip().strip('"'), v.strip().strip('"'))
+              for v in next(csv.reader([field])) if v.strip()} if field.strip() else set()
+    return values.pop() if len(values) == 1 else ""
+
+
+def build_table(index_tsv: Path) -> list[tuple[str, str, str]]:
+    """Rows ``(class, port_count, processing)`` from elementdoc/INDEX.tsv."""
+    rows: dict[str, tuple[str, str, str]] = {}
+    with index_tsv.open(newline="") as f:
+        reader = csv.DictReader(f, delimiter="\t", quoting=csv.QUOTE_NONE)
+        for rec in reader:
+            name = (rec.get("class") or "").strip()
+            if not name:
+                continue
+            ports = _single_value(rec.get("port_count") or "", PORT_MACROS)
+            if ports:
+                try:
+                    parse_port_count(ports)
+                except ValueError:
+                    ports = ""
+            processing = _single_value(rec.get("processing") or "", PROCESSING_MACROS)
+            rows[name] = (name, ports, processing)
+    return [rows[k] for k in sorted(rows)]
+
+
+def write_table(rows: Iterable[tuple[str, str, str]], out: Path) -> None:
+    with out.open("w", newline="") as f:
+        f.write("class\tport_count\tprocessing\n")
+        for row in rows:
+            f.write("\t".join(row) + "\n")
+
+
+@lru_cache(maxsize=4)
+def load_classes(path: str | None = None) -> dict[str, ClassInfo]:
+    """The known Click classes, by name (cached)."""
+    p = Path(path) if path else data_path("elements", "click-classes.tsv")
+    table: dict[str, ClassInfo] = {}
+    with p.open(newline="") as f:
+        for rec in csv.DictReader(f, delimiter="\t", quoting=csv.QUOTE_NONE):
+            ports = rec.get("port_count") or ""
+            table[rec["class"]] = ClassInfo(
+                rec["class"], parse_port_count(ports) if ports else None,
+                rec.get("processing") or "")
+    return table
+
+
+def known_class_names() -> frozenset[str]:
+    return frozenset(load_classes())
+
+
+def main(argv: list[str]) -> int:
+    if len(argv) != 2:
+        print("usage: python -m p4sfc_compiler.frontend.classes INDEX.tsv OUT.tsv",
+              file=sys.stderr)
+        return 2
+    rows = build_table(Path(argv[0]))
+    write_table(rows, Path(argv[1]))
+    print(f"{len(rows)} classes written to {argv[1]}")
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main(sys.argv[1:]))

@@ -1,0 +1,124 @@
+"""The NF library: Click NF bodies shipped in ``examples/nfs/<type>.click``.
+
+An NF body follows Click's compound-element convention: ``input`` receives an Ethernet
+frame, ``output[0]`` emits the frame that continues the chain, ``Discard`` drops. Each
+file starts with a ``//`` comment saying what the NF does and its offloadability class
+as the paper gives it (fully / partially / non-offloadable).
+"""
+
+from __future__ import annotations
+
+import re
+from pathlib import Path
+
+import networkx as nx
+
+from p4sfc_compiler.errors import SpecError
+from p4sfc_compiler.frontend.chainspec import NFSpec
+from p4sfc_compiler.frontend.configstring import split_args
+from p4sfc_compiler.frontend.ir import INPUT_CLASS, OUTPUT_CLASS, PSEUDO_CLASSES, connections
+from p4sfc_compiler.resources import data_path
+
+OFFLOADABILITY = ("fully", "partially", "non")
+_CLAIM = re.compile(r"\b(fully|partially|non)[- ]offloadable\b")
+
+
+def nf_dir() -> Path:
+    """The folder of the shipped NF bodies."""
+    return data_path("examples", "nfs")
+
+
+def nf_types() -> list[str]:
+    """Names of the library's NF types, sorted."""
+    return sorted(p.stem for p in nf_dir().glob("*.click"))
+
+
+def nf_source(nf_type: str) -> Path:
+    """The ``.click`` file of a library NF type."""
+    path = nf_dir() / f"{nf_type}.click"
+    if not path.is_file():
+        raise SpecError(f"unknown NF type {nf_type!r} (known: {', '.join(nf_types())})")
+    return path
+
+
+def nf_summary(nf_type: str) -> str:
+    """The leading ``//`` comment of a library NF, as one paragraph."""
+    lines = []
+    for line in nf_source(nf_type).read_text(encoding="utf-8").splitlines():
+        if not line.startswith("//"):
+            break
+        lines.append(line[2:].strip())
+    return " ".join(lines)
+
+
+def declared_offloadability(nf_type: str) -> str:
+    """The class the NF's header comment claims: ``fully``, ``partially`` or ``non``.
+
+    The analysis derives the class from the elements; tests compare the two, so a library
+    NF that stops matching its description is caught.
+    """
+    found = _CLAIM.search(nf_summary(nf_type))
+    if found is None:
+        raise SpecError(f"{nf_source(nf_type)}: the header comment names no offloadability class")
+    return found.group(1)
+
+
+def nf_file(spec: NFSpec, base_dir: Path | None = None) -> Path:
+    """The ``.click`` file an NF instance uses: its own ``click`` file or the library's."""
+    if spec.click is None:
+        return nf_source(spec.type)
+    if base_dir is None:
+        base_dir = Path(spec.file).parent if spec.file else Path()
+    return spec.click if spec.click.is_absolute() else base_dir / spec.click
+
+
+def load_nf(spec: NFSpec, base_dir: Path | None = None) -> nx.MultiDiGraph:
+    """Parse an NF instance's body and apply its ``config`` overrides.
+
+    ``base_dir`` is the folder ``spec.click`` is relative to (default: the chain file's
+    folder). The graph's ``name`` is the NF instance name.
+    """
+    from p4sfc_compiler.frontend.parser import parse_text  # written alongside; import late
+
+    path = nf_file(spec, base_dir)
+    try:
+        text = path.read_text(encoding="utf-8")
+    except OSError as exc:
+        raise SpecError(f"{spec.file}: {spec.where}: cannot read {path}: {exc.strerror or exc}") from exc
+    graph = parse_text(text, str(path), compound_body=True)
+    graph.graph["name"] = spec.name
+    _check_convention(graph, spec, path)
+    _apply_overrides(graph, spec, path)
+    return graph
+
+
+def _elements(graph: nx.MultiDiGraph) -> list[str]:
+    return [n for n, d in graph.nodes(data=True) if d["cls"] not in PSEUDO_CLASSES]
+
+
+def _apply_overrides(graph: nx.MultiDiGraph, spec: NFSpec, path: Path) -> None:
+    elements = _elements(graph)
+    for element, config in spec.config.items():
+        if element not in elements:
+            raise SpecError(
+                f"{spec.file}: {spec.where}.config.{element}: {path.name} has no element "
+                f"{element!r} (elements: {', '.join(sorted(elements))})"
+            )
+        graph.nodes[element]["config"] = config.strip()
+        graph.nodes[element]["args"] = tuple(split_args(config))
+
+
+def _check_convention(graph: nx.MultiDiGraph, spec: NFSpec, path: Path) -> None:
+    """The body must take frames on ``input[0]`` and emit them only on ``output[0]``."""
+    where = f"{spec.file}: {spec.where}" if spec.file else spec.name
+    classes = {d["cls"] for _, d in graph.nodes(data=True)}
+    if INPUT_CLASS not in classes:
+        raise SpecError(f"{where}: {path.name} never uses `input`; an NF body is `input -> ... -> output`")
+    for src, out_port, dst, in_port in connections(graph):
+        if graph.nodes[src]["cls"] == INPUT_CLASS and out_port != 0:
+            raise SpecError(f"{where}: {path.name} uses input[{out_port}]; an NF has one input")
+        if graph.nodes[dst]["cls"] == OUTPUT_CLASS and in_port != 0:
+            raise SpecError(
+                f"{where}: {path.name} uses output[{in_port}]; an NF continues the chain on "
+                "output[0] only (send dropped packets to Discard)"
+            )

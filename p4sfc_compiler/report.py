@@ -1,0 +1,98 @@
+"""Terminal renderings (rich) of the IR, the plan and a compile result."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from typing import TYPE_CHECKING
+
+import networkx as nx
+from rich.table import Table
+from rich.tree import Tree
+
+from p4sfc_compiler.frontend.ir import PSEUDO_CLASSES, out_edges_by_port
+
+if TYPE_CHECKING:
+    from p4sfc_compiler.analysis.plan import Plan
+    from p4sfc_compiler.backend.compile import CompileResult
+
+_CLASS_STYLE = {"fully": "green", "partially": "yellow", "non": "red"}
+
+
+def ir_tree(g: nx.MultiDiGraph) -> Tree:
+    """Elements with their config and where each output port goes."""
+    title = g.graph.get("name") or g.graph.get("file") or "configuration"
+    root = Tree(f"[bold]{title}[/bold]  ({_count(g)} elements, {g.number_of_edges()} connections)")
+    for n, d in g.nodes(data=True):
+        label = f"[cyan]{n}[/cyan] :: [bold]{d['cls']}[/bold]"
+        if d["config"]:
+            cfg = " ".join(d["config"].split())
+            label += f"({cfg if len(cfg) <= 70 else cfg[:67] + '...'})"
+        if d.get("pos"):
+            label += f"  [dim]{d['pos']}[/dim]"
+        node = root.add(label)
+        for port, targets in sorted(out_edges_by_port(g, n).items()):
+            for dst, in_port in targets:
+                node.add(f"[{port}] -> [{in_port}] {dst}")
+    return root
+
+
+def _count(g: nx.MultiDiGraph) -> int:
+    return sum(1 for _, d in g.nodes(data=True) if d["cls"] not in PSEUDO_CLASSES)
+
+
+def plan_report(plan: Plan) -> Iterator[object]:
+    """One table per chain, then a tree of the split NFs."""
+    for chain in plan.chains:
+        t = Table(
+            title=f"chain {chain.name} (id {chain.chain_id})",
+            title_justify="left",
+            show_lines=False,
+        )
+        for col in ("NF", "id", "type", "class", "placement", "where", "stages", "reason"):
+            t.add_column(col, overflow="fold")
+        for nf in chain.nfs:
+            style = _CLASS_STYLE[nf.offloadability.value]
+            where = nf.switch if nf.placement.value == "switch" else nf.location
+            if nf.placement.value == "split":
+                where = f"{nf.switch} + {nf.location}"
+            stages = ""
+            if nf.slots:
+                lo, hi = min(nf.slots.values()), max(nf.slots.values())
+                stages = f"p{lo.pass_}s{lo.stage}..p{hi.pass_}s{hi.stage}"
+            t.add_row(
+                nf.name,
+                str(nf.nf_id),
+                nf.type,
+                f"[{style}]{nf.offloadability.value}[/{style}]",
+                nf.placement.value,
+                where,
+                stages,
+                nf.reason,
+            )
+        yield t
+        passes = ", ".join(f"{sw}: {n}" for sw, n in sorted(chain.passes.items())) or "none"
+        yield f"  passes per packet: {passes}"
+        splits = [nf for nf in chain.nfs if nf.split is not None]
+        if splits:
+            tree = Tree("split NFs")
+            for nf in splits:
+                node = tree.add(f"[bold]{nf.name}[/bold] (partial element {nf.split.partial})")
+                node.add(f"switch: {', '.join(sorted(nf.split.switch_only)) or '-'}")
+                node.add(f"switch on a hit, server on a miss: {', '.join(sorted(nf.split.server))}")
+            yield tree
+
+
+def compile_report(result: CompileResult) -> Iterator[object]:
+    """What was written, per switch and server."""
+    yield from plan_report(result.plan)
+    t = Table(title="outputs", title_justify="left")
+    t.add_column("target")
+    t.add_column("what")
+    t.add_column("files", overflow="fold")
+    for sw, count in sorted(result.entries_per_switch.items()):
+        t.add_row(f"switch {sw}", f"{count} entries", ", ".join(result.switch_files[sw]))
+    for server, files in sorted(result.server_files.items()):
+        t.add_row(f"server {server}", f"{len(files)} Click config(s)", ", ".join(files))
+    t.add_row("program", f"{result.plan.stages} stages", ", ".join(result.program_files))
+    yield t
+    yield f"  wrote {result.out_dir}"
