@@ -182,6 +182,19 @@ def plan(chain: Path, topology: Path | None, stages: int, as_json: bool) -> None
     show_default=True,
     help="I/O of the server Click configs: FromDevice/ToDevice or FromDump/ToDump.",
 )
+@click.option(
+    "--table-size",
+    type=click.IntRange(16, 1 << 20),
+    default=1024,
+    show_default=True,
+    help="Entries each table of the P4 program holds.",
+)
+@click.option(
+    "--max-chain",
+    type=click.IntRange(1, 64),
+    default=None,
+    help="NF ids the SFC header carries (default: 8, or the longest chain).",
+)
 @_reports_errors
 def compile(  # noqa: A001 - the command is named after what it does
     chain: Path,
@@ -190,6 +203,8 @@ def compile(  # noqa: A001 - the command is named after what it does
     output: Path,
     state: Path | None,
     server_io: str,
+    table_size: int,
+    max_chain: int | None,
 ) -> None:
     """Compile CHAIN into the P4 program, switch entries and server Click configs."""
     from p4sfc_compiler.backend.compile import compile_chains
@@ -197,7 +212,14 @@ def compile(  # noqa: A001 - the command is named after what it does
 
     chains, topo = _load(chain, topology)
     result = compile_chains(
-        chains, topo, stages=stages, out_dir=output, state=state, server_io=server_io
+        chains,
+        topo,
+        stages=stages,
+        out_dir=output,
+        state=state,
+        server_io=server_io,
+        table_size=table_size,
+        max_chain=max_chain,
     )
     for renderable in compile_report(result):
         _out.print(renderable)

@@ -21,6 +21,7 @@ import networkx as nx
 
 from p4sfc_compiler.analysis.partition import Placement
 from p4sfc_compiler.analysis.plan import ChainPlan, NFPlan, Plan
+from p4sfc_compiler.elements import config_only
 from p4sfc_compiler.frontend.ir import (
     INPUT_CLASS,
     OUTPUT_CLASS,
@@ -38,7 +39,7 @@ NF_ID_LEN = 2
 # Elements that set the destination IP annotation from the header, as CheckIPHeader does
 _SETS_DST_ANNO = frozenset({"CheckIPHeader", "CheckIPHeader2", "GetIPAddress"})
 # Elements that only hold configuration: a server part keeps them for name lookups
-_CONFIG_ONLY = frozenset({"AddressInfo", "IPRewriterPatterns"})
+_CONFIG_ONLY = frozenset(config_only.CLASSES) | {"IPRewriterPatterns"}
 SERVER_MAC = "02:00:00:00:00:01"
 SWITCH_MAC = "02:00:00:00:00:fe"
 
@@ -226,7 +227,7 @@ def _render(server: str, srv, entries: list[_Entry], io: ServerIO) -> ServerConf
     ]
     top = [
         f"p4sfc_in :: {io.source()};",
-        f"p4sfc_out :: {io.sink()};" if io.mode == "pcap" else f"p4sfc_out :: {io.sink()};",
+        f"p4sfc_out :: {io.sink()};",
         "p4sfc_entry :: Classifier(" + ", ".join(patterns) + ");",
         "p4sfc_in -> p4sfc_entry;",
     ]

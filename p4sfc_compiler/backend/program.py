@@ -302,5 +302,8 @@ def build_program(params: ProgramParams | None = None) -> Program:
         [run_local, to_port],
     )
     exit_chain = add_action(f"{INGRESS}.exit_chain", [("port", 9)])
-    add_table(f"{INGRESS}.chain_exit", [("meta.chain_id", "exact", 16)], [exit_chain])
+    forward_chain = add_action(f"{INGRESS}.forward_chain", [("port", 9)])
+    add_table(
+        f"{INGRESS}.chain_exit", [("meta.chain_id", "exact", 16)], [exit_chain, forward_chain]
+    )
     return prog

@@ -33,6 +33,7 @@ MODULE_NAMES: tuple[str, ...] = (
     "ipheader",
     "counters",
     "plumbing",
+    "config_only",
 )
 
 

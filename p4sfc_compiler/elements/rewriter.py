@@ -305,6 +305,11 @@ def lower(cls: str, config: RewriterConfig | PatternsConfig, ctx: LowerContext) 
             f"{cls}: need {ctx.n_inputs} input specs, one per input port "
             f"(got {len(config.inputs)})"
         )
+    if not config.dst_anno:
+        raise NotOffloadable(
+            f"{cls} DST_ANNO false: the switch's rewrite action always sets the destination "
+            "annotation to the rewritten destination, as Click does by default"
+        )
     input_params: dict[int, dict[str, int]] = {}
     for i, spec in enumerate(config.inputs):
         pat = spec.pattern

@@ -13,7 +13,8 @@ for values the switch cannot see); callers remove them before emitting entries.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Hashable, Iterable, Sequence
+from collections.abc import Callable, Hashable, Iterable, Iterator, Sequence
+from dataclasses import dataclass, replace
 from typing import TypeVar
 
 R = TypeVar("R", bound=Hashable)
@@ -391,3 +392,315 @@ def rl_eval(rules: RuleList[R], values: dict[str, int]) -> R:
         if all((values.get(n, 0) & m) == val for n, val, m in c):
             return v
     raise ValueError("rule list without catch-all")
+
+
+# ---------------------------------------------------------------------------------------
+# classifier expressions: Click's instruction trees, and their lowering by context
+
+
+@dataclass(frozen=True)
+class Leaf:
+    """Click's test ``(word at off) & mask == value`` on a 32-bit big-endian word.
+
+    ``space`` names the base the offset counts from (``mac``, ``net``, ``transp`` for
+    IPFilter, ``data`` for Classifier). ``short_true`` is the result Click gives when a
+    masked byte lies past the packet end (its ``short_output``); ``desc`` is the source
+    text the test came from, for NotOffloadable reasons.
+    """
+
+    space: str
+    off: int
+    value: int
+    mask: int
+    short_true: bool = False
+    desc: str = ""
+
+
+@dataclass(frozen=True)
+class Const:
+    value: bool
+
+
+@dataclass(frozen=True)
+class Not:
+    child: Node
+
+
+@dataclass(frozen=True)
+class And:
+    children: tuple[Node, ...]
+
+
+@dataclass(frozen=True)
+class Or:
+    children: tuple[Node, ...]
+
+
+@dataclass(frozen=True)
+class Ite:
+    cond: Node
+    then: Node
+    other: Node
+
+
+Node = Leaf | Const | Not | And | Or | Ite
+
+
+def leaf(space: str, off: int, value: int, mask: int, desc: str = "") -> Node:
+    # A test with an empty mask is constant: Click's optimizer removes it, so it holds
+    # even on packets too short to contain the word.
+    if mask == 0:
+        return Const(True)
+    return Leaf(space, off, value & mask, mask, False, desc)
+
+
+def flip_short(node: Node) -> Node:
+    """``node`` with every test's too-short result inverted (Click's negate with flip)."""
+    match node:
+        case Leaf():
+            return replace(node, short_true=not node.short_true)
+        case Const():
+            return node
+        case Not(child):
+            return Not(flip_short(child))
+        case And(children):
+            return And(tuple(flip_short(c) for c in children))
+        case Or(children):
+            return Or(tuple(flip_short(c) for c in children))
+        case Ite(c, a, b):
+            return Ite(flip_short(c), flip_short(a), flip_short(b))
+    raise TypeError(node)
+
+
+def iter_leaves(node: Node) -> Iterator[Leaf]:
+    match node:
+        case Leaf():
+            yield node
+        case Const():
+            return
+        case Not(child):
+            yield from iter_leaves(child)
+        case And(children) | Or(children):
+            for c in children:
+                yield from iter_leaves(c)
+        case Ite(c, a, b):
+            yield from iter_leaves(c)
+            yield from iter_leaves(a)
+            yield from iter_leaves(b)
+
+
+def eval_node(node: Node, test: Callable[[Leaf], bool]) -> bool:
+    match node:
+        case Leaf():
+            return test(node)
+        case Const(v):
+            return v
+        case Not(child):
+            return not eval_node(child, test)
+        case And(children):
+            return all(eval_node(c, test) for c in children)
+        case Or(children):
+            return any(eval_node(c, test) for c in children)
+        case Ite(c, a, b):
+            return eval_node(a if eval_node(c, test) else b, test)
+    raise TypeError(node)
+
+
+# A layout places switch fields on a byte stream: (field, first bit, width in bits).
+Layout = tuple[tuple[str, int, int], ...]
+
+
+def word_cube(layout: Layout, start_bit: int, value: int, mask: int) -> Cube | None:
+    """The cube for ``(32-bit word at start_bit) & mask == value`` over ``layout``'s fields,
+    or None when a masked bit is not in the layout (the switch cannot see it)."""
+    tests: list[tuple[str, int, int]] = []
+    covered = 0
+    for name, fstart, width in layout:
+        lo = max(fstart, start_bit)
+        hi = min(fstart + width, start_bit + 32)
+        if lo >= hi:
+            continue
+        fv = fm = 0
+        for p in range(lo, hi):
+            wbit = 1 << (31 - (p - start_bit))
+            if not mask & wbit:
+                continue
+            covered |= wbit
+            fbit = 1 << (width - 1 - (p - fstart))
+            fm |= fbit
+            if value & wbit:
+                fv |= fbit
+        if fm:
+            tests.append((name, fv, fm))
+    if covered != mask:
+        return None
+    return make_cube(tests)
+
+
+@dataclass(frozen=True)
+class Context:
+    """One block of the table: packets of ``domain`` (a union of cubes), rules prefixed
+    with ``cube``; ``map_leaf`` gives a test's cube there, a constant, or None when the
+    switch cannot see what it reads."""
+
+    name: str
+    cube: Cube
+    domain: tuple[Cube, ...]
+    map_leaf: Callable[[Leaf], Cube | bool | None]
+
+
+class Unexpressible(Exception):
+    """The switch cannot see a byte the classification depends on; ``desc`` names it."""
+
+    def __init__(self, desc: str, context: str) -> None:
+        super().__init__(desc)
+        self.desc = desc
+        self.context = context
+
+
+_NEXT = "\x00next"
+
+
+def _build(node: Node, ctx: Context, pseudo: dict[str, str], bound: int) -> RuleList[bool]:
+    match node:
+        case Leaf():
+            m = ctx.map_leaf(node)
+            if m is None:
+                name = f"?{len(pseudo)}"
+                pseudo[name] = node.desc
+                return rl_cubes([((name, 1, 1),)], True, False)
+            if isinstance(m, bool):
+                return rl_const(m)
+            x = cube_and(m, ctx.cube)
+            if x is None:
+                return rl_const(False)
+            if cube_covers(m, ctx.cube):
+                return rl_const(True)
+            return rl_cubes([m], True, False)
+        case Const(v):
+            return rl_const(v)
+        case Not(child):
+            return rl_not(_build(child, ctx, pseudo, bound))
+        case And(children):
+            out = rl_const(True)
+            for c in children:
+                out = rl_and(out, _build(c, ctx, pseudo, bound), bound)
+            return out
+        case Or(children):
+            out = rl_const(False)
+            for c in children:
+                out = rl_or(out, _build(c, ctx, pseudo, bound), bound)
+            return out
+        case Ite(c, a, b):
+            return rl_ite(
+                _build(c, ctx, pseudo, bound),
+                _build(a, ctx, pseudo, bound),
+                _build(b, ctx, pseudo, bound),
+                bound,
+            )
+    raise TypeError(node)
+
+
+def rl_subst(rules: RuleList[R], name: str, value: int) -> RuleList[R]:
+    """Rules with field ``name`` fixed to ``value`` (its tests resolved)."""
+    out: RuleList[R] = []
+    for c, v in rules:
+        keep = True
+        rest = []
+        for n, fv, fm in c:
+            if n == name:
+                keep = (value & fm) == fv
+            else:
+                rest.append((n, fv, fm))
+        if keep:
+            out.append((tuple(rest), v))
+    return simplify(out, 1 << 30)
+
+
+def _eliminate_pseudo(
+    rules: RuleList[bool], pseudo: dict[str, str], ctx: Context
+) -> RuleList[bool]:
+    for name in sorted({n for c, _ in rules for n, _, _ in c if n.startswith("?")}):
+        r1, r0 = rl_subst(rules, name, 1), rl_subst(rules, name, 0)
+        if not all(rl_equivalent(r1, r0, d) for d in ctx.domain):
+            raise Unexpressible(pseudo[name], ctx.name)
+        rules = r1 if len(r1) <= len(r0) else r0
+    return rules
+
+
+def merge_cubes(cubes: Sequence[Cube]) -> list[Cube]:
+    """The same union with covered cubes dropped and one-bit neighbours merged."""
+    out = list(dict.fromkeys(cubes))
+    changed = True
+    while changed:
+        changed = False
+        out = [c for i, c in enumerate(out)
+               if not any(cube_covers(d, c) and (d != c or j < i) for j, d in enumerate(out)
+                          if j != i)]
+        for i in range(len(out)):
+            for j in range(i + 1, len(out)):
+                m = try_merge(out[i], out[j])
+                if m is not None:
+                    out[i] = m
+                    del out[j]
+                    changed = True
+                    break
+            if changed:
+                break
+    return out
+
+
+def _pattern_rules(
+    node: Node, contexts: Sequence[Context], bound: int
+) -> RuleList[bool]:
+    """One pattern as a boolean rule list over all packets."""
+    split = len(contexts) > 1 and any(
+        len({_freeze(ctx.map_leaf(lf)) for ctx in contexts}) > 1 for lf in iter_leaves(node)
+    )
+    if not split:
+        whole = Context("all packets", TRUE_CUBE, (TRUE_CUBE,), contexts[-1].map_leaf)
+        pseudo: dict[str, str] = {}
+        return _eliminate_pseudo(_build(node, whole, pseudo, bound), pseudo, whole)
+    rules: RuleList[bool] = []
+    for ctx in contexts:
+        pseudo = {}
+        for c, v in _eliminate_pseudo(_build(node, ctx, pseudo, bound), pseudo, ctx):
+            x = cube_and(ctx.cube, c)
+            if x is not None:
+                rules.append((x, v))
+    return simplify(rules, bound)
+
+
+def _freeze(m: object) -> object:
+    return m
+
+
+def lower_patterns(
+    patterns: Sequence[tuple[Node, R]],
+    contexts: Sequence[Context],
+    drop: R,
+    bound: int = DEFAULT_RULE_BOUND,
+) -> RuleList[R]:
+    """First-match rules equal to "the action of the first pattern that holds, else drop".
+
+    The contexts must be disjoint and cover every packet in the order given (the last
+    one has the empty cube and catches the rest). Patterns are added from the last: each
+    either as the cubes of its true set followed by the table so far, or as its own rule
+    list whose false rules continue into the table so far, whichever is smaller.
+    """
+    table: RuleList = rl_const(drop)
+    for node, action in reversed(patterns):
+        cond = _pattern_rules(node, contexts, bound)
+        tail = table
+        composed = rl_refine(
+            [(c, action if v else _NEXT) for c, v in cond],
+            lambda v, tail=tail: tail if v == _NEXT else None,
+            bound,
+        )
+        true_cubes = rl_true_cubes(cond) if len(cond) < 64 else None
+        if true_cubes is not None and len(true_cubes) <= 4 * bound:
+            flat = simplify([(c, action) for c in merge_cubes(true_cubes)] + tail, bound)
+            if len(flat) < len(composed):
+                composed = flat
+        table = composed
+    return simplify(table, bound)

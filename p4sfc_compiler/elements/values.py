@@ -18,6 +18,10 @@ import networkx as nx
 
 from p4sfc_compiler.elements.base import ElementConfigError
 
+# Splitting a raw configuration string into arguments is the frontend's job; re-exported
+# for element code and tests that hold a raw string.
+from p4sfc_compiler.frontend.configstring import split_args  # noqa: F401
+
 T = TypeVar("T")
 
 _ADDRESS_INFO = "AddressInfo"
@@ -34,6 +38,12 @@ class ConfigEnv:
     addresses: Mapping[str, tuple[str, ...]] = field(
         default_factory=lambda: MappingProxyType({}), hash=False
     )
+
+    def __post_init__(self) -> None:
+        # Freeze a plain dict passed in, so a ConfigEnv cannot change under its users.
+        if not isinstance(self.addresses, MappingProxyType):
+            frozen = MappingProxyType({k: tuple(v) for k, v in self.addresses.items()})
+            object.__setattr__(self, "addresses", frozen)
 
     @classmethod
     def from_graph(cls, g: nx.MultiDiGraph, element: str | None = None) -> ConfigEnv:
@@ -177,52 +187,6 @@ def split_words(arg: str) -> list[str]:
     if cur:
         words.append("".join(cur))
     return words
-
-
-def split_args(config: str) -> list[str]:
-    """Split a configuration string into arguments as Click does (``cp_argvec``).
-
-    Splits at every unquoted comma (parentheses do not protect commas), removes
-    ``//`` and ``/* */`` comments outside quotes, trims each argument and drops an empty
-    last argument. The frontend stores arguments already split; this is for callers that
-    hold a raw configuration string.
-    """
-    args: list[str] = []
-    cur: list[str] = []
-    i, n = 0, len(config)
-    while i < n:
-        c = config[i]
-        if c in "'\"":
-            j = i + 1
-            while j < n and config[j] != c:
-                j += 2 if (c == '"' and config[j] == "\\") else 1
-            cur.append(config[i : j + 1])
-            i = j + 1
-        elif config.startswith("//", i):
-            end = config.find("\n", i)
-            i = n if end < 0 else end
-        elif config.startswith("/*", i):
-            end = config.find("*/", i + 2)
-            cur.append(" ")
-            i = n if end < 0 else end + 2
-        elif c == "\\" and config.startswith("<", i + 1):
-            end = config.find(">", i)
-            j = n if end < 0 else end + 1
-            cur.append(config[i:j])
-            i = j
-        elif c == ",":
-            args.append("".join(cur).strip())
-            cur = []
-            i += 1
-        else:
-            cur.append(c)
-            i += 1
-    last = "".join(cur).strip()
-    if last or args:
-        args.append(last)
-    if args and not args[-1]:
-        args.pop()
-    return args
 
 
 # ---------------------------------------------------------------------------------------

@@ -96,13 +96,18 @@ def _elements(graph: nx.MultiDiGraph) -> list[str]:
     return [n for n, d in graph.nodes(data=True) if d["cls"] not in PSEUDO_CLASSES]
 
 
+def _named_first(name: str) -> tuple[bool, str]:
+    # Anonymous elements (Class@N) are rarely what a user means; list them last.
+    return ("@" in name, name)
+
+
 def _apply_overrides(graph: nx.MultiDiGraph, spec: NFSpec, path: Path) -> None:
     elements = _elements(graph)
     for element, config in spec.config.items():
         if element not in elements:
             raise SpecError(
                 f"{spec.file}: {spec.where}.config.{element}: {path.name} has no element "
-                f"{element!r} (elements: {', '.join(sorted(elements))})"
+                f"{element!r} (elements: {', '.join(sorted(elements, key=_named_first))})"
             )
         graph.nodes[element]["config"] = config.strip()
         graph.nodes[element]["args"] = tuple(split_args(config))
@@ -111,8 +116,9 @@ def _apply_overrides(graph: nx.MultiDiGraph, spec: NFSpec, path: Path) -> None:
 def _check_convention(graph: nx.MultiDiGraph, spec: NFSpec, path: Path) -> None:
     """The body must take frames on ``input[0]`` and emit them only on ``output[0]``."""
     where = f"{spec.file}: {spec.where}" if spec.file else spec.name
-    classes = {d["cls"] for _, d in graph.nodes(data=True)}
-    if INPUT_CLASS not in classes:
+    # The parser adds the pseudo-nodes to every compound body, used or not.
+    inputs = [n for n, d in graph.nodes(data=True) if d["cls"] == INPUT_CLASS]
+    if not any(graph.out_degree(n) for n in inputs):
         raise SpecError(f"{where}: {path.name} never uses `input`; an NF body is `input -> ... -> output`")
     for src, out_port, dst, in_port in connections(graph):
         if graph.nodes[src]["cls"] == INPUT_CLASS and out_port != 0:

@@ -38,6 +38,9 @@ _TOKEN_RE = re.compile(
     r"|(?P<multi>->|=>|::|\|\||\.\.\.)"
     r"|(?P<single>[;()\[\]{}|\-,])"
 )
+# tokens after which "; IDENT" parses exactly like "IDENT" (the statement has ended)
+_SEMI_DROPPABLE_AFTER = frozenset({"IDENT", "CONFIG", "_RBRACK", "_RBRACE", "_RBRACE_CFG",
+                                   "_RPAR"})
 _CONFIG_SPECIAL = re.compile(r"[()\n/'\"\\#]")
 _DIRECTIVE_RE = re.compile(r"#[ \t]*(?:line[ \t]+)?(\d+)[ \t]*(\"(?:[^\"\\\n\r]|\\.)*\"?)?[^\n\r]*")
 
@@ -94,12 +97,13 @@ class _Lexer:
         n = len(text)
         i = open_offset + 1
         depth = 1
+        open_loc = self._loc(open_offset)
         parts: list[str] = []
         piece_start = i
         while True:
             m = _CONFIG_SPECIAL.search(text, i)
             if m is None:
-                raise self.error(open_offset, "unterminated configuration string")
+                raise self.src.error(open_loc, "unterminated configuration string")
             j = m.start()
             c = text[j]
             if c == "(":
@@ -131,7 +135,7 @@ class _Lexer:
                 elif j + 1 < n and text[j + 1] == "*":
                     e = text.find("*/", j + 2)
                     if e < 0:
-                        raise self.error(open_offset, "unterminated configuration string")
+                        raise self.src.error(open_loc, "unterminated configuration string")
                     self._newlines(j, e)
                     i = e + 2
                 else:
@@ -139,14 +143,14 @@ class _Lexer:
             elif c in "'\"":
                 e = self._skip_quote(j, c)
                 if e < 0:
-                    raise self.error(open_offset, "unterminated configuration string")
+                    raise self.src.error(open_loc, "unterminated configuration string")
                 self._newlines(j, e)
                 i = e
             else:  # backslash
                 if j + 1 < n and text[j + 1] == "<":
                     e = text.find(">", j + 2)
                     if e < 0:
-                        raise self.error(open_offset, "unterminated configuration string")
+                        raise self.src.error(open_loc, "unterminated configuration string")
                     self._newlines(j, e)
                     i = e + 1
                 else:
@@ -178,6 +182,7 @@ class _Lexer:
         prev3 = ""
         braces: list[bool] = []   # per open '{': does its '}' admit a config string?
         in_brackets = False
+        pending_semi: Token | None = None
         i = 0
         while i < n:
             if text[i] == "#" and (i == 0 or text[i - 1] in "\n\r"):
@@ -208,13 +213,26 @@ class _Lexer:
                 if in_brackets and ttype == "_COMMA":
                     ttype = "COMMA"
                 if ttype == "LPAR" and self._opens_config(prev, prev2, prev3):
-                    yield Token("_CFGOPEN", value, i, self.line, col)
-                    line, lcol = self.line, i + 2 - self.line_start
+                    # "(config)" is one token: its text, positioned at the "("
+                    line = self.line
                     cfg, close = self._config(i)
-                    yield Token("CONFIG", cfg, i + 1, line, lcol)
-                    yield Token("_RPAR", ")", close, self.line, close - self.line_start + 1)
-                    prev3, prev2, prev = prev2, prev, "_RPAR"
+                    tok = Token("CONFIG", cfg, i, line, col)
+                    if pending_semi is not None:
+                        yield pending_semi
+                        pending_semi = None
+                    yield tok
+                    prev3, prev2, prev = prev2, prev, "CONFIG"
                     i = close + 1
+                    continue
+                if ttype == "_SEMI" and not in_brackets and prev in _SEMI_DROPPABLE_AFTER \
+                        and prev2 != "_ELEMENTCLASS":
+                    # a ';' between "x" and a following identifier changes nothing for
+                    # the grammar; holding it back saves the LALR parser a token
+                    if pending_semi is not None:
+                        yield pending_semi
+                    pending_semi = Token(ttype, value, i, self.line, col)
+                    prev3, prev2, prev = prev2, prev, ttype
+                    i = end
                     continue
                 if ttype == "LBRACE":
                     braces.append(not (prev2 == "_ELEMENTCLASS" and prev == "IDENT"))
@@ -224,10 +242,15 @@ class _Lexer:
                     in_brackets = True
                 elif ttype == "_RBRACK":
                     in_brackets = False
+            if pending_semi is not None:
+                if ttype != "IDENT":
+                    yield pending_semi
+                pending_semi = None
             yield Token("_RBRACE" if ttype == "_RBRACE_CFG" else ttype, value, i, self.line, col)
             prev3, prev2, prev = prev2, prev, ttype
             i = end
-        yield from ()
+        if pending_semi is not None:
+            yield pending_semi
 
     @staticmethod
     def _opens_config(prev: str, prev2: str, prev3: str) -> bool:
@@ -377,6 +400,7 @@ class _Build(Transformer):
     def config(self, c: list) -> F.Config:
         return F.Config(_loc(c[0]), str(c[0]))
 
+
     def compound(self, c: list) -> F.Compound:
         bodies = [x for x in c[1:] if isinstance(x, F.Body)]
         dots = c[-1] if isinstance(c[-1], Token) and c[-1].type == "DOTS" else None
@@ -418,7 +442,7 @@ _TOKEN_NAMES = {
     "DASH": "'-'", "_COMMA": "','", "COMMA": "','", "ARROW": "'->'", "DCOLON": "'::'",
     "DOTS": "'...'", "IDENT": "identifier", "VARIABLE": "variable",
     "_ELEMENTCLASS": "'elementclass'", "REQUIRE": "'require'", "DEFINE": "'define'",
-    "CONFIG": "configuration string",
+    "CONFIG": "'('",
 }
 
 

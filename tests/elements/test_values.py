@@ -80,7 +80,7 @@ def test_split_words_keeps_quotes_together() -> None:
         ("", []),
         ('"a,b", c', ['"a,b"', "c"]),
         ("x // comment, still comment\n, y", ["x", "y"]),
-        ("x /* , */ y", ["x   y"]),
+        ("x /* , */ y", ["x y"]),
         ("'it''s', z", ["'it''s'", "z"]),
     ],
 )
@@ -308,3 +308,13 @@ def test_config_env_from_graph_scoping() -> None:
     assert parse_ip("a", ConfigEnv.from_graph(g, "nf/rw")) == ip("3.3.3.3")
     assert parse_ip("a", ConfigEnv.from_graph(g, "other/x")) == ip("1.1.1.1")
     assert ConfigEnv.from_graph(new_graph()).addresses == {}
+
+
+def test_config_env_is_immutable() -> None:
+    source = {"a": ["1.1.1.1"]}
+    env = ConfigEnv(source)
+    source["a"].append("2.2.2.2")
+    source["b"] = ["3.3.3.3"]
+    assert dict(env.addresses) == {"a": ("1.1.1.1",)}
+    with pytest.raises(TypeError):
+        env.addresses["c"] = ("4.4.4.4",)  # type: ignore[index]

@@ -1,0 +1,42 @@
+"""Analysis of 1,000 chains x 5 NFs (issue target: < 2 s, < 500 MB). Run by hand:
+
+    python bench/bench_analysis.py [N_CHAINS]
+"""
+
+from __future__ import annotations
+
+import resource
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+
+from _chains import write_chain_set  # noqa: E402
+
+from p4sfc_compiler.analysis.plan import build_plan  # noqa: E402
+from p4sfc_compiler.frontend.chainspec import load_chains, load_topology, validate  # noqa: E402
+
+
+def main() -> None:
+    n = int(sys.argv[1]) if len(sys.argv) > 1 else 1000
+    with tempfile.TemporaryDirectory() as tmp:
+        chain_file, topo_file = write_chain_set(Path(tmp), n)
+        t0 = time.perf_counter()
+        chains = load_chains(chain_file)
+        topo = load_topology(topo_file)
+        validate(chains, topo)
+        t1 = time.perf_counter()
+        plan = build_plan(chains, topo, stages=8)
+        t2 = time.perf_counter()
+    placed = sum(len(c.nfs) for c in plan.chains)
+    rss = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+    print(f"chains={n} nfs={placed}")
+    print(f"load+validate: {t1 - t0:.3f} s")
+    print(f"analysis (build_plan): {t2 - t1:.3f} s")
+    print(f"peak RSS: {rss:.0f} MB")
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,48 @@
+"""Compile N chains x 5 NFs, in memory (issue target: 1,000 chains < 5 s, < 1 GB).
+Run by hand; the growth from 100 to 1,000 to 10,000 chains should be linear:
+
+    python bench/bench_compile.py 100 1000 10000
+"""
+
+from __future__ import annotations
+
+import resource
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+
+from _chains import write_chain_set  # noqa: E402
+
+from p4sfc_compiler.backend.compile import compile_chains  # noqa: E402
+from p4sfc_compiler.frontend.chainspec import load_chains, load_topology, validate  # noqa: E402
+
+
+def run(n: int) -> None:
+    with tempfile.TemporaryDirectory() as tmp:
+        chain_file, topo_file = write_chain_set(Path(tmp), n)
+        t0 = time.perf_counter()
+        chains = load_chains(chain_file)
+        topo = load_topology(topo_file)
+        validate(chains, topo)
+        result = compile_chains(
+            chains, topo, stages=8, table_size=max(1024, 64 * n), out_dir=Path(tmp) / "out"
+        )
+        dt = time.perf_counter() - t0
+    entries = sum(result.entries_per_switch.values())
+    rss = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+    print(
+        f"chains={n:6d} time={dt:7.3f} s  per-chain={1000 * dt / n:6.3f} ms  "
+        f"entries={entries} ({entries / n:.1f}/chain)  peak RSS={rss:.0f} MB"
+    )
+
+
+def main() -> None:
+    for arg in sys.argv[1:] or ["1000"]:
+        run(int(arg))
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,151 @@
+"""End-to-end compile of the examples: placements, entries, configs, determinism."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pytest
+
+from p4sfc_compiler.analysis.partition import Placement
+from p4sfc_compiler.backend.compile import compile_chains
+from p4sfc_compiler.backend.entries import build_entries
+from p4sfc_compiler.backend.formats import check_entry
+from p4sfc_compiler.backend.p4info import render_p4info
+from p4sfc_compiler.backend.p4info_index import P4InfoIndex
+from p4sfc_compiler.backend.program import ProgramParams, build_program
+from p4sfc_compiler.elements.base import Exact
+from p4sfc_compiler.errors import CapacityError
+from p4sfc_compiler.frontend.chainspec import load_chains, load_topology, validate
+from p4sfc_compiler.frontend.ir import PSEUDO_CLASSES
+from p4sfc_compiler.frontend.parser import parse_text
+
+EXAMPLES = Path(__file__).resolve().parents[2] / "examples"
+CASES = [
+    ("paper-chain.json", "paper-topology.json"),
+    ("two-server-chain.json", "two-server-topology.json"),
+]
+
+
+def _load(chain: str, topo: str):
+    chains = load_chains(EXAMPLES / chain)
+    topology = load_topology(EXAMPLES / topo)
+    validate(chains, topology)
+    return chains, topology
+
+
+@pytest.fixture(scope="module", params=CASES, ids=[c for c, _ in CASES])
+def compiled(request):
+    chains, topology = _load(*request.param)
+    return compile_chains(chains, topology, stages=4)
+
+
+def test_paper_chain_placement() -> None:
+    chains, topology = _load(*CASES[0])
+    result = compile_chains(chains, topology)
+    (chain,) = result.plan.chains
+    by_type = {nf.type: nf for nf in chain.nfs}
+    assert by_type["ips"].placement is Placement.SERVER
+    assert by_type["monitor"].placement is Placement.SWITCH
+    assert by_type["firewall"].placement is Placement.SWITCH
+    assert by_type["nat"].placement is Placement.SPLIT
+    nat = by_type["nat"]
+    # the server part of the split NAT is its rewriter and what the rewriter reaches
+    assert nat.split.partial in nat.split.server
+    assert all(nat.infos[n].cls != "IPClassifier" for n in nat.split.server)
+
+
+def test_output_is_deterministic() -> None:
+    chains, topology = _load(*CASES[1])
+    a = compile_chains(chains, topology, stages=3).files
+    b = compile_chains(*_load(*CASES[1]), stages=3).files
+    assert a == b
+
+
+def test_every_entry_fits_the_p4info(compiled) -> None:
+    index = P4InfoIndex.from_text(compiled.files["p4/p4sfc.p4info.txt"])
+    per_switch = build_entries(compiled.plan)
+    n = 0
+    for se in per_switch.values():
+        for e in se.entries:
+            check_entry(e, index)
+            n += 1
+    assert n == sum(compiled.entries_per_switch.values())
+
+
+def test_keys_start_with_chain_and_nf(compiled) -> None:
+    """Isolation: every per-NF entry is keyed by its chain id and NF id first."""
+    for se in build_entries(compiled.plan).values():
+        for e in se.entries:
+            fields = [k for k, _ in e.match]
+            if e.table.endswith(".classify_chain"):
+                continue  # the chain discriminator itself
+            if e.table.endswith(".chain_exit"):
+                assert fields == ["meta.chain_id"]
+                continue
+            assert fields[:2] == ["meta.chain_id", "meta.nf_id"], e.table
+
+
+def test_entries_of_two_chains_never_overlap() -> None:
+    chains, topology = _load(*CASES[0])
+    # the same chain twice under two names: identical entries but for the chain id
+    twin = type(chains[0])(
+        name="twin", nfs=chains[0].nfs, route=chains[0].route, file=chains[0].file
+    )
+    result = compile_chains([chains[0], twin], topology)
+    owner_ids = {c.name: c.chain_id for c in result.plan.chains}
+    assert len(set(owner_ids.values())) == 2
+    for se in build_entries(result.plan).values():
+        for e in se.entries:
+            if e.table.endswith(".classify_chain"):
+                continue
+            match = dict(e.match)
+            assert match["meta.chain_id"] == Exact(owner_ids[e.chain])
+
+
+def test_server_configs_parse_and_match_the_plan(compiled) -> None:
+    for server, files in compiled.server_files.items():
+        (path,) = files
+        g = parse_text(compiled.files[path], path)
+        classes = {d["cls"] for _, d in g.nodes(data=True)}
+        assert {"Classifier", "StoreData", "EtherEncap"} <= classes
+        # every NF the plan puts on this server runs there, and nothing else
+        expected = {
+            (c.chain_id, nf.name)
+            for c in compiled.plan.chains
+            for nf in c.nfs
+            if nf.location == server and nf.on_server
+        }
+        instances = {n.split("/")[0] for n in g if n.startswith("c")}
+        names = {f"c_{cid}_{nf}" for cid, nf in expected} | {
+            f"c_{cid}_{nf}_miss" for cid, nf in expected
+        }
+        assert instances and instances <= {n.replace("-", "_") for n in names}
+        for n, d in g.nodes(data=True):
+            assert d["cls"] not in PSEUDO_CLASSES
+
+
+def test_state_keeps_chain_ids(tmp_path: Path) -> None:
+    chains, topology = _load(*CASES[0])
+    compile_chains(chains, topology, out_dir=tmp_path)
+    plan = json.loads((tmp_path / "plan.json").read_text())
+    plan["chains"][0]["chain_id"] = 7
+    state = tmp_path / "state.json"
+    state.write_text(json.dumps(plan))
+    again = compile_chains(chains, topology, state=state)
+    assert again.plan.chains[0].chain_id == 7
+
+
+def test_capacity_error_writes_nothing(tmp_path: Path) -> None:
+    chains, topology = _load(*CASES[0])
+    with pytest.raises(CapacityError, match="entries for"):
+        compile_chains(chains, topology, out_dir=tmp_path / "out", table_size=2)
+    assert not (tmp_path / "out").exists()
+
+
+def test_p4info_matches_the_model() -> None:
+    program = build_program(ProgramParams(stages=2, max_chain=4))
+    index = P4InfoIndex.from_text(render_p4info(program))
+    assert set(index.tables) == set(program.tables)
+    for name, table in program.tables.items():
+        assert [k.field for k in table.keys] == list(index.tables[name].fields)

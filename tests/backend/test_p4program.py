@@ -1,0 +1,186 @@
+"""The rendered P4 text agrees with the program model, for many parameter settings."""
+
+from __future__ import annotations
+
+import re
+
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from p4sfc_compiler.backend.p4program import render_p4
+from p4sfc_compiler.backend.program import (
+    ALL_KINDS,
+    ELEMENT_KEY_PREFIX,
+    KIND_SPECS,
+    Program,
+    ProgramParams,
+    build_program,
+)
+
+_TABLE = re.compile(
+    r"\btable (\w+) \{\s*key = \{(?P<keys>[^}]*)\}\s*actions = \{(?P<actions>[^}]*)\}"
+    r"(?P<rest>[^}]*)\}"
+)
+_ACTION = re.compile(r"\baction (\w+)\(([^)]*)\)")
+_REGISTER = re.compile(r"\bregister<bit<(\d+)>>\((\d+)\) (\w+);")
+
+
+def _strip_comments(text: str) -> str:
+    text = re.sub(r"/\*.*?\*/", "", text, flags=re.S)
+    return re.sub(r"//[^\n]*", "", text)
+
+
+def _p4_tables(text: str) -> dict[str, dict]:
+    tables = {}
+    for m in _TABLE.finditer(text):
+        keys = [tuple(part.strip().rstrip(";").split(":")) for part in m["keys"].split(";")
+                if part.strip()]
+        actions = [a.strip().replace("@defaultonly", "").strip()
+                   for a in m["actions"].split(";") if a.strip()]
+        size = re.search(r"size = (\d+);", m["rest"])
+        default = re.search(r"default_action = (\w+)\(\)", m["rest"])
+        assert m[1] not in tables, f"table {m[1]} declared twice"
+        tables[m[1]] = {
+            "keys": [(f.strip(), k.strip()) for f, k in keys],
+            "actions": actions,
+            "size": int(size[1]) if size else None,
+            "default": default[1] if default else None,
+        }
+    return tables
+
+
+def _p4_actions(text: str) -> dict[str, list[tuple[str, int]]]:
+    actions = {}
+    for m in _ACTION.finditer(text):
+        params = []
+        for p in m[2].split(","):
+            if p.strip():
+                typ, name = p.split()
+                params.append((name, int(re.fullmatch(r"bit<(\d+)>", typ)[1])))
+        assert m[1] not in actions, f"action {m[1]} declared twice"
+        actions[m[1]] = params
+    return actions
+
+
+def _check_agreement(params: ProgramParams) -> tuple[str, Program]:
+    text = render_p4(params)
+    prog = build_program(params)
+    code = _strip_comments(text)
+
+    assert "{{" not in text and "{%" not in text
+    assert code.count("{") == code.count("}")
+    assert code.count("(") == code.count(")")
+
+    p4_tables = _p4_tables(code)
+    model_by_short: dict[str, list] = {}
+    for t in prog.tables.values():
+        model_by_short.setdefault(t.short_name, []).append(t)
+    assert set(p4_tables) == set(model_by_short)
+    for short, tables in model_by_short.items():
+        p4 = p4_tables[short]
+        for t in tables:
+            assert p4["keys"] == [(k.field, k.match_kind) for k in t.keys], t.name
+            assert p4["actions"] == [a.rsplit(".", 1)[-1] for a in t.actions], t.name
+            assert p4["size"] == t.size
+            assert p4["default"] == t.default_action
+        # one copy per stage for stage tables, else exactly one
+        expected = params.stages if short in {"element_control", "classify", "ip_lookup",
+                                              "rewriter"} else 1
+        assert len(tables) == expected
+
+    p4_actions = _p4_actions(code)
+    for a in prog.actions.values():
+        if a.name == "NoAction":
+            continue  # declared by core.p4
+        assert p4_actions[a.short_name] == [(p.name, p.bitwidth) for p in a.params], a.name
+    assert {a.short_name for a in prog.actions.values()} - {"NoAction"} == set(p4_actions)
+
+    p4_regs = {m[3]: (int(m[1]), int(m[2])) for m in _REGISTER.finditer(code)}
+    model_regs = {r.name.rsplit(".", 1)[-1]: (r.bitwidth, r.size) for r in prog.registers.values()}
+    assert p4_regs == model_regs
+
+    stages = re.findall(r"\bStage\(\) stage(\d+);", code)
+    assert [int(s) for s in stages] == list(range(params.stages))
+    assert len(re.findall(r"\bstage\d+\.apply\(", code)) == params.stages
+    return text, prog
+
+
+@pytest.mark.parametrize(
+    "params",
+    [
+        ProgramParams(),
+        ProgramParams(stages=1, max_chain=2),
+        ProgramParams(stages=4, max_chain=16, table_size=4096, register_size=64),
+        ProgramParams(stages=12, max_chain=5, kinds=("counter",)),
+        ProgramParams(stages=3, kinds=("forward", "classify", "rewriter")),
+    ],
+)
+def test_text_matches_model(params: ProgramParams) -> None:
+    _check_agreement(params)
+
+
+@settings(max_examples=25, deadline=None)
+@given(
+    stages=st.integers(1, 12),
+    max_chain=st.integers(1, 16),
+    table_size=st.integers(1, 1 << 16),
+    kinds=st.sets(st.sampled_from(ALL_KINDS), min_size=1),
+)
+def test_text_matches_model_for_any_params(stages, max_chain, table_size, kinds) -> None:
+    _check_agreement(ProgramParams(stages, max_chain, table_size, 128, tuple(kinds)))
+
+
+def test_element_tables_start_with_the_isolation_prefix() -> None:
+    prog = build_program()
+    prefix = [(f, "exact", w) for f, w in ELEMENT_KEY_PREFIX]
+    for s in range(prog.params.stages):
+        for spec in KIND_SPECS.values():
+            for tname in spec.tables:
+                keys = prog.element_table(s, tname).keys
+                assert [(k.field, k.match_kind, k.bitwidth) for k in keys[:3]] == prefix
+
+
+def test_kind_subset_leaves_out_other_blocks() -> None:
+    params = ProgramParams(stages=2, kinds=("paint", "discard"))
+    text = render_p4(params)
+    assert "exec_paint" in text and "exec_discard" in text
+    for absent in ("exec_counter", "counter_packets", "rewriter", "ipencap_id", "clone("):
+        assert absent not in text
+    prog = build_program(params)
+    assert not prog.registers
+    assert prog.tables["MyIngress.stage1.element_control"].actions == (
+        "MyIngress.stage1.exec_paint", "MyIngress.stage1.exec_discard", "NoAction")
+
+
+def test_kinds_are_put_in_canonical_order() -> None:
+    a = ProgramParams(kinds=("forward", "classify"))
+    b = ProgramParams(kinds=("classify", "forward", "classify"))
+    assert a.kinds == b.kinds == ("classify", "forward")
+    assert render_p4(a) == render_p4(b)
+
+
+def test_push_chain_carries_max_chain_ids() -> None:
+    prog = build_program(ProgramParams(max_chain=5))
+    names = [p.name for p in prog.actions["MyIngress.push_chain"].params]
+    assert names == ["chain_id", "nf_count", "nf0", "nf1", "nf2", "nf3", "nf4"]
+    text = render_p4(ProgramParams(max_chain=5))
+    assert "sfc_nf_t[5]" in text
+    assert "hdr.sfc_nfs[4].setValid();" in text and "hdr.sfc_nfs[5]" not in text
+
+
+def test_recirculation_preserves_position_and_annotations() -> None:
+    code = _strip_comments(render_p4())
+    preserved = re.findall(r"@field_list\(0\)\s*bit<\d+>\s*(\w+);", code)
+    assert sorted(preserved) == ["dst_anno", "paint", "prev_elem", "prev_port"]
+    assert "recirculate_preserving_field_list(0);" in code
+
+
+@pytest.mark.parametrize(
+    "kwargs",
+    [dict(stages=0), dict(max_chain=0), dict(max_chain=256), dict(kinds=()),
+     dict(kinds=("classify", "no_such_kind")), dict(table_size=0)],
+)
+def test_bad_params_are_rejected(kwargs) -> None:
+    with pytest.raises(ValueError):
+        ProgramParams(**kwargs)
