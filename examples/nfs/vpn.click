@@ -3,8 +3,8 @@
 // (HMAC-SHA1-96), AES-encrypted and sent in a new IP header to the peer gateway
 // 192.168.0.2; the security association (SPI 234, keys, replay window) is part
 // of the route. Encryption rewrites the payload, which a switch cannot do.
-// Other traffic passes unchanged; ESP addressed to this gateway (192.168.0.1) is
-// dropped, since Click's IPsec elements take their keys from the outbound route.
+// Other traffic passes unchanged. Packets addressed to this gateway (192.168.0.1),
+// where inbound ESP would arrive, are dropped: decryption is not part of this NF.
 input -> Strip(14)
       -> chk :: CheckIPHeader
       -> sa :: RadixIPsecLookup(

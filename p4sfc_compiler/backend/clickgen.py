@@ -112,13 +112,16 @@ def server_part(nf: NFPlan) -> nx.MultiDiGraph:
         if n in keep:
             add_element(part, n, d["cls"], d["config"], d["args"], d["pos"])
     add_element(part, OUTPUT_CLASS, OUTPUT_CLASS)
-    n_in = max((d["dst_port"] for _, _, d in g.in_edges(nf.split.partial, data=True)), default=0)
-    for port in range(n_in + 1):
+    for port in range(_n_inputs(g, nf.split.partial)):
         connect(part, INPUT_CLASS, port, nf.split.partial, port)
     for src, sp, dst, dp in connections(g):
         if src in keep and (dst in keep or g.nodes[dst]["cls"] == OUTPUT_CLASS):
             connect(part, src, sp, dst, dp)
     return part
+
+
+def _n_inputs(g: nx.MultiDiGraph, name: str) -> int:
+    return 1 + max((d["dst_port"] for _, _, d in g.in_edges(name, data=True)), default=0)
 
 
 def _entry_shim(nf: NFPlan) -> list[str]:
@@ -217,6 +220,21 @@ def _render(server: str, srv, entries: list[_Entry], io: ServerIO) -> ServerConf
         listed.append((chain.name, nf.name, e.entry))
     patterns.append("-")
     wiring.append(f"p4sfc_entry[{len(entries)}] -> Discard;  // not for this server")
+    # a server part needs every input of its partial element connected (a rewriter takes
+    # one spec per input); inputs the switch never sends misses to get an Idle
+    used: dict[str, set[int]] = {}
+    for e in entries:
+        if e.entry:
+            used.setdefault(instances[(e.chain.chain_id, e.nf.nf_id, True)], set()).add(e.in_port)
+    for e in entries:
+        if not e.entry:
+            continue
+        name = instances[(e.chain.chain_id, e.nf.nf_id, True)]
+        n_in = _n_inputs(e.nf.graph, e.nf.split.partial)
+        for port in range(n_in):
+            if port not in used[name]:
+                wiring.append(f"Idle -> [{port}]{name};")
+                used[name].add(port)
 
     head = [
         f"// p4sfc server configuration for {server}"
@@ -231,5 +249,5 @@ def _render(server: str, srv, entries: list[_Entry], io: ServerIO) -> ServerConf
         "p4sfc_entry :: Classifier(" + ", ".join(patterns) + ");",
         "p4sfc_in -> p4sfc_entry;",
     ]
-    text = "\n".join(head + classes + top + wiring + body) + "\n"
+    text = "\n".join(head + classes + top + body + wiring) + "\n"
     return ServerConfig(server, text, listed)

@@ -13,6 +13,7 @@ from dataclasses import dataclass, field
 from p4sfc_compiler.analysis.partition import Placement
 from p4sfc_compiler.analysis.plan import ChainPlan, NFPlan, Plan
 from p4sfc_compiler.analysis.switchgraph import INPUT_ID
+from p4sfc_compiler.backend.program import MASK_BITS
 from p4sfc_compiler.elements.base import Exact, Lpm, Match, Ternary
 from p4sfc_compiler.elements.values import parse_prefix
 from p4sfc_compiler.errors import CapacityError
@@ -21,7 +22,6 @@ from p4sfc_compiler.frontend.ir import INPUT_CLASS
 INGRESS = "MyIngress"
 PORT_MASK = 0x1FF
 DROP_PORT = 0xFF
-MAX_PORTS = 16  # width of the exit_ports / drop_ports masks
 
 # element kinds whose block owns a table, and the table's name inside the stage
 KIND_TABLES = {"classify": "classify", "ip_lookup": "ip_lookup", "rewriter": "rewriter"}
@@ -166,7 +166,7 @@ def _nf_entries(
         common = [
             ("elem_id", elem_id),
             ("exit_ports", snf.exit_ports(elem)),
-            ("drop_ports", snf.drop_ports(elem, MAX_PORTS)),
+            ("drop_ports", snf.drop_ports(elem, MASK_BITS)),
         ]
         params = dict(low.params)
         if "index" in params and low.kind in KIND_REGISTERS:

@@ -133,8 +133,8 @@ _CLASSIFY_KEYS: tuple[tuple[str, str, int], ...] = (
 
 KIND_SPECS: dict[str, KindSpec] = {
     "classify": KindSpec(
-        tables={"classify": (_CLASSIFY_KEYS, ("set_port",))},
-        table_actions={"set_port": (("port", 8),)},
+        tables={"classify": (_CLASSIFY_KEYS, ("set_port", "drop_packet"))},
+        table_actions={"set_port": (("port", 8),), "drop_packet": ()},
     ),
     "ip_lookup": KindSpec(
         tables={"ip_lookup": ((("meta.dst_anno", "lpm", 32),), ("route", "route_gw"))},

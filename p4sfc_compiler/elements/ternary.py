@@ -622,31 +622,61 @@ def _eliminate_pseudo(
 ) -> RuleList[bool]:
     for name in sorted({n for c, _ in rules for n, _, _ in c if n.startswith("?")}):
         r1, r0 = rl_subst(rules, name, 1), rl_subst(rules, name, 0)
-        if not all(rl_equivalent(r1, r0, d) for d in ctx.domain):
+        xor = rl_refine(r1, lambda v, r0=r0: rl_not(r0) if v else r0, 1 << 30)
+        if any(v for _, v in xor) and not all(rl_is_false(xor, d) for d in ctx.domain):
             raise Unexpressible(pseudo[name], ctx.name)
         rules = r1 if len(r1) <= len(r0) else r0
     return rules
 
 
 def merge_cubes(cubes: Sequence[Cube]) -> list[Cube]:
-    """The same union with covered cubes dropped and one-bit neighbours merged."""
-    out = list(dict.fromkeys(cubes))
+    """The same union with one-bit neighbours merged and covered cubes dropped.
+
+    Only cubes with the same fields and masks can merge, so they are grouped by that
+    shape and neighbours are found by flipping one bit of the value.
+    """
+    work = set(cubes)
     changed = True
     while changed:
         changed = False
+        groups: dict[tuple, set[tuple[int, ...]]] = {}
+        for c in work:
+            groups.setdefault(tuple((n, m) for n, _, m in c), set()).add(
+                tuple(v for _, v, _ in c))
+        merged: set[Cube] = set()
+        for shape, vals in groups.items():
+            used: set[tuple[int, ...]] = set()
+            for vs in sorted(vals):
+                if vs in used:
+                    continue
+                done = False
+                for i, (name, mask) in enumerate(shape):
+                    bit = mask
+                    while bit and not done:
+                        low = bit & -bit
+                        bit ^= low
+                        if vs[i] & low:
+                            continue
+                        other = vs[:i] + (vs[i] | low,) + vs[i + 1 :]
+                        if other in vals and other not in used:
+                            used.update((vs, other))
+                            cube = make_cube([(n, v, m) for (n, m), v in zip(shape, vs, strict=True)
+                                              if not (n == name)] +
+                                             ([(name, vs[i], mask & ~low)] if mask & ~low else []))
+                            assert cube is not None
+                            merged.add(cube)
+                            done = changed = True
+                    if done:
+                        break
+                if not done:
+                    used.add(vs)
+                    merged.add(tuple((n, v, m) for (n, m), v in zip(shape, vs, strict=True)))
+        work = merged
+    out = sorted(work)
+    if len(out) <= 256:
         out = [c for i, c in enumerate(out)
-               if not any(cube_covers(d, c) and (d != c or j < i) for j, d in enumerate(out)
-                          if j != i)]
-        for i in range(len(out)):
-            for j in range(i + 1, len(out)):
-                m = try_merge(out[i], out[j])
-                if m is not None:
-                    out[i] = m
-                    del out[j]
-                    changed = True
-                    break
-            if changed:
-                break
+               if not any(j != i and cube_covers(d, c) and (d != c or j < i)
+                          for j, d in enumerate(out))]
     return out
 
 
@@ -698,7 +728,7 @@ def lower_patterns(
             bound,
         )
         true_cubes = rl_true_cubes(cond) if len(cond) < 64 else None
-        if true_cubes is not None and len(true_cubes) <= 4 * bound:
+        if true_cubes is not None and len(true_cubes) <= 1024:
             flat = simplify([(c, action) for c in merge_cubes(true_cubes)] + tail, bound)
             if len(flat) < len(composed):
                 composed = flat

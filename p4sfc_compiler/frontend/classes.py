@@ -38,6 +38,13 @@ PROCESSING_MACROS = {
 
 _UNBOUNDED = 1 << 30
 
+# The index keeps one header per class. For these driver groups it is the kernel (or
+# simulator) header, whose ports differ from the userlevel element of the same name
+# (ToDevice is 1/0 in the kernel, 1/0-2 at user level), and p4sfc runs userlevel click:
+# such classes are listed without port count or processing, so nothing is misjudged.
+DRIVER_SPECIFIC_GROUPS = frozenset({"linuxmodule", "bsdmodule", "minios", "ns"})
+_CLASS_NAME = re.compile(r"[A-Za-z_][A-Za-z0-9_]*")
+
 
 @dataclass(frozen=True)
 class PortRange:
@@ -152,7 +159,12 @@ def build_table(index_tsv: Path) -> list[tuple[str, str, str]]:
         reader = csv.DictReader(f, delimiter="\t", quoting=csv.QUOTE_NONE)
         for rec in reader:
             name = (rec.get("class") or "").strip()
-            if not name:
+            # "ToDevice.b" and the like name documentation variants, not classes
+            if not _CLASS_NAME.fullmatch(name):
+                continue
+            if (rec.get("group") or "").strip() in DRIVER_SPECIFIC_GROUPS:
+                if name not in rows:
+                    rows[name] = (name, "", "")
                 continue
             ports = _single_value(rec.get("port_count") or "", PORT_MACROS)
             if ports:

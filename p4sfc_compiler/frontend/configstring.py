@@ -201,7 +201,7 @@ def quote(text: str) -> str:
         elif ch == "\n":
             out.append("\\n")
         elif ord(ch) < 32 or ord(ch) == 127:
-            out.append("\\%03o" % ord(ch))
+            out.append(f"\\{ord(ch):03o}")
         else:
             out.append(ch)
     out.append('"')

@@ -14,14 +14,15 @@ Follows the two passes of Click's tool library (``LexerT`` then ``RouterT::flatt
 from __future__ import annotations
 
 import bisect
+import re
 from dataclasses import dataclass, field
-from pathlib import PurePath
+from pathlib import Path, PurePath
 
 import networkx as nx
 
 from p4sfc_compiler.errors import ClickSyntaxError
 from p4sfc_compiler.frontend import ir
-from p4sfc_compiler.frontend.classes import PortCount, load_classes
+from p4sfc_compiler.frontend.classes import load_classes
 from p4sfc_compiler.frontend.configstring import (
     VarEnv,
     expand,
@@ -69,7 +70,8 @@ class Source:
     def error(self, loc: Loc | None, message: str) -> ClickSyntaxError:
         if loc is None:
             return ClickSyntaxError(message, SourcePos(self.filename, 1, 1))
-        return ClickSyntaxError(message, loc.pos(), self.line_text(loc.offset))
+        # the location may belong to another file (require(library ...))
+        return ClickSyntaxError(message, loc.pos(), loc.src.line_text(loc.offset))
 
 
 class Loc:
@@ -224,7 +226,7 @@ class Elem:
     name: str
     cls: ClassT | None  # None for tunnels
     config: str
-    loc: Loc
+    loc: Loc | None
     tunnel_next: int | None = None  # tunnel: element whose outputs continue its inputs
 
 
@@ -248,6 +250,7 @@ class Scope:
         self.ninputs = 0
         self.noutputs = 0
         self.expanding = False
+        self.has_pseudo = pseudo
         if pseudo:
             self.add_element("input", None, "", None)
             self.add_element("output", None, "", None)
@@ -255,14 +258,14 @@ class Scope:
 
     @property
     def nested(self) -> bool:
-        return self.compound is not None or self.group_depth > 0 or self.anon_offset == 2
+        return self.has_pseudo or self.group_depth > 0
 
     def add_element(self, name: str, cls: ClassT | None, config: str, loc: Loc | None) -> int:
         idx = self.emap.get(name)
         if idx is not None:
             return idx
         idx = len(self.elements)
-        self.elements.append(Elem(name, cls, config, loc))  # type: ignore[arg-type]
+        self.elements.append(Elem(name, cls, config, loc))
         self.emap[name] = idx
         return idx
 
@@ -309,7 +312,6 @@ class _EState:
     decl_type: ClassT | None
     bare: bool
     config: str
-    has_config: bool
     loc: Loc
     in_ports: list[int]
     out_ports: list[int]
@@ -318,12 +320,18 @@ class _EState:
 
 # ---------------------------------------------------------------- pass 1: resolve
 
+# An unknown word of this shape used where a class may stand is taken as a class (Click's
+# tools accept any word there; the driver would know its own classes). Lower-case words
+# and qualified names must be declared elements.
+_CLASS_LIKE = re.compile(r"[A-Z][A-Za-z0-9_]*")
+
 
 class Resolver:
     def __init__(self, src: Source, extra_classes: frozenset[str]) -> None:
         self.src = src
         self.known = set(load_classes()) | set(extra_classes)
         self._prims: dict[str, Primitive] = {}
+        self.libraries: set[Path] = {Path(src.filename).resolve()}
 
     def err(self, loc: Loc | None, message: str) -> ClickSyntaxError:
         return self.src.error(loc, message)
@@ -386,11 +394,37 @@ class Resolver:
                 words = ["package", kind]
                 kind = "package"
             if kind == "library" and len(words) == 2:
-                raise self.err(st.loc, "'require(library ...)' (file inclusion) is not supported")
+                self.library(scope, words[1], st.config.loc)
+                continue
             if not ((kind == "compact_config" and len(words) == 1)
                     or (kind == "package" and len(words) == 2)):
                 raise self.err(st.config.loc, f"syntax error at requirement {arg!r}")
             scope.requires.append(" ".join(words))
+
+    def library(self, scope: Scope, name: str, loc: Loc) -> None:
+        """``require(library FILE)``: read FILE's statements into the file scope, once."""
+        if scope.parent is not None or scope.group_depth:
+            raise self.err(loc, "'require(library ...)' must be used at file scope")
+        if len(name) >= 2 and name[0] == name[-1] and name[0] in "\"'":
+            name = name[1:-1]
+        base = Path(self.src.filename).parent
+        path = (base / name).resolve()
+        if not path.is_file():
+            raise self.err(loc, f"library '{name}' not found next to {self.src.filename}")
+        if path in self.libraries:
+            return
+        self.libraries.add(path)
+        # imported late: the parser module imports this one
+        from p4sfc_compiler.frontend.parser import parse_statements
+
+        lib_src, stmts = parse_statements(path.read_text(encoding="utf-8",
+                                                         errors="surrogateescape"), str(path))
+        outer = self.src
+        self.src = lib_src
+        try:
+            self.statements(scope, stmts)
+        finally:
+            self.src = outer
 
     def define(self, scope: Scope, st: Define) -> None:
         for item in parse_defines(st.config.text):
@@ -484,9 +518,11 @@ class Resolver:
     # -- connections
 
     def connection(self, scope: Scope, st: Connection) -> None:
-        groups: list[tuple[tuple[Loc, str] | None, list[_EState]]] = []
         steps = list(st.steps)
-        if st.lead is not None:
+        if st.lead is not None and not steps:
+            steps = [(None, [Elt(None, None, None, st.lead)]),
+                     ((st.lead, "->"), [Elt(None, None, None, st.lead)])]
+        elif st.lead is not None:
             steps.insert(0, (None, [Elt(None, None, None, st.lead)]))
             steps[1] = ((st.lead, "->"), steps[1][1])
         if st.trail is not None:
@@ -509,7 +545,6 @@ class Resolver:
                 for s in states:
                     if s.out_ports and not s.implicit:
                         raise self.err(s.loc, "output ports ignored at end of chain")
-            groups.append((arrow, states))
             prev = vec
 
     def element_state(self, scope: Scope, elt: Elt, first: bool, followed: bool) -> _EState:
@@ -525,11 +560,11 @@ class Resolver:
             if first:
                 if not followed:
                     raise self.err(elt.loc, "syntax error: stranded port")
-                return _EState("input", None, None, True, "", False, elt.loc, [], in_ports,
+                return _EState("input", None, None, True, "", elt.loc, [], in_ports,
                                implicit=True)
             if followed:
                 raise self.err(elt.loc, "implicit ports used in the middle of a chain")
-            return _EState("output", None, None, True, "", False, elt.loc, in_ports, [],
+            return _EState("output", None, None, True, "", elt.loc, in_ports, [],
                            implicit=True)
         if isinstance(ref, RefName):
             t = self.lookup_class(scope, ref.name)
@@ -538,8 +573,8 @@ class Resolver:
                                "configuration string ignored on element reference "
                                f"'{ref.name}'")
             cfg = ref.config.text if ref.config else ""
-            return _EState(ref.name, t, None, ref.config is None, cfg, ref.config is not None,
-                           ref.loc, in_ports, out_ports)
+            return _EState(ref.name, t, None, ref.config is None, cfg, ref.loc, in_ports,
+                           out_ports)
         if isinstance(ref, RefDecl):
             t = self.lookup_class(scope, ref.name)
             if ref.compound is not None:
@@ -552,13 +587,11 @@ class Resolver:
                                "configuration string ignored on element reference "
                                f"'{ref.name}'")
             cfg = ref.config.text if ref.config else ""
-            return _EState(ref.name, t, decl, False, cfg, ref.config is not None, ref.loc,
-                           in_ports, out_ports)
+            return _EState(ref.name, t, decl, False, cfg, ref.loc, in_ports, out_ports)
         if isinstance(ref, RefCompound):
             cls = self.compound(scope, ref.compound, "", ref.loc)
             cfg = ref.config.text if ref.config else ""
-            return _EState("", cls, None, False, cfg, ref.config is not None, ref.loc,
-                           in_ports, out_ports)
+            return _EState("", cls, None, False, cfg, ref.loc, in_ports, out_ports)
         assert isinstance(ref, RefGroup)
         name = scope.anon_name("")
         nin, nout = self.group(scope, ref, name)
@@ -567,7 +600,7 @@ class Resolver:
             in_ports = list(range(nin))
         if not out_ports:
             out_ports = list(range(nout))
-        return _EState(name, None, None, False, "", False, ref.loc, in_ports, out_ports)
+        return _EState(name, None, None, False, "", ref.loc, in_ports, out_ports)
 
     def add_elements(self, scope: Scope, states: list[_EState], first: bool,
                      followed: bool) -> list[tuple[int, list[int], list[int]]]:
@@ -588,7 +621,7 @@ class Resolver:
                 if s.decl_type is None and s.type is None:
                     if s.implicit:
                         raise self.err(s.loc, f"no '{s.name}' here")
-                    if not (s.name[:1].isalpha() and s.name[:1].isupper()):
+                    if not _CLASS_LIKE.fullmatch(s.name):
                         raise self.err(s.loc, f"undeclared element '{s.name}'")
                     # an unknown capitalised word used like a class is taken as one,
                     # as Click's tools do; lower-case words must be declared elements
@@ -610,6 +643,12 @@ class Resolver:
 
     def connect_all(self, scope: Scope, outputs: list, inputs: list, connector: str,
                     loc: Loc) -> None:
+        if len(outputs) == 1 and len(inputs) == 1:
+            # common case: one element each side, at most one port each
+            (src, _, op), (dst, ip, _) = outputs[0], inputs[0]
+            if len(op) <= 1 and len(ip) <= 1:
+                scope.conns.append((src, op[0] if op else 0, dst, ip[0] if ip else 0, loc))
+                return
         def analyze(x: list, isoutput: bool) -> tuple[int, int]:
             min_ports = expandable = 0
             for _, ip, op in x:
@@ -734,7 +773,7 @@ class Expander:
                        env: VarEnv, top: bool) -> str | None:
         name = prefix + e.name
         if e.cls is None:
-            if top and scope.anon_offset == 2 and e.name in ("input", "output"):
+            if top and scope.has_pseudo and e.name in ("input", "output"):
                 cls = ir.INPUT_CLASS if e.name == "input" else ir.OUTPUT_CLASS
                 self.nodes[name] = _Node(name, cls, "", e.loc, False, pseudo=True)
                 return name
@@ -819,13 +858,19 @@ class Expander:
             if n.tunnel and n.tunnel_next is not None:
                 prev_of[n.tunnel_next] = n.name
         nodes = self.nodes
+        # Every tunnel port a connection touches must continue on the other side:
+        # X[p] in needs X/input[p] out, X/output[p] in needs X[p] out, and so on.
         for s, sp, d, dp, loc in self.conns:
             dn = nodes[d]
             if dn.tunnel and dn.tunnel_next is not None and (dn.tunnel_next, dp) not in out_of:
-                raise self.err(loc, f"{self._what(d)} has no input {dp}")
+                if dn.tunnel_next == d + "/input":
+                    raise self.err(loc, f"{self._what(d)} has no input {dp}")
+                raise self.err(loc, f"{self._what(dn.tunnel_next)} output {dp} unused")
             sn = nodes[s]
             if sn.tunnel and s in prev_of and (prev_of[s], sp) not in into:
-                raise self.err(loc, f"{self._what(s)} has no output {sp}")
+                if prev_of[s] == s + "/output":
+                    raise self.err(loc, f"{self._what(s)} has no output {sp}")
+                raise self.err(loc, f"{self._what(prev_of[s])} input {sp} unused")
 
         result: list[tuple[str, int, str, int, Loc]] = []
         memo: dict[tuple[str, int], list[tuple[str, int]]] = {}
@@ -858,7 +903,7 @@ class Expander:
     def _what(name: str) -> str:
         base = name.rsplit("/", 1)[-1]
         if base.startswith("@") and base[1:].isdigit():
-            return "group"
+            return f"group '{name}'"
         return f"compound element '{name}'"
 
 
@@ -904,10 +949,6 @@ def assign_arguments(formals: list[Formal], args: list[str]) -> list[str] | None
 # ---------------------------------------------------------------- the IR
 
 
-def _port_problem(pc: PortCount, nin: int, nout: int) -> str | None:
-    return pc.check(nin, nout)
-
-
 def build_graph(src: Source, stmts: list, *, compound_body: bool = False,
                 extra_classes: frozenset[str] = frozenset()) -> nx.MultiDiGraph:
     """Resolve, flatten and check the statements; return the IR graph."""
@@ -936,26 +977,40 @@ def build_graph(src: Source, stmts: list, *, compound_body: bool = False,
                        node.loc.pos() if node.loc is not None else None)
     for s, sp, d, dp, _ in conns:
         ir.connect(g, s, sp, d, dp)
-    _check_ports(src, g, ex, conns)
+    _check_ports(src, g, conns)
     return g
 
 
-def _check_ports(src: Source, g: nx.MultiDiGraph, ex: Expander, conns: list) -> None:
+def _check_ports(src: Source, g: nx.MultiDiGraph, conns: list) -> None:
     """Connections to ports a known class does not have are errors."""
     table = load_classes()
+    used: dict[str, list[int]] = {}
+    for s, sp, d, dp, _ in conns:
+        u = used.setdefault(s, [0, 0])
+        if sp + 1 > u[1]:
+            u[1] = sp + 1
+        u = used.setdefault(d, [0, 0])
+        if dp + 1 > u[0]:
+            u[0] = dp + 1
+    bad: set[str] = set()
+    for name, (nin, nout) in used.items():
+        info = table.get(g.nodes[name]["cls"])
+        if info is not None and info.port_count is not None \
+                and info.port_count.check(nin, nout) is not None:
+            bad.add(name)
+    if not bad:
+        return
     for s, sp, d, dp, loc in conns:
         for name, is_out, port in ((s, True, sp), (d, False, dp)):
-            info = table.get(g.nodes[name]["cls"])
-            if info is None or info.port_count is None:
+            if name not in bad:
                 continue
-            nin, nout = ir.n_ports_used(g, name)
-            problem = info.port_count.check(nin, nout)
-            if problem is None:
-                continue
-            side = "output" if is_out else "input"
-            limit = (info.port_count.max_outputs(nin) if is_out
-                     else info.port_count.inputs.hi)
+            info = table[g.nodes[name]["cls"]]
+            pc = info.port_count
+            assert pc is not None
+            nin, nout = used[name]
+            limit = pc.max_outputs(nin) if is_out else pc.inputs.hi
             if port < limit:
                 continue
-            raise src.error(loc, f"'{name}' ({info.name}, ports {info.port_count.text}) "
-                                 f"{problem}: no {side} {port}")
+            side = "output" if is_out else "input"
+            raise src.error(loc, f"'{name}' ({info.name}, ports {pc.text}) "
+                                 f"{pc.check(nin, nout)}: no {side} {port}")

@@ -7,6 +7,7 @@ tree, and :mod:`flatten`, which resolves names and classes and expands compounds
 
 from __future__ import annotations
 
+import gc
 import re
 from collections.abc import Iterable, Iterator
 from contextvars import ContextVar
@@ -30,23 +31,28 @@ _MULTI = {"->": "ARROW", "=>": "ARROW", "::": "DCOLON", "||": "_DBAR", "...": "D
 _SINGLE = {";": "_SEMI", "(": "LPAR", ")": "_RPAR", "[": "LBRACK", "]": "_RBRACK",
            "{": "LBRACE", "}": "_RBRACE", "|": "_BAR", "-": "DASH", ",": "_COMMA"}
 
+# Spaces before a token are part of its match (one regex call per token); a run that
+# contains newlines is its own "ws" match so line numbers stay right.
 _TOKEN_RE = re.compile(
-    r"(?P<ws>[ \t\r\n\f\v]+)"
+    r"[ \t\f\v]*(?:(?P<ws>[\r\n][ \t\r\n\f\v]*)|(?P<eof>\Z)"
     r"|(?P<ident>[A-Za-z0-9_@]+(?:/[A-Za-z0-9_@]+)*)"
     r"|(?P<comment>//[^\n\r]*|/\*)"
     r"|(?P<var>\$[A-Za-z0-9_]+)"
     r"|(?P<multi>->|=>|::|\|\||\.\.\.)"
-    r"|(?P<single>[;()\[\]{}|\-,])"
+    r"|(?P<single>[;()\[\]{}|\-,]))"
 )
 # tokens after which "; IDENT" parses exactly like "IDENT" (the statement has ended)
-_SEMI_DROPPABLE_AFTER = frozenset({"IDENT", "CONFIG", "_RBRACK", "_RBRACE", "_RBRACE_CFG",
-                                   "_RPAR"})
+# (not after "]": in "x -> [0]; b" the ';' ends an implicit output, "[0] b" is a port)
+_SEMI_DROPPABLE_AFTER = frozenset({"IDENT", "CONFIG", "_RBRACE", "_RBRACE_CFG", "_RPAR"})
 _CONFIG_SPECIAL = re.compile(r"[()\n/'\"\\#]")
 _DIRECTIVE_RE = re.compile(r"#[ \t]*(?:line[ \t]+)?(\d+)[ \t]*(\"(?:[^\"\\\n\r]|\\.)*\"?)?[^\n\r]*")
 
 
 class _Lexer:
     """Click's lexer: tokens plus the context that decides what ``(`` starts."""
+
+    # hold back redundant ';' tokens (a speed-up; tests compare with it off)
+    elide_semicolons = True
 
     def __init__(self, src: F.Source) -> None:
         self.src = src
@@ -190,6 +196,8 @@ class _Lexer:
                 continue
             m = match(text, i)
             if m is None:
+                while text[i] in " \t\f\v":
+                    i += 1
                 raise self.error(i, f"syntax error near {text[i]!r}")
             kind = m.lastgroup
             end = m.end()
@@ -197,10 +205,13 @@ class _Lexer:
                 self._newlines(i, end)
                 i = end
                 continue
+            if kind == "eof":
+                break
+            i = m.start(kind)
             if kind == "comment":
                 i = self._skip_block_comment(i) if text[i + 1] == "*" else end
                 continue
-            value = m.group()
+            value = m.group(kind)
             col = i - self.line_start + 1
             if kind == "ident":
                 ttype = _KEYWORDS.get(value, "IDENT")
@@ -224,8 +235,8 @@ class _Lexer:
                     prev3, prev2, prev = prev2, prev, "CONFIG"
                     i = close + 1
                     continue
-                if ttype == "_SEMI" and not in_brackets and prev in _SEMI_DROPPABLE_AFTER \
-                        and prev2 != "_ELEMENTCLASS":
+                if ttype == "_SEMI" and self.elide_semicolons and not in_brackets \
+                        and prev in _SEMI_DROPPABLE_AFTER and prev2 != "_ELEMENTCLASS":
                     # a ';' between "x" and a following identifier changes nothing for
                     # the grammar; holding it back saves the LALR parser a token
                     if pending_semi is not None:
@@ -261,6 +272,9 @@ class _Lexer:
             return not (prev3 == "_ELEMENTCLASS" and prev2 == "IDENT")
         return False
 
+
+# Ports are small in practice; a bound keeps "[0-99999999]" from expanding forever.
+MAX_PORT = 65535
 
 _current: ContextVar[_Lexer] = ContextVar("_current_lexer")
 
@@ -312,6 +326,10 @@ class _Build(Transformer):
             _loc(lead) if lead is not None else None, chain,
             (_loc(trail), str(trail)) if trail is not None else None)
 
+    def connection_bare(self, c: list) -> F.Connection:
+        # "->" alone (inside a group or compound): input -> output
+        return F.Connection(_loc(c[0]), [], None)
+
     def chain(self, c: list) -> list:
         if len(c) == 1:
             return [(None, c[0])]
@@ -354,6 +372,9 @@ class _Build(Transformer):
                 if port is None:
                     raise _current.get().src.error(
                         _loc(tok), "syntax error: port number should be integer")
+                if port > MAX_PORT:
+                    raise _current.get().src.error(
+                        _loc(tok), f"port number {port} out of range (at most {MAX_PORT})")
                 if dash:
                     items.extend(range(last + 1, port + 1))
                     last = port
@@ -493,13 +514,20 @@ def parse_text(
     ``define`` expanded). ``extra_classes`` names element classes beyond
     ``elements/click-classes.tsv``. Raises :class:`ClickSyntaxError` on bad input.
     """
-    src, stmts = parse_statements(text, filename)
+    # The parse allocates many small, acyclic objects; the cyclic collector would scan
+    # them again and again (over half the time for 10,000 elements), so it pauses.
+    gc_was_enabled = gc.isenabled()
+    gc.disable()
     try:
+        src, stmts = parse_statements(text, filename)
         return F.build_graph(src, stmts, compound_body=compound_body,
                              extra_classes=frozenset(extra_classes))
     except RecursionError:
         raise ClickSyntaxError("configuration nested too deeply", F.SourcePos(filename, 1, 1)) \
             from None
+    finally:
+        if gc_was_enabled:
+            gc.enable()
 
 
 def parse_file(path: str | Path, *, compound_body: bool = False,

@@ -36,10 +36,6 @@ def _decl(name: str, data: dict) -> str:
     return f"{name} :: {cls}({_config_text(config)});" if config else f"{name} :: {cls};"
 
 
-def _port(p: int) -> str:
-    return f"[{p}]"
-
-
 def to_click(g: nx.MultiDiGraph) -> str:
     """Click text for the graph: declarations, then one line per connection.
 
@@ -55,7 +51,9 @@ def to_click(g: nx.MultiDiGraph) -> str:
             continue
         lines.append(_decl(name, data))
     for src, out_port, dst, in_port in ir.connections(g):
-        lines.append(f"{src} {_port(out_port)} -> {_port(in_port)} {dst};")
+        left = f"{src} [{out_port}]" if out_port else src
+        right = f"[{in_port}] {dst}" if in_port else dst
+        lines.append(f"{left} -> {right};")
     return "\n".join(lines) + "\n"
 
 

@@ -61,3 +61,28 @@ def test_paper_chain_server_runs_in_click(tmp_path: Path) -> None:
     assert frame[12:14] == b"\x88\xb5"
     assert frame[14:14 + 12] == sfc_bytes(cid, [2, 3, 4])
     assert frame[14 + 12 :] == bytes(benign)
+
+
+def test_split_nat_miss_runs_only_the_server_part(tmp_path: Path) -> None:
+    chains = load_chains(EXAMPLES / "paper-chain.json")
+    topo = load_topology(EXAMPLES / "paper-topology.json")
+    validate(chains, topo)
+    result = compile_chains(chains, topo, server_io="pcap")
+    config = result.files["servers/srv1/srv1.click"]
+    cid = result.plan.chains[0].chain_id
+    # a rewriter miss on input 0 (inside -> outside): the switch already ran
+    # CheckIPHeader and the IPClassifier, the server runs the rewriter and what follows
+    pkt = scapy.IP(src="10.0.0.5", dst="8.8.8.8") / scapy.TCP(sport=40000, dport=80) / b"x"
+    out = _run(tmp_path, config, [_tagged(cid, [4], pkt, entry=1)])
+    assert len(out) == 1
+    frame = out[0]
+    assert frame[14:20] == sfc_bytes(cid, [])  # the chain ends here: no NF ids left
+    inner = scapy.IP(frame[20:])
+    assert inner.src == "192.168.0.1" and inner[scapy.TCP].sport == 50000
+    assert inner.dst == "8.8.8.8"
+    # checksums stay right after the rewrite
+    fixed = scapy.IP(bytes(inner))
+    del fixed.chksum
+    del fixed[scapy.TCP].chksum
+    fixed = scapy.IP(bytes(fixed))
+    assert fixed.chksum == inner.chksum and fixed[scapy.TCP].chksum == inner[scapy.TCP].chksum

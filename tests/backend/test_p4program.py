@@ -184,3 +184,19 @@ def test_recirculation_preserves_position_and_annotations() -> None:
 def test_bad_params_are_rejected(kwargs) -> None:
     with pytest.raises(ValueError):
         ProgramParams(**kwargs)
+
+
+def test_every_kind_has_exactly_one_template_block() -> None:
+    from p4sfc_compiler.resources import data_path
+
+    files = {p.name.removesuffix(".p4.j2") for p in data_path("templates", "elements").glob("*.p4.j2")}
+    assert files == set(ALL_KINDS) == set(KIND_SPECS)
+
+
+def test_chain_exit_can_strip_or_carry_the_sfc_header() -> None:
+    code = _strip_comments(render_p4(ProgramParams(max_chain=2)))
+    exit_body = re.search(r"action exit_chain\(bit<9> port\) \{(.*?)\n    \}", code, re.S)[1]
+    assert "hdr.sfc.setInvalid();" in exit_body
+    assert "hdr.ethernet.etherType = hdr.sfc.etherType;" in exit_body
+    carry_body = re.search(r"action forward_chain\(bit<9> port\) \{(.*?)\n    \}", code, re.S)[1]
+    assert "setInvalid" not in carry_body

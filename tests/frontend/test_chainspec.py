@@ -474,3 +474,26 @@ def test_two_server_example_crosses_switches() -> None:
 def test_nfspec_is_plain_data() -> None:
     nf = NFSpec("a", "firewall", "srv1")
     assert nf.config == {} and nf.click is None
+
+
+@settings(max_examples=40, deadline=None)
+@given(data=st.data(), n=st.integers(1, 8))
+def test_links_in_any_order_and_form_give_the_sequence(data: st.DataObject, n: int) -> None:
+    import tempfile
+
+    order = data.draw(st.permutations([f"nf{i}" for i in range(n)]))
+    links: list[Any] = [
+        data.draw(st.sampled_from([[a, b], {"from": a, "to": b}]))
+        for a, b in zip(order, order[1:], strict=False)
+    ]
+    links = data.draw(st.permutations(links))
+    chain = copy.deepcopy(CHAIN)
+    chain["NFs"] = [{"name": f"nf{i}", "type": "nat", "location": "srv1"} for i in range(n)]
+    chain["Links"] = links
+    with tempfile.TemporaryDirectory() as tmp:
+        [loaded] = chains_from(Path(tmp), chain)
+        assert [nf.name for nf in loaded.nfs] == list(order)
+        if links:
+            dropped = data.draw(st.integers(0, len(links) - 1))
+            chain["Links"] = links[:dropped] + links[dropped + 1:]
+            expect(lambda: chains_from(Path(tmp), chain), "chain.json: Links: NF ", "is not linked")

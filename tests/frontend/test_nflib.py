@@ -268,9 +268,8 @@ def _check_firewall(out: list, handlers: dict[str, str]) -> None:
 
 
 def _check_monitor(out: list, handlers: dict[str, str]) -> None:
-    from scapy.utils import raw
 
-    assert [raw(p) for p in out] == [raw(p) for p in _trace()]  # every frame passes unchanged
+    assert [bytes(p) for p in out] == [bytes(p) for p in _trace()]  # every frame passes unchanged
     counts = {h.split("/")[1].split(".")[0]: int(v) for h, v in handlers.items()}
     assert counts == {"total": 16, "c_web": 8, "c_tcp": 2, "c_dns": 3, "c_udp": 1,
                       "c_icmp": 2, "c_other": 0, "c_bad": 1}
@@ -288,10 +287,9 @@ def _check_nat(out: list, handlers: dict[str, str]) -> None:
 
 
 def _check_ips(out: list, handlers: dict[str, str]) -> None:
-    from scapy.utils import raw
 
     trace = _trace()
-    assert [raw(p) for p in out] == [raw(p) for i, p in enumerate(trace) if i not in (1, 6, 7)]
+    assert [bytes(p) for p in out] == [bytes(p) for i, p in enumerate(trace) if i not in (1, 6, 7)]
     assert {h: int(v) for h, v in handlers.items()} == {
         "nf0/a_attack.count": 1, "nf0/a_passwd.count": 1, "nf0/a_sql.count": 0,
         "nf0/a_nopsled.count": 1,
@@ -300,7 +298,6 @@ def _check_ips(out: list, handlers: dict[str, str]) -> None:
 
 def _check_router(out: list, handlers: dict[str, str]) -> None:
     from scapy.layers.inet import IP
-    from scapy.utils import raw
 
     assert _ids(out) == [i for i in range(17) if i not in (13, 14)]
     trace = _trace()
@@ -310,14 +307,13 @@ def _check_router(out: list, handlers: dict[str, str]) -> None:
         port1 = p[IP].dst.startswith(("10.0.2.", "192.168."))
         assert p.dst == ("02:00:00:00:02:01" if port1 else "02:00:00:00:01:01")
         assert p.src == ("02:00:00:00:02:00" if port1 else "02:00:00:00:01:00")
-        fresh = IP(raw(p[IP]))
+        fresh = IP(bytes(p[IP]))
         del fresh.chksum
-        assert IP(raw(fresh)).chksum == p[IP].chksum  # the TTL update kept the checksum valid
+        assert IP(bytes(fresh)).chksum == p[IP].chksum  # the TTL update kept the checksum valid
 
 
 def _check_lb(out: list, handlers: dict[str, str]) -> None:
     from scapy.layers.inet import IP, TCP
-    from scapy.utils import raw
 
     assert _ids(out) == [i for i in range(17) if i != 14]
     by_id = {p[IP].id - 100: p for p in out}
@@ -326,12 +322,11 @@ def _check_lb(out: list, handlers: dict[str, str]) -> None:
     trace = _trace()
     for i, p in by_id.items():
         if i not in (9, 10):
-            assert raw(p) == raw(trace[i])
+            assert bytes(p) == bytes(trace[i])
 
 
 def _check_vpn(out: list, handlers: dict[str, str]) -> None:
     from scapy.layers.inet import IP
-    from scapy.utils import raw
 
     trace = _trace()
     esp = [p for p in out if p[IP].proto == 50]
@@ -340,10 +335,10 @@ def _check_vpn(out: list, handlers: dict[str, str]) -> None:
     for p in esp:
         assert (p[IP].src, p[IP].dst, p.dst) == ("192.168.0.1", "192.168.0.2", "02:00:00:00:03:01")
         # ESP header: SPI 234, then the encrypted inner packet (no plaintext address left).
-        assert int.from_bytes(raw(p[IP].payload)[:4], "big") == 234
-        assert b"\x0a\x14\x01" not in raw(p[IP].payload)[16:]
-    assert [raw(p) for p in plain] == [
-        raw(p) for i, p in enumerate(trace) if i not in (11, 12, 14, 15, 16)
+        assert int.from_bytes(bytes(p[IP].payload)[:4], "big") == 234
+        assert b"\x0a\x14\x01" not in bytes(p[IP].payload)[16:]
+    assert [bytes(p) for p in plain] == [
+        bytes(p) for i, p in enumerate(trace) if i not in (11, 12, 14, 15, 16)
     ]
 
 

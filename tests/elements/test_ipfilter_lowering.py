@@ -1,0 +1,248 @@
+"""IPFilter / IPClassifier lowering: the ternary rules decide every packet as Click does."""
+
+from __future__ import annotations
+
+import struct
+
+import pytest
+from hypothesis import HealthCheck, assume, given, settings
+from hypothesis import strategies as st
+
+from p4sfc_compiler.elements import ipfilter
+from p4sfc_compiler.elements.base import LowerContext, NotOffloadable, TableEntry
+from p4sfc_compiler.elements.packetview import switch_fields
+
+CTX = LowerContext(data_offset=14, ip_header=True, n_inputs=1, n_outputs=8)
+
+# ---------------------------------------------------------------------------------------
+# random well-formed frames (complete transport headers; what CheckIPHeader passes)
+
+MACS = [bytes.fromhex(h) for h in ("0200c0a801fb", "020000000001", "ffffffffffff",
+                                   "0200ac1061ed")]
+ADDRS = ["10.0.0.1", "10.1.2.3", "192.168.1.7", "192.168.1.200", "172.16.5.4",
+         "8.8.8.8", "0.0.0.0", "255.255.255.255"]
+PORTS = [0, 20, 22, 23, 53, 80, 123, 443, 1023, 1024, 5000, 8080, 65535]
+
+
+def csum16(data: bytes) -> int:
+    s = sum(struct.unpack(f"!{len(data) // 2}H", data))
+    while s >> 16:
+        s = (s & 0xFFFF) + (s >> 16)
+    return ~s & 0xFFFF
+
+
+def ip4(a: str) -> bytes:
+    return bytes(map(int, a.split(".")))
+
+
+@st.composite
+def frames(draw) -> bytes:
+    proto = draw(st.sampled_from([6, 6, 17, 17, 1, 2, 4, 47, 50, 132]) | st.integers(0, 255))
+    frag = draw(st.sampled_from([0, 0, 0, 1, 185]))
+    mf = draw(st.booleans()) if frag == 0 else draw(st.booleans())
+    df = draw(st.booleans())
+    port = st.sampled_from(PORTS) | st.integers(0, 65535)
+    if frag == 0 and proto == 6:
+        l4 = struct.pack("!HHIIBBHHH", draw(port), draw(port), 1, 2,
+                         draw(st.sampled_from([0x50, 0x60])),
+                         draw(st.sampled_from([0x02, 0x12, 0x10, 0x11, 0x04, 0x18, 0x29, 0]) |
+                              st.integers(0, 255)),
+                         draw(st.sampled_from([0, 1000, 65535])), 0, 0)
+    elif frag == 0 and proto == 17:
+        l4 = struct.pack("!HHHH", draw(port), draw(port), 8, 0)
+    elif frag == 0 and proto == 1:
+        l4 = struct.pack("!BBHI", draw(st.sampled_from([0, 3, 5, 8, 11, 13]) |
+                                       st.integers(0, 255)),
+                         draw(st.integers(0, 3)), 0, 0)
+    else:  # other protocols / later fragments: bytes that may look like ports
+        l4 = draw(st.binary(min_size=8, max_size=8) |
+                  st.just(struct.pack("!HHI", 1234, 80, 0)))
+    l4 += draw(st.binary(max_size=6))
+    opts = b"\x01" * 4 * draw(st.integers(0, 2))
+    ihl = 5 + len(opts) // 4
+    tos = draw(st.sampled_from([0, 1, 2, 3, 0xB8, 0xB9, 0x28, 0xFF]) | st.integers(0, 255))
+    ttl = draw(st.sampled_from([0, 1, 2, 3, 4, 5, 10, 11, 64, 255]))
+    ident = draw(st.sampled_from([0, 1, 99, 100, 54321]))
+    flags = (0x4000 if df else 0) | (0x2000 if mf else 0) | frag
+    total = ihl * 4 + len(l4)
+    hdr = struct.pack("!BBHHHBBH4s4s", 0x40 | ihl, tos, total, ident, flags, ttl, proto, 0,
+                      ip4(draw(st.sampled_from(ADDRS))), ip4(draw(st.sampled_from(ADDRS))))
+    hdr += opts
+    hdr = hdr[:10] + struct.pack("!H", csum16(hdr)) + hdr[12:]
+    eth = draw(st.sampled_from(MACS)) + draw(st.sampled_from(MACS)) + b"\x08\x00"
+    return eth + hdr + l4
+
+
+def padded(frame: bytes) -> bytes:
+    """What the switch receives: the frame padded to Ethernet's 60-byte minimum."""
+    return frame.ljust(60, b"\0")
+
+
+# ---------------------------------------------------------------------------------------
+# random patterns
+
+PRIMITIVES = [
+    "tcp", "udp", "icmp", "igmp", "ipip", "ip proto 47", "ip proto != 6",
+    "src host 10.0.0.1", "dst host 192.168.1.7", "host 8.8.8.8", "10.1.2.3",
+    "src net 10.0.0.0/8", "dst net 192.168.1.0 mask 255.255.255.0", "net 172.16.0.0/12",
+    "src and dst net 10.0.0.0/8", "src or dst host 255.255.255.255",
+    "src port 80", "dst port 53 or 123", "port ssh or telnet", "tcp dst port > 1023",
+    "udp src port <= 1023", "tcp port != 80", "dst tcp port 8080", "port www",
+    "src port & 0xff00 == 0x1300", "dst port < 1024", "port >= 5000", "udp port != 53",
+    "icmp type echo", "icmp type != 3", "icmp type < 5", "icmp type timeexceeded",
+    "tcp opt syn", "syn", "ack", "fin or rst", "syn && !ack", "tcp[13] & 0x12 == 0x12",
+    "transp[0:2] == 80", "udp[2:2] == 53", "icmp[1] == 3",
+    "ip ttl < 3", "ip ttl > 10", "ip ttl != 64", "ip len >= 60", "ip len < 50",
+    "ip dscp == 46", "ip dscp > 40", "ip tos & 3 == 3", "ip tos 0", "ip ect", "ip ce",
+    "ip frag", "ip unfrag", "ip hl > 5", "ip id < 100", "ip vers 4", "ip[9] == 17",
+    "ip[12:4] == 0x0a000001", "ip[1] & 0xfc != 0", "ip[6:2] & 0x3fff == 0",
+    "src ether host 02:00:c0:a8:01:fb", "ether host ff:ff:ff:ff:ff:ff",
+    "dst ether host 02:00:ac:10:61:ed", "true", "false",
+]
+
+
+def patterns() -> st.SearchStrategy[str]:
+    leaf = st.sampled_from(PRIMITIVES)
+
+    def combine(sub: st.SearchStrategy[str]) -> st.SearchStrategy[str]:
+        return st.one_of(
+            st.builds(lambda a: f"!({a})", sub),
+            st.builds(lambda a: f"not {a}" if " " not in a else f"not ({a})", sub),
+            st.builds(lambda a, b: f"({a}) and ({b})", sub, sub),
+            st.builds(lambda a, b: f"({a}) ({b})", sub, sub),
+            st.builds(lambda a, b: f"({a}) or ({b})", sub, sub),
+            st.builds(lambda a, b: f"{a} || {b}", sub, sub),
+            st.builds(lambda a, b, c: f"({a}) ? ({b}) : ({c})", sub, sub, sub),
+        )
+
+    return st.recursive(leaf, combine, max_leaves=5)
+
+
+ACTIONS = st.sampled_from(["allow", "deny", "drop", "1", "2", "3"])
+
+
+def first_match(entries: tuple[TableEntry, ...], fields: dict[str, int]) -> int | None:
+    for e in sorted(entries, key=lambda e: e.order):
+        if all((fields.get(k, 0) & m.mask) == m.value for k, m in e.match.items()):
+            return e.params["port"] if e.action == "set_port" else None
+    return None  # the table's default: drop
+
+
+def lowered_or_none(cls: str, args: list[str]):
+    cfg = ipfilter.parse(cls, args)
+    try:
+        return cfg, ipfilter.lower(cls, cfg, CTX)
+    except NotOffloadable:
+        return cfg, None
+
+
+@given(st.lists(st.tuples(ACTIONS, patterns()), min_size=1, max_size=4),
+       st.lists(frames(), min_size=25, max_size=25))
+@settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+def test_first_matching_rule_agrees_with_click(rules, packets):
+    cfg, low = lowered_or_none("IPFilter", [f"{a} {p}" for a, p in rules])
+    assume(low is not None)
+    assert low.kind == "classify"
+    for frame in packets:
+        want = ipfilter.evaluate("IPFilter", cfg, frame, 14)
+        got = first_match(low.entries, switch_fields(padded(frame)))
+        assert got == want, (frame.hex(), [e for e in low.entries])
+
+
+@given(st.lists(patterns(), min_size=1, max_size=4), st.lists(frames(), min_size=25,
+                                                              max_size=25))
+@settings(max_examples=30, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+def test_ipclassifier_lowering_agrees_with_click(pats, packets):
+    cfg, low = lowered_or_none("IPClassifier", pats)
+    assume(low is not None)
+    for frame in packets:
+        want = ipfilter.evaluate("IPClassifier", cfg, frame, 14)
+        assert first_match(low.entries, switch_fields(padded(frame))) == want
+
+
+@pytest.mark.parametrize("prim", [p for p in PRIMITIVES if p not in (
+    "udp[2:2] == 53", "transp[0:2] == 80")])
+@given(st.lists(frames(), min_size=40, max_size=40))
+@settings(max_examples=5, deadline=None)
+def test_every_offloadable_primitive_and_its_negation(prim, packets):
+    for args in ([f"allow {prim}"], [f"1 !({prim})", "2 all"]):
+        cfg = ipfilter.parse("IPFilter", args)
+        low = ipfilter.lower("IPFilter", cfg, CTX)
+        for frame in packets:
+            want = ipfilter.evaluate("IPFilter", cfg, frame, 14)
+            assert first_match(low.entries, switch_fields(padded(frame))) == want, args
+
+
+# ---------------------------------------------------------------------------------------
+# what cannot go to the switch, and why
+
+
+@pytest.mark.parametrize(
+    ("expr", "why"),
+    [
+        ("tcp win 0", "tcp win"),
+        ("ip[10:2] == 0", "ip [ 10:2 ]"),
+        ("ip[20] == 1", "ip [ 20 ]"),
+        ("udp[4:2] == 8", "udp [ 4:2 ]"),
+        ("transp[0:2] == 80", "transp [ 0:2 ]"),  # GRE/ESP first fragments too
+        ("transp[2:2] < 1024", "transp [ 2:2 ]"),
+        ("icmp[4:4] == 0", "icmp [ 4:4 ]"),
+    ],
+)
+def test_not_offloadable_names_the_test(expr, why):
+    cfg = ipfilter.parse("IPFilter", [f"allow {expr}"])
+    with pytest.raises(NotOffloadable) as e:
+        ipfilter.lower("IPFilter", cfg, CTX)
+    assert why in e.value.reason
+
+
+def test_irrelevant_unparsed_bytes_are_fine():
+    # the window is only read for TCP, where 'tcp' already decided: offloadable
+    cfg = ipfilter.parse("IPFilter", ["allow tcp", "1 tcp win 0"])
+    assert ipfilter.lower("IPFilter", cfg, CTX).entries
+
+
+def test_needs_ip_header_annotation_and_offset():
+    cfg = ipfilter.parse("IPFilter", ["allow tcp"])
+    with pytest.raises(NotOffloadable, match="IP header annotation"):
+        ipfilter.lower("IPFilter", cfg, LowerContext(14, False, 1, 1))
+    with pytest.raises(NotOffloadable, match="data offset 18"):
+        ipfilter.lower("IPFilter", cfg, LowerContext(18, True, 1, 1))
+
+
+def test_rule_bound_makes_it_not_offloadable():
+    cfg = ipfilter.parse("IPFilter", ["allow (src port > 1023) and (dst port < 1023) and "
+                                      "!(ip ttl > 5 and ip len > 100)"])
+    with pytest.raises(NotOffloadable, match="more than 3 classify rules"):
+        ipfilter.lower("IPFilter", cfg, CTX, bound=3)
+
+
+def test_entries_shape_and_trailing_drops():
+    cfg = ipfilter.parse("IPFilter", ["deny src host 10.0.0.1", "2 tcp dst port 22",
+                                      "drop all"])
+    low = ipfilter.lower("IPFilter", cfg, CTX)
+    assert [e.order for e in low.entries] == list(range(len(low.entries)))
+    first, second = low.entries
+    assert first.action == "drop_packet" and first.params == {}
+    assert first.match["hdr.ipv4.srcAddr"].value == 0x0A000001
+    assert second.action == "set_port" and second.params == {"port": 2}
+    assert second.match["meta.dport"].value == 22
+    assert second.match["hdr.ipv4.protocol"].value == 6
+    assert second.match["meta.l4_ok"].value == 1  # ports are 0 without a parsed header
+
+
+@pytest.mark.parametrize(
+    ("args", "max_entries"),
+    [
+        (["allow tcp port != 80"], 3),
+        (["allow !(tcp port 80)"], 3),
+        (["allow tcp dst port > 1023"], 2),
+        (["allow ip ttl < 3"], 1),
+        (["allow port ssh or telnet"], 4),
+        (["allow src host 172.16.252.132 or 192.168.1.192"], 2),
+        (["allow ip len >= 200"], 9),
+    ],
+)
+def test_rule_counts_stay_small(args, max_entries):
+    cfg = ipfilter.parse("IPFilter", args)
+    assert len(ipfilter.lower("IPFilter", cfg, CTX).entries) <= max_entries
