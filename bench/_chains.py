@@ -23,7 +23,7 @@ def write_chain_set(folder: Path, n_chains: int, nfs_per_chain: int = 5, seed: i
                 "NFs": [
                     {"name": n, "type": rng.choice(NF_MIX), "location": server} for n in names
                 ],
-                "Links": [{"from": a, "to": b} for a, b in zip(names, names[1:])],
+                "Links": [{"from": a, "to": b} for a, b in zip(names, names[1:], strict=False)],
                 "Route": {
                     "ingress": {"switch": "s1", "port": 1},
                     "egress": {"switch": "s1", "port": 2},

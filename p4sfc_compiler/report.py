@@ -6,6 +6,7 @@ from collections.abc import Iterator
 from typing import TYPE_CHECKING
 
 import networkx as nx
+from rich.markup import escape
 from rich.table import Table
 from rich.tree import Tree
 
@@ -48,7 +49,7 @@ def plan_report(plan: Plan) -> Iterator[object]:
             title_justify="left",
             show_lines=False,
         )
-        for col in ("NF", "id", "type", "class", "placement", "where", "stages", "reason"):
+        for col in ("NF", "id", "type", "class", "placement", "where", "stages"):
             t.add_column(col, overflow="fold")
         for nf in chain.nfs:
             style = _CLASS_STYLE[nf.offloadability.value]
@@ -67,9 +68,10 @@ def plan_report(plan: Plan) -> Iterator[object]:
                 nf.placement.value,
                 where,
                 stages,
-                nf.reason,
             )
         yield t
+        for nf in chain.nfs:
+            yield f"  [bold]{nf.name}[/bold]: {escape(nf.reason)}"
         passes = ", ".join(f"{sw}: {n}" for sw, n in sorted(chain.passes.items())) or "none"
         yield f"  passes per packet: {passes}"
         splits = [nf for nf in chain.nfs if nf.split is not None]

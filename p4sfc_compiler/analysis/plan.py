@@ -163,27 +163,31 @@ class NFAnalyses:
     """Per-NF analysis results, shared by NF instances with the same body and config.
 
     Parsing and checking an NF depends only on its ``.click`` file and its config
-    overrides, so 1,000 chains of library NFs parse each library NF once.
+    overrides, so 1,000 chains of library NFs parse each library NF once. The graph is
+    shared too (the plan never changes it): an instance's name is ``NFPlan.name``.
     """
 
     def __init__(self, catalog: Catalog) -> None:
         self.catalog = catalog
         self._done: dict[tuple, tuple[nx.MultiDiGraph, dict[str, ElementInfo], NFClass]] = {}
+        self._switch: dict[int, SwitchNF] = {}
 
     def get(
         self, spec: NFSpec, base_dir: Path
     ) -> tuple[nx.MultiDiGraph, dict[str, ElementInfo], NFClass]:
-        path = nf_file(spec, base_dir)
-        key = (str(path.resolve()), tuple(sorted(spec.config.items())))
+        key = (str(nf_file(spec, base_dir)), tuple(sorted(spec.config.items())))
         if key not in self._done:
             graph = load_nf(spec, base_dir)
             infos = check_elements(graph, self.catalog)
             self._done[key] = (graph, infos, classify_nf(infos))
-        graph, infos, cls = self._done[key]
-        if graph.graph.get("name") != spec.name:
-            graph = graph.copy()  # same body, own instance name
-            graph.graph["name"] = spec.name
-        return graph, infos, cls
+        return self._done[key]
+
+    def switch_nf(self, graph: nx.MultiDiGraph, infos: dict[str, ElementInfo]) -> SwitchNF:
+        """The switch view of an NF body; NF instances sharing the body share it."""
+        key = id(graph)
+        if key not in self._switch:
+            self._switch[key] = build_switch_nf(graph, infos)
+        return self._switch[key]
 
 
 def plan_nf(spec_nf: NFSpec, nf_id: int, switch: str, analyses: NFAnalyses, base_dir: Path) -> NFPlan:
@@ -228,7 +232,7 @@ def plan_chain(
         if placement is Placement.SPLIT:
             nf.split = split_nf(nf.graph, nf.partial_element)
         if nf.on_switch:
-            nf.switch_nf = build_switch_nf(nf.graph, nf.infos)
+            nf.switch_nf = analyses.switch_nf(nf.graph, nf.infos)
             if len(nf.switch_nf.elem_ids) > MAX_ELEM_ID:
                 raise CapacityError(
                     f"NF '{nf.name}' has {len(nf.switch_nf.elem_ids)} switch elements; "

@@ -12,10 +12,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import dataclass
 
-import networkx as nx
-
 from p4sfc_compiler.analysis.switchgraph import SwitchNF
-from p4sfc_compiler.frontend.ir import INPUT_CLASS
 
 
 @dataclass(frozen=True, order=True)
@@ -28,18 +25,9 @@ class Slot:
 
 
 def layers(snf: SwitchNF) -> dict[str, int]:
-    """Longest-path depth of each staged element: first elements are at depth 1."""
-    dag = snf.dag()
-    depth: dict[str, int] = {INPUT_CLASS: 0}
-    for n in nx.topological_sort(dag):
-        if n == INPUT_CLASS:
-            continue
-        preds = [depth[p] for p in dag.predecessors(n) if p in depth]
-        if preds:
-            depth[n] = max(preds) + 1
-    # elements no path from input reaches never see a packet; they keep no stage
-    del depth[INPUT_CLASS]
-    return depth
+    """Longest-path depth of each staged element: first elements are at depth 1.
+    Elements no path from ``input`` reaches never see a packet and get no layer."""
+    return dict(snf.depth)
 
 
 def allocate(run: Sequence[SwitchNF], stages: int) -> tuple[list[dict[str, Slot]], int]:

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from dataclasses import dataclass, field
+from functools import cached_property
 
 import networkx as nx
 
@@ -41,14 +42,54 @@ class SwitchNF:
     # (source element or "input", out port) -> target; "input" has port 0 only
     edges: dict[tuple[str, int], Target] = field(default_factory=dict)
 
+    @cached_property
+    def _by_source(self) -> dict[str, dict[int, Target]]:
+        table: dict[str, dict[int, Target]] = {}
+        for (src, port), t in self.edges.items():
+            table.setdefault(src, {})[port] = t
+        return table
+
+    def outputs(self, elem: str) -> dict[int, Target]:
+        """``{out_port: target}`` of one element (or of ``input``). A SwitchNF is built
+        whole before it is queried: later changes to ``edges`` are not seen."""
+        return self._by_source.get(elem, {})
+
+    @cached_property
+    def _by_target(self) -> dict[str, list[tuple[str, int, Target]]]:
+        table: dict[str, list[tuple[str, int, Target]]] = {}
+        # input's edge first, then by source name and port: a stable entry order
+        for (src, port), t in sorted(
+            self.edges.items(), key=lambda kv: (kv[0][0] != INPUT_CLASS, kv[0])
+        ):
+            if t.elem is not None:
+                table.setdefault(t.elem, []).append((src, port, t))
+        return table
+
+    def inputs(self, elem: str) -> list[tuple[str, int, Target]]:
+        """Edges into one element: ``(source, out_port, target)``."""
+        return self._by_target.get(elem, [])
+
     def exit_ports(self, elem: str) -> int:
-        return _mask(p for (src, p), t in self.edges.items() if src == elem and t.exit)
+        return _mask(p for p, t in self.outputs(elem).items() if t.exit)
 
     def drop_ports(self, elem: str, n_outputs: int) -> int:
         """Outputs (below ``n_outputs``) that drop: unconnected ones, and connected ones
         that lead nowhere (a contracted element with nothing after it)."""
-        used = {p: t for (src, p), t in self.edges.items() if src == elem}
+        used = self.outputs(elem)
         return _mask(p for p in range(n_outputs) if p not in used or used[p].drop)
+
+    @cached_property
+    def depth(self) -> dict[str, int]:
+        """Longest-path depth of each staged element reachable from ``input`` (first
+        elements at depth 1); alternative branches share depths."""
+        dag = self.dag()
+        depth: dict[str, int] = {INPUT_CLASS: 0}
+        for n in nx.topological_sort(dag):
+            preds = [depth[p] for p in dag.predecessors(n) if p in depth]
+            if n != INPUT_CLASS and preds:
+                depth[n] = max(preds) + 1
+        del depth[INPUT_CLASS]
+        return depth
 
     def dag(self) -> nx.DiGraph:
         """Element-level DAG (``input`` included) used by stage allocation."""

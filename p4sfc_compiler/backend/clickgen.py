@@ -169,18 +169,29 @@ def _render(server: str, srv, entries: list[_Entry], io: ServerIO) -> ServerConf
     classes: list[str] = []
     body: list[str] = []
     instances: dict[tuple[int, int, bool], str] = {}
+    class_names: dict[tuple[int, bool], str] = {}
+
+    def class_for(nf: NFPlan, miss: bool) -> str:
+        """One elementclass per NF body (NF instances of one type share theirs)."""
+        key = (id(nf.graph), miss)
+        if key not in class_names:
+            base = _ident("P4SFC", nf.type, "miss" if miss else "nf")
+            cls = base
+            while cls in class_names.values():
+                cls = f"{base}_{len(class_names)}"
+            class_names[key] = cls
+            graph = server_part(nf) if miss else nf.graph
+            text = to_click(graph).rstrip()
+            indented = "\n".join("  " + line if line else line for line in text.splitlines())
+            what = f"server part of {nf.type} (from {nf.split.partial})" if miss else nf.type
+            classes.append(f"// {what}\nelementclass {cls} {{\n{indented}\n}}\n")
+        return class_names[key]
 
     def instance(chain: ChainPlan, nf: NFPlan, miss: bool) -> str:
         key = (chain.chain_id, nf.nf_id, miss)
         if key in instances:
             return instances[key]
-        cls = _ident("P4SFC", chain.name, nf.name, "miss" if miss else "nf")
-        graph = server_part(nf) if miss else nf.graph
-        text = to_click(graph).rstrip()
-        indented = "\n".join("  " + line if line else line for line in text.splitlines())
-        what = "server part (from " + nf.split.partial + ")" if miss else "NF"
-        classes.append(f"// chain {chain.name}, {what} {nf.name} ({nf.type})\n"
-                       f"elementclass {cls} {{\n{indented}\n}}\n")
+        cls = class_for(nf, miss)
         name = _ident("c", chain.chain_id, nf.name, "miss" if miss else "")
         name = name.rstrip("_")
         body.append(f"{name} :: {cls};")

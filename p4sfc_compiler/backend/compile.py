@@ -13,6 +13,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from p4sfc_compiler.analysis.plan import Plan, build_plan
+from p4sfc_compiler.backend import jsonout
 from p4sfc_compiler.backend.clickgen import build_server_configs
 from p4sfc_compiler.backend.entries import SwitchEntries, build_entries
 from p4sfc_compiler.backend.formats import (
@@ -95,7 +96,7 @@ def compile_chains(
             p4info=f"../p4/{PROGRAM}.p4info.txt",
             bmv2_json=f"../p4/{PROGRAM}.json",
         )
-        files[f"switches/{sw}-runtime.json"] = json.dumps(rj, indent=2) + "\n"
+        files[f"switches/{sw}-runtime.json"] = jsonout.dumps(rj, levels=2) + "\n"
         files[f"switches/{sw}.txtpb"] = write_request_txtpb(se.entries, index, device_id=device)
         result.entries_per_switch[sw] = len(se.entries)
         result.switch_files[sw] = [f"switches/{sw}-runtime.json", f"switches/{sw}.txtpb"]
@@ -103,7 +104,7 @@ def compile_chains(
         path = f"servers/{server}/{server}.click"
         files[path] = cfg.text
         result.server_files[server] = [path]
-    files["plan.json"] = json.dumps(_plan_json(plan, params, per_switch, result), indent=2) + "\n"
+    files["plan.json"] = jsonout.dumps(_plan_json(plan, params, per_switch, result), levels=4) + "\n"
     if out_dir is not None:
         for rel, text in sorted(files.items()):
             path = out_dir / rel

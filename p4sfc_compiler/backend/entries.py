@@ -183,9 +183,7 @@ def _nf_entries(
                     params["index"],
                 )
             )
-        for (src, port), target in sorted(snf.edges.items(), key=_edge_order):
-            if target.elem != elem:
-                continue
+        for src, port, target in snf.inputs(elem):
             prev = INPUT_ID if src == INPUT_CLASS else snf.elem_ids[src]
             all_params = common + sorted({**params, **low.input_params.get(target.in_port, {})}.items())
             yield Entry(
@@ -209,11 +207,6 @@ def _nf_entries(
                 priority=None if e.order is None else top - e.order,
                 chain=chain.name,
             )
-
-
-def _edge_order(item) -> tuple:
-    (src, port), _ = item
-    return (src != INPUT_CLASS, src, port)
 
 
 def _dispatch_entries(plan: Plan, chain: ChainPlan, sw: str) -> Iterator[Entry]:

@@ -103,10 +103,6 @@ def runtime_json(
     return {"target": target, "p4info": p4info, "bmv2_json": bmv2_json, "table_entries": rows}
 
 
-def _bytes(value: int, width: int) -> bytes:
-    return value.to_bytes((width + 7) // 8, "big")
-
-
 def write_request_txtpb(
     entries: Iterable[Entry], index: P4InfoIndex, *, device_id: int, election_low: int = 1
 ) -> str:
@@ -119,39 +115,31 @@ def write_request_txtpb(
     for e in entries:
         table = index.table(e.table)
         action = index.action(e.action)
-        out.append("updates {")
-        out.append("  type: INSERT")
-        out.append("  entity {")
-        out.append("    table_entry {")
-        out.append(f"      table_id: {table.id}")
+        lines = ["updates {", "  type: INSERT", "  entity {", "    table_entry {",
+                 f"      table_id: {table.id}"]
         for name, value in e.match:
             f = table.fields[name]
-            # ternary wildcards are omitted, as P4Runtime requires
-            if isinstance(value, Ternary) and value.mask == 0:
-                continue
-            if isinstance(value, Lpm) and value.prefix_len == 0:
-                continue
-            v = escape_bytes(_bytes(value.value, f.bitwidth))
+            size = (f.bitwidth + 7) // 8
+            v = escape_bytes(value.value.to_bytes(size, "big"))
             if isinstance(value, Exact):
                 body = f"exact {{ value: {v} }}"
             elif isinstance(value, Ternary):
-                body = f"ternary {{ value: {v} mask: {escape_bytes(_bytes(value.mask, f.bitwidth))} }}"
+                if value.mask == 0:
+                    continue  # a ternary wildcard is omitted, as P4Runtime requires
+                body = f"ternary {{ value: {v} mask: {escape_bytes(value.mask.to_bytes(size, 'big'))} }}"
             else:
+                if value.prefix_len == 0:
+                    continue  # likewise an LPM default route
                 body = f"lpm {{ value: {v} prefix_len: {value.prefix_len} }}"
-            out.append(f"      match {{ field_id: {f.id} {body} }}")
-        out.append("      action {")
-        out.append("        action {")
-        out.append(f"          action_id: {action.id}")
+            lines.append(f"      match {{ field_id: {f.id} {body} }}")
+        lines += ["      action {", "        action {", f"          action_id: {action.id}"]
         for name, value in e.params:
             p = action.params[name]
-            out.append(
-                f"          params {{ param_id: {p.id} value: {escape_bytes(_bytes(value, p.bitwidth))} }}"
-            )
-        out.append("        }")
-        out.append("      }")
+            v = escape_bytes(value.to_bytes((p.bitwidth + 7) // 8, "big"))
+            lines.append(f"          params {{ param_id: {p.id} value: {v} }}")
+        lines += ["        }", "      }"]
         if e.priority is not None:
-            out.append(f"      priority: {e.priority}")
-        out.append("    }")
-        out.append("  }")
-        out.append("}")
+            lines.append(f"      priority: {e.priority}")
+        lines += ["    }", "  }", "}"]
+        out.append("\n".join(lines))
     return "\n".join(out) + "\n"

@@ -2,7 +2,7 @@
 
 Parsed messages are plain dicts ``{field: [value, ...]}``: every field maps to a list
 because any field may repeat. Scalars stay as written: ints as ``int``, strings as
-``bytes`` decoded to ``str`` when they are UTF-8, enum names as ``str``.
+``str`` when they are ASCII and ``bytes`` otherwise, enum names as ``str``.
 """
 
 from __future__ import annotations
@@ -56,18 +56,19 @@ def _unescape(body: str) -> bytes:
     return bytes(out)
 
 
+def _escape_byte(b: int) -> str:
+    ch = chr(b)
+    if ch in "\\\"'":
+        return "\\" + ch
+    return ch if 0x20 <= b < 0x7F else f"\\{b:03o}"
+
+
+_ESCAPED = tuple(_escape_byte(b) for b in range(256))
+
+
 def escape_bytes(data: bytes) -> str:
     """Bytes as a text-format string literal, octal escapes for non-printables."""
-    parts = []
-    for b in data:
-        ch = chr(b)
-        if ch in "\\\"'":
-            parts.append("\\" + ch)
-        elif 0x20 <= b < 0x7F:
-            parts.append(ch)
-        else:
-            parts.append(f"\\{b:03o}")
-    return '"' + "".join(parts) + '"'
+    return '"' + "".join([_ESCAPED[b] for b in data]) + '"'
 
 
 def parse(text: str, source: str = "<textproto>") -> Message:
@@ -111,10 +112,8 @@ def _message(tokens, i: int, source: str, closing: str | None) -> tuple[Message,
             while i < len(tokens) and tokens[i][0] == "str":  # adjacent literals concatenate
                 data += _unescape(tokens[i][1][1:-1])
                 i += 1
-            try:
-                msg.setdefault(name, []).append(data.decode("utf-8"))
-            except UnicodeDecodeError:
-                msg.setdefault(name, []).append(data)
+            # names are ASCII; anything else (P4Runtime values) stays bytes
+            msg.setdefault(name, []).append(data.decode("ascii") if data.isascii() else data)
         elif kind == "num":
             text = value.rstrip("fF")
             num = float(text) if re.search(r"[.eE]", text) and "x" not in text.lower() else int(text, 0)

@@ -343,24 +343,43 @@ def _redundant(c: Cube, v: Hashable, later: RuleList) -> bool:
     return False
 
 
-def rl_true_cubes(rules: RuleList[bool]) -> list[Cube]:
-    """Cubes whose union is exactly the True set (disjoint from earlier False rules)."""
+def cube_subtract(p: Cube, f: Cube) -> list[Cube]:
+    """Disjoint cubes covering ``p`` minus ``f`` (one per bit ``f`` fixes and ``p`` leaves
+    free, the "sharp" operation)."""
+    if not cube_intersects(p, f):
+        return [p]
+    pd = {n: (v, m) for n, v, m in p}
+    out: list[Cube] = []
+    fixed = dict(pd)
+    for name, value, mask in f:
+        pv, pm = fixed.get(name, (0, 0))
+        free = mask & ~pm
+        bit = 1 << (free.bit_length() - 1) if free else 0
+        while bit:
+            if free & bit:
+                cur_v, cur_m = fixed.get(name, (0, 0))
+                piece = dict(fixed)
+                piece[name] = ((cur_v | (~value & bit)) & (cur_m | bit), cur_m | bit)
+                out.append(tuple(sorted((n, v, m) for n, (v, m) in piece.items())))
+                fixed[name] = ((cur_v | (value & bit)), cur_m | bit)
+            bit >>= 1
+    return out
+
+
+def rl_true_cubes(rules: RuleList[bool], limit: int | None = None) -> list[Cube]:
+    """Cubes whose union is exactly the True set (disjoint from earlier False rules).
+
+    With ``limit``, raises RuleExplosion once more pieces than that are in play.
+    """
     out: list[Cube] = []
     earlier_false: list[Cube] = []
     for c, v in rules:
         if v:
             pieces = [c]
             for f in earlier_false:
-                nxt: list[Cube] = []
-                for p in pieces:
-                    if not cube_intersects(p, f):
-                        nxt.append(p)
-                        continue
-                    for comp in cube_complement(f):
-                        x = cube_and(p, comp)
-                        if x is not None:
-                            nxt.append(x)
-                pieces = nxt
+                pieces = [x for p in pieces for x in cube_subtract(p, f)]
+                if limit is not None and len(pieces) > limit:
+                    raise RuleExplosion(f"more than {limit} cubes")
             out.extend(pieces)
         else:
             earlier_false.append(c)
@@ -618,11 +637,18 @@ def rl_subst(rules: RuleList[R], name: str, value: int) -> RuleList[R]:
 
 
 def _eliminate_pseudo(
-    rules: RuleList[bool], pseudo: dict[str, str], ctx: Context
+    rules: RuleList[bool],
+    pseudo: dict[str, str],
+    ctx: Context,
+    reach: RuleList[bool] | None = None,
 ) -> RuleList[bool]:
+    """Remove the stand-ins for unseen bytes when the result does not depend on them,
+    on the context's packets that earlier patterns leave over (``reach``)."""
     for name in sorted({n for c, _ in rules for n, _, _ in c if n.startswith("?")}):
         r1, r0 = rl_subst(rules, name, 1), rl_subst(rules, name, 0)
         xor = rl_refine(r1, lambda v, r0=r0: rl_not(r0) if v else r0, 1 << 30)
+        if reach is not None and any(v for _, v in xor):
+            xor = rl_and(xor, reach, 1 << 30)
         if any(v for _, v in xor) and not all(rl_is_false(xor, d) for d in ctx.domain):
             raise Unexpressible(pseudo[name], ctx.name)
         rules = r1 if len(r1) <= len(r0) else r0
@@ -681,7 +707,7 @@ def merge_cubes(cubes: Sequence[Cube]) -> list[Cube]:
 
 
 def _pattern_rules(
-    node: Node, contexts: Sequence[Context], bound: int
+    node: Node, contexts: Sequence[Context], bound: int, reach: RuleList[bool] | None = None
 ) -> RuleList[bool]:
     """One pattern as a boolean rule list over all packets."""
     split = len(contexts) > 1 and any(
@@ -690,11 +716,12 @@ def _pattern_rules(
     if not split:
         whole = Context("all packets", TRUE_CUBE, (TRUE_CUBE,), contexts[-1].map_leaf)
         pseudo: dict[str, str] = {}
-        return _eliminate_pseudo(_build(node, whole, pseudo, bound), pseudo, whole)
+        return _eliminate_pseudo(_build(node, whole, pseudo, bound), pseudo, whole, reach)
     rules: RuleList[bool] = []
     for ctx in contexts:
         pseudo = {}
-        for c, v in _eliminate_pseudo(_build(node, ctx, pseudo, bound), pseudo, ctx):
+        built = _build(node, ctx, pseudo, bound)
+        for c, v in _eliminate_pseudo(built, pseudo, ctx, reach):
             x = cube_and(ctx.cube, c)
             if x is not None:
                 rules.append((x, v))
@@ -718,17 +745,31 @@ def lower_patterns(
     either as the cubes of its true set followed by the table so far, or as its own rule
     list whose false rules continue into the table so far, whichever is smaller.
     """
+    # forward: each pattern sees the packets earlier patterns leave over, so bytes the
+    # switch cannot read may still be irrelevant there
+    conds: list[RuleList[bool]] = []
+    reach: RuleList[bool] | None = rl_const(True)
+    for node, _ in patterns:
+        cond = _pattern_rules(node, contexts, bound, reach)
+        conds.append(cond)
+        if reach is not None:
+            try:
+                reach = rl_and(reach, rl_not(cond), bound)
+            except RuleExplosion:
+                reach = None  # too big to track: later checks consider every packet
     table: RuleList = rl_const(drop)
-    for node, action in reversed(patterns):
-        cond = _pattern_rules(node, contexts, bound)
+    for cond, (_, action) in zip(reversed(conds), reversed(patterns), strict=True):
         tail = table
         composed = rl_refine(
             [(c, action if v else _NEXT) for c, v in cond],
             lambda v, tail=tail: tail if v == _NEXT else None,
             bound,
         )
-        true_cubes = rl_true_cubes(cond) if len(cond) < 64 else None
-        if true_cubes is not None and len(true_cubes) <= 1024:
+        try:
+            true_cubes = rl_true_cubes(cond, limit=256) if len(cond) < 64 else None
+        except RuleExplosion:
+            true_cubes = None
+        if true_cubes is not None:
             flat = simplify([(c, action) for c in merge_cubes(true_cubes)] + tail, bound)
             if len(flat) < len(composed):
                 composed = flat

@@ -121,8 +121,7 @@ def test_server_configs_parse_and_match_the_plan(compiled) -> None:
             f"c_{cid}_{nf}_miss" for cid, nf in expected
         }
         assert instances and instances <= {n.replace("-", "_") for n in names}
-        for n, d in g.nodes(data=True):
-            assert d["cls"] not in PSEUDO_CLASSES
+        assert all(d["cls"] not in PSEUDO_CLASSES for _, d in g.nodes(data=True))
 
 
 def test_state_keeps_chain_ids(tmp_path: Path) -> None:
@@ -149,3 +148,29 @@ def test_p4info_matches_the_model() -> None:
     assert set(index.tables) == set(program.tables)
     for name, table in program.tables.items():
         assert [k.field for k in table.keys] == list(index.tables[name].fields)
+
+
+def test_txtpb_write_request_matches_the_runtime_json(compiled) -> None:
+    from p4sfc_compiler.backend import textproto
+
+    index = P4InfoIndex.from_text(compiled.files["p4/p4sfc.p4info.txt"])
+    table_names = {t.id: n for n, t in index.tables.items()}
+    for sw, (rj_path, pb_path) in compiled.switch_files.items():
+        rows = json.loads(compiled.files[rj_path])["table_entries"]
+        req = textproto.parse(compiled.files[pb_path])
+        updates = req["updates"]
+        assert len(updates) == len(rows) == compiled.entries_per_switch[sw]
+        for row, upd in zip(rows, updates, strict=True):
+            assert upd["type"] == ["INSERT"]
+            te = upd["entity"][0]["table_entry"][0]
+            assert table_names[te["table_id"][0]] == row["table"]
+            fields = {f.id: (n, f) for n, f in index.tables[row["table"]].fields.items()}
+            for m in te.get("match", []):
+                name, f = fields[m["field_id"][0]]
+                kind, body = next((k, v[0]) for k, v in m.items() if k != "field_id")
+                raw = body["value"][0]
+                raw = raw.encode("latin-1") if isinstance(raw, str) else raw
+                want = row["match"][name]
+                value = want if kind == "exact" else want[0]
+                assert int.from_bytes(raw, "big") == value, (row["table"], name)
+            assert te.get("priority", [None])[0] == row.get("priority")

@@ -31,7 +31,7 @@ from p4sfc_compiler.elements.ternary import (
     try_merge,
 )
 
-SETTINGS = settings(max_examples=150, deadline=None)
+SETTINGS = settings(max_examples=80, deadline=None)
 
 # Two small fields so every function can be checked on all 2**7 packets.
 FIELDS = {"a": 4, "b": 3}
@@ -54,8 +54,11 @@ def cubes(draw):
     return cube
 
 
+BOOLS = st.booleans()
+
+
 @st.composite
-def rule_lists(draw, values=st.booleans()):
+def rule_lists(draw, values=BOOLS):
     rules = [(draw(cubes()), draw(values)) for _ in range(draw(st.integers(0, 5)))]
     rules.append((TRUE_CUBE, draw(values)))
     return rules
