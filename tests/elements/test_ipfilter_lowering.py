@@ -10,7 +10,12 @@ from hypothesis import HealthCheck, assume, given, settings
 from hypothesis import strategies as st
 
 from p4sfc_compiler.elements import ipfilter
-from p4sfc_compiler.elements.base import LowerContext, NotOffloadable, TableEntry
+from p4sfc_compiler.elements.base import (
+    ElementConfigError,
+    LowerContext,
+    NotOffloadable,
+    TableEntry,
+)
 from p4sfc_compiler.elements.packetview import switch_fields
 
 CTX = LowerContext(data_offset=14, ip_header=True, n_inputs=1, n_outputs=8)
@@ -132,7 +137,10 @@ def first_match(entries: tuple[TableEntry, ...], fields: dict[str, int]) -> int 
 
 
 def lowered_or_none(cls: str, args: list[str]):
-    cfg = ipfilter.parse(cls, args)
+    try:  # Click rejects a few generated combinations, e.g. 'ether host X and syn'
+        cfg = ipfilter.parse(cls, args)
+    except ElementConfigError:
+        return None, None
     try:  # a small bound keeps random nested ternaries quick; they are rejected instead
         return cfg, ipfilter.lower(cls, cfg, CTX, bound=256)
     except NotOffloadable:
@@ -244,7 +252,7 @@ def test_entries_shape_and_trailing_drops():
         (["allow tcp port != 80"], 3),
         (["allow !(tcp port 80)"], 3),
         (["allow tcp dst port > 1023"], 2),
-        (["allow ip ttl < 3"], 1),
+        (["allow ip ttl < 3"], 2),
         (["allow port ssh or telnet"], 4),
         (["allow src host 172.16.252.132 or 192.168.1.192"], 2),
         (["allow ip len >= 200"], 9),
