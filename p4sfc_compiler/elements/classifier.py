@@ -9,7 +9,7 @@ Ethernet key fields and bytes 14..33 the fixed IPv4 header fields (only for Ethe
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 
 from p4sfc_compiler.elements import values
@@ -177,7 +177,7 @@ def evaluate(cls: str, config: ClassifierConfig, packet_bytes: bytes,
     return None
 
 
-def _mapper(layout: Layout, data_offset: int):  # noqa: ANN202 - a Context.map_leaf
+def _mapper(layout: Layout, data_offset: int) -> Callable[[Leaf], Cube | bool | None]:
     def map_leaf(lf: Leaf) -> Cube | bool | None:
         return word_cube(layout, (data_offset + lf.off) * 8, lf.value, lf.mask)
 
@@ -199,7 +199,7 @@ def contexts_for(data_offset: int) -> list[Context]:
 
 
 def lower_rules(config: ClassifierConfig, data_offset: int,
-                bound: int = DEFAULT_RULE_BOUND):  # noqa: ANN201
+                bound: int = DEFAULT_RULE_BOUND) -> list[tuple[Cube, int | None]]:
     patterns = [(node, port) for port, node in enumerate(config.patterns)]
     try:
         return lower_patterns(patterns, contexts_for(data_offset), None, bound)

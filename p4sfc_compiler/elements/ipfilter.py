@@ -12,8 +12,9 @@ result for packets too short for a test. :func:`evaluate` runs those tests as Cl
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
+from typing import TypeVar
 
 from p4sfc_compiler.elements import values
 from p4sfc_compiler.elements.base import (
@@ -36,8 +37,10 @@ from p4sfc_compiler.elements.ternary import (
     Node,
     Not,
     Or,
+    Rel,
     RuleExplosion,
     Unexpressible,
+    compress_bits,
     eval_node,
     flip_short,
     iter_leaves,
@@ -47,10 +50,13 @@ from p4sfc_compiler.elements.ternary import (
     rl_cubes,
     rl_true_cubes,
     word_cube,
+    word_range_tests,
 )
 from p4sfc_compiler.frontend.ir import SourcePos
 
 CLASSES = ("IPFilter", "IPClassifier")
+
+T = TypeVar("T")
 
 # ---------------------------------------------------------------------------------------
 # names (Click's static name tables; userlevel Click also reads /etc/services and
@@ -200,9 +206,10 @@ class _Prim:
             u, mask = data, m
             if u & mask != u:
                 missing = (u & mask) ^ (u & full)
-                # Click shifts a 32-bit all-ones right by (33 - msb); x86 takes the
-                # count modulo 32, which this reproduces.
-                add = (0xFFFFFFFF >> ((33 - missing.bit_length()) & 31)) if missing else 0
+                # the bits below the highest missing one; when that is bit 0 there are
+                # none (Click's C shifts by 32 there, which is undefined behaviour)
+                bl = missing.bit_length()
+                add = (0xFFFFFFFF >> (33 - bl)) if bl > 1 else 0
                 u = (u | add) & mask
             self.u, self.mask = u, mask
             return
@@ -284,7 +291,7 @@ def _parse_uint(word: str) -> int | None:
     return v if 0 <= v <= 0xFFFFFFFF else None
 
 
-def _try(fn, *args):  # noqa: ANN001, ANN202 - tiny local adapter
+def _try(fn: Callable[..., T], *args: object) -> T | None:
     try:
         return fn(*args)
     except ElementConfigError:
@@ -477,7 +484,7 @@ class _Parser:
                 pos -= 1
         if pos == first:
             raise _Error(f"empty term near '{self._word(pos)}'")
-        desc = " ".join(w[first:pos])
+        desc = " ".join(w[first:pos]).replace(" [ ", "[").replace(" ]", "]")
         _check(prim, self.prev, header, mask_dt, mask)
         node = _compile(prim, desc)
         self.prev = prim
@@ -493,7 +500,6 @@ class _Parser:
 
     def brackets(self, prim: _Prim, pos: int) -> int:
         w = self.w
-        start = pos + 1
         pos += 1
         combo = ""
         while pos < len(w) and w[pos] != "]":
@@ -509,7 +515,6 @@ class _Parser:
             fpos, flen = _parse_uint(combo), 1
         if fpos is None or flen is None:
             raise _Error("syntax error after '[', expected '[POS]' or '[POS:LEN]'")
-        del start
         bit, nbits = fpos * 8, flen * 8
         if nbits < 1 or nbits > 32:
             raise _Error("LEN in '[POS:LEN]' out of range, should be between 1 and 4")
@@ -521,8 +526,7 @@ class _Parser:
 
 def _check(prim: _Prim, prev: _Prim, header: str, mask_dt: int, mask: int) -> None:
     """Click's Primitive::check: infer the type, validate data and mask, set the mask."""
-    old_srcdst = prim.srcdst
-    del old_srcdst  # Click only warns when src/dst is given to a type without one
+    # (Click only warns when src/dst is given to a type without one: nothing to do here)
     if not prim.type:
         data = prim.data
         while True:
@@ -707,6 +711,11 @@ def _comparison(prim: _Prim, space: str, off: int, shift: int, op_negate: bool,
     if prim.op == OP_EQ:
         node = leaf(space, off, (u << shift) & 0xFFFFFFFF, (mask << shift) & 0xFFFFFFFF, desc)
     else:
+        word_mask = (mask << shift) & 0xFFFFFFFF
+        above = compress_bits((u << shift) & 0xFFFFFFFF, word_mask) + 1
+        top = (1 << bin(word_mask).count("1")) - 1
+        prefixes: Node = Or(tuple(
+            leaf(space, off, v, m, desc) for v, m in word_range_tests(above, top, word_mask)))
         levels: list[tuple[Node, bool]] = []
         while u < mask:
             high = u > (mask >> 1)
@@ -721,9 +730,10 @@ def _comparison(prim: _Prim, space: str, off: int, shift: int, op_negate: bool,
             levels.append((lit, high))
             mask &= ~upper
             u &= mask
-        node = levels[-1][0]
+        node = levels[-1][0] if levels else Const(False)  # "> u" with u at the top
         for lit, high in reversed(levels[:-1]):
             node = And((lit, node)) if high else Or((lit, node))
+        node = Rel(node, prefixes)
     if prim.negated and op_negate:
         node = flip_short(Not(node))
     return node
@@ -927,7 +937,7 @@ def _first_fragment(proto: int) -> Cube:
     return c
 
 
-def _mapper(l4: Layout | None):  # noqa: ANN202 - returns the Context.map_leaf callable
+def _mapper(l4: Layout | None) -> Callable[[Leaf], Cube | bool | None]:
     def map_leaf(lf: Leaf) -> Cube | bool | None:
         if lf.space == "mac":
             return word_cube(_ETH, (lf.off - 2) * 8, lf.value, lf.mask)
@@ -965,7 +975,9 @@ _L4_FIELDS = ("meta.sport", "meta.dport", "meta.tcp_flags", "meta.icmp_type",
 _IP_FIELDS = ("hdr.ipv4.", "meta.l4_ok", *_L4_FIELDS)
 
 
-def entries_from_rules(rules, bound: int) -> tuple[TableEntry, ...]:  # noqa: ANN001
+def entries_from_rules(
+    rules: Sequence[tuple[Cube, int | None]], bound: int
+) -> tuple[TableEntry, ...]:
     """Table entries for a simplified rule list (catch-all drop left to the default)."""
     rules = list(rules)
     while rules and rules[-1][1] is None:
@@ -990,7 +1002,9 @@ def entries_from_rules(rules, bound: int) -> tuple[TableEntry, ...]:  # noqa: AN
     return tuple(out)
 
 
-def lower_rules(config: FilterConfig, bound: int = DEFAULT_RULE_BOUND):  # noqa: ANN201
+def lower_rules(
+    config: FilterConfig, bound: int = DEFAULT_RULE_BOUND
+) -> list[tuple[Cube, int | None]]:
     """The simplified first-match rule list ``[(cube, port or None), ...]``."""
     patterns = [(r.node, r.port) for r in config.rules]
     contexts = filter_contexts([r.node for r in config.rules])
@@ -1025,6 +1039,6 @@ def lower(cls: str, config: FilterConfig, ctx: LowerContext,
 
 
 __all__ = [
-    "CLASSES", "FilterConfig", "FilterRule", "evaluate", "lower", "lower_rules", "parse",
-    "separate_text", "filter_contexts", "entries_from_rules", "And", "Or", "Not", "Ite",
+    "CLASSES", "FilterConfig", "FilterRule", "entries_from_rules", "evaluate",
+    "filter_contexts", "lower", "lower_rules", "parse", "separate_text",
 ]

@@ -9,6 +9,12 @@ this way and only flattened to table entries at the end.
 
 Fields not in :data:`FIELD_WIDTHS` may appear in cubes (one-bit pseudo-fields standing
 for values the switch cannot see); callers remove them before emitting entries.
+
+The second half holds the classifier expression trees both filter modules compile to
+(Click's 32-bit word tests, :class:`Leaf`) and :func:`lower_patterns`, which turns an
+ordered list of (tree, action) into first-match rules, block by block of packets
+(:class:`Context`) where a test's bytes mean different key fields, and proves that bytes
+the switch cannot see do not change the result (else :class:`Unexpressible`).
 """
 
 from __future__ import annotations
@@ -201,6 +207,33 @@ def range_to_prefixes(lo: int, hi: int, width: int) -> list[tuple[int, int]]:
             size >>= 1
         out.append((lo, full & ~(size - 1)))
         lo += size
+    return out
+
+
+def word_range_tests(lo: int, hi: int, word_mask: int) -> list[tuple[int, int]]:
+    """(value, mask) word tests for ``lo <= V <= hi``, V being the number formed by the
+    bits of ``word_mask`` (most significant first): masked values order like V does."""
+    positions = [b for b in range(31, -1, -1) if word_mask >> b & 1]
+    width = len(positions)
+    out = []
+    for pv, pm in range_to_prefixes(lo, hi, width):
+        wv = wm = 0
+        for j, b in enumerate(positions):
+            bit = 1 << (width - 1 - j)
+            if pm & bit:
+                wm |= 1 << b
+                if pv & bit:
+                    wv |= 1 << b
+        out.append((wv, wm))
+    return out
+
+
+def compress_bits(value: int, word_mask: int) -> int:
+    """The bits of ``value`` under ``word_mask``, packed (most significant first)."""
+    out = 0
+    for b in range(31, -1, -1):
+        if word_mask >> b & 1:
+            out = out << 1 | (value >> b & 1)
     return out
 
 
@@ -462,7 +495,17 @@ class Ite:
     other: Node
 
 
-Node = Leaf | Const | Not | And | Or | Ite
+@dataclass(frozen=True)
+class Rel:
+    """A relation (``dst port > 1023``) two ways: ``click``, Click's own chain of masked
+    tests, which decides packets (with Click's too-short results); ``prefixes``, the same
+    range as a union of prefix tests, which the lowering may prefer when smaller."""
+
+    click: Node
+    prefixes: Node
+
+
+Node = Leaf | Const | Not | And | Or | Ite | Rel
 
 
 def leaf(space: str, off: int, value: int, mask: int, desc: str = "") -> Node:
@@ -488,6 +531,8 @@ def flip_short(node: Node) -> Node:
             return Or(tuple(flip_short(c) for c in children))
         case Ite(c, a, b):
             return Ite(flip_short(c), flip_short(a), flip_short(b))
+        case Rel(c, p):
+            return Rel(flip_short(c), flip_short(p))
     raise TypeError(node)
 
 
@@ -506,6 +551,9 @@ def iter_leaves(node: Node) -> Iterator[Leaf]:
             yield from iter_leaves(c)
             yield from iter_leaves(a)
             yield from iter_leaves(b)
+        case Rel(c, p):
+            yield from iter_leaves(c)
+            yield from iter_leaves(p)
 
 
 def eval_node(node: Node, test: Callable[[Leaf], bool]) -> bool:
@@ -522,6 +570,8 @@ def eval_node(node: Node, test: Callable[[Leaf], bool]) -> bool:
             return any(eval_node(c, test) for c in children)
         case Ite(c, a, b):
             return eval_node(a if eval_node(c, test) else b, test)
+        case Rel(c, _):
+            return eval_node(c, test)
     raise TypeError(node)
 
 
@@ -603,12 +653,12 @@ def _build(node: Node, ctx: Context, pseudo: dict[str, str], bound: int) -> Rule
         case And(children):
             out = rl_const(True)
             for c in children:
-                out = rl_and(out, _build(c, ctx, pseudo, bound), bound)
+                out = _smaller(rl_and, out, _build(c, ctx, pseudo, bound), bound)
             return out
         case Or(children):
             out = rl_const(False)
             for c in children:
-                out = rl_or(out, _build(c, ctx, pseudo, bound), bound)
+                out = _smaller(rl_or, out, _build(c, ctx, pseudo, bound), bound)
             return out
         case Ite(c, a, b):
             return rl_ite(
@@ -617,7 +667,26 @@ def _build(node: Node, ctx: Context, pseudo: dict[str, str], bound: int) -> Rule
                 _build(b, ctx, pseudo, bound),
                 bound,
             )
+        case Rel(c, p):
+            # both forms read the same bits, so they see the same unknowns
+            mine, alt = _build(c, ctx, pseudo, bound), _build(p, ctx, pseudo, bound)
+            return alt if len(alt) < len(mine) else mine
     raise TypeError(node)
+
+
+def _smaller(
+    op: Callable[[RuleList[bool], RuleList[bool], int], RuleList[bool]],
+    a: RuleList[bool],
+    b: RuleList[bool],
+    bound: int,
+) -> RuleList[bool]:
+    """``op(a, b)`` or ``op(b, a)`` (and/or commute), whichever has fewer rules: the
+    operand refined into the other's rules gets copied once per rule."""
+    ab = op(a, b, bound)
+    if len(a) == 1 or len(b) == 1:
+        return ab
+    ba = op(b, a, bound)
+    return ba if len(ba) < len(ab) else ab
 
 
 def rl_subst(rules: RuleList[R], name: str, value: int) -> RuleList[R]:
@@ -711,7 +780,7 @@ def _pattern_rules(
 ) -> RuleList[bool]:
     """One pattern as a boolean rule list over all packets."""
     split = len(contexts) > 1 and any(
-        len({_freeze(ctx.map_leaf(lf)) for ctx in contexts}) > 1 for lf in iter_leaves(node)
+        len({ctx.map_leaf(lf) for ctx in contexts}) > 1 for lf in iter_leaves(node)
     )
     if not split:
         whole = Context("all packets", TRUE_CUBE, (TRUE_CUBE,), contexts[-1].map_leaf)
@@ -726,10 +795,6 @@ def _pattern_rules(
             if x is not None:
                 rules.append((x, v))
     return simplify(rules, bound)
-
-
-def _freeze(m: object) -> object:
-    return m
 
 
 def lower_patterns(
@@ -760,18 +825,22 @@ def lower_patterns(
     table: RuleList = rl_const(drop)
     for cond, (_, action) in zip(reversed(conds), reversed(patterns), strict=True):
         tail = table
-        composed = rl_refine(
-            [(c, action if v else _NEXT) for c, v in cond],
-            lambda v, tail=tail: tail if v == _NEXT else None,
-            bound,
-        )
+        options: list[RuleList] = []
         try:
-            true_cubes = rl_true_cubes(cond, limit=256) if len(cond) < 64 else None
+            options.append(rl_refine(
+                [(c, action if v else _NEXT) for c, v in cond],
+                lambda v, tail=tail: tail if v == _NEXT else None,
+                bound,
+            ))
         except RuleExplosion:
-            true_cubes = None
-        if true_cubes is not None:
-            flat = simplify([(c, action) for c in merge_cubes(true_cubes)] + tail, bound)
-            if len(flat) < len(composed):
-                composed = flat
-        table = composed
+            pass
+        try:
+            if len(cond) < 64:
+                true_cubes = merge_cubes(rl_true_cubes(cond, limit=256))
+                options.append(simplify([(c, action) for c in true_cubes] + tail, bound))
+        except RuleExplosion:
+            pass
+        if not options:
+            raise RuleExplosion(f"more than {bound} rules")
+        table = min(options, key=len)
     return simplify(table, bound)

@@ -11,6 +11,7 @@ from hypothesis import strategies as st
 from p4sfc_compiler.elements.ternary import (
     TRUE_CUBE,
     RuleExplosion,
+    compress_bits,
     covered_by_union,
     cube_and,
     cube_complement,
@@ -29,6 +30,7 @@ from p4sfc_compiler.elements.ternary import (
     rl_true_cubes,
     simplify,
     try_merge,
+    word_range_tests,
 )
 
 SETTINGS = settings(max_examples=80, deadline=None)
@@ -195,3 +197,18 @@ def test_rule_bound_raises():
             for i in range(16) for j in range(8)]
     with pytest.raises(RuleExplosion):
         simplify([*many, (TRUE_CUBE, False)], bound=10)
+
+
+@given(st.integers(1, 0xFFFFFFFF), st.integers(0, 0xFFFFFFFF), st.data())
+@SETTINGS
+def test_word_range_tests_follow_masked_numeric_order(word_mask, u, data):
+    k = bin(word_mask).count("1")
+    lo = compress_bits(u, word_mask)
+    hi = data.draw(st.integers(lo, (1 << k) - 1))
+    tests = word_range_tests(lo, hi, word_mask)
+    for _ in range(30):
+        x = data.draw(st.integers(0, 0xFFFFFFFF))
+        v = compress_bits(x, word_mask)
+        assert any((x & m) == t for t, m in tests) == (lo <= v <= hi)
+        # packing keeps the order of masked values
+        assert (v > lo) == ((x & word_mask) > (u & word_mask))
