@@ -1,0 +1,1053 @@
+/* p4sfc dynamic data plane: 8 stages, 8 NF ids per chain,
+ * kinds: classify, ip_lookup, rewriter, counter, ether_encap, ip_encap, dec_ip_ttl, set_ip_dscp, check_ip_header, paint, discard, alert, forward. Generated from p4/templates; do not edit. */
+#include <core.p4>
+#include <v1model.p4>
+
+const bit<16> ETHERTYPE_SFC = 0x88B5;
+const bit<16> ETHERTYPE_IPV4 = 0x0800;
+
+header ethernet_t {
+    bit<48> dstAddr;
+    bit<48> srcAddr;
+    bit<16> etherType;
+}
+
+header sfc_t {
+    bit<16> chainId;
+    bit<8>  nfCount;
+    bit<8>  entry;
+    bit<16> etherType;
+}
+
+header sfc_nf_t {
+    bit<8> nfId;
+    bit<7> reserved;
+    bit<1> bos;
+}
+
+// Only looked ahead at, to size the options before extracting the IPv4 header.
+header ipv4_lead_t {
+    bit<4> version;
+    bit<4> ihl;
+}
+
+// The options live in the header itself so that the checksum covers them.
+header ipv4_t {
+    bit<4>  version;
+    bit<4>  ihl;
+    bit<8>  diffserv;
+    bit<16> totalLen;
+    bit<16> identification;
+    bit<3>  flags;
+    bit<13> fragOffset;
+    bit<8>  ttl;
+    bit<8>  protocol;
+    bit<16> hdrChecksum;
+    bit<32> srcAddr;
+    bit<32> dstAddr;
+    varbit<320> options;
+}
+
+// The header IPEncap pushes: never has options.
+header ipv4_outer_t {
+    bit<4>  version;
+    bit<4>  ihl;
+    bit<8>  diffserv;
+    bit<16> totalLen;
+    bit<16> identification;
+    bit<3>  flags;
+    bit<13> fragOffset;
+    bit<8>  ttl;
+    bit<8>  protocol;
+    bit<16> hdrChecksum;
+    bit<32> srcAddr;
+    bit<32> dstAddr;
+}
+
+header tcp_t {
+    bit<16> srcPort;
+    bit<16> dstPort;
+    bit<32> seqNo;
+    bit<32> ackNo;
+    bit<4>  dataOffset;
+    bit<4>  res;
+    bit<8>  flags;
+    bit<16> window;
+    bit<16> checksum;
+    bit<16> urgentPtr;
+}
+
+header udp_t {
+    bit<16> srcPort;
+    bit<16> dstPort;
+    bit<16> length;
+    bit<16> checksum;
+}
+
+header icmp_t {
+    bit<8>  icmpType;
+    bit<8>  icmpCode;
+    bit<16> checksum;
+}
+
+struct headers_t {
+    ethernet_t          ethernet;
+    sfc_t               sfc;
+    sfc_nf_t[8]        sfc_nfs;
+    ipv4_outer_t        ipv4_outer;
+    ipv4_t              ipv4;
+    tcp_t               tcp;
+    udp_t               udp;
+    icmp_t              icmp;
+}
+
+struct metadata_t {
+    bit<16> chain_id;
+    bit<8>  nf_id;
+    bit<8>  elem_id;
+    // Position inside the current NF and Click's annotations survive recirculation.
+    @field_list(0)
+    bit<8>  prev_elem;
+    @field_list(0)
+    bit<8>  prev_port;
+    bit<16> ether_type;
+    bit<1>  ip_ok;
+    bit<1>  l4_ok;
+    bit<16> sport;
+    bit<16> dport;
+    bit<8>  tcp_flags;
+    bit<8>  icmp_type;
+    bit<8>  icmp_code;
+    @field_list(0)
+    bit<32> dst_anno;
+    @field_list(0)
+    bit<8>  paint;
+    // Set by the element that ran in a stage.
+    bit<8>  out_port;
+    bit<32> exit_ports;
+    bit<32> drop_ports;
+    // Pass state.
+    bit<1>  to_server;
+    bit<8>  server_entry;
+    bit<1>  forwarded;
+    bit<1>  dropped;
+    bit<1>  halted;
+    bit<1>  progress;
+    bit<1>  ip_dirty;
+    bit<1>  recirc;
+    bit<16> l2_len;
+}
+
+/*************************************************************************
+ * Parser: Ethernet, SFC header and NF-id stack, IPv4 (+options), and the
+ * L4 header of first fragments.
+ *************************************************************************/
+parser MyParser(packet_in packet,
+                out headers_t hdr,
+                inout metadata_t meta,
+                inout standard_metadata_t standard_metadata) {
+    state start {
+        packet.extract(hdr.ethernet);
+        meta.l2_len = 14;
+        meta.ether_type = hdr.ethernet.etherType;
+        transition select(hdr.ethernet.etherType) {
+            ETHERTYPE_SFC: parse_sfc;
+            default: parse_inner;
+        }
+    }
+
+    state parse_sfc {
+        packet.extract(hdr.sfc);
+        meta.l2_len = meta.l2_len + 6;
+        meta.chain_id = hdr.sfc.chainId;
+        meta.ether_type = hdr.sfc.etherType;
+        transition select(hdr.sfc.nfCount) {
+            0: parse_inner;
+            default: parse_sfc_nf;
+        }
+    }
+
+    state parse_sfc_nf {
+        packet.extract(hdr.sfc_nfs.next);
+        meta.l2_len = meta.l2_len + 2;
+        transition select(hdr.sfc_nfs.last.bos) {
+            1: parse_inner;
+            default: parse_sfc_nf;
+        }
+    }
+
+    state parse_inner {
+        transition select(meta.ether_type) {
+            ETHERTYPE_IPV4: parse_ipv4;
+            default: accept;
+        }
+    }
+
+    state parse_ipv4 {
+        // A header length below 5 words is malformed: leave it unparsed (CheckIPHeader rejects it).
+        transition select(packet.lookahead<ipv4_lead_t>().ihl) {
+            0 .. 4: accept;
+            default: parse_ipv4_header;
+        }
+    }
+
+    state parse_ipv4_header {
+        packet.extract(hdr.ipv4,
+            (bit<32>)((((bit<9>)packet.lookahead<ipv4_lead_t>().ihl) << 5) - 160));
+        meta.ip_ok = 1;
+        transition select(hdr.ipv4.fragOffset, hdr.ipv4.protocol) {
+            (0, 6): parse_tcp;
+            (0, 17): parse_udp;
+            (0, 1): parse_icmp;
+            default: accept;
+        }
+    }
+
+    state parse_tcp {
+        packet.extract(hdr.tcp);
+        meta.l4_ok = 1;
+        meta.sport = hdr.tcp.srcPort;
+        meta.dport = hdr.tcp.dstPort;
+        meta.tcp_flags = hdr.tcp.flags;
+        transition accept;
+    }
+
+    state parse_udp {
+        packet.extract(hdr.udp);
+        meta.l4_ok = 1;
+        meta.sport = hdr.udp.srcPort;
+        meta.dport = hdr.udp.dstPort;
+        transition accept;
+    }
+
+    state parse_icmp {
+        packet.extract(hdr.icmp);
+        meta.l4_ok = 1;
+        meta.icmp_type = hdr.icmp.icmpType;
+        meta.icmp_code = hdr.icmp.icmpCode;
+        transition accept;
+    }
+}
+
+control MyVerifyChecksum(inout headers_t hdr, inout metadata_t meta) {
+    apply {
+        verify_checksum(hdr.ipv4.isValid(),
+            { hdr.ipv4.version, hdr.ipv4.ihl, hdr.ipv4.diffserv, hdr.ipv4.totalLen,
+              hdr.ipv4.identification, hdr.ipv4.flags, hdr.ipv4.fragOffset, hdr.ipv4.ttl,
+              hdr.ipv4.protocol, hdr.ipv4.srcAddr, hdr.ipv4.dstAddr, hdr.ipv4.options },
+            hdr.ipv4.hdrChecksum, HashAlgorithm.csum16);
+    }
+}
+
+/*************************************************************************
+ * One stage: the element control table picks the element to run for the
+ * packet's (chain, NF, position); the element's block sets meta.out_port.
+ *************************************************************************/
+control Stage(inout headers_t hdr,
+              inout metadata_t meta,
+              inout standard_metadata_t standard_metadata) {
+
+    /* ---- classify ---- */
+    action exec_classify(bit<8> elem_id, bit<32> exit_ports, bit<32> drop_ports) {
+        meta.elem_id = elem_id;
+        meta.exit_ports = exit_ports;
+        meta.drop_ports = drop_ports;
+    }
+
+    action set_port(bit<8> port) {
+        meta.out_port = port;
+    }
+
+    // an explicit deny rule: ends the search like a match, then drops
+    action drop_packet() {
+        meta.out_port = 255;
+    }
+
+    table classify {
+        key = {
+            meta.chain_id: exact;
+            meta.nf_id: exact;
+            meta.elem_id: exact;
+            hdr.ethernet.dstAddr: ternary;
+            hdr.ethernet.srcAddr: ternary;
+            meta.ether_type: ternary;
+            meta.ip_ok: ternary;
+            hdr.ipv4.version: ternary;
+            hdr.ipv4.ihl: ternary;
+            hdr.ipv4.diffserv: ternary;
+            hdr.ipv4.totalLen: ternary;
+            hdr.ipv4.identification: ternary;
+            hdr.ipv4.flags: ternary;
+            hdr.ipv4.fragOffset: ternary;
+            hdr.ipv4.ttl: ternary;
+            hdr.ipv4.protocol: ternary;
+            hdr.ipv4.srcAddr: ternary;
+            hdr.ipv4.dstAddr: ternary;
+            meta.l4_ok: ternary;
+            meta.sport: ternary;
+            meta.dport: ternary;
+            meta.tcp_flags: ternary;
+            meta.icmp_type: ternary;
+            meta.icmp_code: ternary;
+        }
+        actions = {
+            set_port;
+            drop_packet;
+            @defaultonly NoAction;
+        }
+        const default_action = NoAction();
+        size = 1024;
+    }
+
+    /* ---- ip_lookup ---- */
+    action exec_ip_lookup(bit<8> elem_id, bit<32> exit_ports, bit<32> drop_ports) {
+        meta.elem_id = elem_id;
+        meta.exit_ports = exit_ports;
+        meta.drop_ports = drop_ports;
+    }
+
+    action route(bit<8> port) {
+        meta.out_port = port;
+    }
+
+    // A gateway route makes the gateway the next hop, as Click's lookup elements do.
+    action route_gw(bit<8> port, bit<32> gw) {
+        meta.out_port = port;
+        meta.dst_anno = gw;
+    }
+
+    table ip_lookup {
+        key = {
+            meta.chain_id: exact;
+            meta.nf_id: exact;
+            meta.elem_id: exact;
+            meta.dst_anno: lpm;
+        }
+        actions = {
+            route;
+            route_gw;
+            @defaultonly NoAction;
+        }
+        const default_action = NoAction();
+        size = 1024;
+    }
+
+    /* ---- rewriter ---- */
+    bit<8>  rw_proto = 0;
+    bit<8>  rw_server_entry = 0;
+    bit<8>  rw_pass_port = 255;
+    bit<32> rw_saddr = 0;
+    bit<16> rw_sport = 0;
+    bit<32> rw_daddr = 0;
+    bit<16> rw_dport = 0;
+    bit<8>  rw_port = 0;
+
+    action exec_rewriter(bit<8> elem_id, bit<32> exit_ports, bit<32> drop_ports,
+                         bit<8> proto, bit<8> server_entry, bit<8> pass_port) {
+        meta.elem_id = elem_id;
+        meta.exit_ports = exit_ports;
+        meta.drop_ports = drop_ports;
+        rw_proto = proto;
+        rw_server_entry = server_entry;
+        rw_pass_port = pass_port;
+    }
+
+    action rewrite(bit<32> saddr, bit<16> sport, bit<32> daddr, bit<16> dport, bit<8> port) {
+        rw_saddr = saddr;
+        rw_sport = sport;
+        rw_daddr = daddr;
+        rw_dport = dport;
+        rw_port = port;
+    }
+
+    table rewriter {
+        key = {
+            meta.chain_id: exact;
+            meta.nf_id: exact;
+            meta.elem_id: exact;
+            hdr.ipv4.srcAddr: exact;
+            meta.sport: exact;
+            hdr.ipv4.dstAddr: exact;
+            meta.dport: exact;
+            hdr.ipv4.protocol: exact;
+        }
+        actions = {
+            rewrite;
+            @defaultonly NoAction;
+        }
+        const default_action = NoAction();
+        size = 1024;
+    }
+
+    /* ---- counter ---- */
+    register<bit<64>>(1024) counter_packets;
+    register<bit<64>>(1024) counter_bytes;
+    register<bit<48>>(1024) counter_first;
+    register<bit<48>>(1024) counter_last;
+    bit<32> cnt_index = 0;
+    bit<1>  cnt_timed = 0;
+    bit<16> cnt_bytes_base = 0;
+
+    action exec_counter(bit<8> elem_id, bit<32> exit_ports, bit<32> drop_ports,
+                        bit<32> index, bit<1> timed, bit<16> bytes_base) {
+        meta.elem_id = elem_id;
+        meta.exit_ports = exit_ports;
+        meta.drop_ports = drop_ports;
+        cnt_index = index;
+        cnt_timed = timed;
+        cnt_bytes_base = bytes_base;
+    }
+
+    /* ---- ether_encap ---- */
+    bit<16> ee_ether_type = 0;
+    bit<48> ee_src = 0;
+    bit<48> ee_dst = 0;
+
+    action exec_ether_encap(bit<8> elem_id, bit<32> exit_ports, bit<32> drop_ports,
+                            bit<16> ether_type, bit<48> src, bit<48> dst) {
+        meta.elem_id = elem_id;
+        meta.exit_ports = exit_ports;
+        meta.drop_ports = drop_ports;
+        ee_ether_type = ether_type;
+        ee_src = src;
+        ee_dst = dst;
+    }
+
+    /* ---- ip_encap ---- */
+    register<bit<16>>(1024) ipencap_id;
+    bit<8>  ie_proto = 0;
+    bit<32> ie_src = 0;
+    bit<32> ie_dst = 0;
+    bit<8>  ie_ttl = 0;
+    bit<8>  ie_tos = 0;
+    bit<1>  ie_df = 0;
+    bit<1>  ie_dst_anno = 0;
+    bit<32> ie_index = 0;
+
+    action exec_ip_encap(bit<8> elem_id, bit<32> exit_ports, bit<32> drop_ports,
+                         bit<8> proto, bit<32> src, bit<32> dst, bit<8> ttl, bit<8> tos,
+                         bit<1> df, bit<1> dst_anno, bit<32> index) {
+        meta.elem_id = elem_id;
+        meta.exit_ports = exit_ports;
+        meta.drop_ports = drop_ports;
+        ie_proto = proto;
+        ie_src = src;
+        ie_dst = dst;
+        ie_ttl = ttl;
+        ie_tos = tos;
+        ie_df = df;
+        ie_dst_anno = dst_anno;
+        ie_index = index;
+    }
+
+    /* ---- dec_ip_ttl ---- */
+    action exec_dec_ip_ttl(bit<8> elem_id, bit<32> exit_ports, bit<32> drop_ports) {
+        meta.elem_id = elem_id;
+        meta.exit_ports = exit_ports;
+        meta.drop_ports = drop_ports;
+    }
+
+    /* ---- set_ip_dscp ---- */
+    bit<6> sd_dscp = 0;
+
+    action exec_set_ip_dscp(bit<8> elem_id, bit<32> exit_ports, bit<32> drop_ports,
+                            bit<6> dscp) {
+        meta.elem_id = elem_id;
+        meta.exit_ports = exit_ports;
+        meta.drop_ports = drop_ports;
+        sd_dscp = dscp;
+    }
+
+    /* ---- check_ip_header ---- */
+    action exec_check_ip_header(bit<8> elem_id, bit<32> exit_ports, bit<32> drop_ports) {
+        meta.elem_id = elem_id;
+        meta.exit_ports = exit_ports;
+        meta.drop_ports = drop_ports;
+    }
+
+    /* ---- paint ---- */
+    bit<8> pt_color = 0;
+
+    action exec_paint(bit<8> elem_id, bit<32> exit_ports, bit<32> drop_ports,
+                      bit<8> color) {
+        meta.elem_id = elem_id;
+        meta.exit_ports = exit_ports;
+        meta.drop_ports = drop_ports;
+        pt_color = color;
+    }
+
+    /* ---- discard ---- */
+    action exec_discard(bit<8> elem_id, bit<32> exit_ports, bit<32> drop_ports) {
+        meta.elem_id = elem_id;
+        meta.exit_ports = exit_ports;
+        meta.drop_ports = drop_ports;
+    }
+
+    /* ---- alert ---- */
+    bit<32> al_session = 0;
+
+    action exec_alert(bit<8> elem_id, bit<32> exit_ports, bit<32> drop_ports,
+                      bit<32> session) {
+        meta.elem_id = elem_id;
+        meta.exit_ports = exit_ports;
+        meta.drop_ports = drop_ports;
+        al_session = session;
+    }
+
+    /* ---- forward ---- */
+    bit<9> fw_port = 0;
+
+    action exec_forward(bit<8> elem_id, bit<32> exit_ports, bit<32> drop_ports,
+                        bit<9> port) {
+        meta.elem_id = elem_id;
+        meta.exit_ports = exit_ports;
+        meta.drop_ports = drop_ports;
+        fw_port = port;
+    }
+
+    table element_control {
+        key = {
+            meta.chain_id: exact;
+            meta.nf_id: exact;
+            meta.prev_elem: exact;
+            meta.prev_port: exact;
+        }
+        actions = {
+            exec_classify;
+            exec_ip_lookup;
+            exec_rewriter;
+            exec_counter;
+            exec_ether_encap;
+            exec_ip_encap;
+            exec_dec_ip_ttl;
+            exec_set_ip_dscp;
+            exec_check_ip_header;
+            exec_paint;
+            exec_discard;
+            exec_alert;
+            exec_forward;
+            @defaultonly NoAction;
+        }
+        const default_action = NoAction();
+        size = 1024;
+    }
+
+    apply {
+        bool ran = false;
+        meta.out_port = 0;
+        switch (element_control.apply().action_run) {
+            exec_classify: {
+                ran = true;
+                meta.out_port = 255;
+                classify.apply();
+            }
+            exec_ip_lookup: {
+                ran = true;
+                meta.out_port = 255;
+                ip_lookup.apply();
+            }
+            exec_rewriter: {
+                ran = true;
+                // Only TCP/UDP first fragments of the configured protocol(s) are rewritten.
+                bool rw_tcp = hdr.tcp.isValid() && (rw_proto == 0 || rw_proto == 6);
+                bool rw_udp = hdr.udp.isValid() && (rw_proto == 0 || rw_proto == 17);
+                if (!rw_tcp && !rw_udp) {
+                    meta.out_port = rw_pass_port;
+                } else {
+                    switch (rewriter.apply().action_run) {
+                        rewrite: {
+                            // One's-complement sum of (~old word + new word) over every changed word.
+                            bit<32> rw_sum = (bit<32>)(~hdr.ipv4.srcAddr[31:16]) + (bit<32>)rw_saddr[31:16]
+                                + (bit<32>)(~hdr.ipv4.srcAddr[15:0]) + (bit<32>)rw_saddr[15:0]
+                                + (bit<32>)(~hdr.ipv4.dstAddr[31:16]) + (bit<32>)rw_daddr[31:16]
+                                + (bit<32>)(~hdr.ipv4.dstAddr[15:0]) + (bit<32>)rw_daddr[15:0]
+                                + (bit<32>)(~meta.sport) + (bit<32>)rw_sport
+                                + (bit<32>)(~meta.dport) + (bit<32>)rw_dport;
+                            if (hdr.tcp.isValid()) {
+                                bit<32> rw_tc = (bit<32>)(~hdr.tcp.checksum) + rw_sum;
+                                rw_tc = (rw_tc & 0xffff) + (rw_tc >> 16);
+                                rw_tc = (rw_tc & 0xffff) + (rw_tc >> 16);
+                                hdr.tcp.checksum = ~rw_tc[15:0];
+                                hdr.tcp.srcPort = rw_sport;
+                                hdr.tcp.dstPort = rw_dport;
+                            } else {
+                                // A zero UDP checksum means "none" and stays zero.
+                                if (hdr.udp.checksum != 0) {
+                                    bit<32> rw_uc = (bit<32>)(~hdr.udp.checksum) + rw_sum;
+                                    rw_uc = (rw_uc & 0xffff) + (rw_uc >> 16);
+                                    rw_uc = (rw_uc & 0xffff) + (rw_uc >> 16);
+                                    hdr.udp.checksum = ~rw_uc[15:0];
+                                    if (hdr.udp.checksum == 0) {
+                                        hdr.udp.checksum = 0xffff;
+                                    }
+                                }
+                                hdr.udp.srcPort = rw_sport;
+                                hdr.udp.dstPort = rw_dport;
+                            }
+                            hdr.ipv4.srcAddr = rw_saddr;
+                            hdr.ipv4.dstAddr = rw_daddr;
+                            meta.sport = rw_sport;
+                            meta.dport = rw_dport;
+                            meta.dst_anno = rw_daddr;
+                            meta.ip_dirty = 1;
+                            meta.out_port = rw_port;
+                        }
+                        default: {
+                            if (rw_server_entry != 0) {
+                                meta.to_server = 1;
+                                meta.server_entry = rw_server_entry;
+                            } else {
+                                meta.out_port = rw_pass_port;
+                            }
+                        }
+                    }
+                }
+            }
+            exec_counter: {
+                ran = true;
+                bit<64> cnt_packets;
+                bit<64> cnt_bytes;
+                // Click counts the packet from its data pointer: the IP length plus what
+                // precedes it there; a non-IP frame counts whole, without the SFC header.
+                bit<32> cnt_len = standard_metadata.packet_length - ((bit<32>)meta.l2_len - 14);
+                if (hdr.ipv4.isValid()) {
+                    cnt_len = (bit<32>)hdr.ipv4.totalLen + (bit<32>)cnt_bytes_base;
+                }
+                counter_packets.read(cnt_packets, cnt_index);
+                counter_packets.write(cnt_index, cnt_packets + 1);
+                counter_bytes.read(cnt_bytes, cnt_index);
+                counter_bytes.write(cnt_index, cnt_bytes + (bit<64>)cnt_len);
+                if (cnt_timed == 1) {
+                    if (cnt_packets == 0) {
+                        counter_first.write(cnt_index, standard_metadata.ingress_global_timestamp);
+                    }
+                    counter_last.write(cnt_index, standard_metadata.ingress_global_timestamp);
+                }
+                meta.out_port = 0;
+            }
+            exec_ether_encap: {
+                ran = true;
+                hdr.ethernet.srcAddr = ee_src;
+                hdr.ethernet.dstAddr = ee_dst;
+                // Under an SFC header the inner EtherType lives in the SFC header.
+                if (hdr.sfc.isValid()) {
+                    hdr.sfc.etherType = ee_ether_type;
+                } else {
+                    hdr.ethernet.etherType = ee_ether_type;
+                }
+                meta.ether_type = ee_ether_type;
+                meta.out_port = 0;
+            }
+            exec_ip_encap: {
+                ran = true;
+                if (hdr.ipv4.isValid() && !hdr.ipv4_outer.isValid()) {
+                    bit<16> ie_id;
+                    ipencap_id.read(ie_id, ie_index);
+                    ipencap_id.write(ie_index, ie_id + 1);
+                    hdr.ipv4_outer.setValid();
+                    hdr.ipv4_outer.version = 4;
+                    hdr.ipv4_outer.ihl = 5;
+                    hdr.ipv4_outer.diffserv = ie_tos;
+                    hdr.ipv4_outer.totalLen = hdr.ipv4.totalLen + 20;
+                    hdr.ipv4_outer.identification = ie_id;
+                    hdr.ipv4_outer.flags = ((bit<3>)ie_df) << 1;
+                    hdr.ipv4_outer.fragOffset = 0;
+                    hdr.ipv4_outer.ttl = ie_ttl;
+                    hdr.ipv4_outer.protocol = ie_proto;
+                    hdr.ipv4_outer.hdrChecksum = 0;
+                    hdr.ipv4_outer.srcAddr = ie_src;
+                    if (ie_dst_anno == 1) {
+                        hdr.ipv4_outer.dstAddr = meta.dst_anno;
+                    } else {
+                        hdr.ipv4_outer.dstAddr = ie_dst;
+                    }
+                    meta.dst_anno = hdr.ipv4_outer.dstAddr;
+                    meta.halted = 1;
+                    meta.out_port = 0;
+                } else {
+                    meta.out_port = 255;
+                }
+            }
+            exec_dec_ip_ttl: {
+                ran = true;
+                if (!hdr.ipv4.isValid()) {
+                    meta.out_port = 255;
+                } else if (hdr.ipv4.ttl <= 1) {
+                    meta.out_port = 1;
+                } else {
+                    hdr.ipv4.ttl = hdr.ipv4.ttl - 1;
+                    meta.ip_dirty = 1;
+                    meta.out_port = 0;
+                }
+            }
+            exec_set_ip_dscp: {
+                ran = true;
+                if (hdr.ipv4.isValid()) {
+                    hdr.ipv4.diffserv = (((bit<8>)sd_dscp) << 2) | (hdr.ipv4.diffserv & 8w3);
+                    meta.ip_dirty = 1;
+                    meta.out_port = 0;
+                } else {
+                    meta.out_port = 255;
+                }
+            }
+            exec_check_ip_header: {
+                ran = true;
+                meta.out_port = 1;
+                if (hdr.ipv4.isValid()) {
+                    if (hdr.ipv4.version == 4
+                            && hdr.ipv4.totalLen >= ((bit<16>)hdr.ipv4.ihl) << 2
+                            && standard_metadata.checksum_error == 0
+                            && (bit<32>)hdr.ipv4.totalLen + (bit<32>)meta.l2_len <= standard_metadata.packet_length) {
+                        meta.dst_anno = hdr.ipv4.dstAddr;
+                        meta.out_port = 0;
+                    }
+                }
+            }
+            exec_paint: {
+                ran = true;
+                meta.paint = pt_color;
+                meta.out_port = 0;
+            }
+            exec_discard: {
+                ran = true;
+                meta.out_port = 255;
+            }
+            exec_alert: {
+                ran = true;
+                clone(CloneType.I2E, al_session);
+                meta.out_port = 0;
+            }
+            exec_forward: {
+                ran = true;
+                standard_metadata.egress_spec = fw_port;
+                meta.forwarded = 1;
+            }
+        }
+        if (ran) {
+            meta.progress = 1;
+            bit<32> port_bit = ((bit<32>)1) << meta.out_port;
+            if (meta.forwarded == 1 || meta.to_server == 1) {
+                // The packet leaves this switch's processing of the chain now.
+                meta.halted = 1;
+            } else if (meta.out_port == 255 || (meta.drop_ports & port_bit) != 0) {
+                meta.dropped = 1;
+            } else if ((meta.exit_ports & port_bit) != 0) {
+                // NF complete: the next NF starts at its input with fresh annotations.
+                hdr.sfc_nfs.pop_front(1);
+                hdr.sfc.nfCount = hdr.sfc.nfCount - 1;
+                if (hdr.sfc_nfs[0].isValid()) {
+                    meta.nf_id = hdr.sfc_nfs[0].nfId;
+                } else {
+                    meta.nf_id = 0;
+                }
+                meta.prev_elem = 0;
+                meta.prev_port = 0;
+                meta.dst_anno = 0;
+                meta.paint = 0;
+            } else {
+                meta.prev_elem = meta.elem_id;
+                meta.prev_port = meta.out_port;
+            }
+        }
+    }
+}
+
+/*************************************************************************
+ * Ingress: chain classification, the stages, then exit / dispatch.
+ *************************************************************************/
+control MyIngress(inout headers_t hdr,
+                  inout metadata_t meta,
+                  inout standard_metadata_t standard_metadata) {
+    Stage() stage0;
+    Stage() stage1;
+    Stage() stage2;
+    Stage() stage3;
+    Stage() stage4;
+    Stage() stage5;
+    Stage() stage6;
+    Stage() stage7;
+
+    action push_chain(bit<16> chain_id, bit<8> nf_count, bit<8> nf0, bit<8> nf1, bit<8> nf2, bit<8> nf3, bit<8> nf4, bit<8> nf5, bit<8> nf6, bit<8> nf7) {
+        hdr.sfc.setValid();
+        hdr.sfc.chainId = chain_id;
+        hdr.sfc.nfCount = nf_count;
+        hdr.sfc.entry = 0;
+        hdr.sfc.etherType = hdr.ethernet.etherType;
+        hdr.ethernet.etherType = ETHERTYPE_SFC;
+        hdr.sfc_nfs[0].setValid();
+        hdr.sfc_nfs[0].nfId = nf0;
+        hdr.sfc_nfs[0].reserved = 0;
+        hdr.sfc_nfs[0].bos = 0;
+        hdr.sfc_nfs[1].setValid();
+        hdr.sfc_nfs[1].nfId = nf1;
+        hdr.sfc_nfs[1].reserved = 0;
+        hdr.sfc_nfs[1].bos = 0;
+        hdr.sfc_nfs[2].setValid();
+        hdr.sfc_nfs[2].nfId = nf2;
+        hdr.sfc_nfs[2].reserved = 0;
+        hdr.sfc_nfs[2].bos = 0;
+        hdr.sfc_nfs[3].setValid();
+        hdr.sfc_nfs[3].nfId = nf3;
+        hdr.sfc_nfs[3].reserved = 0;
+        hdr.sfc_nfs[3].bos = 0;
+        hdr.sfc_nfs[4].setValid();
+        hdr.sfc_nfs[4].nfId = nf4;
+        hdr.sfc_nfs[4].reserved = 0;
+        hdr.sfc_nfs[4].bos = 0;
+        hdr.sfc_nfs[5].setValid();
+        hdr.sfc_nfs[5].nfId = nf5;
+        hdr.sfc_nfs[5].reserved = 0;
+        hdr.sfc_nfs[5].bos = 0;
+        hdr.sfc_nfs[6].setValid();
+        hdr.sfc_nfs[6].nfId = nf6;
+        hdr.sfc_nfs[6].reserved = 0;
+        hdr.sfc_nfs[6].bos = 0;
+        hdr.sfc_nfs[7].setValid();
+        hdr.sfc_nfs[7].nfId = nf7;
+        hdr.sfc_nfs[7].reserved = 0;
+        hdr.sfc_nfs[7].bos = 0;
+        meta.chain_id = chain_id;
+    }
+
+    table classify_chain {
+        key = {
+            standard_metadata.ingress_port: ternary;
+            hdr.ipv4.srcAddr: ternary;
+            hdr.ipv4.dstAddr: ternary;
+            hdr.ipv4.protocol: ternary;
+            meta.sport: ternary;
+            meta.dport: ternary;
+        }
+        actions = {
+            push_chain;
+            @defaultonly NoAction;
+        }
+        const default_action = NoAction();
+        size = 1024;
+    }
+
+    action run_local() {
+        meta.recirc = 1;
+        standard_metadata.egress_spec = standard_metadata.ingress_port;
+    }
+
+    action to_port(bit<9> port) {
+        standard_metadata.egress_spec = port;
+        hdr.sfc.entry = meta.server_entry;
+    }
+
+    table nf_dispatch {
+        key = {
+            meta.chain_id: exact;
+            meta.nf_id: exact;
+            meta.to_server: exact;
+        }
+        actions = {
+            run_local;
+            to_port;
+            @defaultonly NoAction;
+        }
+        const default_action = NoAction();
+        size = 1024;
+    }
+
+    action exit_chain(bit<9> port) {
+        standard_metadata.egress_spec = port;
+        hdr.ethernet.etherType = hdr.sfc.etherType;
+        hdr.sfc.setInvalid();
+        hdr.sfc_nfs[0].setInvalid();
+        hdr.sfc_nfs[1].setInvalid();
+        hdr.sfc_nfs[2].setInvalid();
+        hdr.sfc_nfs[3].setInvalid();
+        hdr.sfc_nfs[4].setInvalid();
+        hdr.sfc_nfs[5].setInvalid();
+        hdr.sfc_nfs[6].setInvalid();
+        hdr.sfc_nfs[7].setInvalid();
+    }
+
+    // On a switch before the chain's egress switch: carry the (empty-stack) SFC header on.
+    action forward_chain(bit<9> port) {
+        standard_metadata.egress_spec = port;
+    }
+
+    table chain_exit {
+        key = {
+            meta.chain_id: exact;
+        }
+        actions = {
+            exit_chain;
+            forward_chain;
+            @defaultonly NoAction;
+        }
+        const default_action = NoAction();
+        size = 1024;
+    }
+
+    apply {
+        if (standard_metadata.parser_error == error.StackOutOfBounds) {
+            // More NF ids than the program carries: not ours to guess.
+            meta.dropped = 1;
+        } else if (!hdr.sfc.isValid()) {
+            if (classify_chain.apply().hit) {
+                // Keep the NF ids the chain has; the rest of the pushed stack goes.
+                if (hdr.sfc.nfCount == 0) {
+                    hdr.sfc_nfs[0].setInvalid();
+                } else if (hdr.sfc.nfCount == 1) {
+                    hdr.sfc_nfs[0].bos = 1;
+                }
+                if (hdr.sfc.nfCount <= 1) {
+                    hdr.sfc_nfs[1].setInvalid();
+                } else if (hdr.sfc.nfCount == 2) {
+                    hdr.sfc_nfs[1].bos = 1;
+                }
+                if (hdr.sfc.nfCount <= 2) {
+                    hdr.sfc_nfs[2].setInvalid();
+                } else if (hdr.sfc.nfCount == 3) {
+                    hdr.sfc_nfs[2].bos = 1;
+                }
+                if (hdr.sfc.nfCount <= 3) {
+                    hdr.sfc_nfs[3].setInvalid();
+                } else if (hdr.sfc.nfCount == 4) {
+                    hdr.sfc_nfs[3].bos = 1;
+                }
+                if (hdr.sfc.nfCount <= 4) {
+                    hdr.sfc_nfs[4].setInvalid();
+                } else if (hdr.sfc.nfCount == 5) {
+                    hdr.sfc_nfs[4].bos = 1;
+                }
+                if (hdr.sfc.nfCount <= 5) {
+                    hdr.sfc_nfs[5].setInvalid();
+                } else if (hdr.sfc.nfCount == 6) {
+                    hdr.sfc_nfs[5].bos = 1;
+                }
+                if (hdr.sfc.nfCount <= 6) {
+                    hdr.sfc_nfs[6].setInvalid();
+                } else if (hdr.sfc.nfCount == 7) {
+                    hdr.sfc_nfs[6].bos = 1;
+                }
+                if (hdr.sfc.nfCount <= 7) {
+                    hdr.sfc_nfs[7].setInvalid();
+                } else if (hdr.sfc.nfCount == 8) {
+                    hdr.sfc_nfs[7].bos = 1;
+                }
+            } else {
+                meta.dropped = 1;
+            }
+        }
+        if (hdr.sfc_nfs[0].isValid()) {
+            meta.nf_id = hdr.sfc_nfs[0].nfId;
+        }
+
+        if (meta.dropped == 0) {
+            if (meta.dropped == 0 && meta.halted == 0 && hdr.sfc_nfs[0].isValid()) {
+                stage0.apply(hdr, meta, standard_metadata);
+            }
+            if (meta.dropped == 0 && meta.halted == 0 && hdr.sfc_nfs[0].isValid()) {
+                stage1.apply(hdr, meta, standard_metadata);
+            }
+            if (meta.dropped == 0 && meta.halted == 0 && hdr.sfc_nfs[0].isValid()) {
+                stage2.apply(hdr, meta, standard_metadata);
+            }
+            if (meta.dropped == 0 && meta.halted == 0 && hdr.sfc_nfs[0].isValid()) {
+                stage3.apply(hdr, meta, standard_metadata);
+            }
+            if (meta.dropped == 0 && meta.halted == 0 && hdr.sfc_nfs[0].isValid()) {
+                stage4.apply(hdr, meta, standard_metadata);
+            }
+            if (meta.dropped == 0 && meta.halted == 0 && hdr.sfc_nfs[0].isValid()) {
+                stage5.apply(hdr, meta, standard_metadata);
+            }
+            if (meta.dropped == 0 && meta.halted == 0 && hdr.sfc_nfs[0].isValid()) {
+                stage6.apply(hdr, meta, standard_metadata);
+            }
+            if (meta.dropped == 0 && meta.halted == 0 && hdr.sfc_nfs[0].isValid()) {
+                stage7.apply(hdr, meta, standard_metadata);
+            }
+        }
+
+        if (meta.dropped == 1) {
+            mark_to_drop(standard_metadata);
+        } else if (meta.forwarded == 1) {
+            // Forward set the egress port; the packet leaves the chain without its SFC header.
+            if (hdr.sfc.isValid()) {
+                hdr.ethernet.etherType = hdr.sfc.etherType;
+                hdr.sfc.setInvalid();
+            }
+            hdr.sfc_nfs[0].setInvalid();
+            hdr.sfc_nfs[1].setInvalid();
+            hdr.sfc_nfs[2].setInvalid();
+            hdr.sfc_nfs[3].setInvalid();
+            hdr.sfc_nfs[4].setInvalid();
+            hdr.sfc_nfs[5].setInvalid();
+            hdr.sfc_nfs[6].setInvalid();
+            hdr.sfc_nfs[7].setInvalid();
+        } else if (!hdr.sfc_nfs[0].isValid()) {
+            if (!chain_exit.apply().hit) {
+                mark_to_drop(standard_metadata);
+            }
+        } else {
+            switch (nf_dispatch.apply().action_run) {
+                run_local: {
+                    // Another pass only if this one ran an element: bad entries cannot loop.
+                    if (meta.progress == 0) {
+                        mark_to_drop(standard_metadata);
+                        meta.recirc = 0;
+                    }
+                }
+                to_port: {
+                }
+                default: {
+                    mark_to_drop(standard_metadata);
+                }
+            }
+        }
+    }
+}
+
+control MyEgress(inout headers_t hdr,
+                 inout metadata_t meta,
+                 inout standard_metadata_t standard_metadata) {
+    apply {
+        if (meta.recirc == 1) {
+            recirculate_preserving_field_list(0);
+        }
+    }
+}
+
+control MyComputeChecksum(inout headers_t hdr, inout metadata_t meta) {
+    apply {
+        update_checksum(hdr.ipv4.isValid() && meta.ip_dirty == 1,
+            { hdr.ipv4.version, hdr.ipv4.ihl, hdr.ipv4.diffserv, hdr.ipv4.totalLen,
+              hdr.ipv4.identification, hdr.ipv4.flags, hdr.ipv4.fragOffset, hdr.ipv4.ttl,
+              hdr.ipv4.protocol, hdr.ipv4.srcAddr, hdr.ipv4.dstAddr, hdr.ipv4.options },
+            hdr.ipv4.hdrChecksum, HashAlgorithm.csum16);
+        update_checksum(hdr.ipv4_outer.isValid(),
+            { hdr.ipv4_outer.version, hdr.ipv4_outer.ihl, hdr.ipv4_outer.diffserv,
+              hdr.ipv4_outer.totalLen, hdr.ipv4_outer.identification, hdr.ipv4_outer.flags,
+              hdr.ipv4_outer.fragOffset, hdr.ipv4_outer.ttl, hdr.ipv4_outer.protocol,
+              hdr.ipv4_outer.srcAddr, hdr.ipv4_outer.dstAddr },
+            hdr.ipv4_outer.hdrChecksum, HashAlgorithm.csum16);
+    }
+}
+
+control MyDeparser(packet_out packet, in headers_t hdr) {
+    apply {
+        packet.emit(hdr.ethernet);
+        packet.emit(hdr.sfc);
+        packet.emit(hdr.sfc_nfs);
+        packet.emit(hdr.ipv4_outer);
+        packet.emit(hdr.ipv4);
+        packet.emit(hdr.tcp);
+        packet.emit(hdr.udp);
+        packet.emit(hdr.icmp);
+    }
+}
+
+V1Switch(
+    MyParser(),
+    MyVerifyChecksum(),
+    MyIngress(),
+    MyEgress(),
+    MyComputeChecksum(),
+    MyDeparser()
+) main;

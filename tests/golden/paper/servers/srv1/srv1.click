@@ -1,0 +1,52 @@
+// p4sfc server configuration for srv1 (switch s1, port 3). Generated: do not edit.
+// Entry points (chain, NF, entry): paper/ips1/0; paper/nat1/1
+
+// ips
+elementclass P4SFC_ips_nf {
+  sig :: Classifier(12/0800 14/45 20/0000%1fff 23/06 46/50%f0 54/61747461636b,
+      12/0800 14/45 20/0000%1fff 23/06 46/50%f0 54/474554202f6574632f706173737764,
+      12/0800 14/45 20/0000%1fff 23/06 46/50%f0 54/53454c454354202a2046524f4d,
+      12/0800 14/45 20/0000%1fff 23/11 42/90909090,
+      -);
+  a_attack :: Counter;
+  Discard@3 :: Discard;
+  a_passwd :: Counter;
+  Discard@5 :: Discard;
+  a_sql :: Counter;
+  Discard@7 :: Discard;
+  a_nopsled :: Counter;
+  Discard@9 :: Discard;
+  input -> sig;
+  sig -> a_attack;
+  sig [1] -> a_passwd;
+  sig [2] -> a_sql;
+  sig [3] -> a_nopsled;
+  sig [4] -> output;
+  a_attack -> Discard@3;
+  a_passwd -> Discard@5;
+  a_sql -> Discard@7;
+  a_nopsled -> Discard@9;
+}
+
+// server part of nat (from rw)
+elementclass P4SFC_nat_miss {
+  rw :: IPRewriter(pattern 192.168.0.1 50000-59999# - - 0 0, drop);
+  Unstrip@5 :: Unstrip(14);
+  input -> rw;
+  input [1] -> [1] rw;
+  rw -> Unstrip@5;
+  Unstrip@5 -> output;
+}
+
+p4sfc_in :: FromDevice(eth0, SNIFFER false);
+p4sfc_out :: Queue(1000) -> ToDevice(eth0);
+p4sfc_entry :: Classifier(12/88b5 14/0001 17/00 18/0800 20/01, 12/88b5 14/0001 17/01 18/0800 20/04, -);
+p4sfc_in -> p4sfc_entry;
+c_1_ips1 :: P4SFC_ips_nf;
+c_1_ips1 -> Strip(14) -> Unstrip(12) -> StoreData(0, \<00 01 03 00 08 00 02 00 03 00 04 01>) -> EtherEncap(0x88b5, 02:00:00:00:00:01, 02:00:00:00:00:fe) -> p4sfc_out;
+c_1_nat1_miss :: P4SFC_nat_miss;
+c_1_nat1_miss -> Strip(14) -> Unstrip(6) -> StoreData(0, \<00 01 00 00 08 00>) -> EtherEncap(0x88b5, 02:00:00:00:00:01, 02:00:00:00:00:fe) -> p4sfc_out;
+p4sfc_entry[0] -> Strip(28) -> EtherEncap(0x0800, 02:00:00:00:00:fe, 02:00:00:00:00:01) -> c_1_ips1;
+p4sfc_entry[1] -> Strip(22) -> EtherEncap(0x0800, 02:00:00:00:00:fe, 02:00:00:00:00:01) -> Strip(14) -> MarkIPHeader(0) -> GetIPAddress(16) -> [0]c_1_nat1_miss;
+p4sfc_entry[2] -> Discard;  // not for this server
+Idle -> [1]c_1_nat1_miss;

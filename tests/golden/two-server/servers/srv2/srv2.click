@@ -1,0 +1,75 @@
+// p4sfc server configuration for srv2 (switch s2, port 2). Generated: do not edit.
+// Entry points (chain, NF, entry): site-to-site/nat/1; site-to-site/vpn/0; web/web_lb/1; web/web_lb/2
+
+// server part of nat (from rw)
+elementclass P4SFC_nat_miss {
+  rw :: IPRewriter(pattern 192.168.0.1 50000-59999# - - 0 0, drop);
+  Unstrip@5 :: Unstrip(14);
+  input -> rw;
+  input [1] -> [1] rw;
+  rw -> Unstrip@5;
+  Unstrip@5 -> output;
+}
+
+// vpn
+elementclass P4SFC_vpn_nf {
+  Strip@1 :: Strip(14);
+  chk :: CheckIPHeader;
+  sa :: RadixIPsecLookup(192.168.0.1/32 0,
+              10.20.0.0/16 192.168.0.2 1 234 \<00112233445566778899aabbccddeeff> \<0f1e2d3c4b5a69788796a5b4c3d2e1f0> 300 64,
+              0.0.0.0/0 2);
+  Discard@4 :: Discard;
+  IPsecESPEncap@5 :: IPsecESPEncap;
+  IPsecAuthHMACSHA1@6 :: IPsecAuthHMACSHA1(0);
+  IPsecAES@7 :: IPsecAES(1);
+  IPsecEncap@8 :: IPsecEncap(50);
+  FixIPSrc@9 :: FixIPSrc(192.168.0.1);
+  EtherEncap@10 :: EtherEncap(0x0800, 02:00:00:00:03:00, 02:00:00:00:03:01);
+  Unstrip@11 :: Unstrip(14);
+  Discard@12 :: Discard;
+  input -> Strip@1;
+  Strip@1 -> chk;
+  chk -> sa;
+  chk [1] -> Discard@12;
+  sa -> Discard@4;
+  sa [1] -> IPsecESPEncap@5;
+  sa [2] -> Unstrip@11;
+  IPsecESPEncap@5 -> IPsecAuthHMACSHA1@6;
+  IPsecAuthHMACSHA1@6 -> IPsecAES@7;
+  IPsecAES@7 -> IPsecEncap@8;
+  IPsecEncap@8 -> FixIPSrc@9;
+  FixIPSrc@9 -> EtherEncap@10;
+  EtherEncap@10 -> output;
+  Unstrip@11 -> output;
+}
+
+// server part of lb (from rw)
+elementclass P4SFC_lb_miss {
+  rw :: IPRewriter(pattern - - 10.0.2.11 8080 0 0,
+      pattern - - 10.0.2.12 8080 0 0,
+      pass 0);
+  Unstrip@5 :: Unstrip(14);
+  input -> rw;
+  input [1] -> [1] rw;
+  input [2] -> [2] rw;
+  rw -> Unstrip@5;
+  Unstrip@5 -> output;
+}
+
+p4sfc_in :: FromDump(in.pcap, STOP true, TIMING false);
+p4sfc_out :: ToDump(out.pcap);
+p4sfc_entry :: Classifier(12/88b5 14/0001 17/01 18/0800 20/04, 12/88b5 14/0001 17/00 18/0800 20/05, 12/88b5 14/0002 17/01 18/0800 20/02, 12/88b5 14/0002 17/02 18/0800 20/02, -);
+p4sfc_in -> p4sfc_entry;
+c_1_nat_miss :: P4SFC_nat_miss;
+c_1_vpn :: P4SFC_vpn_nf;
+c_1_vpn -> Strip(14) -> Unstrip(8) -> StoreData(0, \<00 01 01 00 08 00 06 01>) -> EtherEncap(0x88b5, 02:00:00:00:00:01, 02:00:00:00:00:fe) -> p4sfc_out;
+c_1_nat_miss -> c_1_vpn;
+c_2_web_lb_miss :: P4SFC_lb_miss;
+c_2_web_lb_miss -> Strip(14) -> Unstrip(6) -> StoreData(0, \<00 02 00 00 08 00>) -> EtherEncap(0x88b5, 02:00:00:00:00:01, 02:00:00:00:00:fe) -> p4sfc_out;
+p4sfc_entry[0] -> Strip(26) -> EtherEncap(0x0800, 02:00:00:00:00:fe, 02:00:00:00:00:01) -> Strip(14) -> MarkIPHeader(0) -> GetIPAddress(16) -> [0]c_1_nat_miss;
+p4sfc_entry[1] -> Strip(24) -> EtherEncap(0x0800, 02:00:00:00:00:fe, 02:00:00:00:00:01) -> c_1_vpn;
+p4sfc_entry[2] -> Strip(22) -> EtherEncap(0x0800, 02:00:00:00:00:fe, 02:00:00:00:00:01) -> Strip(14) -> MarkIPHeader(0) -> GetIPAddress(16) -> [0]c_2_web_lb_miss;
+p4sfc_entry[3] -> Strip(22) -> EtherEncap(0x0800, 02:00:00:00:00:fe, 02:00:00:00:00:01) -> Strip(14) -> MarkIPHeader(0) -> GetIPAddress(16) -> [1]c_2_web_lb_miss;
+p4sfc_entry[4] -> Discard;  // not for this server
+Idle -> [1]c_1_nat_miss;
+Idle -> [2]c_2_web_lb_miss;
