@@ -42,3 +42,14 @@ def write_chain_set(folder: Path, n_chains: int, nfs_per_chain: int = 5, seed: i
     (folder / "chains.json").write_text(json.dumps(chains))
     (folder / "topology.json").write_text(json.dumps(topology))
     return folder / "chains.json", folder / "topology.json"
+
+
+def load_chain_set(folder: Path, n_chains: int):
+    """Write, load and validate a chain set: ``(chains, topology)``."""
+    from p4sfc_compiler.frontend.chainspec import load_chains, load_topology, validate
+
+    chain_file, topo_file = write_chain_set(folder, n_chains)
+    chains = load_chains(chain_file)
+    topology = load_topology(topo_file)
+    validate(chains, topology)
+    return chains, topology

@@ -14,10 +14,9 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
-from _chains import write_chain_set  # noqa: E402
+from _chains import load_chain_set  # noqa: E402
 
 from p4sfc_compiler.backend.compile import compile_chains  # noqa: E402
-from p4sfc_compiler.frontend.chainspec import load_chains, load_topology, validate  # noqa: E402
 
 
 def _clock() -> tuple[float, float]:
@@ -26,11 +25,8 @@ def _clock() -> tuple[float, float]:
 
 def run(n: int) -> None:
     with tempfile.TemporaryDirectory() as tmp:
-        chain_file, topo_file = write_chain_set(Path(tmp), n)
+        chains, topo = load_chain_set(Path(tmp), n)
         t0 = _clock()
-        chains = load_chains(chain_file)
-        topo = load_topology(topo_file)
-        validate(chains, topo)
         result = compile_chains(
             chains, topo, stages=8, table_size=max(1024, 64 * n), out_dir=Path(tmp) / "out"
         )

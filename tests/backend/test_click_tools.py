@@ -33,6 +33,13 @@ def _tagged(chain_id: int, remaining: list[int], inner, entry: int = 0) -> bytes
     return bytes(eth) + bytes(hdr) + bytes(inner)
 
 
+def _compile(chain: str, topo: str):
+    chains = load_chains(EXAMPLES / chain)
+    topology = load_topology(EXAMPLES / topo)
+    validate(chains, topology)
+    return compile_chains(chains, topology, server_io="pcap")
+
+
 def _run(tmp_path: Path, config: str, frames: list[bytes]) -> list[bytes]:
     (tmp_path / "srv.click").write_text(config)
     scapy.wrpcap(str(tmp_path / "in.pcap"), [scapy.Ether(f) for f in frames])
@@ -45,10 +52,7 @@ def _run(tmp_path: Path, config: str, frames: list[bytes]) -> list[bytes]:
 
 
 def test_paper_chain_server_runs_in_click(tmp_path: Path) -> None:
-    chains = load_chains(EXAMPLES / "paper-chain.json")
-    topo = load_topology(EXAMPLES / "paper-topology.json")
-    validate(chains, topo)
-    result = compile_chains(chains, topo, server_io="pcap")
+    result = _compile("paper-chain.json", "paper-topology.json")
     config = result.files["servers/srv1/srv1.click"]
     cid = result.plan.chains[0].chain_id
     ip = scapy.IP
@@ -64,10 +68,7 @@ def test_paper_chain_server_runs_in_click(tmp_path: Path) -> None:
 
 
 def test_split_nat_miss_runs_only_the_server_part(tmp_path: Path) -> None:
-    chains = load_chains(EXAMPLES / "paper-chain.json")
-    topo = load_topology(EXAMPLES / "paper-topology.json")
-    validate(chains, topo)
-    result = compile_chains(chains, topo, server_io="pcap")
+    result = _compile("paper-chain.json", "paper-topology.json")
     config = result.files["servers/srv1/srv1.click"]
     cid = result.plan.chains[0].chain_id
     # a rewriter miss on input 0 (inside -> outside): the switch already ran
@@ -96,10 +97,7 @@ def test_split_nat_miss_runs_only_the_server_part(tmp_path: Path) -> None:
     ],
 )
 def test_every_server_config_is_accepted_by_click(tmp_path: Path, chain: str, topo: str) -> None:
-    chains = load_chains(EXAMPLES / chain)
-    topology = load_topology(EXAMPLES / topo)
-    validate(chains, topology)
-    result = compile_chains(chains, topology, server_io="pcap")
+    result = _compile(chain, topo)
     assert result.server_files
     for server, (path,) in result.server_files.items():
         folder = tmp_path / server

@@ -9,6 +9,7 @@ import struct
 from pathlib import Path
 
 import pytest
+from _pcap import read_pcap
 from hypothesis import HealthCheck, assume, given, settings
 from hypothesis import strategies as st
 
@@ -96,18 +97,6 @@ def test_offsets_count_from_the_data_pointer():
 
 # ---------------------------------------------------------------------------------------
 # the real Click traces
-
-
-def read_pcap(path: Path) -> list[bytes]:
-    data = path.read_bytes()
-    magic = struct.unpack("<I", data[:4])[0]
-    endian = "<" if magic in (0xA1B2C3D4, 0xA1B23C4D) else ">"
-    out, i = [], 24
-    while i < len(data):
-        _, _, incl, _ = struct.unpack(endian + "IIII", data[i : i + 16])
-        out.append(data[i + 16 : i + 16 + incl])
-        i += 16 + incl
-    return out
 
 
 GOLDEN_CASES = sorted(p.name for p in GOLDEN.glob("classifier_*")) if GOLDEN.is_dir() else []

@@ -8,6 +8,7 @@ import struct
 from pathlib import Path
 
 import pytest
+from _pcap import read_pcap
 
 from p4sfc_compiler.elements import ipfilter
 from p4sfc_compiler.elements.base import ElementConfigError
@@ -205,18 +206,6 @@ def test_short_transport_header_fails_tests_on_missing_bytes():
 
 # ---------------------------------------------------------------------------------------
 # the real Click traces
-
-
-def read_pcap(path: Path) -> list[bytes]:
-    data = path.read_bytes()
-    magic = struct.unpack("<I", data[:4])[0]
-    endian = "<" if magic in (0xA1B2C3D4, 0xA1B23C4D) else ">"
-    out, i = [], 24
-    while i < len(data):
-        _, _, incl, _ = struct.unpack(endian + "IIII", data[i : i + 16])
-        out.append(data[i + 16 : i + 16 + incl])
-        i += 16 + incl
-    return out
 
 
 def check_ip_header(frame: bytes, offset: int = 14) -> bytes | None:
