@@ -2,7 +2,9 @@
 
 Names are the P4Info names of the dynamic program (``MyIngress.stage0.element_control``,
 ``MyIngress.stage0.exec_classify``, ...). Every entry records the chain it belongs to,
-so a chain can be deployed or destroyed alone.
+so a chain can be deployed or destroyed alone. Per chain, the chain-classification entry
+comes last: applied in file order, a chain starts taking traffic only when all its other
+entries are in place (and removing in reverse order stops the traffic first).
 """
 
 from __future__ import annotations
@@ -83,14 +85,15 @@ def build_entries(plan: Plan, max_chain: int = 8) -> dict[str, SwitchEntries]:
                 f"chain '{chain.name}' has {len(chain.nfs)} NFs; the program carries at most "
                 f"{max_chain} NF ids (raise --max-chain)"
             )
-        ingress = chain.spec.route.ingress
-        result[ingress.switch].entries.append(_classify_chain_entry(chain, max_chain))
         for nf in chain.nfs:
             if nf.on_switch:
                 sw = result[nf.switch]
                 sw.entries.extend(_nf_entries(chain, nf, sw, next_index))
         for sw in _touched_switches(plan, chain):
             result[sw].entries.extend(_dispatch_entries(plan, chain, sw))
+        # last: traffic is claimed for the chain only once everything it needs is in place
+        ingress = chain.spec.route.ingress
+        result[ingress.switch].entries.append(_classify_chain_entry(chain, max_chain))
     return result
 
 

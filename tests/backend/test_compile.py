@@ -174,3 +174,17 @@ def test_txtpb_write_request_matches_the_runtime_json(compiled) -> None:
                 value = want if kind == "exact" else want[0]
                 assert int.from_bytes(raw, "big") == value, (row["table"], name)
             assert te.get("priority", [None])[0] == row.get("priority")
+
+
+def test_chain_classification_comes_last(compiled) -> None:
+    """Applied in order, a chain takes traffic only once its other entries are in."""
+    for se in build_entries(compiled.plan).values():
+        last: dict[str, int] = {}
+        classify_at: dict[str, int] = {}
+        for i, e in enumerate(se.entries):
+            if e.table.endswith(".classify_chain"):
+                classify_at[e.chain] = i
+            else:
+                last[e.chain] = i
+        for chain, i in classify_at.items():
+            assert i > last.get(chain, -1)
