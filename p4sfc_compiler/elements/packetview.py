@@ -5,12 +5,15 @@ so the P4 parser must agree with it (docs/architecture.md):
 
 * ``meta.ether_type`` = the inner EtherType (after an SFC header with EtherType 0x88B5;
   the SFC header's ``etherType`` field then holds it), ``hdr.ethernet.*`` as in the frame;
-* IPv4 is extracted when the inner EtherType is 0x0800 and the 20 fixed bytes are there
-  (``meta.ip_ok`` = 1), whatever version or IHL they hold; options are skipped by IHL;
-* ``meta.l4_ok`` = 1 only for a first fragment (fragment offset 0) with IHL >= 5 and
-  protocol TCP (6), UDP (17) or ICMP (1) whose whole fixed transport header (20, 8 and 8
-  bytes) lies inside both the frame and the IP total length; then ``sport``/``dport``
-  (TCP/UDP), ``tcp_flags`` (TCP), ``icmp_type``/``icmp_code`` (ICMP) are set;
+* IPv4 is extracted when the inner EtherType is 0x0800, IHL >= 5 and the whole header
+  (IHL words, options included) is in the frame (``meta.ip_ok`` = 1), whatever version
+  it holds; a header length below 5 words is left unparsed (the P4 parser's
+  ``parse_ipv4`` state), and so is a frame too short for its header (PacketTooShort);
+* ``meta.l4_ok`` = 1 only for a first fragment (fragment offset 0) with protocol TCP (6),
+  UDP (17) or ICMP (1) whose whole fixed transport header (20, 8 and 8 bytes) lies inside
+  both the frame and the IP total length (the parser checks the frame, the start of
+  ``MyIngress`` the total length); then ``sport``/``dport`` (TCP/UDP), ``tcp_flags``
+  (TCP), ``icmp_type``/``icmp_code`` (ICMP) are set;
 * every field not extracted reads 0.
 """
 
@@ -53,6 +56,8 @@ def switch_view(frame: bytes) -> SwitchView:
     if ether_type != 0x0800 or len(frame) < off + 20:
         return SwitchView(f, None)
     ip = frame[off:]
+    if ip[0] & 0x0F < 5 or len(ip) < (ip[0] & 0x0F) * 4:
+        return SwitchView(f, None)
     f["meta.ip_ok"] = 1
     f["hdr.ipv4.version"] = ip[0] >> 4
     f["hdr.ipv4.ihl"] = ihl = ip[0] & 0x0F
@@ -67,7 +72,7 @@ def switch_view(frame: bytes) -> SwitchView:
     f["hdr.ipv4.dstAddr"] = int.from_bytes(ip[16:20], "big")
     need = L4_HEADER_LEN.get(proto)
     hl = ihl * 4
-    if need is None or frag != 0 or ihl < 5 or hl + need > min(len(ip), total_len):
+    if need is None or frag != 0 or hl + need > min(len(ip), total_len):
         return SwitchView(f, off)
     l4 = ip[hl:]
     f["meta.l4_ok"] = 1

@@ -884,6 +884,22 @@ control MyIngress(inout headers_t hdr,
     }
 
     apply {
+        // A transport header that runs past the IP total length is not one (Click cuts the
+        // packet to the total length): the same rule as packetview.py, the lowering's model.
+        if (meta.l4_ok == 1) {
+            bit<16> l4_end = (((bit<16>)hdr.ipv4.ihl) << 2) + 8;
+            if (hdr.tcp.isValid()) {
+                l4_end = l4_end + 12;
+            }
+            if (hdr.ipv4.totalLen < l4_end) {
+                meta.l4_ok = 0;
+                meta.sport = 0;
+                meta.dport = 0;
+                meta.tcp_flags = 0;
+                meta.icmp_type = 0;
+                meta.icmp_code = 0;
+            }
+        }
         if (standard_metadata.parser_error == error.StackOutOfBounds) {
             // More NF ids than the program carries: not ours to guess.
             meta.dropped = 1;
