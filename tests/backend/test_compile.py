@@ -188,3 +188,17 @@ def test_chain_classification_comes_last(compiled) -> None:
                 last[e.chain] = i
         for chain, i in classify_at.items():
             assert i > last.get(chain, -1)
+
+
+def test_chain_longer_than_the_header_is_refused(tmp_path: Path) -> None:
+    chains, topology = _load(*CASES[0])
+    with pytest.raises(CapacityError, match="at most 2 NF ids"):
+        compile_chains(chains, topology, out_dir=tmp_path / "out", max_chain=2)
+    assert not (tmp_path / "out").exists()
+
+
+def test_one_stage_means_more_passes() -> None:
+    chains, topology = _load(*CASES[0])
+    many = compile_chains(chains, topology, stages=1).plan.chains[0].passes["s1"]
+    few = compile_chains(chains, topology, stages=16).plan.chains[0].passes["s1"]
+    assert few == 1 and many > few
