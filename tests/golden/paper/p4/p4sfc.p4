@@ -548,9 +548,9 @@ control Stage(inout headers_t hdr,
             }
             exec_rewriter: {
                 ran = true;
-                // Only TCP/UDP first fragments of the configured protocol(s) are rewritten.
-                bool rw_tcp = hdr.tcp.isValid() && (rw_proto == 0 || rw_proto == 6);
-                bool rw_udp = hdr.udp.isValid() && (rw_proto == 0 || rw_proto == 17);
+                // Only whole TCP/UDP headers of first fragments, of the configured protocol(s).
+                bool rw_tcp = meta.l4_ok == 1 && hdr.tcp.isValid() && (rw_proto == 0 || rw_proto == 6);
+                bool rw_udp = meta.l4_ok == 1 && hdr.udp.isValid() && (rw_proto == 0 || rw_proto == 17);
                 if (!rw_tcp && !rw_udp) {
                     meta.out_port = rw_pass_port;
                 } else {
