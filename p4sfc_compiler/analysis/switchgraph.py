@@ -75,8 +75,8 @@ class SwitchNF:
     def drop_ports(self, elem: str, n_outputs: int) -> int:
         """Outputs (below ``n_outputs``) that drop: unconnected ones, and connected ones
         that lead nowhere (a contracted element with nothing after it)."""
-        used = self.outputs(elem)
-        return _mask(p for p in range(n_outputs) if p not in used or used[p].drop)
+        kept = _mask(p for p, t in self.outputs(elem).items() if not t.drop)
+        return ((1 << n_outputs) - 1) & ~kept
 
     @cached_property
     def depth(self) -> dict[str, int]:

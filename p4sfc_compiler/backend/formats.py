@@ -27,35 +27,36 @@ def check_entry(entry: Entry, index: P4InfoIndex) -> None:
         f = table.fields.get(name)
         if f is None:
             raise P4SFCError(f"{where}: match field '{name}' is not a key of the table")
-        if _KIND[type(value)] != f.match_kind:
-            raise P4SFCError(
-                f"{where}: field '{name}' is {f.match_kind}, the entry gives {_KIND[type(value)]}"
-            )
+        kind = _KIND[type(value)]
+        if kind != f.match_kind:
+            raise P4SFCError(f"{where}: field '{name}' is {f.match_kind}, the entry gives {kind}")
         _fits(where, name, value.value, f.bitwidth)
-        if isinstance(value, Ternary):
+        if kind == "ternary":
             _fits(where, name + " mask", value.mask, f.bitwidth)
             if value.value & ~value.mask:
                 raise P4SFCError(f"{where}: field '{name}' has value bits outside its mask")
-        if isinstance(value, Lpm):
+        elif kind == "lpm":
             if not 0 <= value.prefix_len <= f.bitwidth:
                 raise P4SFCError(f"{where}: field '{name}' prefix length {value.prefix_len}")
             if value.value & ((1 << (f.bitwidth - value.prefix_len)) - 1):
                 raise P4SFCError(f"{where}: field '{name}' has bits beyond its prefix length")
+    given_fields = {name for name, _ in entry.match}
+    for name in table.exact_fields:
+        if name not in given_fields:
+            raise P4SFCError(f"{where}: exact field '{name}' is missing")
     action = index.action(entry.action)
     if action.id not in table.actions:
         raise P4SFCError(f"{where}: action '{entry.action}' is not an action of the table")
-    given = dict(entry.params)
-    if set(given) != set(action.params):
+    if len(entry.params) != len(action.params) or any(
+        name not in action.params for name, _ in entry.params
+    ):
         raise P4SFCError(
             f"{where}: action '{entry.action}' takes ({', '.join(action.params)}), "
-            f"the entry gives ({', '.join(given)})"
+            f"the entry gives ({', '.join(name for name, _ in entry.params)})"
         )
-    for name, value in given.items():
-        _fits(where, f"{entry.action}({name})", value, action.params[name].bitwidth)
-    is_ternary = any(isinstance(v, Ternary) for _, v in entry.match) or any(
-        f.match_kind in ("ternary", "range", "optional") for f in table.fields.values()
-    )
-    if is_ternary and not entry.priority:
+    for name, value in entry.params:
+        _fits(where, name, value, action.params[name].bitwidth)
+    if table.needs_priority and not entry.priority:
         raise P4SFCError(f"{where}: a ternary entry needs a priority above 0")
 
 

@@ -7,6 +7,7 @@ every table, match field, action and parameter exists with a fitting bit width.
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from functools import cached_property
 from pathlib import Path
 
 from p4sfc_compiler.backend import textproto
@@ -36,6 +37,16 @@ class TableInfo:
     fields: dict[str, FieldInfo]
     actions: set[int]
     size: int
+
+    @cached_property
+    def exact_fields(self) -> tuple[str, ...]:
+        """Fields every entry must give (P4Runtime has no wildcard for them)."""
+        return tuple(n for n, f in self.fields.items() if f.match_kind == "exact")
+
+    @cached_property
+    def needs_priority(self) -> bool:
+        """Entries of tables with ternary, range or optional fields carry a priority."""
+        return any(f.match_kind in ("ternary", "range", "optional") for f in self.fields.values())
 
 
 @dataclass

@@ -202,3 +202,30 @@ def test_one_stage_means_more_passes() -> None:
     many = compile_chains(chains, topology, stages=1).plan.chains[0].passes["s1"]
     few = compile_chains(chains, topology, stages=16).plan.chains[0].passes["s1"]
     assert few == 1 and many > few
+
+
+def test_check_entry_rejects_what_p4runtime_would() -> None:
+    from p4sfc_compiler.backend.entries import Entry
+    from p4sfc_compiler.errors import P4SFCError
+
+    index = P4InfoIndex.from_text(render_p4info(build_program(ProgramParams(stages=1))))
+    ctl = "MyIngress.stage0.element_control"
+    key = (("meta.chain_id", Exact(1)), ("meta.nf_id", Exact(1)),
+           ("meta.prev_elem", Exact(0)), ("meta.prev_port", Exact(0)))
+    good = Entry(ctl, key, "MyIngress.stage0.exec_discard",
+                 (("elem_id", 1), ("exit_ports", 0), ("drop_ports", 0)))
+    check_entry(good, index)
+    bad = [
+        (Entry(ctl, key[:3], good.action, good.params), "exact field 'meta.prev_port' is missing"),
+        (Entry(ctl, key, good.action, good.params[:2]), "takes"),
+        (Entry(ctl, key, good.action, (("elem_id", 256),) + good.params[1:]), "does not fit"),
+        (Entry(ctl, key, "MyIngress.stage0.set_port", (("port", 1),)), "not an action of"),
+        (Entry("MyIngress.stage0.classify", key[:2] + (("meta.elem_id", Exact(1)),
+               ("hdr.ipv4.ttl", Ternary(3, 1))), "MyIngress.stage0.drop_packet", (), 1),
+         "outside its mask"),
+        (Entry("MyIngress.stage0.classify", key[:2] + (("meta.elem_id", Exact(1)),),
+               "MyIngress.stage0.drop_packet", ()), "priority"),
+    ]
+    for entry, message in bad:
+        with pytest.raises(P4SFCError, match=message):
+            check_entry(entry, index)
