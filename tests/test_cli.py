@@ -69,7 +69,7 @@ def test_compile_writes_everything_and_is_deterministic(tmp_path: Path) -> None:
         assert r.exit_code == 0, r.output
         outs.append({str(p.relative_to(out)): p.read_bytes() for p in out.rglob("*") if p.is_file()})
     assert outs[0] == outs[1]
-    assert {"plan.json", "p4/p4sfc.p4", "p4/p4sfc.p4info.txt", "switches/s1-runtime.json",
+    assert {"plan.json", "p4/p4sfc.p4", "p4/p4sfc.p4info.txtpb", "switches/s1-runtime.json",
             "switches/s2.txtpb", "servers/srv2/srv2.click"} <= set(outs[0])
 
 

@@ -75,7 +75,7 @@ def compile_chains(
     )
     program = build_program(params)
     p4info_text = render_p4info(program)
-    index = P4InfoIndex.from_text(p4info_text, f"{PROGRAM}.p4info.txt")
+    index = P4InfoIndex.from_text(p4info_text, f"{PROGRAM}.p4info.txtpb")
     per_switch = build_entries(plan, params.max_chain)
     for sw, se in per_switch.items():
         for e in se.entries:
@@ -85,15 +85,15 @@ def compile_chains(
     result = CompileResult(plan, out_dir or Path("."))
     files = result.files
     files[f"p4/{PROGRAM}.p4"] = render_p4(params)
-    files[f"p4/{PROGRAM}.p4info.txt"] = p4info_text
-    result.program_files = [f"p4/{PROGRAM}.p4", f"p4/{PROGRAM}.p4info.txt"]
+    files[f"p4/{PROGRAM}.p4info.txtpb"] = p4info_text
+    result.program_files = [f"p4/{PROGRAM}.p4", f"p4/{PROGRAM}.p4info.txtpb"]
     for sw, se in per_switch.items():
         if not se.entries:
             continue
         device = topology.switches[sw].device_id
         rj = runtime_json(
             se.entries,
-            p4info=f"../p4/{PROGRAM}.p4info.txt",
+            p4info=f"../p4/{PROGRAM}.p4info.txtpb",
             bmv2_json=f"../p4/{PROGRAM}.json",
         )
         files[f"switches/{sw}-runtime.json"] = jsonout.dumps(rj, levels=2) + "\n"
@@ -122,7 +122,7 @@ def _plan_json(
         "max_chain": params.max_chain,
         "table_size": params.table_size,
         "p4": f"p4/{PROGRAM}.p4",
-        "p4info": f"p4/{PROGRAM}.p4info.txt",
+        "p4info": f"p4/{PROGRAM}.p4info.txtpb",
     }
     switches = {}
     for sw, se in per_switch.items():

@@ -63,7 +63,7 @@ def test_output_is_deterministic() -> None:
 
 
 def test_every_entry_fits_the_p4info(compiled) -> None:
-    index = P4InfoIndex.from_text(compiled.files["p4/p4sfc.p4info.txt"])
+    index = P4InfoIndex.from_text(compiled.files["p4/p4sfc.p4info.txtpb"])
     per_switch = build_entries(compiled.plan)
     n = 0
     for se in per_switch.values():
@@ -153,7 +153,7 @@ def test_p4info_matches_the_model() -> None:
 def test_txtpb_write_request_matches_the_runtime_json(compiled) -> None:
     from p4sfc_compiler.backend import textproto
 
-    index = P4InfoIndex.from_text(compiled.files["p4/p4sfc.p4info.txt"])
+    index = P4InfoIndex.from_text(compiled.files["p4/p4sfc.p4info.txtpb"])
     table_names = {t.id: n for n, t in index.tables.items()}
     for sw, (rj_path, pb_path) in compiled.switch_files.items():
         rows = json.loads(compiled.files[rj_path])["table_entries"]

@@ -71,7 +71,7 @@ def test_entries_isolate_chains_and_fit_the_p4info(tmp_path_factory, case) -> No
     topology = load_topology(folder / "topo.json")
     validate(chains, topology)
     result = compile_chains(chains, topology, stages=stages)
-    index = P4InfoIndex.from_text(result.files["p4/p4sfc.p4info.txt"])
+    index = P4InfoIndex.from_text(result.files["p4/p4sfc.p4info.txtpb"])
     ids = {c.name: c.chain_id for c in result.plan.chains}
     assert len(set(ids.values())) == len(ids)
 

@@ -22,7 +22,7 @@ EXAMPLES = {
     "two-server": ("two-server-chain.json", "two-server-topology.json", "pcap"),
 }
 # the program text and P4Info depend only on the parameters: kept once, for the paper
-PROGRAM_FILES = ("p4/p4sfc.p4", "p4/p4sfc.p4info.txt")
+PROGRAM_FILES = ("p4/p4sfc.p4", "p4/p4sfc.p4info.txtpb")
 
 
 @pytest.mark.parametrize("name", sorted(EXAMPLES))

@@ -10,6 +10,7 @@ from pathlib import Path
 import pytest
 
 from p4sfc_compiler.backend.p4info import parse_text_format, render_p4info, summarize
+from p4sfc_compiler.backend.p4info_index import P4InfoIndex
 from p4sfc_compiler.backend.p4program import render_p4
 from p4sfc_compiler.backend.program import ProgramParams, build_program
 
@@ -32,7 +33,7 @@ SETTINGS = [
 def compile_program(params: ProgramParams, out: Path) -> tuple[subprocess.CompletedProcess, Path]:
     src = out / "p4sfc.p4"
     src.write_text(render_p4(params))
-    p4info = out / "p4sfc.p4info.txt"
+    p4info = out / "p4sfc.p4info.txtpb"
     proc = subprocess.run(
         [P4C, "--p4v", "16", "--p4runtime-files", str(p4info), "-o", str(out / "p4sfc.json"),
          str(src)],
@@ -63,3 +64,13 @@ def test_compiles_cleanly_and_p4info_matches(params: ProgramParams, tmp_path: Pa
         assert theirs["tables"][name] == ours["tables"][name], name
     assert theirs["actions"] == ours["actions"]
     assert theirs["registers"] == ours["registers"]
+
+    # ids too: entries written by id (the .txtpb) apply with p4c's own P4Info
+    real = P4InfoIndex.from_text(p4info.read_text())
+    mine = P4InfoIndex.from_text(render_p4info(build_program(params)))
+    assert {n: t.id for n, t in real.tables.items()} == {n: t.id for n, t in mine.tables.items()}
+    assert {n: a.id for n, a in real.actions.items()} == {n: a.id for n, a in mine.actions.items()}
+    for name, table in real.tables.items():
+        assert {f: i.id for f, i in table.fields.items()} == {
+            f: i.id for f, i in mine.tables[name].fields.items()
+        }
