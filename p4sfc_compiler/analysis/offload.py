@@ -16,7 +16,7 @@ from p4sfc_compiler import elements as registry
 from p4sfc_compiler.analysis.catalog import Catalog, Offloadability, load_catalog
 from p4sfc_compiler.elements.base import LowerContext, Lowering, NotOffloadable
 from p4sfc_compiler.elements.values import ConfigEnv
-from p4sfc_compiler.frontend.ir import INPUT_CLASS, PSEUDO_CLASSES, n_ports_used
+from p4sfc_compiler.frontend.ir import PSEUDO_CLASSES, n_ports_used
 
 # Elements whose only effect on later elements is to set the IP header annotation.
 _SETS_IP_HEADER = frozenset({"CheckIPHeader", "CheckIPHeader2", "MarkIPHeader"})
@@ -50,14 +50,16 @@ def _merge(a: _Where | None, b: _Where) -> _Where:
     return _Where(a.offset if a.offset == b.offset else None, a.ip_header and b.ip_header)
 
 
-def _packet_context(g: nx.MultiDiGraph, configs: dict[str, object]) -> dict[str, _Where]:
+def _packet_context(
+    g: nx.MultiDiGraph, configs: dict[str, object], cyclic: bool
+) -> dict[str, _Where]:
     """Data offset and IP-annotation state at each element's input, by topological order.
 
     Elements not reachable from ``input`` (config-only elements, sources) get offset 0.
     In a cycle the context is unknown (offset None).
     """
     where: dict[str, _Where] = {}
-    if not nx.is_directed_acyclic_graph(g):
+    if cyclic:
         return {n: _Where(None, False) for n in g}
     for n in nx.topological_sort(g):
         cls = g.nodes[n]["cls"]
@@ -92,8 +94,8 @@ def check_elements(
         if d["cls"] in PSEUDO_CLASSES or registry.module_for(d["cls"]) is None:
             continue
         configs[n] = registry.parse_config(d["cls"], d["args"], d["pos"], env)
-    where = _packet_context(g, configs)
     cyclic = not nx.is_directed_acyclic_graph(g)
+    where = _packet_context(g, configs, cyclic)
 
     infos: dict[str, ElementInfo] = {}
     for n, d in g.nodes(data=True):
@@ -140,8 +142,3 @@ def _lower_instance(
     except NotOffloadable as exc:
         return non, exc.reason, None
     return level, reason, lowering
-
-
-def is_reachable_from_input(g: nx.MultiDiGraph, n: str) -> bool:
-    starts = [m for m, d in g.nodes(data=True) if d["cls"] == INPUT_CLASS]
-    return any(n in nx.descendants(g, s) for s in starts)

@@ -21,7 +21,6 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 
 from p4sfc_compiler.errors import P4SFCError
-from p4sfc_compiler.frontend.ir import SourcePos
 
 
 class ElementConfigError(P4SFCError):
@@ -102,7 +101,3 @@ class Lowering:
     @property
     def is_nop(self) -> bool:
         return self.kind == "nop"
-
-
-def source_hint(pos: SourcePos | None) -> str:
-    return f"{pos}: " if pos else ""
