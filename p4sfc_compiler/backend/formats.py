@@ -8,6 +8,7 @@ must exist, every match kind must agree and every value must fit its bit width.
 from __future__ import annotations
 
 from collections.abc import Iterable
+from functools import lru_cache
 from typing import Any
 
 from p4sfc_compiler.backend.entries import Entry
@@ -104,6 +105,12 @@ def runtime_json(
     return {"target": target, "p4info": p4info, "bmv2_json": bmv2_json, "table_entries": rows}
 
 
+@lru_cache(maxsize=65536)
+def _literal(value: int, size: int) -> str:
+    """A value as a P4Runtime byte string of ``size`` bytes (ids and ports repeat a lot)."""
+    return escape_bytes(value.to_bytes(size, "big"))
+
+
 def write_request_txtpb(
     entries: Iterable[Entry], index: P4InfoIndex, *, device_id: int, election_low: int = 1
 ) -> str:
@@ -121,13 +128,13 @@ def write_request_txtpb(
         for name, value in e.match:
             f = table.fields[name]
             size = (f.bitwidth + 7) // 8
-            v = escape_bytes(value.value.to_bytes(size, "big"))
+            v = _literal(value.value, size)
             if isinstance(value, Exact):
                 body = f"exact {{ value: {v} }}"
             elif isinstance(value, Ternary):
                 if value.mask == 0:
                     continue  # a ternary wildcard is omitted, as P4Runtime requires
-                body = f"ternary {{ value: {v} mask: {escape_bytes(value.mask.to_bytes(size, 'big'))} }}"
+                body = f"ternary {{ value: {v} mask: {_literal(value.mask, size)} }}"
             else:
                 if value.prefix_len == 0:
                     continue  # likewise an LPM default route
@@ -136,7 +143,7 @@ def write_request_txtpb(
         lines += ["      action {", "        action {", f"          action_id: {action.id}"]
         for name, value in e.params:
             p = action.params[name]
-            v = escape_bytes(value.to_bytes((p.bitwidth + 7) // 8, "big"))
+            v = _literal(value, (p.bitwidth + 7) // 8)
             lines.append(f"          params {{ param_id: {p.id} value: {v} }}")
         lines += ["        }", "      }"]
         if e.priority is not None:
