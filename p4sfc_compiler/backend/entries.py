@@ -67,10 +67,6 @@ def stage_path(stage: int) -> str:
     return f"{INGRESS}.stage{stage}"
 
 
-def _m(**fields: Match) -> tuple[tuple[str, Match], ...]:
-    return tuple((k.replace("__", "."), v) for k, v in fields.items())
-
-
 def _key(chain_id: int, nf_id: int) -> tuple[tuple[str, Match], ...]:
     return (("meta.chain_id", Exact(chain_id)), ("meta.nf_id", Exact(nf_id)))
 
@@ -126,7 +122,7 @@ def _classify_chain_entry(chain: ChainPlan, max_chain: int) -> Entry:
             mask = ((1 << plen) - 1) << (32 - plen) if plen else 0
             match.append((field_name, Ternary(addr & mask, mask)))
     if "proto" in m:
-        match.append(("hdr.ipv4.protocol", Ternary(_proto(m["proto"]), 0xFF)))
+        match.append(("hdr.ipv4.protocol", Ternary(int(m["proto"]), 0xFF)))
     for key, field_name in (("sport", "meta.sport"), ("dport", "meta.dport")):
         if key in m:
             match.append((field_name, Ternary(int(m[key]), 0xFFFF)))
@@ -143,15 +139,6 @@ def _classify_chain_entry(chain: ChainPlan, max_chain: int) -> Entry:
         priority=1 + bits,
         chain=chain.name,
     )
-
-
-_PROTOS = {"icmp": 1, "igmp": 2, "ipip": 4, "tcp": 6, "udp": 17}
-
-
-def _proto(value: object) -> int:
-    if isinstance(value, int):
-        return value
-    return _PROTOS[str(value).lower()] if str(value).lower() in _PROTOS else int(str(value))
 
 
 def _nf_entries(

@@ -13,7 +13,6 @@ from typing import Any
 
 from p4sfc_compiler.backend.entries import Entry
 from p4sfc_compiler.backend.p4info_index import P4InfoIndex
-from p4sfc_compiler.backend.textproto import escape_bytes
 from p4sfc_compiler.elements.base import Exact, Lpm, Match, Ternary
 from p4sfc_compiler.errors import CapacityError, P4SFCError
 
@@ -103,6 +102,21 @@ def runtime_json(
             row["priority"] = e.priority
         rows.append(row)
     return {"target": target, "p4info": p4info, "bmv2_json": bmv2_json, "table_entries": rows}
+
+
+def _escape_byte(b: int) -> str:
+    ch = chr(b)
+    if ch in "\\\"'":
+        return "\\" + ch
+    return ch if 0x20 <= b < 0x7F else f"\\{b:03o}"
+
+
+_ESCAPED = tuple(_escape_byte(b) for b in range(256))
+
+
+def escape_bytes(data: bytes) -> str:
+    """Bytes as a text-format string literal, octal escapes for non-printables."""
+    return '"' + "".join([_ESCAPED[b] for b in data]) + '"'
 
 
 @lru_cache(maxsize=65536)

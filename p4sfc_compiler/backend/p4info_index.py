@@ -10,7 +10,7 @@ from dataclasses import dataclass, field
 from functools import cached_property
 from pathlib import Path
 
-from p4sfc_compiler.backend import textproto
+from p4sfc_compiler.backend.p4info import parse_text_format
 from p4sfc_compiler.errors import P4SFCError
 
 MATCH_KINDS = {"EXACT": "exact", "LPM": "lpm", "TERNARY": "ternary", "RANGE": "range",
@@ -64,7 +64,10 @@ class P4InfoIndex:
 
     @classmethod
     def from_text(cls, text: str, source: str = "<p4info>") -> P4InfoIndex:
-        msg = textproto.parse(text, source)
+        try:
+            msg = parse_text_format(text)
+        except ValueError as exc:
+            raise P4SFCError(f"{source}: not a P4Info in protobuf text format: {exc}") from None
         idx = cls()
         for a in msg.get("actions", []):
             pre = a["preamble"][0]

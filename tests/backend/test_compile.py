@@ -151,13 +151,13 @@ def test_p4info_matches_the_model() -> None:
 
 
 def test_txtpb_write_request_matches_the_runtime_json(compiled) -> None:
-    from p4sfc_compiler.backend import textproto
+    from p4sfc_compiler.backend.p4info import parse_text_format
 
     index = P4InfoIndex.from_text(compiled.files["p4/p4sfc.p4info.txtpb"])
     table_names = {t.id: n for n, t in index.tables.items()}
     for sw, (rj_path, pb_path) in compiled.switch_files.items():
         rows = json.loads(compiled.files[rj_path])["table_entries"]
-        req = textproto.parse(compiled.files[pb_path])
+        req = parse_text_format(compiled.files[pb_path])
         updates = req["updates"]
         assert len(updates) == len(rows) == compiled.entries_per_switch[sw]
         for row, upd in zip(rows, updates, strict=True):
