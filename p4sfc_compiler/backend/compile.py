@@ -95,9 +95,12 @@ def compile_chains(
             se.entries,
             p4info=f"../p4/{PROGRAM}.p4info.txtpb",
             bmv2_json=f"../p4/{PROGRAM}.json",
+            clone_sessions=se.clone_sessions,
         )
         files[f"switches/{sw}-runtime.json"] = jsonout.dumps(rj, levels=2) + "\n"
-        files[f"switches/{sw}.txtpb"] = write_request_txtpb(se.entries, index, device_id=device)
+        files[f"switches/{sw}.txtpb"] = write_request_txtpb(
+            se.entries, index, device_id=device, clone_sessions=se.clone_sessions
+        )
         result.entries_per_switch[sw] = len(se.entries)
         result.switch_files[sw] = [f"switches/{sw}-runtime.json", f"switches/{sw}.txtpb"]
     for server, cfg in build_server_configs(plan, server_io).items():
@@ -143,6 +146,10 @@ def _plan_json(
                     "index": r.index,
                 }
                 for r in se.registers
+            ],
+            "clone_sessions": [
+                {"session": cs.session_id, "port": cs.port, "chains": list(cs.chains)}
+                for cs in se.clone_sessions
             ],
         }
     data["switches"] = switches

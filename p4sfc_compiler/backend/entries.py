@@ -24,6 +24,11 @@ from p4sfc_compiler.frontend.ir import INPUT_CLASS
 INGRESS = "MyIngress"
 PORT_MASK = 0x1FF
 DROP_PORT = 0xFF
+# Alert copies go to a clone session per switch port: session MIRROR_SESSION_BASE + port.
+# Fixed ids keep a port's session stable as chains come and go; an Alert given its own
+# SESSION uses that one as it is (the user configures it).
+MIRROR_SESSION_BASE = 512
+CLONE_INSTANCE = 1
 
 # element kinds whose block owns a table, and the table's name inside the stage
 KIND_TABLES = {"classify": "classify", "ip_lookup": "ip_lookup", "rewriter": "rewriter"}
@@ -56,11 +61,31 @@ class RegisterSlot:
     index: int
 
 
+@dataclass(frozen=True)
+class CloneSession:
+    """A P4Runtime clone session copying to one port; shared by every chain that uses it."""
+
+    session_id: int
+    port: int
+    chains: tuple[str, ...]
+
+
 @dataclass
 class SwitchEntries:
     switch: str
     entries: list[Entry] = field(default_factory=list)
     registers: list[RegisterSlot] = field(default_factory=list)
+    clone_sessions: list[CloneSession] = field(default_factory=list)
+
+    def use_clone_session(self, port: int, chain: str) -> int:
+        session_id = MIRROR_SESSION_BASE + port
+        for i, cs in enumerate(self.clone_sessions):
+            if cs.session_id == session_id:
+                if chain not in cs.chains:
+                    self.clone_sessions[i] = CloneSession(session_id, port, cs.chains + (chain,))
+                return session_id
+        self.clone_sessions.append(CloneSession(session_id, port, (chain,)))
+        return session_id
 
 
 def stage_path(stage: int) -> str:
@@ -84,13 +109,19 @@ def build_entries(plan: Plan, max_chain: int = 8) -> dict[str, SwitchEntries]:
         for nf in chain.nfs:
             if nf.on_switch:
                 sw = result[nf.switch]
-                sw.entries.extend(_nf_entries(chain, nf, sw, next_index))
+                server_port = _port_to_server(plan, nf.switch, nf.location)
+                sw.entries.extend(_nf_entries(chain, nf, sw, next_index, server_port))
         for sw in _touched_switches(plan, chain):
             result[sw].entries.extend(_dispatch_entries(plan, chain, sw))
         # last: traffic is claimed for the chain only once everything it needs is in place
         ingress = chain.spec.route.ingress
         result[ingress.switch].entries.append(_classify_chain_entry(chain, max_chain))
     return result
+
+
+def _port_to_server(plan: Plan, sw: str, server: str) -> int:
+    srv = plan.topology.servers[server]
+    return srv.port if srv.switch == sw else plan.topology.port_towards(sw, srv.switch)
 
 
 def _touched_switches(plan: Plan, chain: ChainPlan) -> list[str]:
@@ -142,7 +173,11 @@ def _classify_chain_entry(chain: ChainPlan, max_chain: int) -> Entry:
 
 
 def _nf_entries(
-    chain: ChainPlan, nf: NFPlan, sw: SwitchEntries, next_index: dict[tuple[str, int], int]
+    chain: ChainPlan,
+    nf: NFPlan,
+    sw: SwitchEntries,
+    next_index: dict[tuple[str, int], int],
+    server_port: int,
 ) -> Iterator[Entry]:
     snf = nf.switch_nf
     key = _key(chain.chain_id, nf.nf_id)
@@ -159,6 +194,8 @@ def _nf_entries(
             ("drop_ports", snf.drop_ports(elem, MASK_BITS)),
         ]
         params = dict(low.params)
+        if low.kind == "alert" and params["session"] == 0:
+            params["session"] = sw.use_clone_session(server_port, chain.name)
         if "index" in params and low.kind in KIND_REGISTERS:
             slot = (nf.switch, stage)
             params["index"] = next_index.get(slot, 0)
@@ -239,4 +276,4 @@ def _to_port(chain: ChainPlan, key, to_server: int, port: int) -> Entry:
     )
 
 
-__all__ = ["Entry", "RegisterSlot", "SwitchEntries", "build_entries", "Lpm", "Ternary", "Exact"]
+__all__ = ["CloneSession", "Entry", "RegisterSlot", "SwitchEntries", "build_entries", "Lpm", "Ternary", "Exact"]

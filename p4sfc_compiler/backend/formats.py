@@ -11,7 +11,7 @@ from collections.abc import Iterable
 from functools import lru_cache
 from typing import Any
 
-from p4sfc_compiler.backend.entries import Entry
+from p4sfc_compiler.backend.entries import CLONE_INSTANCE, CloneSession, Entry
 from p4sfc_compiler.backend.p4info_index import P4InfoIndex
 from p4sfc_compiler.elements.base import Exact, Lpm, Match, Ternary
 from p4sfc_compiler.errors import CapacityError, P4SFCError
@@ -87,9 +87,14 @@ def _json_match(value: Match) -> Any:
 
 
 def runtime_json(
-    entries: Iterable[Entry], *, p4info: str, bmv2_json: str, target: str = "bmv2"
+    entries: Iterable[Entry],
+    *,
+    p4info: str,
+    bmv2_json: str,
+    target: str = "bmv2",
+    clone_sessions: Iterable[CloneSession] = (),
 ) -> dict[str, Any]:
-    """The P4 tutorials' runtime JSON (``table_entries``)."""
+    """The P4 tutorials' runtime JSON (``table_entries``, ``clone_session_entries``)."""
     rows = []
     for e in entries:
         row: dict[str, Any] = {
@@ -101,7 +106,18 @@ def runtime_json(
         if e.priority is not None:
             row["priority"] = e.priority
         rows.append(row)
-    return {"target": target, "p4info": p4info, "bmv2_json": bmv2_json, "table_entries": rows}
+    out: dict[str, Any] = {"target": target, "p4info": p4info, "bmv2_json": bmv2_json}
+    sessions = [
+        {
+            "clone_session_id": cs.session_id,
+            "replicas": [{"egress_port": cs.port, "instance": CLONE_INSTANCE}],
+        }
+        for cs in clone_sessions
+    ]
+    if sessions:
+        out["clone_session_entries"] = sessions
+    out["table_entries"] = rows
+    return out
 
 
 def _escape_byte(b: int) -> str:
@@ -126,14 +142,28 @@ def _literal(value: int, size: int) -> str:
 
 
 def write_request_txtpb(
-    entries: Iterable[Entry], index: P4InfoIndex, *, device_id: int, election_low: int = 1
+    entries: Iterable[Entry],
+    index: P4InfoIndex,
+    *,
+    device_id: int,
+    election_low: int = 1,
+    clone_sessions: Iterable[CloneSession] = (),
 ) -> str:
-    """A P4Runtime ``WriteRequest`` inserting every entry, in protobuf text format."""
+    """A P4Runtime ``WriteRequest`` inserting every clone session, then every entry, in
+    protobuf text format (sessions first: an Alert's entry must find its session)."""
     out = [
         f"device_id: {device_id}",
         f"election_id {{ high: 0 low: {election_low} }}",
         "atomicity: CONTINUE_ON_ERROR",
     ]
+    for cs in clone_sessions:
+        # egress_port (not the newer bytes ``port``): what BMv2's PI and p4runtime-sh take
+        out.append("\n".join([
+            "updates {", "  type: INSERT", "  entity {", "    packet_replication_engine_entry {",
+            "      clone_session_entry {", f"        session_id: {cs.session_id}",
+            f"        replicas {{ egress_port: {cs.port} instance: {CLONE_INSTANCE} }}",
+            "      }", "    }", "  }", "}",
+        ]))
     for e in entries:
         table = index.table(e.table)
         action = index.action(e.action)
