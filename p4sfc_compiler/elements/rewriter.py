@@ -96,10 +96,6 @@ class InputSpec:
     pattern_name: str | None = None  # 'pattern NAME F R' refers to IPRewriterPatterns
     mapper: str | None = None  # element name of an IPMapper
 
-    @property
-    def creates_mappings(self) -> bool:
-        return self.kind in ("keep", "pattern", "mapper")
-
 
 @dataclass(frozen=True)
 class RewriterConfig:
@@ -318,12 +314,16 @@ def lower(cls: str, config: RewriterConfig | PatternsConfig, ctx: LowerContext) 
                 f"input spec {i}: random source-port choice ('?') is not supported by the "
                 "split rewriter"
             )
-        server_entry, pass_port = 0, NO_PASS_PORT
-        if spec.creates_mappings:
-            server_entry = 1 + i
-            if server_entry > MAX_SERVER_ENTRY:
-                raise NotOffloadable(f"input {i}: more rewriter inputs than server entries")
-        elif spec.kind == "pass":
+        # Every miss goes to the server, whatever the input spec: the server holds the
+        # authoritative mapping table, and a reply on a "drop" or "pass" input may belong
+        # to a mapping the switch has not been given (yet).
+        server_entry = 1 + i
+        if server_entry > MAX_SERVER_ENTRY:
+            raise NotOffloadable(f"input {i}: more rewriter inputs than server entries")
+        # Packets the rewriter cannot map (not TCP/UDP, later fragments) never reach its
+        # table: a "pass" input sends them on, any other drops them, as in Click.
+        pass_port = NO_PASS_PORT
+        if spec.kind == "pass":
             if spec.foutput >= NO_PASS_PORT:
                 raise NotOffloadable(f"input spec {i}: pass port {spec.foutput} too large")
             pass_port = spec.foutput

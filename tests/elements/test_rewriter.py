@@ -123,10 +123,13 @@ def test_lower_miss_behaviour_per_input() -> None:
     low = rewriter.lower("IPRewriter", cfg, LowerContext(n_inputs=4, n_outputs=3))
     assert low.kind == "rewriter"
     assert low.params == {"proto": 0}
+    # every miss goes to the server, whose mapping table is the authority (a "drop" or
+    # "pass" input still translates replies of existing mappings); pass_port is where a
+    # packet the table cannot hold (not TCP/UDP) goes
     assert low.input_params == {
         0: {"server_entry": 1, "pass_port": 255},
-        1: {"server_entry": 0, "pass_port": 2},
-        2: {"server_entry": 0, "pass_port": 255},
+        1: {"server_entry": 2, "pass_port": 2},
+        2: {"server_entry": 3, "pass_port": 255},
         3: {"server_entry": 4, "pass_port": 255},
     }
     assert low.entries == ()  # mappings are installed at run time

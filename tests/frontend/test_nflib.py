@@ -6,6 +6,7 @@ import json
 from pathlib import Path
 
 import pytest
+from support.traces import ids, trace
 
 from p4sfc_compiler.errors import SpecError
 from p4sfc_compiler.frontend.chainspec import NFSpec, load_chains
@@ -183,10 +184,6 @@ def test_examples_load_every_nf() -> None:
 # Each NF body is wrapped as `elementclass` and run by the real `click` on a small trace,
 # which proves the bodies are valid Click and pins down what each NF does.
 
-INSIDE = "02:00:00:00:00:01"
-OUTSIDE = "02:00:00:00:00:02"
-
-
 def _click_binary() -> str | None:
     import shutil
 
@@ -196,41 +193,12 @@ def _click_binary() -> str | None:
     return None
 
 
-def _trace() -> list:
-    """Packet i carries IP id 100 + i, so outputs can be traced back to inputs."""
-    from scapy.layers.inet import ICMP, IP, TCP, UDP
-    from scapy.layers.l2 import ARP, Ether
-
-    def ip(i: int, src: str, dst: str, ttl: int = 64):
-        return Ether(src=INSIDE, dst=OUTSIDE) / IP(src=src, dst=dst, id=100 + i, ttl=ttl)
-
-    return [
-        ip(0, "10.0.0.5", "10.0.1.10") / TCP(sport=40000, dport=80, flags="S"),
-        ip(1, "10.0.0.5", "10.0.1.10") / TCP(sport=40001, dport=80, flags="PA") / b"attack now",
-        ip(2, "10.0.0.6", "10.0.1.53") / UDP(sport=5353, dport=53) / b"\x12\x34\x01\x00",
-        ip(3, "10.0.0.5", "10.0.2.7") / ICMP(type=8),
-        ip(4, "10.0.0.5", "198.51.100.7") / ICMP(type=8),
-        ip(5, "198.51.100.7", "10.0.0.5") / TCP(sport=1234, dport=40000, flags="A"),
-        ip(6, "10.0.0.7", "198.51.100.9") / UDP(sport=1000, dport=4000) / (b"\x90" * 8),
-        ip(7, "10.0.0.8", "10.0.1.10") / TCP(sport=40002, dport=80, flags="PA") / b"GET /etc/passwd HTTP/1.0",
-        ip(8, "10.0.0.8", "10.0.1.10") / TCP(sport=40003, dport=80, flags="PA") / b"GET /index.html",
-        ip(9, "10.0.0.9", "192.168.10.1") / TCP(sport=40004, dport=80, flags="S"),
-        ip(10, "198.51.100.20", "192.168.10.1") / TCP(sport=40005, dport=80, flags="S"),
-        ip(11, "10.0.0.5", "10.20.1.1") / TCP(sport=40010, dport=22, flags="S"),
-        ip(12, "10.0.0.5", "10.20.1.2") / UDP(sport=40011, dport=53) / b"q",
-        ip(13, "10.0.0.5", "10.0.1.10", ttl=1) / TCP(sport=40012, dport=80, flags="S"),
-        Ether(src=INSIDE, dst="ff:ff:ff:ff:ff:ff") / ARP(psrc="10.0.0.5", pdst="10.0.0.1"),
-        ip(15, "198.51.100.9", "192.168.0.1") / UDP(sport=53, dport=50000) / b"r",
-        ip(16, "10.0.1.10", "192.168.0.1") / TCP(sport=80, dport=50000, flags="SA"),
-    ]
-
-
 def _run_click(tmp_path: Path, config: str, handlers: list[str]) -> tuple[list, dict[str, str]]:
     import subprocess
 
     from scapy.utils import rdpcap, wrpcap
 
-    wrpcap(str(tmp_path / "in.pcap"), _trace())
+    wrpcap(str(tmp_path / "in.pcap"), trace())
     (tmp_path / "config.click").write_text(config)
     command = [_click_binary(), "-f", "config.click"]
     for h in handlers:
@@ -254,22 +222,16 @@ def _wrap(types: list[str]) -> str:
     return text + f"FromDump(in.pcap, STOP true, TIMING false) -> {chain} -> ToDump(out.pcap);\n"
 
 
-def _ids(packets: list) -> list[int]:
-    from scapy.layers.inet import IP
-
-    return [p[IP].id - 100 for p in packets]
-
-
 needs_click = pytest.mark.skipif(_click_binary() is None, reason="the click binary is not installed")
 
 
 def _check_firewall(out: list, handlers: dict[str, str]) -> None:
-    assert _ids(out) == [0, 1, 2, 4, 5, 7, 8, 9, 11, 13]
+    assert ids(out) == [0, 1, 2, 4, 5, 7, 8, 9, 11, 13]
 
 
 def _check_monitor(out: list, handlers: dict[str, str]) -> None:
 
-    assert [bytes(p) for p in out] == [bytes(p) for p in _trace()]  # every frame passes unchanged
+    assert [bytes(p) for p in out] == [bytes(p) for p in trace()]  # every frame passes unchanged
     counts = {h.split("/")[1].split(".")[0]: int(v) for h, v in handlers.items()}
     assert counts == {"total": 16, "c_web": 8, "c_tcp": 2, "c_dns": 3, "c_udp": 1,
                       "c_icmp": 2, "c_other": 0, "c_bad": 1}
@@ -278,7 +240,7 @@ def _check_monitor(out: list, handlers: dict[str, str]) -> None:
 def _check_nat(out: list, handlers: dict[str, str]) -> None:
     from scapy.layers.inet import IP, TCP
 
-    assert _ids(out) == [0, 1, 2, 6, 7, 8, 9, 11, 12, 13, 16]
+    assert ids(out) == [0, 1, 2, 6, 7, 8, 9, 11, 12, 13, 16]
     for p in out[:-1]:
         assert p[IP].src == "192.168.0.1" and 50000 <= p[IP].payload.sport <= 59999
     assert out[0][TCP].sport == 50000  # sequential allocation starts at the range's low end
@@ -288,8 +250,8 @@ def _check_nat(out: list, handlers: dict[str, str]) -> None:
 
 def _check_ips(out: list, handlers: dict[str, str]) -> None:
 
-    trace = _trace()
-    assert [bytes(p) for p in out] == [bytes(p) for i, p in enumerate(trace) if i not in (1, 6, 7)]
+    frames = trace()
+    assert [bytes(p) for p in out] == [bytes(p) for i, p in enumerate(frames) if i not in (1, 6, 7)]
     assert {h: int(v) for h, v in handlers.items()} == {
         "nf0/a_attack.count": 1, "nf0/a_passwd.count": 1, "nf0/a_sql.count": 0,
         "nf0/a_nopsled.count": 1,
@@ -299,10 +261,10 @@ def _check_ips(out: list, handlers: dict[str, str]) -> None:
 def _check_router(out: list, handlers: dict[str, str]) -> None:
     from scapy.layers.inet import IP
 
-    assert _ids(out) == [i for i in range(17) if i not in (13, 14)]
-    trace = _trace()
+    assert ids(out) == [i for i in range(17) if i not in (13, 14)]
+    frames = trace()
     for p in out:
-        original = trace[p[IP].id - 100]
+        original = frames[p[IP].id - 100]
         assert p[IP].ttl == original[IP].ttl - 1
         port1 = p[IP].dst.startswith(("10.0.2.", "192.168."))
         assert p.dst == ("02:00:00:00:02:01" if port1 else "02:00:00:00:01:01")
@@ -315,20 +277,20 @@ def _check_router(out: list, handlers: dict[str, str]) -> None:
 def _check_lb(out: list, handlers: dict[str, str]) -> None:
     from scapy.layers.inet import IP, TCP
 
-    assert _ids(out) == [i for i in range(17) if i != 14]
+    assert ids(out) == [i for i in range(17) if i != 14]
     by_id = {p[IP].id - 100: p for p in out}
     assert (by_id[9][IP].dst, by_id[9][TCP].dport) == ("10.0.2.11", 8080)
     assert (by_id[10][IP].dst, by_id[10][TCP].dport) == ("10.0.2.12", 8080)
-    trace = _trace()
+    frames = trace()
     for i, p in by_id.items():
         if i not in (9, 10):
-            assert bytes(p) == bytes(trace[i])
+            assert bytes(p) == bytes(frames[i])
 
 
 def _check_vpn(out: list, handlers: dict[str, str]) -> None:
     from scapy.layers.inet import IP
 
-    trace = _trace()
+    frames = trace()
     esp = [p for p in out if p[IP].proto == 50]
     plain = [p for p in out if p[IP].proto != 50]
     assert len(esp) == 2
@@ -338,7 +300,7 @@ def _check_vpn(out: list, handlers: dict[str, str]) -> None:
         assert int.from_bytes(bytes(p[IP].payload)[:4], "big") == 234
         assert b"\x0a\x14\x01" not in bytes(p[IP].payload)[16:]
     assert [bytes(p) for p in plain] == [
-        bytes(p) for i, p in enumerate(trace) if i not in (11, 12, 14, 15, 16)
+        bytes(p) for i, p in enumerate(frames) if i not in (11, 12, 14, 15, 16)
     ]
 
 
@@ -378,5 +340,5 @@ def test_paper_chain_runs_in_click(tmp_path: Path) -> None:
     out, _ = _run_click(tmp_path, _wrap([nf.type for nf in chain.nfs]), [])
     # IPS drops 1, 6, 7; the firewall keeps 0 2 4 5 8 9 11 13; the NAT drops ICMP (4)
     # and the unsolicited outside packet (5).
-    assert _ids(out) == [0, 2, 8, 9, 11, 13]
+    assert ids(out) == [0, 2, 8, 9, 11, 13]
     assert {p[IP].src for p in out} == {"192.168.0.1"}

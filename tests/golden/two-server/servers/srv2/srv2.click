@@ -1,5 +1,5 @@
 // p4sfc server configuration for srv2 (switch s2, port 2). Generated: do not edit.
-// Entry points (chain, NF, entry): site-to-site/nat/1; site-to-site/vpn/0; web/web_lb/1; web/web_lb/2
+// Entry points (chain, NF, entry): site-to-site/nat/1; site-to-site/nat/2; site-to-site/vpn/0; web/web_lb/1; web/web_lb/2; web/web_lb/3
 
 // server part of nat (from rw)
 elementclass P4SFC_nat_miss {
@@ -58,7 +58,7 @@ elementclass P4SFC_lb_miss {
 
 p4sfc_in :: FromDump(in.pcap, STOP true, TIMING false);
 p4sfc_out :: ToDump(out.pcap);
-p4sfc_entry :: Classifier(12/88b5 14/0001 17/01 18/0800 20/04, 12/88b5 14/0001 17/00 18/0800 20/05, 12/88b5 14/0002 17/01 18/0800 20/02, 12/88b5 14/0002 17/02 18/0800 20/02, -);
+p4sfc_entry :: Classifier(12/88b5 14/0001 17/01 18/0800 20/04, 12/88b5 14/0001 17/02 18/0800 20/04, 12/88b5 14/0001 17/00 18/0800 20/05, 12/88b5 14/0002 17/01 18/0800 20/02, 12/88b5 14/0002 17/02 18/0800 20/02, 12/88b5 14/0002 17/03 18/0800 20/02, -);
 p4sfc_in -> p4sfc_entry;
 c_1_nat_miss :: P4SFC_nat_miss;
 c_1_vpn :: P4SFC_vpn_nf;
@@ -67,9 +67,9 @@ c_1_nat_miss -> c_1_vpn;
 c_2_web_lb_miss :: P4SFC_lb_miss;
 c_2_web_lb_miss -> Strip(14) -> Unstrip(6) -> StoreData(0, \<00 02 00 00 08 00>) -> EtherEncap(0x88b5, 02:00:00:00:00:01, 02:00:00:00:00:fe) -> p4sfc_out;
 p4sfc_entry[0] -> Strip(26) -> EtherEncap(0x0800, 02:00:00:00:00:fe, 02:00:00:00:00:01) -> Strip(14) -> MarkIPHeader(0) -> GetIPAddress(16) -> [0]c_1_nat_miss;
-p4sfc_entry[1] -> Strip(24) -> EtherEncap(0x0800, 02:00:00:00:00:fe, 02:00:00:00:00:01) -> c_1_vpn;
-p4sfc_entry[2] -> Strip(22) -> EtherEncap(0x0800, 02:00:00:00:00:fe, 02:00:00:00:00:01) -> Strip(14) -> MarkIPHeader(0) -> GetIPAddress(16) -> [0]c_2_web_lb_miss;
-p4sfc_entry[3] -> Strip(22) -> EtherEncap(0x0800, 02:00:00:00:00:fe, 02:00:00:00:00:01) -> Strip(14) -> MarkIPHeader(0) -> GetIPAddress(16) -> [1]c_2_web_lb_miss;
-p4sfc_entry[4] -> Discard;  // not for this server
-Idle -> [1]c_1_nat_miss;
-Idle -> [2]c_2_web_lb_miss;
+p4sfc_entry[1] -> Strip(26) -> EtherEncap(0x0800, 02:00:00:00:00:fe, 02:00:00:00:00:01) -> Strip(14) -> MarkIPHeader(0) -> GetIPAddress(16) -> [1]c_1_nat_miss;
+p4sfc_entry[2] -> Strip(24) -> EtherEncap(0x0800, 02:00:00:00:00:fe, 02:00:00:00:00:01) -> c_1_vpn;
+p4sfc_entry[3] -> Strip(22) -> EtherEncap(0x0800, 02:00:00:00:00:fe, 02:00:00:00:00:01) -> Strip(14) -> MarkIPHeader(0) -> GetIPAddress(16) -> [0]c_2_web_lb_miss;
+p4sfc_entry[4] -> Strip(22) -> EtherEncap(0x0800, 02:00:00:00:00:fe, 02:00:00:00:00:01) -> Strip(14) -> MarkIPHeader(0) -> GetIPAddress(16) -> [1]c_2_web_lb_miss;
+p4sfc_entry[5] -> Strip(22) -> EtherEncap(0x0800, 02:00:00:00:00:fe, 02:00:00:00:00:01) -> Strip(14) -> MarkIPHeader(0) -> GetIPAddress(16) -> [2]c_2_web_lb_miss;
+p4sfc_entry[6] -> Discard;  // not for this server
