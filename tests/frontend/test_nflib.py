@@ -6,6 +6,7 @@ import json
 from pathlib import Path
 
 import pytest
+from support.click import click_binary, run_click, wrap_chain
 from support.traces import ids, trace
 
 from p4sfc_compiler.errors import SpecError
@@ -184,45 +185,7 @@ def test_examples_load_every_nf() -> None:
 # Each NF body is wrapped as `elementclass` and run by the real `click` on a small trace,
 # which proves the bodies are valid Click and pins down what each NF does.
 
-def _click_binary() -> str | None:
-    import shutil
-
-    for candidate in (shutil.which("click"), "/usr/local/bin/click", "/opt/p4tools/click/bin/click"):
-        if candidate and Path(candidate).is_file():
-            return candidate
-    return None
-
-
-def _run_click(tmp_path: Path, config: str, handlers: list[str]) -> tuple[list, dict[str, str]]:
-    import subprocess
-
-    from scapy.utils import rdpcap, wrpcap
-
-    wrpcap(str(tmp_path / "in.pcap"), trace())
-    (tmp_path / "config.click").write_text(config)
-    command = [_click_binary(), "-f", "config.click"]
-    for h in handlers:
-        command += ["-h", h]
-    done = subprocess.run(command, cwd=tmp_path, capture_output=True, text=True, timeout=60)
-    assert done.returncode == 0, done.stderr
-    values: dict[str, str] = {}
-    # click prints each handler as "NAME:\nVALUE\n" after the run.
-    lines = done.stdout.splitlines()
-    for i, line in enumerate(lines[:-1]):
-        if line.endswith(":") and line[:-1] in handlers:
-            values[line[:-1]] = lines[i + 1].strip()
-    return list(rdpcap(str(tmp_path / "out.pcap"))), values
-
-
-def _wrap(types: list[str]) -> str:
-    text = ""
-    for t in dict.fromkeys(types):
-        text += f"elementclass NF_{t} {{\n{nf_source(t).read_text()}\n}}\n"
-    chain = " -> ".join(f"nf{i} :: NF_{t}" for i, t in enumerate(types))
-    return text + f"FromDump(in.pcap, STOP true, TIMING false) -> {chain} -> ToDump(out.pcap);\n"
-
-
-needs_click = pytest.mark.skipif(_click_binary() is None, reason="the click binary is not installed")
+needs_click = pytest.mark.skipif(click_binary() is None, reason="the click binary is not installed")
 
 
 def _check_firewall(out: list, handlers: dict[str, str]) -> None:
@@ -325,7 +288,7 @@ def test_every_nf_has_a_click_check() -> None:
 @pytest.mark.parametrize("nf_type", LIBRARY)
 def test_nf_runs_in_click(tmp_path: Path, nf_type: str) -> None:
     check, handlers = CHECKS[nf_type]
-    out, values = _run_click(tmp_path, _wrap([nf_type]), handlers)
+    out, values = run_click(tmp_path, wrap_chain([nf_type]), handlers, trace())
     assert sorted(values) == sorted(handlers)
     check(out, values)
 
@@ -337,7 +300,7 @@ def test_paper_chain_runs_in_click(tmp_path: Path) -> None:
     from scapy.layers.inet import IP
 
     [chain] = load_chains(data_path("examples", "paper-chain.json"))
-    out, _ = _run_click(tmp_path, _wrap([nf.type for nf in chain.nfs]), [])
+    out, _ = run_click(tmp_path, wrap_chain([nf.type for nf in chain.nfs]), [], trace())
     # IPS drops 1, 6, 7; the firewall keeps 0 2 4 5 8 9 11 13; the NAT drops ICMP (4)
     # and the unsolicited outside packet (5).
     assert ids(out) == [0, 2, 8, 9, 11, 13]

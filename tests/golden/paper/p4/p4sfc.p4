@@ -608,8 +608,10 @@ control Stage(inout headers_t hdr,
                 bit<64> cnt_packets;
                 bit<64> cnt_bytes;
                 // Click counts the packet from its data pointer: the IP length plus what
-                // precedes it there; a non-IP frame counts whole, without the SFC header.
-                bit<32> cnt_len = standard_metadata.packet_length - ((bit<32>)meta.l2_len - 14);
+                // precedes it there; a non-IP frame counts what follows the Ethernet header
+                // (the SFC header never counts) plus the same bytes_base.
+                bit<32> cnt_len = standard_metadata.packet_length - (bit<32>)meta.l2_len
+                    + (bit<32>)cnt_bytes_base;
                 if (hdr.ipv4.isValid()) {
                     cnt_len = (bit<32>)hdr.ipv4.totalLen + (bit<32>)cnt_bytes_base;
                 }
