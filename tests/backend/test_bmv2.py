@@ -175,3 +175,201 @@ def test_frames_of_unknown_chains_are_dropped(paper) -> None:
     lab.wire.send(HOST, f[:12] + b"\x86\xdd" + f[14:])  # not IPv4: no chain claims it
     got = lab.wire.collect()
     assert got == {HOST: [], EGRESS: [], SERVER: []}, lab.logs()
+
+
+def test_paper_chain_end_to_end_with_click_servers(tmp_path: Path) -> None:
+    """The whole deployment: BMv2 runs Monitor, Firewall and the NAT's switch part; the
+    real click runs the generated srv1 config (IPS, NAT misses) on the server port. What
+    leaves the egress port is what the chain does in software, IP header and payload byte
+    for byte (the Ethernet addresses are the server's: it rebuilds the header), and the
+    monitor's switch counters equal Click's."""
+    from scapy.layers.inet import IP
+    from scapy.layers.l2 import Ether
+    from support.bmv2 import ClickServer
+
+    topo = json.loads((EXAMPLES / "paper-topology.json").read_text())
+    topo["servers"][0]["interface"] = "s1h3"
+    (tmp_path / "topo.json").write_text(json.dumps(topo))
+    chains = load_chains(EXAMPLES / "paper-chain.json")
+    topology = load_topology(tmp_path / "topo.json")
+    validate(chains, topology)
+    result = compile_chains(chains, topology, stages=4)
+    lab = Lab(result.files, topology, tmp_path)
+    server = None
+    try:
+        server = ClickServer(lab.ns, result.files["servers/srv1/srv1.click"], tmp_path, "srv1")
+        frames = trace()
+        for f in frames:
+            lab.wire.send(HOST, bytes(f), gap=0.01)
+        got = lab.wire.collect(quiet=1.0)
+        handlers = ["nf1/total.count", "nf1/total.byte_count", "nf1/c_web.count",
+                    "nf1/c_tcp.count", "nf1/c_dns.count", "nf1/c_udp.count",
+                    "nf1/c_icmp.count", "nf1/c_other.count", "nf1/c_bad.count"]
+        software, counts = run_click(
+            tmp_path, wrap_chain(["ips", "monitor", "firewall", "nat"]), handlers,
+            [f for f in frames if IP in f and f[IP].src.startswith("10.")],
+        )
+        out = [Ether(f) for f in got[EGRESS]]
+        assert len(software) == 6  # IPS, firewall and NAT drop the rest
+        assert [bytes(p[IP]) for p in out] == [bytes(p[IP]) for p in software], lab.logs()
+        assert got[HOST] == []
+
+        index = P4InfoIndex.from_text(result.files["p4/p4sfc.p4info.txtpb"])
+        plan = _plan(result)
+        slots = {r["element"]: r for r in plan["switches"]["s1"]["registers"] if r["nf"] == "mon1"}
+        for handler, value in counts.items():
+            element, what = handler.split("/")[1].split(".")
+            slot = slots[element]
+            reg = slot["registers"][0 if what == "count" else 1]
+            assert register_value(lab.switches["s1"], index, reg, slot["index"]) == int(value), handler
+    finally:
+        if server is not None:
+            server.stop()
+        lab.close()
+
+
+def _solo_chain(tmp_path: Path, nf: dict, stages: int):
+    """One NF on s1 of the paper topology, claiming everything that enters port 1."""
+    chain = {
+        "name": "solo",
+        "NFs": [{"name": "n1", "location": "srv1", **nf}],
+        "Links": [],
+        "Route": {"ingress": {"switch": "s1", "port": 1}, "egress": {"switch": "s1", "port": 2},
+                  "match": {}},
+    }
+    (tmp_path / "chain.json").write_text(json.dumps(chain))
+    chains = load_chains(tmp_path / "chain.json")
+    topology = load_topology(EXAMPLES / "paper-topology.json")
+    validate(chains, topology)
+    return compile_chains(chains, topology, stages=stages), topology
+
+
+@pytest.mark.parametrize(("nf_type", "stages"), [("firewall", 8), ("monitor", 2), ("router", 8),
+                                                 ("router", 1)])
+def test_fully_offloaded_nf_equals_click(nf_type: str, stages: int, tmp_path: Path) -> None:
+    """A fully offloadable library NF alone on the switch: every frame of the trace in,
+    and out of the egress port exactly the frames, bytes and order click outputs."""
+    result, topology = _solo_chain(tmp_path, {"type": nf_type}, stages)
+    plan = _plan(result)
+    assert _nf(plan, "n1")["placement"] == "switch"
+    frames = trace()
+    software, _ = run_click(tmp_path, wrap_chain([nf_type]), [], frames)
+    lab = Lab(result.files, topology, tmp_path)
+    try:
+        for f in frames:
+            lab.wire.send(HOST, bytes(f))
+        got = lab.wire.collect()
+        assert got[EGRESS] == [bytes(p) for p in software], lab.logs()
+        assert got[SERVER] == [] and got[HOST] == []
+    finally:
+        lab.close()
+
+
+# (After IPEncap a new Ethernet header, not Unstrip: in Click the 14 bytes before the
+# pushed header are uninitialised headroom, the switch keeps the old Ethernet header.)
+HEADER_NF = """// DSCP marking, TTL decrement and an IP-in-IP tunnel: elements the library lacks
+input -> Strip(14) -> chk :: CheckIPHeader -> SetIPDSCP(46) -> ttl :: DecIPTTL
+      -> IPEncap(4, 192.0.2.1, 192.0.2.2, TTL 32)
+      -> EtherEncap(0x0800, 02:00:00:00:00:aa, 02:00:00:00:00:bb) -> output;
+chk[1] -> Discard;
+ttl[1] -> Discard;
+"""
+
+
+@pytest.mark.parametrize("stages", [8, 2])
+def test_header_rewrites_equal_click(stages: int, tmp_path: Path) -> None:
+    """SetIPDSCP, DecIPTTL and IPEncap on the switch: the same frames as click, down to the
+    outer header's IP ids (a per-instance register counting from 0, like Click's)."""
+    (tmp_path / "hdr.click").write_text(HEADER_NF)
+    result, topology = _solo_chain(tmp_path, {"type": "hdr", "click": "hdr.click"}, stages)
+    assert _nf(_plan(result), "n1")["placement"] == "switch"
+    frames = trace()
+    (tmp_path / "sw").mkdir()
+    software, _ = run_click(tmp_path / "sw", "elementclass NF_hdr {\n" + HEADER_NF + "}\n"
+                            "FromDump(in.pcap, STOP true, TIMING false) -> NF_hdr "
+                            "-> ToDump(out.pcap);\n", [], frames)
+    assert len(software) == 15  # ARP and the TTL-1 frame are dropped
+    lab = Lab(result.files, topology, tmp_path)
+    try:
+        for f in frames:
+            lab.wire.send(HOST, bytes(f))
+        got = lab.wire.collect()
+        assert got[EGRESS] == [bytes(p) for p in software], lab.logs()
+    finally:
+        lab.close()
+
+
+SIDE_EXITS_NF = """// telnet is copied to the server (Alert); DNS leaves the chain on port 4 (Forward)
+input -> Strip(14) -> chk :: CheckIPHeader
+      -> cls :: IPClassifier(tcp dst port 22, udp dst port 53, -);
+cls[0] -> Alert -> j :: Unstrip(14) -> output;
+cls[1] -> Forward(4);
+cls[2] -> j;
+chk[1] -> Discard;
+"""
+
+
+def test_alert_copies_and_forward_leaves_the_chain(tmp_path: Path) -> None:
+    from scapy.layers.inet import IP, TCP, UDP
+
+    (tmp_path / "side.click").write_text(SIDE_EXITS_NF)
+    topo = json.loads((EXAMPLES / "paper-topology.json").read_text())
+    topo["switches"][0]["ports"] = [1, 2, 3, 4]
+    (tmp_path / "topo.json").write_text(json.dumps(topo))
+    chain = {
+        "name": "side",
+        "NFs": [{"name": "n1", "type": "side", "click": "side.click", "location": "srv1"}],
+        "Links": [],
+        "Route": {"ingress": {"switch": "s1", "port": 1}, "egress": {"switch": "s1", "port": 2},
+                  "match": {}},
+    }
+    (tmp_path / "chain.json").write_text(json.dumps(chain))
+    chains = load_chains(tmp_path / "chain.json")
+    topology = load_topology(tmp_path / "topo.json")
+    validate(chains, topology)
+    result = compile_chains(chains, topology)
+    frames = [f for f in trace() if IP in f and f[IP].ttl > 1]
+    lab = Lab(result.files, topology, tmp_path)
+    try:
+        for f in frames:
+            lab.wire.send(HOST, bytes(f))
+        got = lab.wire.collect()
+    finally:
+        lab.close()
+    ssh = [bytes(f) for f in frames if TCP in f and f[TCP].dport == 22]
+    dns = [bytes(f) for f in frames if UDP in f and f[UDP].dport == 53]
+    rest = [bytes(f) for f in frames if bytes(f) not in dns]
+    assert ssh and dns
+    assert got[EGRESS] == rest, lab.logs()
+    assert got[("s1", 4)] == dns  # untagged, unchanged
+    # the Alert copy is the frame as the switch received it
+    assert got[SERVER] == ssh
+
+
+def test_chain_across_two_switches_equals_click(tmp_path: Path) -> None:
+    """Monitor on s1, Router on s2 (linked s1:3 - s2:1): the tagged frame crosses the link,
+    runs its second NF on s2 and leaves s2's egress port untagged, as click outputs it."""
+    chain = {
+        "name": "across",
+        "NFs": [{"name": "mon", "type": "monitor", "location": "srv1"},
+                {"name": "rt", "type": "router", "location": "srv2"}],
+        "Links": [{"from": "mon", "to": "rt"}],
+        "Route": {"ingress": {"switch": "s1", "port": 1}, "egress": {"switch": "s2", "port": 3},
+                  "match": {}},
+    }
+    (tmp_path / "chain.json").write_text(json.dumps(chain))
+    chains = load_chains(tmp_path / "chain.json")
+    topology = load_topology(EXAMPLES / "two-server-topology.json")
+    validate(chains, topology)
+    result = compile_chains(chains, topology, stages=4)
+    frames = trace()
+    software, _ = run_click(tmp_path, wrap_chain(["monitor", "router"]), [], frames)
+    lab = Lab(result.files, topology, tmp_path)
+    try:
+        for f in frames:
+            lab.wire.send(("s1", 1), bytes(f))
+        got = lab.wire.collect()
+        assert got[("s2", 3)] == [bytes(p) for p in software], lab.logs()
+        assert all(not v for k, v in got.items() if k != ("s2", 3))
+    finally:
+        lab.close()
