@@ -12,8 +12,11 @@ import json
 from pathlib import Path
 
 import pytest
+from hypothesis import HealthCheck, Phase, assume, example, given, settings
+from hypothesis import strategies as st
 from support.bmv2 import Lab, register_value, unavailable
 from support.click import click_binary, run_click, wrap_chain
+from support.frames import patterns, random_frame
 from support.sfc import tag, untag
 from support.traces import trace
 
@@ -371,5 +374,44 @@ def test_chain_across_two_switches_equals_click(tmp_path: Path) -> None:
         got = lab.wire.collect()
         assert got[("s2", 3)] == [bytes(p) for p in software], lab.logs()
         assert all(not v for k, v in got.items() if k != ("s2", 3))
+    finally:
+        lab.close()
+
+
+# Each example starts a switch: few examples, no shrinking (a failure prints its patterns).
+@settings(max_examples=6, deadline=None, derandomize=True,
+          phases=[Phase.explicit, Phase.generate],
+          suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow])
+@given(st.lists(patterns(), min_size=1, max_size=3))
+@example(["tcp"])
+def test_random_classifiers_equal_click(tmp_path_factory, pats: list[str]) -> None:
+    """Random IPClassifier patterns, 300 random well-formed frames: every frame leaves
+    the switch marked with the DSCP of the output click sends it to (or not at all)."""
+    import random
+
+    from scapy.layers.l2 import Ether
+
+    outputs = len(pats) + 1
+    body = "input -> Strip(14) -> chk :: CheckIPHeader -> cls :: IPClassifier(" + ", ".join(
+        pats + ["-"]) + ");\nj :: Unstrip(14) -> output;\nchk[1] -> Discard;\n"
+    body += "".join(f"cls[{k}] -> SetIPDSCP({k + 1}) -> j;\n" for k in range(outputs))
+    tmp_path = tmp_path_factory.mktemp("cls")
+    (tmp_path / "cls.click").write_text(body)
+    result, topology = _solo_chain(tmp_path, {"type": "cls", "click": "cls.click"}, 8)
+    assume(_nf(_plan(result), "n1")["placement"] == "switch")
+    rng = random.Random(" ".join(pats))
+    frames = [random_frame(rng) for _ in range(300)]
+    (tmp_path / "sw").mkdir()
+    software, _ = run_click(tmp_path / "sw", "elementclass NF_cls {\n" + body + "}\n"
+                            "FromDump(in.pcap, STOP true, TIMING false) -> NF_cls "
+                            "-> ToDump(out.pcap);\n", [], [Ether(f) for f in frames])
+    lab = Lab(result.files, topology, tmp_path)
+    try:
+        for f in frames:
+            lab.wire.send(HOST, f)
+        got = lab.wire.collect()
+        received = lab.switches["s1"].log_text().count("Processing packet received on port 1\n")
+        assert received == len(frames), "BMv2 lost frames at its input: pace the test"
+        assert got[EGRESS] == [bytes(p) for p in software], (pats, lab.logs()[-3000:])
     finally:
         lab.close()

@@ -28,6 +28,7 @@ from pathlib import Path
 CLONE_NEWNET = 0x40000000
 ETH_P_ALL = 0x0003
 PACKET_OUTGOING = 4
+SO_RCVBUFFORCE = 33  # as root, past net.core.rmem_max
 _names = count()
 
 
@@ -113,6 +114,8 @@ class Netns:
                     os.close(fd)
                 s = socket.socket(socket.AF_PACKET, socket.SOCK_RAW, socket.htons(ETH_P_ALL))
                 s.bind((ifname, 0))
+                # frames are read only after a whole batch is sent: room for thousands
+                s.setsockopt(socket.SOL_SOCKET, SO_RCVBUFFORCE, 32 << 20)
                 s.setblocking(False)
                 made["socket"] = s
             except OSError as exc:
