@@ -287,8 +287,11 @@ def test_every_nf_has_a_click_check() -> None:
 @needs_click
 @pytest.mark.parametrize("nf_type", LIBRARY)
 def test_nf_runs_in_click(tmp_path: Path, nf_type: str) -> None:
+    from scapy.layers.l2 import Ether
+
     check, handlers = CHECKS[nf_type]
-    out, values = run_click(tmp_path, wrap_chain([nf_type]), handlers, trace())
+    raw, values = run_click(tmp_path, wrap_chain([nf_type]), handlers, trace())
+    out = [Ether(b) for b in raw]
     assert sorted(values) == sorted(handlers)
     check(out, values)
 
@@ -298,9 +301,11 @@ def test_nf_runs_in_click(tmp_path: Path, nf_type: str) -> None:
 def test_paper_chain_runs_in_click(tmp_path: Path) -> None:
     """IPS -> Monitor -> Firewall -> NAT as one Click configuration."""
     from scapy.layers.inet import IP
+    from scapy.layers.l2 import Ether
 
     [chain] = load_chains(data_path("examples", "paper-chain.json"))
-    out, _ = run_click(tmp_path, wrap_chain([nf.type for nf in chain.nfs]), [], trace())
+    raw, _ = run_click(tmp_path, wrap_chain([nf.type for nf in chain.nfs]), [], trace())
+    out = [Ether(b) for b in raw]
     # IPS drops 1, 6, 7; the firewall keeps 0 2 4 5 8 9 11 13; the NAT drops ICMP (4)
     # and the unsolicited outside packet (5).
     assert ids(out) == [0, 2, 8, 9, 11, 13]

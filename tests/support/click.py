@@ -16,12 +16,18 @@ def click_binary() -> str | None:
     return None
 
 
-def run_click(workdir: Path, config: str, handlers: list[str], frames: list) -> tuple[list, dict[str, str]]:
-    """Run ``config`` (reading in.pcap, writing out.pcap) on ``frames``; the output frames
-    and the values of ``handlers`` after the run."""
-    from scapy.utils import rdpcap, wrpcap
+def run_click(
+    workdir: Path, config: str, handlers: list[str], frames: list
+) -> tuple[list[bytes], dict[str, str]]:
+    """Run ``config`` (reading in.pcap, writing out.pcap) on ``frames`` (scapy packets or
+    bytes); the output frames, as bytes, and the values of ``handlers`` after the run."""
+    from scapy.utils import PcapWriter, RawPcapReader
 
-    wrpcap(str(workdir / "in.pcap"), frames)
+    # bytes go to the pcap as they are: rebuilding a dissected packet can change it
+    # (scapy's IGMP layer, once loaded, adds a Router Alert option to the IP header)
+    with PcapWriter(str(workdir / "in.pcap"), linktype=1) as pcap:
+        for f in frames:
+            pcap.write(f if isinstance(f, bytes) else bytes(f))
     (workdir / "config.click").write_text(config)
     command = [click_binary(), "-f", "config.click"]
     for h in handlers:
@@ -34,8 +40,9 @@ def run_click(workdir: Path, config: str, handlers: list[str], frames: list) -> 
     for i, line in enumerate(lines[:-1]):
         if line.endswith(":") and line[:-1] in handlers:
             values[line[:-1]] = lines[i + 1].strip()
-    out = workdir / "out.pcap"
-    return (list(rdpcap(str(out))) if out.stat().st_size > 24 else []), values
+    # read back raw: scapy would rebuild some dissected packets differently
+    with RawPcapReader(str(workdir / "out.pcap")) as pcap:
+        return [data for data, _ in pcap], values
 
 
 def wrap_chain(types: list[str]) -> str:
