@@ -39,17 +39,19 @@ pytestmark = [
 HOST, EGRESS, SERVER = ("s1", 1), ("s1", 2), ("s1", 3)
 
 
-def _compile(stages: int, tmp_path: Path):
+def _compile(stages: int, max_chain: int | None, table_size: int):
     chains = load_chains(EXAMPLES / "paper-chain.json")
     topology = load_topology(EXAMPLES / "paper-topology.json")
     validate(chains, topology)
-    result = compile_chains(chains, topology, stages=stages)
+    result = compile_chains(chains, topology, stages=stages, max_chain=max_chain,
+                            table_size=table_size)
     return result, topology
 
 
-@pytest.fixture(params=[8, 3], ids=["8stages", "3stages"])
+# program settings: stages per pass, NF ids the header carries, table size
+@pytest.fixture(params=[(8, None, 1024), (3, 16, 4096)], ids=["s8c8", "s3c16"])
 def paper(request, tmp_path: Path):
-    result, topology = _compile(request.param, tmp_path)
+    result, topology = _compile(*request.param)
     lab = Lab(result.files, topology, tmp_path)
     yield result, lab
     lab.close()
