@@ -28,6 +28,7 @@ from p4sfc_compiler.elements.base import Exact
 from p4sfc_compiler.frontend.chainspec import load_chains, load_topology, validate
 
 EXAMPLES = Path(__file__).resolve().parents[2] / "examples"
+PAPER_TOPOLOGY = EXAMPLES / "paper-topology.json"
 REASON = unavailable() or (None if click_binary() else "the click binary is not installed")
 
 pytestmark = [
@@ -39,19 +40,38 @@ pytestmark = [
 HOST, EGRESS, SERVER = ("s1", 1), ("s1", 2), ("s1", 3)
 
 
-def _compile(stages: int, max_chain: int | None, table_size: int):
-    chains = load_chains(EXAMPLES / "paper-chain.json")
-    topology = load_topology(EXAMPLES / "paper-topology.json")
-    validate(chains, topology)
-    result = compile_chains(chains, topology, stages=stages, max_chain=max_chain,
-                            table_size=table_size)
-    return result, topology
+def _compile(tmp_path: Path, chain: Path | dict, topology: Path | dict = PAPER_TOPOLOGY,
+             **options):
+    """Compile a chain file (or a chain given as data) for a topology file (or data)."""
+    if isinstance(chain, dict):
+        (tmp_path / "chain.json").write_text(json.dumps(chain))
+        chain = tmp_path / "chain.json"
+    if isinstance(topology, dict):
+        (tmp_path / "topo.json").write_text(json.dumps(topology))
+        topology = tmp_path / "topo.json"
+    chains = load_chains(chain)
+    topo = load_topology(topology)
+    validate(chains, topo)
+    return compile_chains(chains, topo, **options), topo
+
+
+def _solo(nf: dict) -> dict:
+    """One NF on s1, claiming everything that enters port 1, leaving by port 2."""
+    return {
+        "name": "solo",
+        "NFs": [{"name": "n1", "location": "srv1", **nf}],
+        "Links": [],
+        "Route": {"ingress": {"switch": "s1", "port": 1}, "egress": {"switch": "s1", "port": 2},
+                  "match": {}},
+    }
 
 
 # program settings: stages per pass, NF ids the header carries, table size
 @pytest.fixture(params=[(8, None, 1024), (3, 16, 4096)], ids=["s8c8", "s3c16"])
 def paper(request, tmp_path: Path):
-    result, topology = _compile(*request.param)
+    stages, max_chain, table_size = request.param
+    result, topology = _compile(tmp_path, EXAMPLES / "paper-chain.json", stages=stages,
+                                max_chain=max_chain, table_size=table_size)
     lab = Lab(result.files, topology, tmp_path)
     yield result, lab
     lab.close()
@@ -194,13 +214,9 @@ def test_paper_chain_end_to_end_with_click_servers(tmp_path: Path) -> None:
     from scapy.layers.l2 import Ether
     from support.bmv2 import ClickServer
 
-    topo = json.loads((EXAMPLES / "paper-topology.json").read_text())
+    topo = json.loads(PAPER_TOPOLOGY.read_text())
     topo["servers"][0]["interface"] = "s1h3"
-    (tmp_path / "topo.json").write_text(json.dumps(topo))
-    chains = load_chains(EXAMPLES / "paper-chain.json")
-    topology = load_topology(tmp_path / "topo.json")
-    validate(chains, topology)
-    result = compile_chains(chains, topology, stages=4)
+    result, topology = _compile(tmp_path, EXAMPLES / "paper-chain.json", topo, stages=4)
     lab = Lab(result.files, topology, tmp_path)
     server = None
     try:
@@ -235,28 +251,12 @@ def test_paper_chain_end_to_end_with_click_servers(tmp_path: Path) -> None:
         lab.close()
 
 
-def _solo_chain(tmp_path: Path, nf: dict, stages: int):
-    """One NF on s1 of the paper topology, claiming everything that enters port 1."""
-    chain = {
-        "name": "solo",
-        "NFs": [{"name": "n1", "location": "srv1", **nf}],
-        "Links": [],
-        "Route": {"ingress": {"switch": "s1", "port": 1}, "egress": {"switch": "s1", "port": 2},
-                  "match": {}},
-    }
-    (tmp_path / "chain.json").write_text(json.dumps(chain))
-    chains = load_chains(tmp_path / "chain.json")
-    topology = load_topology(EXAMPLES / "paper-topology.json")
-    validate(chains, topology)
-    return compile_chains(chains, topology, stages=stages), topology
-
-
 @pytest.mark.parametrize(("nf_type", "stages"), [("firewall", 8), ("monitor", 2), ("router", 8),
                                                  ("router", 1)])
 def test_fully_offloaded_nf_equals_click(nf_type: str, stages: int, tmp_path: Path) -> None:
     """A fully offloadable library NF alone on the switch: every frame of the trace in,
     and out of the egress port exactly the frames, bytes and order click outputs."""
-    result, topology = _solo_chain(tmp_path, {"type": nf_type}, stages)
+    result, topology = _compile(tmp_path, _solo({"type": nf_type}), stages=stages)
     plan = _plan(result)
     assert _nf(plan, "n1")["placement"] == "switch"
     frames = trace()
@@ -288,7 +288,8 @@ def test_header_rewrites_equal_click(stages: int, tmp_path: Path) -> None:
     """SetIPDSCP, DecIPTTL and IPEncap on the switch: the same frames as click, down to the
     outer header's IP ids (a per-instance register counting from 0, like Click's)."""
     (tmp_path / "hdr.click").write_text(HEADER_NF)
-    result, topology = _solo_chain(tmp_path, {"type": "hdr", "click": "hdr.click"}, stages)
+    result, topology = _compile(tmp_path, _solo({"type": "hdr", "click": "hdr.click"}),
+                                stages=stages)
     assert _nf(_plan(result), "n1")["placement"] == "switch"
     frames = trace()
     (tmp_path / "sw").mkdir()
@@ -320,21 +321,9 @@ def test_alert_copies_and_forward_leaves_the_chain(tmp_path: Path) -> None:
     from scapy.layers.inet import IP, TCP, UDP
 
     (tmp_path / "side.click").write_text(SIDE_EXITS_NF)
-    topo = json.loads((EXAMPLES / "paper-topology.json").read_text())
+    topo = json.loads(PAPER_TOPOLOGY.read_text())
     topo["switches"][0]["ports"] = [1, 2, 3, 4]
-    (tmp_path / "topo.json").write_text(json.dumps(topo))
-    chain = {
-        "name": "side",
-        "NFs": [{"name": "n1", "type": "side", "click": "side.click", "location": "srv1"}],
-        "Links": [],
-        "Route": {"ingress": {"switch": "s1", "port": 1}, "egress": {"switch": "s1", "port": 2},
-                  "match": {}},
-    }
-    (tmp_path / "chain.json").write_text(json.dumps(chain))
-    chains = load_chains(tmp_path / "chain.json")
-    topology = load_topology(tmp_path / "topo.json")
-    validate(chains, topology)
-    result = compile_chains(chains, topology)
+    result, topology = _compile(tmp_path, _solo({"type": "side", "click": "side.click"}), topo)
     frames = [f for f in trace() if IP in f and f[IP].ttl > 1]
     lab = Lab(result.files, topology, tmp_path)
     try:
@@ -364,11 +353,7 @@ def test_chain_across_two_switches_equals_click(tmp_path: Path) -> None:
         "Route": {"ingress": {"switch": "s1", "port": 1}, "egress": {"switch": "s2", "port": 3},
                   "match": {}},
     }
-    (tmp_path / "chain.json").write_text(json.dumps(chain))
-    chains = load_chains(tmp_path / "chain.json")
-    topology = load_topology(EXAMPLES / "two-server-topology.json")
-    validate(chains, topology)
-    result = compile_chains(chains, topology, stages=4)
+    result, topology = _compile(tmp_path, chain, EXAMPLES / "two-server-topology.json", stages=4)
     frames = trace()
     software, _ = run_click(tmp_path, wrap_chain(["monitor", "router"]), [], frames)
     lab = Lab(result.files, topology, tmp_path)
@@ -399,7 +384,7 @@ def test_random_classifiers_equal_click(tmp_path_factory, pats: list[str]) -> No
     body += "".join(f"cls[{k}] -> SetIPDSCP({k + 1}) -> j;\n" for k in range(outputs))
     tmp_path = tmp_path_factory.mktemp("cls")
     (tmp_path / "cls.click").write_text(body)
-    result, topology = _solo_chain(tmp_path, {"type": "cls", "click": "cls.click"}, 8)
+    result, topology = _compile(tmp_path, _solo({"type": "cls", "click": "cls.click"}))
     assume(_nf(_plan(result), "n1")["placement"] == "switch")
     rng = random.Random(" ".join(pats))
     frames = [random_frame(rng) for _ in range(300)]

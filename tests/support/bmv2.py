@@ -256,6 +256,16 @@ class P4RuntimeClient:
         self.channel.close()
 
 
+def _terminate(proc: subprocess.Popen) -> None:
+    if proc.poll() is None:
+        proc.terminate()
+        try:
+            proc.wait(timeout=10)  # BMv2 takes a few seconds to exit on SIGTERM
+        except subprocess.TimeoutExpired:
+            proc.kill()
+            proc.wait()
+
+
 class Switch:
     """A running simple_switch_grpc with its ports on veth pairs in ``ns``."""
 
@@ -313,13 +323,7 @@ class Switch:
         if getattr(self, "client", None) is not None:
             self.client.close()
             self.client = None
-        if self.proc.poll() is None:
-            self.proc.terminate()
-            try:
-                self.proc.wait(timeout=10)
-            except subprocess.TimeoutExpired:
-                self.proc.kill()
-                self.proc.wait()
+        _terminate(self.proc)
         self.stderr.close()
 
 
@@ -414,11 +418,5 @@ class ClickServer:
             raise RuntimeError(f"click exited: {(workdir / f'{name}.click.log').read_text()}")
 
     def stop(self) -> None:
-        if self.proc.poll() is None:
-            self.proc.terminate()
-            try:
-                self.proc.wait(timeout=10)
-            except subprocess.TimeoutExpired:
-                self.proc.kill()
-                self.proc.wait()
+        _terminate(self.proc)
         self.log.close()
