@@ -55,6 +55,22 @@ def _compile(tmp_path: Path, chain: Path | dict, topology: Path | dict = PAPER_T
     return compile_chains(chains, topo, **options), topo
 
 
+def _through_switch(result, topology, tmp_path: Path, frames: list, ingress=HOST):
+    """Send ``frames`` into a fresh lab at ``ingress``: the frames out per port, the logs."""
+    lab = Lab(result.files, topology, tmp_path)
+    try:
+        for f in frames:
+            lab.wire.send(ingress, f if isinstance(f, bytes) else bytes(f))
+        got = lab.wire.collect()
+        switch, port = ingress
+        log = lab.switches[switch].log_text()
+        received = log.count(f"Processing packet received on port {port}\n")
+        assert received == len(frames), "BMv2 lost frames at its input: pace the test"
+        return got, lab.logs()
+    finally:
+        lab.close()
+
+
 def _solo(nf: dict) -> dict:
     """One NF on s1, claiming everything that enters port 1, leaving by port 2."""
     return {
@@ -115,8 +131,7 @@ def test_switch_nfs_do_what_click_does(paper, tmp_path: Path) -> None:
     from scapy.layers.l2 import Ether
 
     result, lab = paper
-    plan = _plan(result)
-    chain_id = plan["chains"][0]["chain_id"]
+    chain_id = _plan(result)["chains"][0]["chain_id"]
     frames = trace()
     for f in frames:
         lab.wire.send(SERVER, tag(bytes(f), chain_id, [2, 3, 4]))
@@ -136,9 +151,16 @@ def test_switch_nfs_do_what_click_does(paper, tmp_path: Path) -> None:
     assert got[EGRESS] == [] and got[HOST] == []
 
     # the monitor's counters are switch registers: the same values as Click's handlers
+    _check_counters(result, lab, "mon1", counts)
+
+
+def _check_counters(result, lab: Lab, nf: str, handlers: dict[str, str]) -> None:
+    """Switch counter registers of ``nf`` on s1 against click's ``E.count`` and
+    ``E.byte_count`` handler values (``nfK/E.count``)."""
     index = P4InfoIndex.from_text(result.files["p4/p4sfc.p4info.txtpb"])
-    slots = {r["element"]: r for r in plan["switches"]["s1"]["registers"] if r["nf"] == "mon1"}
-    for handler, value in counts.items():
+    plan = _plan(result)
+    slots = {r["element"]: r for r in plan["switches"]["s1"]["registers"] if r["nf"] == nf}
+    for handler, value in handlers.items():
         element, what = handler.split("/")[1].split(".")
         slot = slots[element]
         reg = slot["registers"][0 if what == "count" else 1]
@@ -237,14 +259,7 @@ def test_paper_chain_end_to_end_with_click_servers(tmp_path: Path) -> None:
         assert [bytes(p[IP]) for p in out] == [bytes(Ether(b)[IP]) for b in software], lab.logs()
         assert got[HOST] == []
 
-        index = P4InfoIndex.from_text(result.files["p4/p4sfc.p4info.txtpb"])
-        plan = _plan(result)
-        slots = {r["element"]: r for r in plan["switches"]["s1"]["registers"] if r["nf"] == "mon1"}
-        for handler, value in counts.items():
-            element, what = handler.split("/")[1].split(".")
-            slot = slots[element]
-            reg = slot["registers"][0 if what == "count" else 1]
-            assert register_value(lab.switches["s1"], index, reg, slot["index"]) == int(value), handler
+        _check_counters(result, lab, "mon1", counts)
     finally:
         if server is not None:
             server.stop()
@@ -261,15 +276,9 @@ def test_fully_offloaded_nf_equals_click(nf_type: str, stages: int, tmp_path: Pa
     assert _nf(plan, "n1")["placement"] == "switch"
     frames = trace()
     software, _ = run_click(tmp_path, wrap_chain([nf_type]), [], frames)
-    lab = Lab(result.files, topology, tmp_path)
-    try:
-        for f in frames:
-            lab.wire.send(HOST, bytes(f))
-        got = lab.wire.collect()
-        assert got[EGRESS] == software, lab.logs()
-        assert got[SERVER] == [] and got[HOST] == []
-    finally:
-        lab.close()
+    got, logs = _through_switch(result, topology, tmp_path, frames)
+    assert got[EGRESS] == software, logs
+    assert got[SERVER] == [] and got[HOST] == []
 
 
 # (After IPEncap a new Ethernet header, not Unstrip: in Click the 14 bytes before the
@@ -297,14 +306,8 @@ def test_header_rewrites_equal_click(stages: int, tmp_path: Path) -> None:
                             "FromDump(in.pcap, STOP true, TIMING false) -> NF_hdr "
                             "-> ToDump(out.pcap);\n", [], frames)
     assert len(software) == 15  # ARP and the TTL-1 frame are dropped
-    lab = Lab(result.files, topology, tmp_path)
-    try:
-        for f in frames:
-            lab.wire.send(HOST, bytes(f))
-        got = lab.wire.collect()
-        assert got[EGRESS] == software, lab.logs()
-    finally:
-        lab.close()
+    got, logs = _through_switch(result, topology, tmp_path, frames)
+    assert got[EGRESS] == software, logs
 
 
 SIDE_EXITS_NF = """// telnet is copied to the server (Alert); DNS leaves the chain on port 4 (Forward)
@@ -325,18 +328,12 @@ def test_alert_copies_and_forward_leaves_the_chain(tmp_path: Path) -> None:
     topo["switches"][0]["ports"] = [1, 2, 3, 4]
     result, topology = _compile(tmp_path, _solo({"type": "side", "click": "side.click"}), topo)
     frames = [f for f in trace() if IP in f and f[IP].ttl > 1]
-    lab = Lab(result.files, topology, tmp_path)
-    try:
-        for f in frames:
-            lab.wire.send(HOST, bytes(f))
-        got = lab.wire.collect()
-    finally:
-        lab.close()
+    got, logs = _through_switch(result, topology, tmp_path, frames)
     ssh = [bytes(f) for f in frames if TCP in f and f[TCP].dport == 22]
     dns = [bytes(f) for f in frames if UDP in f and f[UDP].dport == 53]
     rest = [bytes(f) for f in frames if bytes(f) not in dns]
     assert ssh and dns
-    assert got[EGRESS] == rest, lab.logs()
+    assert got[EGRESS] == rest, logs
     assert got[("s1", 4)] == dns  # untagged, unchanged
     # the Alert copy is the frame as the switch received it
     assert got[SERVER] == ssh
@@ -356,15 +353,9 @@ def test_chain_across_two_switches_equals_click(tmp_path: Path) -> None:
     result, topology = _compile(tmp_path, chain, EXAMPLES / "two-server-topology.json", stages=4)
     frames = trace()
     software, _ = run_click(tmp_path, wrap_chain(["monitor", "router"]), [], frames)
-    lab = Lab(result.files, topology, tmp_path)
-    try:
-        for f in frames:
-            lab.wire.send(("s1", 1), bytes(f))
-        got = lab.wire.collect()
-        assert got[("s2", 3)] == software, lab.logs()
-        assert all(not v for k, v in got.items() if k != ("s2", 3))
-    finally:
-        lab.close()
+    got, logs = _through_switch(result, topology, tmp_path, frames, ingress=("s1", 1))
+    assert got[("s2", 3)] == software, logs
+    assert all(not v for k, v in got.items() if k != ("s2", 3))
 
 
 # Each example starts a switch: few examples, no shrinking (a failure prints its patterns).
@@ -392,17 +383,9 @@ def test_random_classifiers_equal_click(tmp_path_factory, pats: list[str]) -> No
     software, _ = run_click(tmp_path / "sw", "elementclass NF_cls {\n" + body + "}\n"
                             "FromDump(in.pcap, STOP true, TIMING false) -> NF_cls "
                             "-> ToDump(out.pcap);\n", [], frames)
-    lab = Lab(result.files, topology, tmp_path)
-    try:
-        for f in frames:
-            lab.wire.send(HOST, f)
-        got = lab.wire.collect()
-        received = lab.switches["s1"].log_text().count("Processing packet received on port 1\n")
-        assert received == len(frames), "BMv2 lost frames at its input: pace the test"
-        expected = software
-        only_click = [f.hex() for f in expected if f not in got[EGRESS]]
-        only_switch = [f.hex() for f in got[EGRESS] if f not in expected]
-        assert got[EGRESS] == expected, (pats, len(expected), len(got[EGRESS]), only_click,
-                                         only_switch)
-    finally:
-        lab.close()
+    got, _ = _through_switch(result, topology, tmp_path, frames)
+    expected = software
+    only_click = [f.hex() for f in expected if f not in got[EGRESS]]
+    only_switch = [f.hex() for f in got[EGRESS] if f not in expected]
+    assert got[EGRESS] == expected, (pats, len(expected), len(got[EGRESS]), only_click,
+                                     only_switch)
