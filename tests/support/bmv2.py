@@ -14,6 +14,7 @@ from __future__ import annotations
 import ctypes
 import os
 import queue
+import re
 import select
 import shutil
 import socket
@@ -316,8 +317,18 @@ class Switch:
         return f"{self.name}p{port}"
 
     def log_text(self) -> str:
-        path = self.workdir / f"{self.name}.txt"  # BMv2 appends .txt to --log-file
-        return path.read_text(errors="replace") if path.exists() else ""
+        """BMv2's log, oldest first. It appends .txt to --log-file and rotates at 5 MB
+        (``s1.1.txt`` is older than ``s1.txt``), dropping the oldest files."""
+        rotated = sorted(self.workdir.glob(f"{self.name}.*.txt"),
+                         key=lambda p: -int(p.name.split(".")[1]))
+        files = [*rotated, self.workdir / f"{self.name}.txt"]
+        return "".join(p.read_text(errors="replace") for p in files if p.exists())
+
+    def packets_received(self) -> int:
+        """How many frames came in from the ports (BMv2 numbers them 0, 1, ...; a
+        recirculated pass of packet N is N.1, N.2...)."""
+        ids = re.findall(r"\[(\d+)\.0\] \[cxt 0\] Processing packet received", self.log_text())
+        return max(map(int, ids)) + 1 if ids else 0
 
     def stop(self) -> None:
         if getattr(self, "client", None) is not None:
