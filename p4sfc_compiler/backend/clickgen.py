@@ -21,7 +21,7 @@ import networkx as nx
 
 from p4sfc_compiler.analysis.partition import Placement
 from p4sfc_compiler.analysis.plan import ChainPlan, NFPlan, Plan
-from p4sfc_compiler.elements import config_only
+from p4sfc_compiler.elements import ServerOnlyError, config_only, server_form
 from p4sfc_compiler.frontend.ir import (
     INPUT_CLASS,
     OUTPUT_CLASS,
@@ -120,6 +120,28 @@ def server_part(nf: NFPlan) -> nx.MultiDiGraph:
     return part
 
 
+def _server_forms(g: nx.MultiDiGraph, nf: NFPlan) -> nx.MultiDiGraph:
+    """The graph with every element in the form a server's Click runs (see
+    :func:`p4sfc_compiler.elements.server_form`); the NF's own graph is left alone."""
+    changed = {}
+    for n, d in g.nodes(data=True):
+        try:
+            form = server_form(d["cls"], d["config"])
+        except ServerOnlyError as exc:
+            where = f"{d['pos']}: " if d.get("pos") else ""
+            raise ServerOnlyError(f"{where}NF '{nf.name}' runs on server '{nf.location}': {exc}") from None
+        if form != (d["cls"], d["config"]):
+            changed[n] = form
+    if not changed:
+        return g
+    g = g.copy()
+    for n, (cls, config) in changed.items():
+        g.nodes[n]["cls"] = cls
+        g.nodes[n]["config"] = config
+        g.nodes[n]["args"] = [config] if config else []
+    return g
+
+
 def _n_inputs(g: nx.MultiDiGraph, name: str) -> int:
     return 1 + max((d["dst_port"] for _, _, d in g.in_edges(name, data=True)), default=0)
 
@@ -180,7 +202,7 @@ def _render(server: str, srv, entries: list[_Entry], io: ServerIO) -> ServerConf
             while cls in class_names.values():
                 cls = f"{base}_{len(class_names)}"
             class_names[key] = cls
-            graph = server_part(nf) if miss else nf.graph
+            graph = _server_forms(server_part(nf) if miss else nf.graph, nf)
             text = to_click(graph).rstrip()
             indented = "\n".join("  " + line if line else line for line in text.splitlines())
             what = f"server part of {nf.type} (from {nf.split.partial})" if miss else nf.type

@@ -20,6 +20,7 @@ from p4sfc_compiler.elements.base import (
     NotOffloadable,
 )
 from p4sfc_compiler.elements.values import ConfigEnv
+from p4sfc_compiler.errors import P4SFCError
 from p4sfc_compiler.frontend.ir import SourcePos
 
 # Element family modules, in lookup order; a class listed by two modules resolves to the
@@ -114,3 +115,16 @@ def data_offset(cls: str, config: object, offset: int) -> int:
     module = module_for(cls)
     fn = getattr(module, "data_offset", None) if module is not None else None
     return fn(cls, config, offset) if fn is not None else offset
+
+
+class ServerOnlyError(P4SFCError):
+    """An element that only a switch can run sits in an NF that runs on a server."""
+
+
+def server_form(cls: str, config: str) -> tuple[str, str]:
+    """The Click class and configuration an element has in a server's config: itself,
+    unless its module says otherwise (P4SFC's own actions are not Click classes).
+    Raises :class:`ServerOnlyError` for an element no server can run."""
+    module = module_for(cls)
+    fn = getattr(module, "server_form", None) if module is not None else None
+    return fn(cls, config) if fn is not None else (cls, config)

@@ -164,6 +164,22 @@ def lower(cls: str, config: object, ctx: LowerContext) -> Lowering:
     raise TypeError(f"not a plumbing config: {config!r}")
 
 
+def server_form(cls: str, config: str) -> tuple[str, str]:
+    """Alert and Forward are not Click classes. On a server an Alert's packet is at the
+    server already: it becomes a Counter (pass-through; its count is the alert count).
+    Forward names a switch port, which no server has."""
+    if cls == "Alert":
+        return "Counter", ""
+    if cls == "Forward":
+        from p4sfc_compiler.elements import ServerOnlyError
+
+        raise ServerOnlyError(
+            f"Forward({config}) sends the packet out of a switch port; it cannot run in an "
+            "NF placed on a server"
+        )
+    return cls, config
+
+
 def data_offset(cls: str, config: object, offset: int) -> int:
     if cls == "Strip" and isinstance(config, StripConfig):
         return offset + config.length
