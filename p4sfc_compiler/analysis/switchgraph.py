@@ -70,13 +70,22 @@ class SwitchNF:
         return self._by_target.get(elem, [])
 
     def exit_ports(self, elem: str) -> int:
-        return _mask(p for p, t in self.outputs(elem).items() if t.exit)
+        return self._port_masks(elem)[0]
 
     def drop_ports(self, elem: str, n_outputs: int) -> int:
         """Outputs (below ``n_outputs``) that drop: unconnected ones, and connected ones
         that lead nowhere (a contracted element with nothing after it)."""
-        kept = _mask(p for p, t in self.outputs(elem).items() if not t.drop)
-        return ((1 << n_outputs) - 1) & ~kept
+        return ((1 << n_outputs) - 1) & ~self._port_masks(elem)[1]
+
+    def _port_masks(self, elem: str) -> tuple[int, int]:
+        """(exit ports, ports that lead somewhere) of one element; an NF body's switch
+        graph is shared by every chain that uses it, so this is asked for many times."""
+        masks = self.__dict__.setdefault("_masks", {})
+        if elem not in masks:
+            outs = self.outputs(elem).items()
+            masks[elem] = (_mask(p for p, t in outs if t.exit),
+                           _mask(p for p, t in outs if not t.drop))
+        return masks[elem]
 
     @cached_property
     def depth(self) -> dict[str, int]:
