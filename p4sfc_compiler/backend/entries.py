@@ -11,6 +11,7 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 from dataclasses import dataclass, field
+from typing import NamedTuple
 
 from p4sfc_compiler.analysis.partition import Placement
 from p4sfc_compiler.analysis.plan import ChainPlan, NFPlan, Plan
@@ -39,8 +40,9 @@ KIND_REGISTERS = {
 }
 
 
-@dataclass(frozen=True)
-class Entry:
+class Entry(NamedTuple):
+    """One table entry by name. (A NamedTuple: compiles make tens of thousands.)"""
+
     table: str
     match: tuple[tuple[str, Match], ...]
     action: str
