@@ -70,22 +70,22 @@ class SwitchNF:
         return self._by_target.get(elem, [])
 
     def exit_ports(self, elem: str) -> int:
-        return self._port_masks(elem)[0]
+        return self._port_masks.get(elem, (0, 0))[0]
 
     def drop_ports(self, elem: str, n_outputs: int) -> int:
         """Outputs (below ``n_outputs``) that drop: unconnected ones, and connected ones
         that lead nowhere (a contracted element with nothing after it)."""
-        return ((1 << n_outputs) - 1) & ~self._port_masks(elem)[1]
+        return ((1 << n_outputs) - 1) & ~self._port_masks.get(elem, (0, 0))[1]
 
-    def _port_masks(self, elem: str) -> tuple[int, int]:
-        """(exit ports, ports that lead somewhere) of one element; an NF body's switch
-        graph is shared by every chain that uses it, so this is asked for many times."""
-        masks = self.__dict__.setdefault("_masks", {})
-        if elem not in masks:
-            outs = self.outputs(elem).items()
-            masks[elem] = (_mask(p for p, t in outs if t.exit),
-                           _mask(p for p, t in outs if not t.drop))
-        return masks[elem]
+    @cached_property
+    def _port_masks(self) -> dict[str, tuple[int, int]]:
+        """(exit ports, ports that lead somewhere) per element: an NF body's switch graph
+        is shared by every chain that uses it, so these are asked for many times."""
+        return {
+            src: (_mask(p for p, t in outs.items() if t.exit),
+                  _mask(p for p, t in outs.items() if not t.drop))
+            for src, outs in self._by_source.items()
+        }
 
     @cached_property
     def depth(self) -> dict[str, int]:

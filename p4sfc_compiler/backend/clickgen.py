@@ -22,6 +22,7 @@ import networkx as nx
 from p4sfc_compiler.analysis.partition import Placement
 from p4sfc_compiler.analysis.plan import ChainPlan, NFPlan, Plan
 from p4sfc_compiler.elements import ServerOnlyError, config_only, server_form
+from p4sfc_compiler.frontend.configstring import split_args
 from p4sfc_compiler.frontend.ir import (
     INPUT_CLASS,
     OUTPUT_CLASS,
@@ -138,7 +139,7 @@ def _server_forms(g: nx.MultiDiGraph, nf: NFPlan) -> nx.MultiDiGraph:
     for n, (cls, config) in changed.items():
         g.nodes[n]["cls"] = cls
         g.nodes[n]["config"] = config
-        g.nodes[n]["args"] = [config] if config else []
+        g.nodes[n]["args"] = split_args(config)
     return g
 
 

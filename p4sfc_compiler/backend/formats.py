@@ -49,7 +49,7 @@ def _shape(entry: Entry, index: P4InfoIndex) -> tuple[tuple[int, ...], tuple[int
         tuple(name for name, _ in entry.params),
         bool(entry.priority),
     )
-    cache = index.__dict__.setdefault("_entry_shapes", {})
+    cache = index.entry_shapes
     if key in cache:
         return cache[key]
     table = index.table(entry.table)

@@ -61,6 +61,10 @@ class P4InfoIndex:
     tables: dict[str, TableInfo] = field(default_factory=dict)
     actions: dict[str, ActionInfo] = field(default_factory=dict)
     registers: dict[str, tuple[int, int, int]] = field(default_factory=dict)  # id, width, size
+    # entry shape -> bit widths its values must fit (formats.check_entry fills it)
+    entry_shapes: dict[tuple, tuple[tuple[int, ...], tuple[int, ...]]] = field(
+        default_factory=dict, repr=False, compare=False
+    )
 
     @classmethod
     def from_text(cls, text: str, source: str = "<p4info>") -> P4InfoIndex:

@@ -9,6 +9,7 @@ program, the switch gets the compiler's own P4Info over P4Runtime, then the swit
 from __future__ import annotations
 
 import json
+from ipaddress import IPv4Address
 from pathlib import Path
 
 import pytest
@@ -173,16 +174,17 @@ def _rewriter_entry(result, flow: tuple, to: tuple) -> str:
     chain_id = plan["chains"][0]["chain_id"]
     src, sport, dst, dport, proto = flow
     nsrc, nsport, ndst, ndport = to
-    ip = lambda a: int.from_bytes(bytes(int(x) for x in a.split(".")), "big")  # noqa: E731
+    stage = f"MyIngress.stage{rw['stage']}"
+    key = (("chain_id", chain_id), ("nf_id", nat["nf_id"]), ("elem_id", rw["elem_id"]))
+    five_tuple = (("hdr.ipv4.srcAddr", int(IPv4Address(src))), ("meta.sport", sport),
+                  ("hdr.ipv4.dstAddr", int(IPv4Address(dst))), ("meta.dport", dport),
+                  ("hdr.ipv4.protocol", proto))
     entry = Entry(
-        f"MyIngress.stage{rw['stage']}.rewriter",
-        (("meta.chain_id", Exact(chain_id)), ("meta.nf_id", Exact(nat["nf_id"])),
-         ("meta.elem_id", Exact(rw["elem_id"])), ("hdr.ipv4.srcAddr", Exact(ip(src))),
-         ("meta.sport", Exact(sport)), ("hdr.ipv4.dstAddr", Exact(ip(dst))),
-         ("meta.dport", Exact(dport)), ("hdr.ipv4.protocol", Exact(proto))),
-        f"MyIngress.stage{rw['stage']}.rewrite",
-        (("saddr", ip(nsrc)), ("sport", nsport), ("daddr", ip(ndst)), ("dport", ndport),
-         ("port", 0)),
+        f"{stage}.rewriter",
+        tuple((f"meta.{n}", Exact(v)) for n, v in key) + tuple((n, Exact(v)) for n, v in five_tuple),
+        f"{stage}.rewrite",
+        (("saddr", int(IPv4Address(nsrc))), ("sport", nsport), ("daddr", int(IPv4Address(ndst))),
+         ("dport", ndport), ("port", 0)),
     )
     index = P4InfoIndex.from_text(result.files["p4/p4sfc.p4info.txtpb"])
     check_entry(entry, index)
