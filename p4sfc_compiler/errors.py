@@ -2,7 +2,19 @@
 
 from __future__ import annotations
 
-from p4sfc_compiler.frontend.ir import SourcePos
+from dataclasses import dataclass
+
+
+@dataclass(frozen=True, order=True)
+class SourcePos:
+    """A position in a source file; lines and columns count from 1."""
+
+    file: str
+    line: int
+    col: int
+
+    def __str__(self) -> str:
+        return f"{self.file}:{self.line}:{self.col}"
 
 
 class P4SFCError(Exception):

@@ -34,8 +34,7 @@ from pathlib import Path
 
 import yaml
 
-from p4sfc_compiler.errors import CatalogError
-from p4sfc_compiler.frontend.ir import SourcePos
+from p4sfc_compiler.errors import CatalogError, SourcePos
 
 VOCABULARY: Mapping[str, str] = {
     "eth": "the Ethernet header (addresses and EtherType)",

@@ -20,8 +20,7 @@ from p4sfc_compiler.elements.base import (
     NotOffloadable,
 )
 from p4sfc_compiler.elements.values import ConfigEnv
-from p4sfc_compiler.errors import P4SFCError
-from p4sfc_compiler.frontend.ir import SourcePos
+from p4sfc_compiler.errors import P4SFCError, SourcePos
 
 # Element family modules, in lookup order; a class listed by two modules resolves to the
 # first one.

@@ -39,7 +39,7 @@ from p4sfc_compiler.elements.ternary import (
     rl_true_cubes,
     word_cube,
 )
-from p4sfc_compiler.frontend.ir import SourcePos
+from p4sfc_compiler.errors import SourcePos
 
 CLASSES = ("Classifier",)
 

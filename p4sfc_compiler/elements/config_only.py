@@ -12,7 +12,7 @@ from dataclasses import dataclass
 
 from p4sfc_compiler.elements.base import ElementConfigError, LowerContext, Lowering
 from p4sfc_compiler.elements.values import ConfigEnv, split_words
-from p4sfc_compiler.frontend.ir import SourcePos
+from p4sfc_compiler.errors import SourcePos
 
 CLASSES = ("AddressInfo", "RandomSeed", "RoundRobinIPMapper")
 

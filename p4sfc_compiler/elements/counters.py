@@ -25,7 +25,7 @@ from p4sfc_compiler.elements.values import (
     parse_time,
     split_words,
 )
-from p4sfc_compiler.frontend.ir import SourcePos
+from p4sfc_compiler.errors import SourcePos
 
 CLASSES = ("Counter", "AverageCounter")
 

@@ -28,7 +28,7 @@ from p4sfc_compiler.elements.values import (
     parse_ip_proto,
     parse_uint,
 )
-from p4sfc_compiler.frontend.ir import SourcePos
+from p4sfc_compiler.errors import SourcePos
 
 CLASSES = ("EtherEncap", "IPEncap")
 

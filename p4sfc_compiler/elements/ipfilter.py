@@ -52,7 +52,7 @@ from p4sfc_compiler.elements.ternary import (
     word_cube,
     word_range_tests,
 )
-from p4sfc_compiler.frontend.ir import SourcePos
+from p4sfc_compiler.errors import SourcePos
 
 CLASSES = ("IPFilter", "IPClassifier")
 

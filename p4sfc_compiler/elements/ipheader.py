@@ -26,7 +26,7 @@ from p4sfc_compiler.elements.values import (
     parse_uint,
     split_words,
 )
-from p4sfc_compiler.frontend.ir import SourcePos
+from p4sfc_compiler.errors import SourcePos
 
 CLASSES = ("CheckIPHeader", "MarkIPHeader", "DecIPTTL", "SetIPDSCP", "SetIPChecksum")
 

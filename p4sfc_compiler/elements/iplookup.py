@@ -28,7 +28,7 @@ from p4sfc_compiler.elements.values import (
     parse_prefix,
     split_words,
 )
-from p4sfc_compiler.frontend.ir import SourcePos
+from p4sfc_compiler.errors import SourcePos
 
 CLASSES = (
     "StaticIPLookup",

@@ -29,7 +29,7 @@ from p4sfc_compiler.elements.values import (
     parse_int,
     parse_uint,
 )
-from p4sfc_compiler.frontend.ir import SourcePos
+from p4sfc_compiler.errors import SourcePos
 
 CLASSES = (
     "Strip", "Unstrip", "Queue", "SimpleQueue", "Paint", "Discard", "Tee", "PullTee",

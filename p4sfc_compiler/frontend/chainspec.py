@@ -22,8 +22,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from p4sfc_compiler.errors import SpecError
-from p4sfc_compiler.frontend.ir import SourcePos
+from p4sfc_compiler.errors import SourcePos, SpecError
 
 # NF names become Click element-class names when the emitter wraps an NF body, so they
 # must be Click identifiers that cannot be mistaken for port numbers.

@@ -20,7 +20,7 @@ from pathlib import Path, PurePath
 
 import networkx as nx
 
-from p4sfc_compiler.errors import ClickSyntaxError
+from p4sfc_compiler.errors import ClickSyntaxError, SourcePos
 from p4sfc_compiler.frontend import ir
 from p4sfc_compiler.frontend.classes import load_classes
 from p4sfc_compiler.frontend.configstring import (
@@ -31,7 +31,6 @@ from p4sfc_compiler.frontend.configstring import (
     split_args,
     split_words,
 )
-from p4sfc_compiler.frontend.ir import SourcePos
 
 # ---------------------------------------------------------------- source positions
 

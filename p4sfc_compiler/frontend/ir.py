@@ -19,25 +19,14 @@ boundary as two pseudo-nodes named ``input`` and ``output`` whose class is
 from __future__ import annotations
 
 from collections.abc import Iterable, Iterator
-from dataclasses import dataclass
 
 import networkx as nx
+
+from p4sfc_compiler.errors import SourcePos
 
 INPUT_CLASS = "input"
 OUTPUT_CLASS = "output"
 PSEUDO_CLASSES = frozenset({INPUT_CLASS, OUTPUT_CLASS})
-
-
-@dataclass(frozen=True, order=True)
-class SourcePos:
-    """A position in a source file; lines and columns count from 1."""
-
-    file: str
-    line: int
-    col: int
-
-    def __str__(self) -> str:
-        return f"{self.file}:{self.line}:{self.col}"
 
 
 def new_graph(name: str = "", file: str = "", requires: Iterable[str] = ()) -> nx.MultiDiGraph:

@@ -7,6 +7,7 @@ import re
 
 import networkx as nx
 
+from p4sfc_compiler.errors import SourcePos
 from p4sfc_compiler.frontend import ir
 
 _IDENT = re.compile(r"[A-Za-z0-9_@]+(?:/[A-Za-z0-9_@]+)*")
@@ -57,7 +58,7 @@ def to_click(g: nx.MultiDiGraph) -> str:
     return "\n".join(lines) + "\n"
 
 
-def _pos_str(pos: ir.SourcePos | None) -> str | None:
+def _pos_str(pos: SourcePos | None) -> str | None:
     return str(pos) if pos is not None else None
 
 

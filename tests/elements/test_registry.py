@@ -19,7 +19,8 @@ from p4sfc_compiler.elements import (
 )
 from p4sfc_compiler.elements.base import ElementConfigError, LowerContext, NotOffloadable
 from p4sfc_compiler.elements.values import ConfigEnv
-from p4sfc_compiler.frontend.ir import SourcePos, n_ports_used
+from p4sfc_compiler.errors import SourcePos
+from p4sfc_compiler.frontend.ir import n_ports_used
 
 SHARED = Path(__file__).resolve().parents[2].parent / "shared"
 GOLDEN = SHARED / "click-golden"

@@ -6,11 +6,10 @@ from pathlib import Path
 
 import pytest
 
-from p4sfc_compiler.errors import ClickSyntaxError
+from p4sfc_compiler.errors import ClickSyntaxError, SourcePos
 from p4sfc_compiler.frontend import ir
 from p4sfc_compiler.frontend.classes import build_table, load_classes, parse_port_count
 from p4sfc_compiler.frontend.configstring import VarEnv, expand, split_args
-from p4sfc_compiler.frontend.ir import SourcePos
 from p4sfc_compiler.frontend.parser import parse_file, parse_text
 
 
