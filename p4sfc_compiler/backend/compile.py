@@ -13,21 +13,21 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from p4sfc_compiler.analysis.plan import Plan, build_plan
-from p4sfc_compiler.backend import jsonout
+from p4sfc_compiler.backend import compact_json
 from p4sfc_compiler.backend.clickgen import build_server_configs
 from p4sfc_compiler.backend.entries import SwitchEntries, build_entries
-from p4sfc_compiler.backend.formats import (
+from p4sfc_compiler.backend.entry_formats import (
     check_capacity,
     check_entry,
     runtime_json,
     write_request_txtpb,
 )
-from p4sfc_compiler.backend.p4info import render_p4info
-from p4sfc_compiler.backend.p4info_index import P4InfoIndex
-from p4sfc_compiler.backend.p4program import render_p4
-from p4sfc_compiler.backend.program import ProgramParams, build_program
+from p4sfc_compiler.backend.render_p4 import render_p4
+from p4sfc_compiler.dataplane.program import ProgramParams, build_program
 from p4sfc_compiler.errors import P4SFCError
 from p4sfc_compiler.frontend.chainspec import ChainSpec, Topology
+from p4sfc_compiler.p4info.index import P4InfoIndex
+from p4sfc_compiler.p4info.write import render_p4info
 
 PROGRAM = "p4sfc"
 
@@ -97,7 +97,7 @@ def compile_chains(
             bmv2_json=f"../p4/{PROGRAM}.json",
             clone_sessions=se.clone_sessions,
         )
-        files[f"switches/{sw}-runtime.json"] = jsonout.dumps(rj, levels=2) + "\n"
+        files[f"switches/{sw}-runtime.json"] = compact_json.dumps(rj, levels=2) + "\n"
         files[f"switches/{sw}.txtpb"] = write_request_txtpb(
             se.entries, index, device_id=device, clone_sessions=se.clone_sessions
         )
@@ -107,7 +107,7 @@ def compile_chains(
         path = f"servers/{server}/{server}.click"
         files[path] = cfg.text
         result.server_files[server] = [path]
-    files["plan.json"] = jsonout.dumps(_plan_json(plan, params, per_switch, result), levels=4) + "\n"
+    files["plan.json"] = compact_json.dumps(_plan_json(plan, params, per_switch, result), levels=4) + "\n"
     if out_dir is not None:
         for rel, text in sorted(files.items()):
             path = out_dir / rel

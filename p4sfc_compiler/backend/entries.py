@@ -15,29 +15,34 @@ from typing import NamedTuple
 
 from p4sfc_compiler.analysis.partition import Placement
 from p4sfc_compiler.analysis.plan import ChainPlan, NFPlan, Plan
-from p4sfc_compiler.analysis.switchgraph import INPUT_ID
-from p4sfc_compiler.backend.program import MASK_BITS
+from p4sfc_compiler.dataplane import fields as F
+from p4sfc_compiler.dataplane.program import (
+    CHAIN_EXIT,
+    CLASSIFY_CHAIN,
+    INGRESS,
+    KIND_SPECS,
+    NF_DISPATCH,
+)
+from p4sfc_compiler.dataplane.reserved import (
+    INPUT_ELEM_ID,
+    MASK_BITS,
+    MIRROR_SESSION_BASE,
+    PORT_BITS,
+)
 from p4sfc_compiler.elements.base import Exact, Lpm, Match, Ternary
 from p4sfc_compiler.elements.values import parse_prefix
 from p4sfc_compiler.errors import CapacityError
 from p4sfc_compiler.frontend.ir import INPUT_CLASS
 
-INGRESS = "MyIngress"
-PORT_MASK = 0x1FF
-DROP_PORT = 0xFF
-# Alert copies go to a clone session per switch port: session MIRROR_SESSION_BASE + port.
-# Fixed ids keep a port's session stable as chains come and go; an Alert given its own
-# SESSION uses that one as it is (the user configures it).
-MIRROR_SESSION_BASE = 512
-CLONE_INSTANCE = 1
-
 # element kinds whose block owns a table, and the table's name inside the stage
-KIND_TABLES = {"classify": "classify", "ip_lookup": "ip_lookup", "rewriter": "rewriter"}
+KIND_TABLES = {kind: spec.tables[0].name for kind, spec in KIND_SPECS.items() if spec.tables}
 # register arrays a kind indexes through its ``index`` parameter
 KIND_REGISTERS = {
-    "counter": ("counter_packets", "counter_bytes", "counter_first", "counter_last"),
-    "ip_encap": ("ipencap_id",),
+    kind: tuple(name for name, _ in spec.registers)
+    for kind, spec in KIND_SPECS.items()
+    if spec.registers
 }
+PORT_MASK = (1 << PORT_BITS) - 1
 
 
 class Entry(NamedTuple):
@@ -95,7 +100,7 @@ def stage_path(stage: int) -> str:
 
 
 def _key(chain_id: int, nf_id: int) -> tuple[tuple[str, Match], ...]:
-    return (("meta.chain_id", Exact(chain_id)), ("meta.nf_id", Exact(nf_id)))
+    return ((F.CHAIN_ID, Exact(chain_id)), (F.NF_ID, Exact(nf_id)))
 
 
 def build_entries(plan: Plan, max_chain: int = 8) -> dict[str, SwitchEntries]:
@@ -146,26 +151,26 @@ def _touched_switches(plan: Plan, chain: ChainPlan) -> list[str]:
 def _classify_chain_entry(chain: ChainPlan, max_chain: int) -> Entry:
     route = chain.spec.route
     match: list[tuple[str, Match]] = [
-        ("standard_metadata.ingress_port", Ternary(route.ingress.port, PORT_MASK))
+        (F.INGRESS_PORT, Ternary(route.ingress.port, PORT_MASK))
     ]
     m = route.match
-    for key, field_name in (("src", "hdr.ipv4.srcAddr"), ("dst", "hdr.ipv4.dstAddr")):
-        if key in m:
+    for key, field_name in F.ROUTE_MATCH.items():
+        if key not in m:
+            continue
+        full = (1 << F.field_width(field_name)) - 1
+        if key in ("src", "dst"):
             addr, plen = parse_prefix(str(m[key]))
-            mask = ((1 << plen) - 1) << (32 - plen) if plen else 0
+            mask = full ^ (full >> plen)
             match.append((field_name, Ternary(addr & mask, mask)))
-    if "proto" in m:
-        match.append(("hdr.ipv4.protocol", Ternary(int(m["proto"]), 0xFF)))
-    for key, field_name in (("sport", "meta.sport"), ("dport", "meta.dport")):
-        if key in m:
-            match.append((field_name, Ternary(int(m[key]), 0xFFFF)))
+        else:
+            match.append((field_name, Ternary(int(m[key]), full)))
     bits = sum(bin(v.mask).count("1") for _, v in match if isinstance(v, Ternary))
     ids = [nf.nf_id for nf in chain.nfs] + [0] * (max_chain - len(chain.nfs))
     params = [("chain_id", chain.chain_id), ("nf_count", len(chain.nfs))]
     params += [(f"nf{i}", v) for i, v in enumerate(ids)]
     # more specific routes win over catch-alls
     return Entry(
-        f"{INGRESS}.classify_chain",
+        f"{INGRESS}.{CLASSIFY_CHAIN.name}",
         tuple(match),
         f"{INGRESS}.push_chain",
         tuple(params),
@@ -213,11 +218,11 @@ def _nf_entries(
                 )
             )
         for src, port, target in snf.inputs(elem):
-            prev = INPUT_ID if src == INPUT_CLASS else snf.elem_ids[src]
+            prev = INPUT_ELEM_ID if src == INPUT_CLASS else snf.elem_ids[src]
             all_params = common + sorted({**params, **low.input_params.get(target.in_port, {})}.items())
             yield Entry(
                 f"{path}.element_control",
-                key + (("meta.prev_elem", Exact(prev)), ("meta.prev_port", Exact(port))),
+                key + ((F.PREV_ELEM, Exact(prev)), (F.PREV_PORT, Exact(port))),
                 f"{path}.exec_{low.kind}",
                 tuple(all_params),
                 chain=chain.name,
@@ -230,7 +235,7 @@ def _nf_entries(
         for e in low.entries:
             yield Entry(
                 f"{path}.{table}",
-                key + (("meta.elem_id", Exact(elem_id)),) + tuple(e.match.items()),
+                key + ((F.ELEM_ID, Exact(elem_id)),) + tuple(e.match.items()),
                 f"{path}.{e.action}",
                 tuple(e.params.items()),
                 priority=None if e.order is None else top - e.order,
@@ -245,8 +250,8 @@ def _dispatch_entries(plan: Plan, chain: ChainPlan, sw: str) -> Iterator[Entry]:
         server = topo.servers[nf.location]
         if nf.on_switch and nf.switch == sw:
             yield Entry(
-                f"{INGRESS}.nf_dispatch",
-                key + (("meta.to_server", Exact(0)),),
+                f"{INGRESS}.{NF_DISPATCH.name}",
+                key + ((F.TO_SERVER, Exact(0)),),
                 f"{INGRESS}.run_local",
                 chain=chain.name,
             )
@@ -260,8 +265,8 @@ def _dispatch_entries(plan: Plan, chain: ChainPlan, sw: str) -> Iterator[Entry]:
     port = egress.port if egress.switch == sw else topo.port_towards(sw, egress.switch)
     action = "exit_chain" if egress.switch == sw else "forward_chain"
     yield Entry(
-        f"{INGRESS}.chain_exit",
-        (("meta.chain_id", Exact(chain.chain_id)),),
+        f"{INGRESS}.{CHAIN_EXIT.name}",
+        ((F.CHAIN_ID, Exact(chain.chain_id)),),
         f"{INGRESS}.{action}",
         (("port", port),),
         chain=chain.name,
@@ -270,8 +275,8 @@ def _dispatch_entries(plan: Plan, chain: ChainPlan, sw: str) -> Iterator[Entry]:
 
 def _to_port(chain: ChainPlan, key, to_server: int, port: int) -> Entry:
     return Entry(
-        f"{INGRESS}.nf_dispatch",
-        key + (("meta.to_server", Exact(to_server)),),
+        f"{INGRESS}.{NF_DISPATCH.name}",
+        key + ((F.TO_SERVER, Exact(to_server)),),
         f"{INGRESS}.to_port",
         (("port", port),),
         chain=chain.name,

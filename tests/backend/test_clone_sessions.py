@@ -8,7 +8,7 @@ from pathlib import Path
 import pytest
 
 from p4sfc_compiler.backend.compile import compile_chains
-from p4sfc_compiler.backend.entries import MIRROR_SESSION_BASE
+from p4sfc_compiler.dataplane.reserved import MIRROR_SESSION_BASE
 from p4sfc_compiler.frontend.chainspec import load_chains, load_topology, validate
 
 ALERT_NF = """// telnet alert: a copy of every telnet packet goes to the server

@@ -10,15 +10,16 @@ import pytest
 from p4sfc_compiler.analysis.partition import Placement
 from p4sfc_compiler.backend.compile import compile_chains
 from p4sfc_compiler.backend.entries import build_entries
-from p4sfc_compiler.backend.formats import check_entry
-from p4sfc_compiler.backend.p4info import render_p4info
-from p4sfc_compiler.backend.p4info_index import P4InfoIndex
-from p4sfc_compiler.backend.program import ProgramParams, build_program
+from p4sfc_compiler.backend.entry_formats import check_entry
+from p4sfc_compiler.dataplane.program import ProgramParams, build_program
 from p4sfc_compiler.elements.base import Exact, Ternary
 from p4sfc_compiler.errors import CapacityError
 from p4sfc_compiler.frontend.chainspec import load_chains, load_topology, validate
 from p4sfc_compiler.frontend.ir import PSEUDO_CLASSES
 from p4sfc_compiler.frontend.parser import parse_text
+from p4sfc_compiler.p4info.index import P4InfoIndex
+from p4sfc_compiler.p4info.textformat import parse_text_format
+from p4sfc_compiler.p4info.write import render_p4info
 
 EXAMPLES = Path(__file__).resolve().parents[2] / "examples"
 CASES = [
@@ -151,7 +152,6 @@ def test_p4info_matches_the_model() -> None:
 
 
 def test_txtpb_write_request_matches_the_runtime_json(compiled) -> None:
-    from p4sfc_compiler.backend.p4info import parse_text_format
 
     index = P4InfoIndex.from_text(compiled.files["p4/p4sfc.p4info.txtpb"])
     table_names = {t.id: n for n, t in index.tables.items()}

@@ -10,11 +10,11 @@ from hypothesis import strategies as st
 from p4sfc_compiler.analysis.partition import Placement
 from p4sfc_compiler.backend.compile import compile_chains
 from p4sfc_compiler.backend.entries import build_entries
-from p4sfc_compiler.backend.formats import check_entry
-from p4sfc_compiler.backend.p4info_index import P4InfoIndex
+from p4sfc_compiler.backend.entry_formats import check_entry
 from p4sfc_compiler.elements.base import Exact, Ternary
 from p4sfc_compiler.frontend.chainspec import load_chains, load_topology, validate
 from p4sfc_compiler.frontend.nflib import nf_types
+from p4sfc_compiler.p4info.index import P4InfoIndex
 
 TOPOLOGY = {
     "switches": [

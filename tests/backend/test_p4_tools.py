@@ -9,10 +9,11 @@ from pathlib import Path
 
 import pytest
 
-from p4sfc_compiler.backend.p4info import parse_text_format, render_p4info, summarize
-from p4sfc_compiler.backend.p4info_index import P4InfoIndex
-from p4sfc_compiler.backend.p4program import render_p4
-from p4sfc_compiler.backend.program import ProgramParams, build_program
+from p4sfc_compiler.backend.render_p4 import render_p4
+from p4sfc_compiler.dataplane.program import ProgramParams, build_program
+from p4sfc_compiler.p4info.index import P4InfoIndex, summarize
+from p4sfc_compiler.p4info.textformat import parse_text_format
+from p4sfc_compiler.p4info.write import render_p4info
 
 P4C = shutil.which("p4c-bm2-ss")
 

@@ -6,18 +6,18 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from p4sfc_compiler.backend.p4info import (
+from p4sfc_compiler.dataplane.program import ALL_KINDS, Program, ProgramParams, build_program
+from p4sfc_compiler.p4info.index import summarize
+from p4sfc_compiler.p4info.textformat import parse_text_format
+from p4sfc_compiler.p4info.write import (
     PREFIX_ACTION,
     PREFIX_REGISTER,
     PREFIX_TABLE,
     aliases,
     assign_ids,
     jenkins_hash,
-    parse_text_format,
     render_p4info,
-    summarize,
 )
-from p4sfc_compiler.backend.program import ALL_KINDS, Program, ProgramParams, build_program
 
 
 def model_summary(prog: Program) -> dict:

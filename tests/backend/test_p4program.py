@@ -8,8 +8,9 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from p4sfc_compiler.backend.p4program import render_p4
-from p4sfc_compiler.backend.program import (
+from p4sfc_compiler.backend.render_p4 import render_p4
+from p4sfc_compiler.dataplane.fields import field_width
+from p4sfc_compiler.dataplane.program import (
     ALL_KINDS,
     ELEMENT_KEY_PREFIX,
     KIND_SPECS,
@@ -133,11 +134,13 @@ def test_text_matches_model_for_any_params(stages, max_chain, table_size, kinds)
 
 def test_element_tables_start_with_the_isolation_prefix() -> None:
     prog = build_program()
-    prefix = [(f, "exact", w) for f, w in ELEMENT_KEY_PREFIX]
+    prefix = [(f, "exact", field_width(f)) for f in ELEMENT_KEY_PREFIX]
+    assert prefix == [("meta.chain_id", "exact", 16), ("meta.nf_id", "exact", 8),
+                      ("meta.elem_id", "exact", 8)]
     for s in range(prog.params.stages):
         for spec in KIND_SPECS.values():
-            for tname in spec.tables:
-                keys = prog.element_table(s, tname).keys
+            for table in spec.tables:
+                keys = prog.element_table(s, table.name).keys
                 assert [(k.field, k.match_kind, k.bitwidth) for k in keys[:3]] == prefix
 
 

@@ -9,9 +9,10 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from functools import cached_property
 from pathlib import Path
+from typing import Any
 
-from p4sfc_compiler.backend.p4info import parse_text_format
 from p4sfc_compiler.errors import P4SFCError
+from p4sfc_compiler.p4info.textformat import parse_text_format
 
 MATCH_KINDS = {"EXACT": "exact", "LPM": "lpm", "TERNARY": "ternary", "RANGE": "range",
                "OPTIONAL": "optional"}
@@ -113,3 +114,36 @@ class P4InfoIndex:
             return self.actions[name]
         except KeyError:
             raise P4SFCError(f"action '{name}' is not in the P4Info") from None
+
+
+def summarize(p4info: dict[str, list[Any]]) -> dict[str, Any]:
+    """The name-level content of a parsed P4Info, ids resolved to names.
+
+    ``{"tables": {name: {"keys": [(field, bitwidth, MATCH)], "actions": [names],
+    "size": n}}, "actions": {name: [(param, bitwidth)]}, "registers": {name:
+    (bitwidth, size)}}`` — what must agree between p4c's P4Info and ours.
+    """
+    def one(msg: dict[str, list[Any]], name: str, default: Any = None) -> Any:
+        values = msg.get(name)
+        return values[0] if values else default
+
+    action_names = {one(one(a, "preamble"), "id"): one(one(a, "preamble"), "name")
+                    for a in p4info.get("actions", [])}
+    tables = {}
+    for t in p4info.get("tables", []):
+        tables[one(one(t, "preamble"), "name")] = {
+            "keys": [(one(m, "name"), one(m, "bitwidth"), one(m, "match_type"))
+                     for m in t.get("match_fields", [])],
+            "actions": [action_names[one(r, "id")] for r in t.get("action_refs", [])],
+            "size": one(t, "size"),
+        }
+    actions = {
+        one(one(a, "preamble"), "name"): [(one(p, "name"), one(p, "bitwidth"))
+                                          for p in a.get("params", [])]
+        for a in p4info.get("actions", [])
+    }
+    registers = {}
+    for r in p4info.get("registers", []):
+        bit = one(one(one(r, "type_spec", {}), "bitstring", {}), "bit", {})
+        registers[one(one(r, "preamble"), "name")] = (one(bit, "bitwidth"), one(r, "size"))
+    return {"tables": tables, "actions": actions, "registers": registers}

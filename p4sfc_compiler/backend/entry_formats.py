@@ -11,10 +11,12 @@ from collections.abc import Iterable
 from functools import lru_cache
 from typing import Any
 
-from p4sfc_compiler.backend.entries import CLONE_INSTANCE, CloneSession, Entry
-from p4sfc_compiler.backend.p4info_index import P4InfoIndex
+from p4sfc_compiler.backend.entries import CloneSession, Entry
+from p4sfc_compiler.dataplane.reserved import CLONE_INSTANCE
 from p4sfc_compiler.elements.base import Exact, Lpm, Match, Ternary
 from p4sfc_compiler.errors import CapacityError, P4SFCError
+from p4sfc_compiler.p4info.index import P4InfoIndex
+from p4sfc_compiler.p4info.textformat import escape_bytes
 
 _KIND = {Exact: "exact", Ternary: "ternary", Lpm: "lpm"}
 
@@ -142,21 +144,6 @@ def runtime_json(
         out["clone_session_entries"] = sessions
     out["table_entries"] = rows
     return out
-
-
-def _escape_byte(b: int) -> str:
-    ch = chr(b)
-    if ch in "\\\"'":
-        return "\\" + ch
-    return ch if 0x20 <= b < 0x7F else f"\\{b:03o}"
-
-
-_ESCAPED = tuple(_escape_byte(b) for b in range(256))
-
-
-def escape_bytes(data: bytes) -> str:
-    """Bytes as a text-format string literal, octal escapes for non-printables."""
-    return '"' + "".join([_ESCAPED[b] for b in data]) + '"'
 
 
 @lru_cache(maxsize=65536)

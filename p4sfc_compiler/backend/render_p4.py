@@ -1,0 +1,157 @@
+"""Render the dynamic P4 program from the jinja2 templates (``p4/templates``).
+
+The templates hold the program's logic; what the rest of the system must agree on
+(headers, metadata, table keys, action signatures, registers, reserved values) is printed
+from the data-plane contract (:mod:`p4sfc_compiler.dataplane`) by the helpers below.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from functools import lru_cache
+from types import SimpleNamespace
+
+import jinja2
+
+from p4sfc_compiler.dataplane import fields, program, reserved, wire
+from p4sfc_compiler.dataplane.program import (
+    EXEC_COMMON_PARAMS,
+    INGRESS_ACTIONS,
+    KIND_SPECS,
+    ParamSpecs,
+    ProgramParams,
+    TableSpec,
+)
+from p4sfc_compiler.resources import data_path
+
+MAIN_TEMPLATE = "p4sfc.p4.j2"
+# Continuation lines of a long action signature wrap before this column.
+_WRAP = 90
+
+
+def _bit_types(pairs: Iterable[tuple[str, int, bool]]) -> list[tuple[str, str]]:
+    """(type, name) per field, the types padded to one column as the program writes them."""
+    typed = [(f"varbit<{w}>" if var else f"bit<{w}>", name, var) for name, w, var in pairs]
+    pad = max((len(t) for t, _, var in typed if not var), default=0)
+    return [(t if var else t.ljust(pad), name) for t, name, var in typed]
+
+
+def p4_header(ht: wire.HeaderType) -> str:
+    lines = [f"header {ht.name} {{"]
+    for typ, name in _bit_types((f.name, f.bitwidth, f.varbit) for f in ht.fields):
+        lines.append(f"    {typ} {name};")
+    return "\n".join(lines + ["}"])
+
+
+def p4_metadata() -> str:
+    lines = ["struct metadata_t {"]
+    typed = _bit_types((m.name, m.bitwidth, False) for m in fields.METADATA)
+    for m, (typ, name) in zip(fields.METADATA, typed, strict=True):
+        if m.note:
+            lines.append(f"    // {m.note}")
+        if m.preserved:
+            lines.append("    @field_list(0)")
+        lines.append(f"    {typ} {name};")
+    return "\n".join(lines + ["}"])
+
+
+def p4_table(spec: TableSpec, size: int, key_prefix: Iterable[str] = (), indent: int = 4) -> str:
+    pad = " " * indent
+    keys = [(k, "exact") for k in key_prefix] + list(spec.keys)
+    lines = [f"table {spec.name} {{", "    key = {"]
+    lines += [f"        {k}: {kind};" for k, kind in keys]
+    lines += ["    }", "    actions = {"]
+    lines += [f"        {a};" for a in spec.actions]
+    lines += [f"        @defaultonly {program.NO_ACTION};", "    }",
+              f"    const default_action = {program.NO_ACTION}();", f"    size = {size};", "}"]
+    return "\n".join(pad + line if i else line for i, line in enumerate(lines))
+
+
+def _signature(name: str, first: ParamSpecs, rest: ParamSpecs, indent: int) -> str:
+    """``action name(first...`` with ``rest`` on continuation lines under the parenthesis."""
+    head = f"action {name}("
+    text = head + ", ".join(f"bit<{w}> {n}" for n, w in first)
+    if not rest:
+        return text + ")"
+    col = indent + len(head)
+    lines = [text + ","]
+    line = ""
+    for i, (n, w) in enumerate(rest):
+        part = f"bit<{w}> {n}" + ("," if i < len(rest) - 1 else "")
+        if line and col + len(line) + 1 + len(part) > _WRAP:
+            lines.append(line)
+            line = part
+        else:
+            line = f"{line} {part}" if line else part
+    lines.append(line)
+    return ("\n" + " " * col).join(lines) + ")"
+
+
+def exec_action(kind: str) -> str:
+    """The signature of ``exec_<kind>`` inside ``control Stage``."""
+    return _signature(f"exec_{kind}", EXEC_COMMON_PARAMS, KIND_SPECS[kind].exec_params, 4)
+
+
+def table_action(kind: str, name: str) -> str:
+    """The signature of an action of one of ``kind``'s tables."""
+    return _signature(name, KIND_SPECS[kind].table_actions[name], (), 4)
+
+
+def ingress_action(name: str, max_chain: int) -> str:
+    """The signature of an action of ``MyIngress``."""
+    params = (program.push_chain_params(max_chain) if name == "push_chain"
+              else INGRESS_ACTIONS[name])
+    return _signature(name, params, (), 4)
+
+
+def kind_registers(kind: str, size: int) -> str:
+    return "\n".join(
+        f"    register<bit<{w}>>({size}) {name};" for name, w in KIND_SPECS[kind].registers
+    )
+
+
+def kind_table(kind: str, name: str, size: int) -> str:
+    spec = next(t for t in KIND_SPECS[kind].tables if t.name == name)
+    return "    " + p4_table(spec, size, program.ELEMENT_KEY_PREFIX)
+
+
+@lru_cache(maxsize=1)
+def _environment() -> jinja2.Environment:
+    env = jinja2.Environment(
+        loader=jinja2.FileSystemLoader(str(data_path("templates"))),
+        undefined=jinja2.StrictUndefined,  # a misspelt name must fail, not print nothing
+        keep_trailing_newline=True,
+        autoescape=False,
+    )
+    env.globals.update(
+        drop_port=reserved.DROP_PORT,
+        mask_bits=reserved.MASK_BITS,
+        wire=wire,
+        l4_len=SimpleNamespace(
+            tcp=wire.L4_HEADER_LEN[wire.PROTO_TCP], udp=wire.L4_HEADER_LEN[wire.PROTO_UDP]
+        ),
+        dp=program,
+        p4_header=p4_header,
+        p4_metadata=p4_metadata,
+        p4_table=p4_table,
+        exec_action=exec_action,
+        table_action=table_action,
+        ingress_action=ingress_action,
+        kind_registers=kind_registers,
+        kind_table=kind_table,
+    )
+    return env
+
+
+def element_template(kind: str) -> str:
+    """Template path of one element kind's block."""
+    return f"elements/{kind}.p4.j2"
+
+
+def render_p4(params: ProgramParams | None = None) -> str:
+    """The P4_16 (v1model) source of the program for ``params``."""
+    params = params or ProgramParams()
+    env = _environment()
+    # Each kind's file holds two macros: decls (inside control Stage) and body (its case).
+    blocks = {kind: env.get_template(element_template(kind)).module for kind in params.kinds}
+    return env.get_template(MAIN_TEMPLATE).render(params=params, kind_blocks=blocks)

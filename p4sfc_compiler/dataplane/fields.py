@@ -1,0 +1,145 @@
+"""The program's metadata and the width of every field a table matches on.
+
+Key fields are named by their P4 expressions (``hdr.ipv4.srcAddr``, ``meta.sport``), as
+p4c names match fields in the P4Info; :func:`field_width` gives any of them its width from
+the header layouts (:mod:`.wire`) and the metadata below, so a width is written once.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from p4sfc_compiler.dataplane import reserved, wire
+
+
+@dataclass(frozen=True)
+class MetaField:
+    name: str
+    bitwidth: int
+    # survives recirculation (recirculate_preserving_field_list(0))
+    preserved: bool = False
+    # a comment the program prints above the field, opening a group
+    note: str = ""
+
+
+_SFC_W = {f.name: f.bitwidth for f in wire.SFC.fields}
+_NF_W = {f.name: f.bitwidth for f in wire.SFC_NF.fields}
+_IPV4_W = {f.name: f.bitwidth for f in wire.IPV4.fields}
+_TCP_W = {f.name: f.bitwidth for f in wire.TCP.fields}
+_ICMP_W = {f.name: f.bitwidth for f in wire.ICMP.fields}
+
+METADATA: tuple[MetaField, ...] = (
+    MetaField("chain_id", _SFC_W["chainId"]),
+    MetaField("nf_id", _NF_W["nfId"]),
+    MetaField("elem_id", 8),
+    MetaField("prev_elem", 8, preserved=True,
+              note="Position inside the current NF and Click's annotations survive recirculation."),
+    MetaField("prev_port", reserved.ELEMENT_PORT_BITS, preserved=True),
+    MetaField("ether_type", _SFC_W["etherType"]),
+    MetaField("ip_ok", 1),
+    MetaField("l4_ok", 1),
+    MetaField("sport", _TCP_W["srcPort"]),
+    MetaField("dport", _TCP_W["dstPort"]),
+    MetaField("tcp_flags", _TCP_W["flags"]),
+    MetaField("icmp_type", _ICMP_W["icmpType"]),
+    MetaField("icmp_code", _ICMP_W["icmpCode"]),
+    MetaField("dst_anno", _IPV4_W["dstAddr"], preserved=True),
+    MetaField("paint", 8, preserved=True),
+    MetaField("out_port", reserved.ELEMENT_PORT_BITS, note="Set by the element that ran in a stage."),
+    MetaField("exit_ports", reserved.MASK_BITS),
+    MetaField("drop_ports", reserved.MASK_BITS),
+    MetaField("to_server", 1, note="Pass state."),
+    MetaField("server_entry", _SFC_W["entry"]),
+    MetaField("forwarded", 1),
+    MetaField("dropped", 1),
+    MetaField("halted", 1),
+    MetaField("progress", 1),
+    MetaField("ip_dirty", 1),
+    MetaField("recirc", 1),
+    MetaField("l2_len", 16),
+)
+
+_HEADER_INSTANCES = {
+    "hdr.ethernet": wire.ETHERNET,
+    "hdr.sfc": wire.SFC,
+    "hdr.ipv4": wire.IPV4,
+    "hdr.ipv4_outer": wire.IPV4_OUTER,
+    "hdr.tcp": wire.TCP,
+    "hdr.udp": wire.UDP,
+    "hdr.icmp": wire.ICMP,
+}
+
+_WIDTHS: dict[str, int] = {f"meta.{m.name}": m.bitwidth for m in METADATA}
+_WIDTHS.update(
+    (f"{inst}.{f.name}", f.bitwidth)
+    for inst, ht in _HEADER_INSTANCES.items()
+    for f in ht.fields
+    if not f.varbit
+)
+_WIDTHS["standard_metadata.ingress_port"] = reserved.PORT_BITS
+
+
+def field_width(expr: str) -> int:
+    """The bit width of a key expression (``hdr.ipv4.srcAddr`` -> 32)."""
+    try:
+        return _WIDTHS[expr]
+    except KeyError:
+        raise KeyError(f"{expr} is not a field of the program") from None
+
+
+# Key expressions, by the role they play in the tables.
+CHAIN_ID = "meta.chain_id"
+NF_ID = "meta.nf_id"
+ELEM_ID = "meta.elem_id"
+PREV_ELEM = "meta.prev_elem"
+PREV_PORT = "meta.prev_port"
+TO_SERVER = "meta.to_server"
+INGRESS_PORT = "standard_metadata.ingress_port"
+DST_ANNO = "meta.dst_anno"
+
+# The classify table's key after the element prefix: what IPFilter / IPClassifier /
+# Classifier rules can test on the switch (the parser model, parser_model.py, computes
+# the same fields for a frame).
+CLASSIFY_KEY: tuple[str, ...] = (
+    "hdr.ethernet.dstAddr",
+    "hdr.ethernet.srcAddr",
+    "meta.ether_type",
+    "meta.ip_ok",
+    "hdr.ipv4.version",
+    "hdr.ipv4.ihl",
+    "hdr.ipv4.diffserv",
+    "hdr.ipv4.totalLen",
+    "hdr.ipv4.identification",
+    "hdr.ipv4.flags",
+    "hdr.ipv4.fragOffset",
+    "hdr.ipv4.ttl",
+    "hdr.ipv4.protocol",
+    "hdr.ipv4.srcAddr",
+    "hdr.ipv4.dstAddr",
+    "meta.l4_ok",
+    "meta.sport",
+    "meta.dport",
+    "meta.tcp_flags",
+    "meta.icmp_type",
+    "meta.icmp_code",
+)
+
+# The 5-tuple the rewriter's exact table matches on (and rewrites).
+REWRITER_KEY: tuple[str, ...] = (
+    "hdr.ipv4.srcAddr",
+    "meta.sport",
+    "hdr.ipv4.dstAddr",
+    "meta.dport",
+    "hdr.ipv4.protocol",
+)
+
+# Chain classification of untagged packets: the ingress port, then the key each of a
+# chain's Route.match keys (chain.json) matches on.
+ROUTE_MATCH: dict[str, str] = {
+    "src": "hdr.ipv4.srcAddr",
+    "dst": "hdr.ipv4.dstAddr",
+    "proto": "hdr.ipv4.protocol",
+    "sport": "meta.sport",
+    "dport": "meta.dport",
+}
+CHAIN_CLASSIFY_KEY: tuple[str, ...] = (INGRESS_PORT, *ROUTE_MATCH.values())

@@ -1,0 +1,314 @@
+"""The dynamic P4 program as plain data: its tables, actions, registers and parameters.
+
+The templates under ``p4/templates/`` are the program's text and are rendered from the
+specs below (table keys, action signatures, registers); the P4Info, the entry builder and
+the switch model read the same specs, so a name, key or width is written once. The tests
+compare the rendered text with this model and, where p4c is installed, with the P4Info p4c
+writes.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+
+from p4sfc_compiler.dataplane import fields as F
+from p4sfc_compiler.dataplane.reserved import ELEMENT_PORT_BITS, MASK_BITS, PORT_BITS
+from p4sfc_compiler.dataplane.wire import ETHERNET, IPV4, SFC, SFC_NF
+
+INGRESS = "MyIngress"
+NO_ACTION = "NoAction"
+# v1model's ingress_global_timestamp, which the counters' first/last registers keep.
+TIMESTAMP_BITS = 48
+
+# Element kinds in the order their blocks appear in the program.
+ALL_KINDS: tuple[str, ...] = (
+    "classify",
+    "ip_lookup",
+    "rewriter",
+    "counter",
+    "ether_encap",
+    "ip_encap",
+    "dec_ip_ttl",
+    "set_ip_dscp",
+    "check_ip_header",
+    "paint",
+    "discard",
+    "alert",
+    "forward",
+)
+
+# The prefix every element table's key starts with (isolation between chains and NFs).
+ELEMENT_KEY_PREFIX: tuple[str, ...] = (F.CHAIN_ID, F.NF_ID, F.ELEM_ID)
+
+ParamSpecs = tuple[tuple[str, int], ...]
+
+# Common leading parameters of every exec_<kind> action.
+EXEC_COMMON_PARAMS: ParamSpecs = (
+    ("elem_id", F.field_width(F.ELEM_ID)),
+    ("exit_ports", MASK_BITS),
+    ("drop_ports", MASK_BITS),
+)
+
+
+@dataclass(frozen=True)
+class Key:
+    field: str  # the P4 key expression, as P4Info names the match field
+    match_kind: str  # "exact" | "ternary" | "lpm"
+    bitwidth: int
+
+
+@dataclass(frozen=True)
+class Param:
+    name: str
+    bitwidth: int
+
+
+@dataclass(frozen=True)
+class Action:
+    name: str  # fully qualified, e.g. MyIngress.stage0.exec_counter
+    params: tuple[Param, ...] = ()
+
+    @property
+    def short_name(self) -> str:
+        return self.name.rsplit(".", 1)[-1]
+
+
+@dataclass(frozen=True)
+class Table:
+    name: str
+    keys: tuple[Key, ...]
+    actions: tuple[str, ...]  # fully qualified action names, NoAction last (default only)
+    size: int
+    default_action: str = NO_ACTION
+
+    @property
+    def short_name(self) -> str:
+        return self.name.rsplit(".", 1)[-1]
+
+
+@dataclass(frozen=True)
+class Register:
+    name: str
+    bitwidth: int
+    size: int
+
+
+@dataclass(frozen=True)
+class TableSpec:
+    """A table as the program declares it: short name, key (expression, match kind) and
+    its actions' short names (the miss is always a fixed ``NoAction``)."""
+
+    name: str
+    keys: tuple[tuple[str, str], ...]
+    actions: tuple[str, ...]
+
+
+@dataclass(frozen=True)
+class KindSpec:
+    """What one element kind adds to each stage."""
+
+    exec_params: ParamSpecs = ()  # after EXEC_COMMON_PARAMS
+    tables: tuple[TableSpec, ...] = ()  # keys after ELEMENT_KEY_PREFIX
+    table_actions: dict[str, ParamSpecs] = field(default_factory=dict)
+    registers: tuple[tuple[str, int], ...] = ()
+
+
+_W = F.field_width
+_PORT8 = ("port", ELEMENT_PORT_BITS)
+
+KIND_SPECS: dict[str, KindSpec] = {
+    "classify": KindSpec(
+        tables=(TableSpec("classify", tuple((k, "ternary") for k in F.CLASSIFY_KEY),
+                          ("set_port", "drop_packet")),),
+        table_actions={"set_port": (_PORT8,), "drop_packet": ()},
+    ),
+    "ip_lookup": KindSpec(
+        tables=(TableSpec("ip_lookup", ((F.DST_ANNO, "lpm"),), ("route", "route_gw")),),
+        table_actions={"route": (_PORT8,), "route_gw": (_PORT8, ("gw", _W(F.DST_ANNO)))},
+    ),
+    "rewriter": KindSpec(
+        exec_params=(
+            ("proto", IPV4.field("protocol").bitwidth),
+            ("server_entry", SFC.field("entry").bitwidth),
+            ("pass_port", ELEMENT_PORT_BITS),
+        ),
+        tables=(TableSpec("rewriter", tuple((k, "exact") for k in F.REWRITER_KEY),
+                          ("rewrite",)),),
+        table_actions={
+            "rewrite": (
+                ("saddr", _W("hdr.ipv4.srcAddr")),
+                ("sport", _W("meta.sport")),
+                ("daddr", _W("hdr.ipv4.dstAddr")),
+                ("dport", _W("meta.dport")),
+                _PORT8,
+            )
+        },
+    ),
+    "counter": KindSpec(
+        exec_params=(("index", 32), ("timed", 1), ("bytes_base", 16)),
+        registers=(
+            ("counter_packets", 64),
+            ("counter_bytes", 64),
+            ("counter_first", TIMESTAMP_BITS),
+            ("counter_last", TIMESTAMP_BITS),
+        ),
+    ),
+    "ether_encap": KindSpec(
+        exec_params=(
+            ("ether_type", ETHERNET.field("etherType").bitwidth),
+            ("src", ETHERNET.field("srcAddr").bitwidth),
+            ("dst", ETHERNET.field("dstAddr").bitwidth),
+        )
+    ),
+    "ip_encap": KindSpec(
+        exec_params=(
+            ("proto", IPV4.field("protocol").bitwidth),
+            ("src", IPV4.field("srcAddr").bitwidth),
+            ("dst", IPV4.field("dstAddr").bitwidth),
+            ("ttl", IPV4.field("ttl").bitwidth),
+            ("tos", IPV4.field("diffserv").bitwidth),
+            ("df", 1),
+            ("dst_anno", 1),
+            ("index", 32),
+        ),
+        registers=(("ipencap_id", IPV4.field("identification").bitwidth),),
+    ),
+    "dec_ip_ttl": KindSpec(),
+    "set_ip_dscp": KindSpec(exec_params=(("dscp", 6),)),
+    "check_ip_header": KindSpec(),
+    "paint": KindSpec(exec_params=(("color", _W("meta.paint")),)),
+    "discard": KindSpec(),
+    "alert": KindSpec(exec_params=(("session", 32),)),
+    "forward": KindSpec(exec_params=(("port", PORT_BITS),)),
+}
+
+# The tables of MyIngress around the stages, and their actions' parameters.
+CLASSIFY_CHAIN = TableSpec(
+    "classify_chain", tuple((k, "ternary") for k in F.CHAIN_CLASSIFY_KEY), ("push_chain",)
+)
+NF_DISPATCH = TableSpec(
+    "nf_dispatch", ((F.CHAIN_ID, "exact"), (F.NF_ID, "exact"), (F.TO_SERVER, "exact")),
+    ("run_local", "to_port"),
+)
+CHAIN_EXIT = TableSpec("chain_exit", ((F.CHAIN_ID, "exact"),), ("exit_chain", "forward_chain"))
+ELEMENT_CONTROL_KEY: tuple[tuple[str, str], ...] = (
+    (F.CHAIN_ID, "exact"), (F.NF_ID, "exact"), (F.PREV_ELEM, "exact"), (F.PREV_PORT, "exact"),
+)
+
+
+def push_chain_params(max_chain: int) -> ParamSpecs:
+    nf_w = SFC_NF.field("nfId").bitwidth
+    return (
+        ("chain_id", _W(F.CHAIN_ID)),
+        ("nf_count", SFC.field("nfCount").bitwidth),
+        *((f"nf{i}", nf_w) for i in range(max_chain)),
+    )
+
+
+INGRESS_ACTIONS: dict[str, ParamSpecs] = {
+    "run_local": (),
+    "to_port": (("port", PORT_BITS),),
+    "exit_chain": (("port", PORT_BITS),),
+    "forward_chain": (("port", PORT_BITS),),
+}
+
+
+def element_control(kinds: Iterable[str]) -> TableSpec:
+    """The element-control table of a stage for a program with ``kinds``."""
+    return TableSpec("element_control", ELEMENT_CONTROL_KEY, tuple(f"exec_{k}" for k in kinds))
+
+
+@dataclass(frozen=True)
+class ProgramParams:
+    stages: int = 8
+    max_chain: int = 8
+    table_size: int = 1024
+    register_size: int = 1024
+    kinds: tuple[str, ...] = ALL_KINDS
+
+    def __post_init__(self) -> None:
+        # Kinds are kept in the program's canonical order, whatever order they came in.
+        unknown = [k for k in self.kinds if k not in KIND_SPECS]
+        if unknown:
+            raise ValueError(f"unknown element kinds: {', '.join(unknown)}")
+        object.__setattr__(self, "kinds", tuple(k for k in ALL_KINDS if k in set(self.kinds)))
+        if not self.kinds:
+            raise ValueError("the program needs at least one element kind")
+        if not 1 <= self.stages <= 64:
+            raise ValueError("stages must be in 1..64")
+        # nfCount is 8 bits; the parser loop needs at least one slot.
+        if not 1 <= self.max_chain <= 255:
+            raise ValueError("max_chain must be in 1..255")
+        if self.table_size < 1 or self.register_size < 1:
+            raise ValueError("table_size and register_size must be positive")
+
+
+@dataclass
+class Program:
+    params: ProgramParams
+    tables: dict[str, Table] = field(default_factory=dict)
+    actions: dict[str, Action] = field(default_factory=dict)
+    registers: dict[str, Register] = field(default_factory=dict)
+
+    def stage_prefix(self, stage: int) -> str:
+        return f"{INGRESS}.stage{stage}"
+
+    def element_table(self, stage: int, short_name: str) -> Table:
+        return self.tables[f"{self.stage_prefix(stage)}.{short_name}"]
+
+
+def _params(pairs: Iterable[tuple[str, int]]) -> tuple[Param, ...]:
+    return tuple(Param(n, w) for n, w in pairs)
+
+
+def exec_params(kind: str) -> tuple[Param, ...]:
+    """All parameters of ``exec_<kind>``, in declaration order."""
+    return _params(EXEC_COMMON_PARAMS + KIND_SPECS[kind].exec_params)
+
+
+def build_program(params: ProgramParams | None = None) -> Program:
+    """The tables, actions and registers p4c exposes for a program rendered with ``params``."""
+    params = params or ProgramParams()
+    prog = Program(params)
+    size = params.table_size
+
+    def add_action(name: str, pairs: Iterable[tuple[str, int]] = ()) -> str:
+        prog.actions[name] = Action(name, _params(pairs))
+        return name
+
+    def add_table(prefix: str, spec: TableSpec, key_prefix: tuple[tuple[str, str], ...] = ()
+                  ) -> None:
+        name = f"{prefix}.{spec.name}"
+        keys = tuple(Key(k, kind, F.field_width(k)) for k, kind in key_prefix + spec.keys)
+        actions = tuple(f"{prefix}.{a}" for a in spec.actions)
+        prog.tables[name] = Table(name, keys, (*actions, NO_ACTION), size)
+
+    add_action(NO_ACTION)
+    add_action(f"{INGRESS}.push_chain", push_chain_params(params.max_chain))
+    add_table(INGRESS, CLASSIFY_CHAIN)
+
+    prefix_keys = tuple((k, "exact") for k in ELEMENT_KEY_PREFIX)
+    for s in range(params.stages):
+        sp = prog.stage_prefix(s)
+        for kind in params.kinds:
+            add_action(f"{sp}.exec_{kind}", [(p.name, p.bitwidth) for p in exec_params(kind)])
+        add_table(sp, element_control(params.kinds))
+        for kind in params.kinds:
+            spec = KIND_SPECS[kind]
+            for table in spec.tables:
+                for a in table.actions:
+                    add_action(f"{sp}.{a}", spec.table_actions[a])
+                add_table(sp, table, prefix_keys)
+            for rname, width in spec.registers:
+                prog.registers[f"{sp}.{rname}"] = Register(
+                    f"{sp}.{rname}", width, params.register_size
+                )
+
+    for name in NF_DISPATCH.actions:
+        add_action(f"{INGRESS}.{name}", INGRESS_ACTIONS[name])
+    add_table(INGRESS, NF_DISPATCH)
+    for name in CHAIN_EXIT.actions:
+        add_action(f"{INGRESS}.{name}", INGRESS_ACTIONS[name])
+    add_table(INGRESS, CHAIN_EXIT)
+    return prog

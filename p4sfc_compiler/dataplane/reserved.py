@@ -1,0 +1,30 @@
+"""Reserved values and widths of ports, element outputs and clone sessions.
+
+One place for every number that the P4 program, the entry builder, the element lowerings,
+the spec checks and the switch model must agree on.
+"""
+
+from __future__ import annotations
+
+# v1model's port width (standard_metadata.ingress_port / egress_spec).
+PORT_BITS = 9
+MAX_PORT = (1 << PORT_BITS) - 1
+# BMv2's default drop port (egress_spec 511 drops): no server or egress may use it.
+BMV2_DROP_PORT = MAX_PORT
+
+# An element's output port number inside a stage (meta.out_port, meta.prev_port).
+ELEMENT_PORT_BITS = 8
+# meta.out_port value meaning "drop"; also the rewriter's "no pass output".
+DROP_PORT = (1 << ELEMENT_PORT_BITS) - 1
+# Width of the element-control masks: outputs 0..MASK_BITS-1 can complete the NF or drop.
+MASK_BITS = 32
+
+# Element id of an NF's `input` in the element-control key (meta.prev_elem); elements of
+# an NF are numbered from 1.
+INPUT_ELEM_ID = 0
+
+# Alert copies go to a clone session per switch port: session MIRROR_SESSION_BASE + port.
+# Fixed ids keep a port's session stable as chains come and go; an Alert given its own
+# SESSION uses that one as it is (the user configures it).
+MIRROR_SESSION_BASE = 512
+CLONE_INSTANCE = 1
