@@ -269,6 +269,23 @@ class Catalog:
         warnings.warn(reason, UnknownElementWarning, stacklevel=2)
         return Offloadability.NON, reason
 
+    def writes(self, cls: str, effect: str) -> bool:
+        """Whether the class's row says it writes ``effect`` (``anno.ip_header``, ...)."""
+        spec = self._specs.get(cls)
+        return spec is not None and effect in spec.writes
+
+    def sets_anno_from_header(self, cls: str, anno: str) -> bool:
+        """Whether the class sets annotation ``anno`` from the packet's own IP header
+        (CheckIPHeader's destination annotation), not from state or another annotation
+        (a route lookup's gateway)."""
+        spec = self._specs.get(cls)
+        return (
+            spec is not None
+            and anno in spec.writes
+            and bool(spec.reads & {"ip", "ip.addrs"})
+            and anno not in spec.reads
+        )
+
     def __contains__(self, cls: object) -> bool:
         return cls in self._specs
 

@@ -18,8 +18,7 @@ from p4sfc_compiler.elements.base import LowerContext, Lowering, NotOffloadable
 from p4sfc_compiler.elements.values import ConfigEnv
 from p4sfc_compiler.frontend.ir import PSEUDO_CLASSES, n_ports_used
 
-# Elements whose only effect on later elements is to set the IP header annotation.
-_SETS_IP_HEADER = frozenset({"CheckIPHeader", "CheckIPHeader2", "MarkIPHeader"})
+IP_HEADER_ANNO = "anno.ip_header"
 
 
 @dataclass(frozen=True)
@@ -51,7 +50,7 @@ def _merge(a: _Where | None, b: _Where) -> _Where:
 
 
 def _packet_context(
-    g: nx.MultiDiGraph, configs: dict[str, object], cyclic: bool
+    g: nx.MultiDiGraph, configs: dict[str, object], cyclic: bool, catalog: Catalog
 ) -> dict[str, _Where]:
     """Data offset and IP-annotation state at each element's input, by topological order.
 
@@ -73,7 +72,7 @@ def _packet_context(
             offset = here.offset
             if offset is not None and n in configs:
                 offset = registry.data_offset(cls, configs[n], offset)
-            after = _Where(offset, here.ip_header or cls in _SETS_IP_HEADER)
+            after = _Where(offset, here.ip_header or catalog.writes(cls, IP_HEADER_ANNO))
         for succ in g.successors(n):
             where[succ] = _merge(where.get(succ), after)
     return where
@@ -95,7 +94,7 @@ def check_elements(
             continue
         configs[n] = registry.parse_config(d["cls"], d["args"], d["pos"], env)
     cyclic = not nx.is_directed_acyclic_graph(g)
-    where = _packet_context(g, configs, cyclic)
+    where = _packet_context(g, configs, cyclic, catalog)
 
     infos: dict[str, ElementInfo] = {}
     for n, d in g.nodes(data=True):

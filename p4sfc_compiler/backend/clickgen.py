@@ -7,9 +7,8 @@ element. Packets arrive from the switch with the SFC header; a ``Classifier`` on
 an Ethernet header put back, the NFs run, and on the way out the header is rebuilt with
 the NF ids still to pass (``Unstrip`` + ``StoreData`` + ``EtherEncap``, stock elements).
 
-Byte layout of a tagged frame: Ethernet (0-13, type 0x88B5), SFC header (14-15 chain
-id, 16 NF count, 17 entry, 18-19 inner EtherType), then 2 bytes per NF id (id, flags
-with the bottom-of-stack bit 0x01).
+The byte offsets of the SFC header's fields come from its layout in the data-plane contract
+(:mod:`p4sfc_compiler.dataplane.wire`).
 """
 
 from __future__ import annotations
@@ -19,8 +18,22 @@ from dataclasses import dataclass, field
 
 import networkx as nx
 
+from p4sfc_compiler.analysis.catalog import load_catalog
+from p4sfc_compiler.analysis.offload import IP_HEADER_ANNO
 from p4sfc_compiler.analysis.partition import Placement
 from p4sfc_compiler.analysis.plan import ChainPlan, NFPlan, Plan
+from p4sfc_compiler.dataplane.wire import (
+    ETH_LEN,
+    ETHERNET,
+    ETHERTYPE_IPV4,
+    ETHERTYPE_SFC,
+    IPV4,
+    SFC,
+    SFC_LEN,
+    SFC_NF,
+    SFC_NF_LEN,
+    sfc_header,
+)
 from p4sfc_compiler.elements import ServerOnlyError, config_only, server_form
 from p4sfc_compiler.frontend.configstring import split_args
 from p4sfc_compiler.frontend.ir import (
@@ -33,14 +46,15 @@ from p4sfc_compiler.frontend.ir import (
 )
 from p4sfc_compiler.frontend.printer import to_click
 
-SFC_ETHERTYPE = 0x88B5
-IPV4_ETHERTYPE = 0x0800
-SFC_HEADER_LEN = 6
-NF_ID_LEN = 2
-# Elements that set the destination IP annotation from the header, as CheckIPHeader does
-_SETS_DST_ANNO = frozenset({"CheckIPHeader", "CheckIPHeader2", "GetIPAddress"})
+# Offsets, in a tagged frame, of what the entry Classifier tests.
+_AT_ETHERTYPE = ETHERNET.byte_offset("etherType")
+_AT_CHAIN = ETH_LEN + SFC.byte_offset("chainId")
+_AT_ENTRY = ETH_LEN + SFC.byte_offset("entry")
+_AT_INNER_TYPE = ETH_LEN + SFC.byte_offset("etherType")
+_AT_FIRST_NF = ETH_LEN + SFC_LEN + SFC_NF.byte_offset("nfId")
 # Elements that only hold configuration: a server part keeps them for name lookups
 _CONFIG_ONLY = frozenset(config_only.CLASSES) | {"IPRewriterPatterns"}
+DST_IP_ANNO = "anno.dst_ip"
 SERVER_MAC = "02:00:00:00:00:01"
 SWITCH_MAC = "02:00:00:00:00:fe"
 
@@ -71,15 +85,6 @@ def _ident(*parts: object) -> str:
 
 def _hex(data: bytes) -> str:
     return "\\<" + " ".join(f"{b:02x}" for b in data) + ">"
-
-
-def sfc_bytes(chain_id: int, remaining: list[int]) -> bytes:
-    """SFC header + NF-id stack for a frame with ``remaining`` NFs still to pass."""
-    out = chain_id.to_bytes(2, "big") + bytes([len(remaining), 0])
-    out += IPV4_ETHERTYPE.to_bytes(2, "big")
-    for i, nf_id in enumerate(remaining):
-        out += bytes([nf_id, 1 if i == len(remaining) - 1 else 0])
-    return out
 
 
 @dataclass
@@ -154,11 +159,12 @@ def _entry_shim(nf: NFPlan) -> list[str]:
     offset = info.data_offset or 0
     shim = [f"Strip({offset})"] if offset else []
     upstream = {nf.graph.nodes[n]["cls"] for n in nx.ancestors(nf.graph, nf.split.partial)}
-    ip_at = 14 - offset
-    if upstream & {"CheckIPHeader", "CheckIPHeader2", "MarkIPHeader"} and ip_at >= 0:
+    catalog = load_catalog()
+    ip_at = ETH_LEN - offset
+    if any(catalog.writes(c, IP_HEADER_ANNO) for c in upstream) and ip_at >= 0:
         shim.append(f"MarkIPHeader({ip_at})")
-    if upstream & _SETS_DST_ANNO and ip_at >= 0:
-        shim.append(f"GetIPAddress({ip_at + 16})")
+    if any(catalog.sets_anno_from_header(c, DST_IP_ANNO) for c in upstream) and ip_at >= 0:
+        shim.append(f"GetIPAddress({ip_at + IPV4.byte_offset('dstAddr')})")
     return shim
 
 
@@ -225,10 +231,10 @@ def _render(server: str, srv, entries: list[_Entry], io: ServerIO) -> ServerConf
             body.append(f"{name} -> {instance(chain, nxt, False)};")
         else:
             remaining = [n.nf_id for n in chain.nfs[nf.nf_id :]]
-            data = sfc_bytes(chain.chain_id, remaining)
+            data = sfc_header(chain.chain_id, remaining)
             body.append(
-                f"{name} -> Strip(14) -> Unstrip({len(data)}) -> StoreData(0, {_hex(data)})"
-                f" -> EtherEncap(0x{SFC_ETHERTYPE:04x}, {SERVER_MAC}, {SWITCH_MAC})"
+                f"{name} -> Strip({ETH_LEN}) -> Unstrip({len(data)}) -> StoreData(0, {_hex(data)})"
+                f" -> EtherEncap(0x{ETHERTYPE_SFC:04x}, {SERVER_MAC}, {SWITCH_MAC})"
                 " -> p4sfc_out;"
             )
         return name
@@ -240,11 +246,12 @@ def _render(server: str, srv, entries: list[_Entry], io: ServerIO) -> ServerConf
         chain, nf = e.chain, e.nf
         remaining = len(chain.nfs) - nf.nf_id + 1
         patterns.append(
-            f"12/{SFC_ETHERTYPE:04x} 14/{chain.chain_id:04x} 17/{e.entry:02x}"
-            f" 18/{IPV4_ETHERTYPE:04x} 20/{nf.nf_id:02x}"
+            f"{_AT_ETHERTYPE}/{ETHERTYPE_SFC:04x} {_AT_CHAIN}/{chain.chain_id:04x}"
+            f" {_AT_ENTRY}/{e.entry:02x} {_AT_INNER_TYPE}/{ETHERTYPE_IPV4:04x}"
+            f" {_AT_FIRST_NF}/{nf.nf_id:02x}"
         )
-        hdr = 14 + SFC_HEADER_LEN + NF_ID_LEN * remaining
-        steps = [f"Strip({hdr})", f"EtherEncap(0x{IPV4_ETHERTYPE:04x}, {SWITCH_MAC}, {SERVER_MAC})"]
+        hdr = ETH_LEN + SFC_LEN + SFC_NF_LEN * remaining
+        steps = [f"Strip({hdr})", f"EtherEncap(0x{ETHERTYPE_IPV4:04x}, {SWITCH_MAC}, {SERVER_MAC})"]
         if e.entry:
             steps += _entry_shim(nf)
             target = f"[{e.in_port}]{instance(chain, nf, True)}"

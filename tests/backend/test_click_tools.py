@@ -12,8 +12,8 @@ from pathlib import Path
 
 import pytest
 
-from p4sfc_compiler.backend.clickgen import sfc_bytes
 from p4sfc_compiler.backend.compile import compile_chains
+from p4sfc_compiler.dataplane.wire import sfc_header as sfc_bytes
 from p4sfc_compiler.frontend.chainspec import load_chains, load_topology, validate
 
 scapy = pytest.importorskip("scapy.all")

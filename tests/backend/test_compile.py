@@ -10,7 +10,7 @@ import pytest
 from p4sfc_compiler.analysis.partition import Placement
 from p4sfc_compiler.backend.compile import compile_chains
 from p4sfc_compiler.backend.entries import build_entries
-from p4sfc_compiler.backend.entry_formats import check_entry
+from p4sfc_compiler.backend.entry_checks import check_entry
 from p4sfc_compiler.dataplane.program import ProgramParams, build_program
 from p4sfc_compiler.elements.base import Exact, Ternary
 from p4sfc_compiler.errors import CapacityError

@@ -1,13 +1,14 @@
-"""The SFC header on the wire (EtherType 0x88B5), as the P4 program and the server
-configs write it: chain id 16, remaining-NF count 8, entry 8, inner EtherType 16, then one
-(nf id 8, reserved 7, bottom-of-stack 1) pair per remaining NF."""
+"""The SFC header on a whole frame: tag an untagged frame, untag a tagged one. The layout
+is the data-plane contract's (p4sfc_compiler.dataplane.wire); tests/dataplane/test_wire.py
+pins it to literal bytes."""
 
 from __future__ import annotations
 
-import struct
 from dataclasses import dataclass
 
-ETHERTYPE_SFC = 0x88B5
+from p4sfc_compiler.dataplane.wire import ETH_LEN, ETHERTYPE_SFC, parse_sfc, sfc_header
+
+_TYPE_AT = ETH_LEN - 2
 
 
 @dataclass(frozen=True)
@@ -19,19 +20,17 @@ class Tagged:
 
 
 def tag(frame: bytes, chain_id: int, nf_ids: list[int] | tuple[int, ...], entry: int = 0) -> bytes:
-    inner_type = frame[12:14]
-    header = struct.pack("!HBB", chain_id, len(nf_ids), entry) + inner_type
-    for i, nf in enumerate(nf_ids):
-        header += bytes([nf, 1 if i == len(nf_ids) - 1 else 0])
-    return frame[:12] + struct.pack("!H", ETHERTYPE_SFC) + header + frame[14:]
+    inner_type = int.from_bytes(frame[_TYPE_AT:ETH_LEN], "big")
+    header = sfc_header(chain_id, nf_ids, entry=entry, inner_ether_type=inner_type)
+    return frame[:_TYPE_AT] + ETHERTYPE_SFC.to_bytes(2, "big") + header + frame[ETH_LEN:]
 
 
 def untag(frame: bytes) -> Tagged | None:
     """The SFC header of a frame, or None for an untagged one."""
-    if struct.unpack("!H", frame[12:14])[0] != ETHERTYPE_SFC:
+    if int.from_bytes(frame[_TYPE_AT:ETH_LEN], "big") != ETHERTYPE_SFC:
         return None
-    chain_id, count, entry = struct.unpack("!HBB", frame[14:18])
-    inner_type = frame[18:20]
-    ids = tuple(frame[20 + 2 * i] for i in range(count))
-    rest = frame[20 + 2 * count:]
-    return Tagged(chain_id, entry, ids, frame[:12] + inner_type + rest)
+    sfc = parse_sfc(frame[ETH_LEN:])
+    if sfc is None:
+        return None
+    inner = frame[:_TYPE_AT] + sfc.inner_ether_type.to_bytes(2, "big")
+    return Tagged(sfc.chain_id, sfc.entry, sfc.nf_ids, inner + frame[ETH_LEN + sfc.length:])
