@@ -10,6 +10,7 @@ from rich.markup import escape
 from rich.table import Table
 from rich.tree import Tree
 
+from p4sfc_compiler.analysis.partition import Placement
 from p4sfc_compiler.frontend.ir import PSEUDO_CLASSES, out_edges_by_port
 
 if TYPE_CHECKING:
@@ -57,8 +58,9 @@ def plan_report(plan: Plan) -> Iterator[object]:
             if nf.placement.value == "split":
                 where = f"{nf.switch} + {nf.location}"
             stages = ""
-            if nf.slots:
-                lo, hi = min(nf.slots.values()), max(nf.slots.values())
+            slots = nf.switch_part.slots if nf.on_switch else {}
+            if slots:
+                lo, hi = min(slots.values()), max(slots.values())
                 stages = f"p{lo.pass_}s{lo.stage}..p{hi.pass_}s{hi.stage}"
             t.add_row(
                 nf.name,
@@ -74,7 +76,7 @@ def plan_report(plan: Plan) -> Iterator[object]:
             yield f"  [bold]{nf.name}[/bold]: {escape(nf.reason)}"
         passes = ", ".join(f"{sw}: {n}" for sw, n in sorted(chain.passes.items())) or "none"
         yield f"  passes per packet: {passes}"
-        splits = [nf for nf in chain.nfs if nf.split is not None]
+        splits = [nf for nf in chain.nfs if nf.placement is Placement.SPLIT]
         if splits:
             tree = Tree("split NFs")
             for nf in splits:

@@ -30,6 +30,35 @@ MAX_NF_ID = 0xFF
 MAX_ELEM_ID = 0xFF
 
 
+@dataclass(frozen=True)
+class OnServer:
+    """The NF runs on its server alone."""
+
+    placement = Placement.SERVER
+
+
+@dataclass
+class OnSwitch:
+    """The NF runs on the switch: its switch view, and each element's (pass, stage)
+    (filled by stage allocation, which packs a whole run of NFs at once)."""
+
+    switch_nf: SwitchNF
+    slots: dict[str, Slot] = field(default_factory=dict)
+    placement = Placement.SWITCH
+
+
+@dataclass
+class Split(OnSwitch):
+    """The switch runs every element (the partial one as its stateless counterpart); the
+    server runs ``split.server`` on a miss."""
+
+    split: NFSplit = field(kw_only=True)
+    placement = Placement.SPLIT
+
+
+Where = OnServer | OnSwitch | Split
+
+
 @dataclass
 class NFPlan:
     name: str
@@ -39,30 +68,43 @@ class NFPlan:
     switch: str
     offloadability: Offloadability
     reason: str
-    placement: Placement
     graph: nx.MultiDiGraph
     infos: dict[str, ElementInfo]
     partial_element: str | None = None
-    split: NFSplit | None = None
-    switch_nf: SwitchNF | None = None
-    slots: dict[str, Slot] = field(default_factory=dict)
+    where: Where = field(default_factory=OnServer)
+
+    @property
+    def placement(self) -> Placement:
+        return self.where.placement
 
     @property
     def on_switch(self) -> bool:
-        return self.placement is not Placement.SERVER
+        return isinstance(self.where, OnSwitch)
 
     @property
     def on_server(self) -> bool:
         return self.placement is not Placement.SWITCH
 
+    @property
+    def switch_part(self) -> OnSwitch:
+        """The switch side of a switch-side NF (SWITCH or SPLIT placement)."""
+        if not isinstance(self.where, OnSwitch):
+            raise ValueError(f"NF '{self.name}' does not run on a switch")
+        return self.where
+
+    @property
+    def split(self) -> NFSplit:
+        """How a SPLIT NF divides between the switch and the server."""
+        if not isinstance(self.where, Split):
+            raise ValueError(f"NF '{self.name}' is not split")
+        return self.where.split
+
     def element_side(self, name: str) -> str:
         """``switch``, ``server`` or ``both`` (a split NF's elements past the partial one:
         the switch runs them on a hit, the server on a miss; never both for one packet)."""
-        if self.placement is Placement.SWITCH:
-            return "switch"
-        if self.placement is Placement.SERVER:
-            return "server"
-        return "both" if name in self.split.server else "switch"
+        if isinstance(self.where, Split):
+            return "both" if name in self.where.split.server else "switch"
+        return "switch" if isinstance(self.where, OnSwitch) else "server"
 
     def to_json(self) -> dict[str, Any]:
         elements = []
@@ -70,7 +112,8 @@ class NFPlan:
             if n not in self.infos:
                 continue
             info = self.infos[n]
-            snf = self.switch_nf
+            part = self.where if isinstance(self.where, OnSwitch) else None
+            slot = part.slots.get(n) if part else None
             elements.append(
                 {
                     "name": n,
@@ -79,9 +122,9 @@ class NFPlan:
                     "reason": info.reason,
                     "side": self.element_side(n),
                     "kind": info.lowering.kind if info.lowering and self.on_switch else None,
-                    "elem_id": snf.elem_ids.get(n) if snf else None,
-                    "pass": self.slots[n].pass_ if n in self.slots else None,
-                    "stage": self.slots[n].stage if n in self.slots else None,
+                    "elem_id": part.switch_nf.elem_ids.get(n) if part else None,
+                    "pass": slot.pass_ if slot else None,
+                    "stage": slot.stage if slot else None,
                 }
             )
         return {
@@ -201,7 +244,6 @@ def plan_nf(spec_nf: NFSpec, nf_id: int, switch: str, analyses: NFAnalyses, base
         switch=switch,
         offloadability=cls.offloadability,
         reason=cls.reason,
-        placement=Placement.SERVER,
         graph=graph,
         infos=infos,
         partial_element=cls.partial_element,
@@ -228,26 +270,29 @@ def plan_chain(
         lambda server: topology.servers[server].switch,
     )
     for nf, placement in zip(nfs, placements, strict=True):
-        nf.placement = placement
+        if placement is Placement.SERVER:
+            continue
+        snf = analyses.switch_nf(nf.graph, nf.infos)
         if placement is Placement.SPLIT:
-            nf.split = split_nf(nf.graph, nf.partial_element)
-        if nf.on_switch:
-            nf.switch_nf = analyses.switch_nf(nf.graph, nf.infos)
-            if len(nf.switch_nf.elem_ids) > MAX_ELEM_ID:
-                raise CapacityError(
-                    f"NF '{nf.name}' has {len(nf.switch_nf.elem_ids)} switch elements; "
-                    f"at most {MAX_ELEM_ID}"
-                )
-            if not nf.switch_nf.elem_ids:
-                raise CapacityError(
-                    f"NF '{nf.name}' has no element the switch runs (only plumbing); "
-                    "give it a real element or place it on a server"
-                )
+            assert nf.partial_element is not None  # the partition splits partial NFs only
+            nf.where = Split(snf, split=split_nf(nf.graph, nf.partial_element))
+        else:
+            nf.where = OnSwitch(snf)
+        if len(snf.elem_ids) > MAX_ELEM_ID:
+            raise CapacityError(
+                f"NF '{nf.name}' has {len(snf.elem_ids)} switch elements; at most {MAX_ELEM_ID}"
+            )
+        if not snf.elem_ids:
+            raise CapacityError(
+                f"NF '{nf.name}' has no element the switch runs (only plumbing); "
+                "give it a real element or place it on a server"
+            )
     passes: dict[str, int] = {}
     for run in switch_runs(nfs):
-        slots, n = allocate([nfs[i].switch_nf for i in run], stages)
-        for i, s in zip(run, slots, strict=True):
-            nfs[i].slots = s
+        parts = [nfs[i].switch_part for i in run]
+        slots, n = allocate([p.switch_nf for p in parts], stages)
+        for part, s in zip(parts, slots, strict=True):
+            part.slots = s
         sw = nfs[run[0]].switch
         passes[sw] = max(passes.get(sw, 1), n)
     return ChainPlan(spec, chain_id, nfs, segments, passes)

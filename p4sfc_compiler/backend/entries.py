@@ -186,14 +186,15 @@ def _nf_entries(
     next_index: dict[tuple[str, int], int],
     server_port: int,
 ) -> Iterator[Entry]:
-    snf = nf.switch_nf
+    part = nf.switch_part
+    snf = part.switch_nf
     key = _key(chain.chain_id, nf.nf_id)
     for elem, elem_id in snf.elem_ids.items():
-        if elem not in nf.slots:
+        if elem not in part.slots:
             continue  # no path from the NF's input reaches it
-        info = nf.infos[elem]
-        low = info.lowering
-        stage = nf.slots[elem].stage
+        low = nf.infos[elem].lowering
+        assert low is not None  # the switch view holds lowered elements only
+        stage = part.slots[elem].stage
         path = stage_path(stage)
         common = [
             ("elem_id", elem_id),
