@@ -15,6 +15,7 @@ from functools import cached_property
 import networkx as nx
 
 from p4sfc_compiler.analysis.offload import ElementInfo
+from p4sfc_compiler.elements.base import Lowering
 from p4sfc_compiler.errors import P4SFCError
 from p4sfc_compiler.frontend.ir import INPUT_CLASS, OUTPUT_CLASS, out_edges_by_port
 
@@ -118,13 +119,20 @@ def _mask(ports) -> int:
     return m
 
 
+def _lowering(infos: Mapping[str, ElementInfo], name: str) -> Lowering:
+    lowering = infos[name].lowering
+    if lowering is None:
+        raise ValueError(f"element '{name}' has no switch form; its NF cannot run on a switch")
+    return lowering
+
+
 def build_switch_nf(g: nx.MultiDiGraph, infos: Mapping[str, ElementInfo]) -> SwitchNF:
     """Contract nops and assign element ids for the switch side of one NF.
 
     Every non-pseudo element must have a lowering (the caller only builds switch NFs
     for NFs placed on the switch).
     """
-    staged = [n for n in g if n in infos and not infos[n].lowering.is_nop]
+    staged = [n for n in g if n in infos and not _lowering(infos, n).is_nop]
     snf = SwitchNF({n: i + 1 for i, n in enumerate(staged)})
     sources = [n for n, d in g.nodes(data=True) if d["cls"] == INPUT_CLASS] + staged
     for src in sources:
@@ -155,8 +163,7 @@ def _resolve(
             return Target(None, exit=True)
         if cls == INPUT_CLASS:
             raise P4SFCError("a connection leads back into the NF's input", g.nodes[node]["pos"])
-        lowering = infos[node].lowering
-        if not lowering.is_nop:
+        if not _lowering(infos, node).is_nop:
             return Target(node, in_port)
         if node in seen:
             raise P4SFCError("a loop of elements the switch contracts", g.nodes[node]["pos"])

@@ -181,6 +181,7 @@ def build_server_configs(plan: Plan, io_mode: str = "device") -> dict[str, Serve
                     per_server.setdefault(nf.location, []).append(_Entry(chain, nf, 0))
             elif nf.placement is Placement.SPLIT:
                 low = nf.infos[nf.split.partial].lowering
+                assert low is not None  # a split NF's partial element has its counterpart
                 for in_port, params in sorted(low.input_params.items()):
                     if params.get("server_entry", 0):
                         per_server.setdefault(nf.location, []).append(

@@ -106,9 +106,9 @@ def compile_chains(
     files["plan.json"] = compact_json.dumps(_plan_json(plan, params, per_switch, result), levels=4) + "\n"
     if out_dir is not None:
         for rel, text in sorted(files.items()):
-            path = out_dir / rel
-            path.parent.mkdir(parents=True, exist_ok=True)
-            path.write_text(text)
+            target = out_dir / rel
+            target.parent.mkdir(parents=True, exist_ok=True)
+            target.write_text(text)
     return result
 
 

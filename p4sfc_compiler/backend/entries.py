@@ -118,8 +118,8 @@ def build_entries(plan: Plan, max_chain: int = 8) -> dict[str, SwitchEntries]:
                 sw = result[nf.switch]
                 server_port = _port_to_server(plan, nf.switch, nf.location)
                 sw.entries.extend(_nf_entries(chain, nf, sw, next_index, server_port))
-        for sw in _touched_switches(plan, chain):
-            result[sw].entries.extend(_dispatch_entries(plan, chain, sw))
+        for name in _touched_switches(plan, chain):
+            result[name].entries.extend(_dispatch_entries(plan, chain, name))
         # last: traffic is claimed for the chain only once everything it needs is in place
         ingress = chain.spec.route.ingress
         result[ingress.switch].entries.append(_classify_chain_entry(chain, max_chain))
@@ -163,7 +163,9 @@ def _classify_chain_entry(chain: ChainPlan, max_chain: int) -> Entry:
             mask = full ^ (full >> plen)
             match.append((field_name, Ternary(addr & mask, mask)))
         else:
-            match.append((field_name, Ternary(int(m[key]), full)))
+            value = m[key]
+            assert isinstance(value, int)  # the chain spec reader gives numbers
+            match.append((field_name, Ternary(value, full)))
     bits = sum(bin(v.mask).count("1") for _, v in match if isinstance(v, Ternary))
     ids = [nf.nf_id for nf in chain.nfs] + [0] * (max_chain - len(chain.nfs))
     params = [("chain_id", chain.chain_id), ("nf_count", len(chain.nfs))]

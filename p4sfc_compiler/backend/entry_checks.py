@@ -28,8 +28,8 @@ def check_entry(entry: Entry, index: P4InfoIndex) -> None:
                 raise P4SFCError(f"{where}: field '{name}' prefix length {value.prefix_len}")
             if value.value & ((1 << (width - value.prefix_len)) - 1):
                 raise P4SFCError(f"{where}: field '{name}' has bits beyond its prefix length")
-    for (name, value), width in zip(entry.params, param_widths, strict=True):
-        _fits(where, name, value, width)
+    for (name, param_value), width in zip(entry.params, param_widths, strict=True):
+        _fits(where, name, param_value, width)
 
 
 def _shape(entry: Entry, index: P4InfoIndex) -> tuple[tuple[int, ...], tuple[int, ...]]:

@@ -109,9 +109,9 @@ def write_request_txtpb(
                 body = f"lpm {{ value: {v} prefix_len: {value.prefix_len} }}"
             lines.append(f"      match {{ field_id: {f.id} {body} }}")
         lines += ["      action {", "        action {", f"          action_id: {action.id}"]
-        for name, value in e.params:
+        for name, param_value in e.params:
             p = action.params[name]
-            v = _literal(value, (p.bitwidth + 7) // 8)
+            v = _literal(param_value, (p.bitwidth + 7) // 8)
             lines.append(f"          params {{ param_id: {p.id} value: {v} }}")
         lines += ["        }", "      }"]
         if e.priority is not None:

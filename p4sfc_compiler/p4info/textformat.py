@@ -73,7 +73,9 @@ def _tokens(text: str) -> list[tuple[str, str]]:
     pos = 0
     space = re.compile(r"\s*")
     while True:
-        pos = space.match(text, pos).end()
+        blank = space.match(text, pos)
+        assert blank is not None  # \s* matches anywhere
+        pos = blank.end()
         if pos >= len(text):
             break
         m = _TOKEN.match(text, pos)

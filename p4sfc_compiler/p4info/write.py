@@ -123,10 +123,10 @@ def render_p4info(program: Program) -> str:
             w.field("bitwidth", key.bitwidth)
             w.field("match_type", _MATCH_TYPES[key.match_kind], enum=True)
             w.close()
-        for action in table.actions:
+        for action_name in table.actions:
             w.open("action_refs")
-            w.field("id", ids[(PREFIX_ACTION, action)])
-            if action == table.default_action:
+            w.field("id", ids[(PREFIX_ACTION, action_name)])
+            if action_name == table.default_action:
                 # Our tables keep their miss behaviour fixed: NoAction, default only.
                 w.field("annotations", "@defaultonly")
                 w.field("scope", "DEFAULT_ONLY", enum=True)
