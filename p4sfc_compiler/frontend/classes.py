@@ -1,10 +1,11 @@
 """Which identifiers are Click element classes, and their port counts.
 
-``elements/click-classes.tsv`` (columns ``class``, ``port_count``, ``processing``) is
-generated from the element documentation index (``elementdoc/INDEX.tsv``) by
-``python -m p4sfc_compiler.frontend.classes INDEX.tsv OUT.tsv``. Port counts use Click's
-own syntax (``1/1``, ``1/1-2``, ``-/-``, ``1-/=``); an empty field means "not known"
-(the class inherits or computes it), and such classes are never port-checked.
+``click_classes.tsv``, next to this module (columns ``class``, ``port_count``,
+``processing``), is generated from the element documentation index
+(``elementdoc/INDEX.tsv``) by ``python -m p4sfc_compiler.frontend.classes INDEX.tsv
+OUT.tsv``. Port counts use Click's own syntax (``1/1``, ``1/1-2``, ``-/-``, ``1-/=``);
+an empty field means "not known" (the class inherits or computes it), and such classes
+are never port-checked.
 """
 
 from __future__ import annotations
@@ -16,8 +17,6 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from functools import lru_cache
 from pathlib import Path
-
-from p4sfc_compiler.resources import data_path
 
 # Click's port-count and processing macros (include/click/element.hh), spelled out.
 PORT_MACROS = {
@@ -35,6 +34,9 @@ PROCESSING_MACROS = {
     "PULL_TO_PUSH": "l/h",
     "PROCESSING_A_AH": "a/ah",
 }
+
+# Part of the package (not of the top-level data folders), so a wheel carries it as is.
+CLASSES_TSV = Path(__file__).with_name("click_classes.tsv")
 
 _UNBOUNDED = 1 << 30
 
@@ -187,7 +189,7 @@ def write_table(rows: Iterable[tuple[str, str, str]], out: Path) -> None:
 @lru_cache(maxsize=4)
 def load_classes(path: str | None = None) -> dict[str, ClassInfo]:
     """The known Click classes, by name (cached)."""
-    p = Path(path) if path else data_path("elements", "click-classes.tsv")
+    p = Path(path) if path else CLASSES_TSV
     table: dict[str, ClassInfo] = {}
     with p.open(newline="") as f:
         for rec in csv.DictReader(f, delimiter="\t", quoting=csv.QUOTE_NONE):

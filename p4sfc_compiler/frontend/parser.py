@@ -534,7 +534,7 @@ def parse_text(
 
     Compounds are flattened (``outer/inner`` names, formals substituted, ``$vars`` of
     ``define`` expanded). ``extra_classes`` names element classes beyond
-    ``elements/click-classes.tsv``. Raises :class:`ClickSyntaxError` on bad input.
+    the class table (:mod:`classes`). Raises :class:`ClickSyntaxError` on bad input.
     """
     # The parse allocates many small, acyclic objects; the cyclic collector would scan
     # them again and again (over half the time for 10,000 elements), so it pauses.
