@@ -87,7 +87,7 @@ def _check_ports(src: Source, g: nx.MultiDiGraph, conns: list[FlatConn]) -> None
             assert pc is not None
             nin, nout = used[name]
             limit = pc.max_outputs(nin) if is_out else pc.inputs.hi
-            if port < limit:
+            if limit is None or port < limit:
                 continue
             side = "output" if is_out else "input"
             raise src.error(loc, f"'{name}' ({info.name}, ports {pc.text}) "
