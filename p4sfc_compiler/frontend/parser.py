@@ -13,7 +13,7 @@ import re
 from collections.abc import Iterable, Iterator
 from contextvars import ContextVar
 from pathlib import Path
-from typing import cast
+from typing import Any, cast
 
 import networkx as nx
 from lark import Lark, Token, Transformer
@@ -40,6 +40,7 @@ from p4sfc_compiler.frontend.statements import (
     Require,
     Source,
     Statement,
+    Step,
 )
 
 _KEYWORDS = {
@@ -221,6 +222,7 @@ class _Lexer:
                     i += 1
                 raise self.error(i, f"syntax error near {text[i]!r}")
             kind = m.lastgroup
+            assert kind is not None  # every alternative of _TOKEN_RE is a named group
             end = m.end()
             if kind == "ws":
                 self._newlines(i, end)
@@ -311,7 +313,8 @@ class _LarkLexer(Lexer):
 
 
 def _loc(tok: Token) -> Loc:
-    return Loc(_current.get().src, tok.start_pos, tok.line, tok.column)
+    # _Lexer gives every token its position; Lark's Token types them as optional
+    return Loc(_current.get().src, tok.start_pos, tok.line, tok.column)  # type: ignore[arg-type]
 
 
 def _port_number(tok: Token) -> int | None:
@@ -327,19 +330,25 @@ def _port_number(tok: Token) -> int | None:
         return None
 
 
-class _Build(Transformer):
+# A rule's children as Lark passes them: tokens and the nodes built for sub-rules, mixed;
+# each callback knows the shape of its own rule.
+_Children = list[Any]
+
+
+class _Build(Transformer[Token, list[Statement]]):
     """Statement tree from the LALR reductions (run inline by Lark, no parse tree)."""
 
-    def start(self, c: list) -> list:
-        return c[0]
+    def start(self, c: _Children) -> list[Statement]:
+        stmts: list[Statement] = c[0]
+        return stmts
 
-    def stmts(self, c: list) -> list:
+    def stmts(self, c: _Children) -> list[Statement]:
         return [s for s in c if s is not None]
 
-    def empty(self, c: list) -> None:
+    def empty(self, c: _Children) -> None:
         return None
 
-    def connection(self, c: list) -> Connection:
+    def connection(self, c: _Children) -> Connection:
         lead = c[0] if isinstance(c[0], Token) else None
         trail = c[-1] if isinstance(c[-1], Token) else None
         chain = c[1] if lead is not None else c[0]
@@ -347,21 +356,21 @@ class _Build(Transformer):
             _loc(lead) if lead is not None else None, chain,
             (_loc(trail), str(trail)) if trail is not None else None)
 
-    def connection_bare(self, c: list) -> Connection:
+    def connection_bare(self, c: _Children) -> Connection:
         # "->" alone (inside a group or compound): input -> output
         return Connection(_loc(c[0]), [], None)
 
-    def chain(self, c: list) -> list:
+    def chain(self, c: _Children) -> list[Step]:
         if len(c) == 1:
             return [(None, c[0])]
-        steps = c[0]
+        steps: list[Step] = c[0]
         steps.append(((_loc(c[1]), str(c[1])), c[2]))
         return steps
 
-    def elts(self, c: list) -> list:
+    def elts(self, c: _Children) -> list[Elt]:
         return c
 
-    def elt(self, c: list) -> Elt:
+    def elt(self, c: _Children) -> Elt:
         in_ports = out_ports = None
         ref = None
         for item in c:
@@ -375,10 +384,10 @@ class _Build(Transformer):
         assert ref is not None
         return Elt(in_ports, ref, out_ports, ref.loc)
 
-    def elt_ports(self, c: list) -> Elt:
+    def elt_ports(self, c: _Children) -> Elt:
         return Elt(c[0], None, None, c[0].loc)
 
-    def ports(self, c: list) -> Ports:
+    def ports(self, c: _Children) -> Ports:
         lbrack = c[0]
         loc = _loc(lbrack)
         items: list[int] = []
@@ -418,59 +427,59 @@ class _Build(Transformer):
             items.append(-1)
         return Ports(loc, items)
 
-    def ref_name(self, c: list) -> RefName:
+    def ref_name(self, c: _Children) -> RefName:
         return RefName(_loc(c[0]), str(c[0]), None)
 
-    def ref_name_config(self, c: list) -> RefName:
+    def ref_name_config(self, c: _Children) -> RefName:
         return RefName(_loc(c[0]), str(c[0]), c[1])
 
-    def ref_decl(self, c: list) -> RefDecl:
+    def ref_decl(self, c: _Children) -> RefDecl:
         cfg = c[3] if len(c) > 3 else None
         return RefDecl(_loc(c[0]), str(c[0]), str(c[2]), _loc(c[2]), None, cfg)
 
-    def ref_decl_compound(self, c: list) -> RefDecl:
+    def ref_decl_compound(self, c: _Children) -> RefDecl:
         cfg = c[3] if len(c) > 3 else None
         return RefDecl(_loc(c[0]), str(c[0]), None, c[2].loc, c[2], cfg)
 
-    def ref_compound(self, c: list) -> RefCompound:
+    def ref_compound(self, c: _Children) -> RefCompound:
         cfg = c[1] if len(c) > 1 else None
         return RefCompound(c[0].loc, c[0], cfg)
 
-    def ref_group(self, c: list) -> RefGroup:
+    def ref_group(self, c: _Children) -> RefGroup:
         return RefGroup(_loc(c[0]), c[1])
 
-    def config(self, c: list) -> Config:
+    def config(self, c: _Children) -> Config:
         return Config(_loc(c[0]), str(c[0]))
 
 
-    def compound(self, c: list) -> Compound:
+    def compound(self, c: _Children) -> Compound:
         bodies = [x for x in c[1:] if isinstance(x, Body)]
         dots = c[-1] if isinstance(c[-1], Token) and c[-1].type == "DOTS" else None
         return Compound(_loc(c[0]), bodies, _loc(dots) if dots is not None else None)
 
-    def body(self, c: list) -> Body:
+    def body(self, c: _Children) -> Body:
         if len(c) == 2:
             return Body(c[0], c[1])
         return Body([], c[0])
 
-    def formals(self, c: list) -> list:
+    def formals(self, c: _Children) -> list[Formal]:
         return c
 
-    def formal(self, c: list) -> Formal:
+    def formal(self, c: _Children) -> Formal:
         if len(c) == 1:
             return Formal(_loc(c[0]), "", str(c[0])[1:])
         return Formal(_loc(c[0]), str(c[0]), str(c[1])[1:])
 
-    def elementclass(self, c: list) -> ElementClassStmt:
+    def elementclass(self, c: _Children) -> ElementClassStmt:
         return ElementClassStmt(_loc(c[0]), str(c[0]), c[1], None, None)
 
-    def synonym(self, c: list) -> ElementClassStmt:
+    def synonym(self, c: _Children) -> ElementClassStmt:
         return ElementClassStmt(_loc(c[0]), str(c[0]), None, str(c[1]), _loc(c[1]))
 
-    def require(self, c: list) -> Require:
+    def require(self, c: _Children) -> Require:
         return Require(_loc(c[0]), c[1])
 
-    def define(self, c: list) -> Define:
+    def define(self, c: _Children) -> Define:
         return Define(_loc(c[0]), c[1])
 
 

@@ -57,12 +57,12 @@ def _validate_route(
                 json_path(epath, "switch"),
                 f"switch {ep.switch!r} is not in the topology (switches: {', '.join(topo.switches)})",
             )
-        sw = topo.switches[ep.switch]
-        if ep.port not in sw.ports:
-            raise fail(json_path(epath, "port"), f"switch {sw.name!r} has no port {ep.port} (ports: {port_list(sw)})")
+        switch = topo.switches[ep.switch]
+        if ep.port not in switch.ports:
+            raise fail(json_path(epath, "port"), f"switch {switch.name!r} has no port {ep.port} (ports: {port_list(switch)})")
         owner = topo.port_owner(ep.switch, ep.port)
         if owner is not None:
-            raise fail(json_path(epath, "port"), f"port {ep.port} of switch {sw.name!r} is {owner}'s port")
+            raise fail(json_path(epath, "port"), f"port {ep.port} of switch {switch.name!r} is {owner}'s port")
     # The switches whose servers the chain visits, in chain order.
     stops = [(nf, topo.servers[nf.location].switch) for nf in chain.nfs]
     if route.switches:
