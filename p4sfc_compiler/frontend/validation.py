@@ -1,4 +1,8 @@
-"""Checking chains against a topology and against each other."""
+"""Checking chains against a topology and against each other: what no single file tells.
+
+NF servers must exist, route ports must be free switch ports, the route must reach every
+NF's switch in order, and no two chains may claim the same ingress traffic.
+"""
 
 from __future__ import annotations
 
