@@ -92,7 +92,7 @@ def main() -> int:
     ntokens = 0
 
     def lex_only() -> int:
-        return sum(1 for _ in click_parser._Lexer(click_parser.F.Source(text, "gen")).tokens())
+        return sum(1 for _ in click_parser._Lexer(click_parser.Source(text, "gen")).tokens())
 
     t_lex, ntokens = timed(lex_only)
     t_tree, _ = timed(click_parser.parse_statements, text, "gen.click")

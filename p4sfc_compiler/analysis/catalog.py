@@ -35,6 +35,7 @@ from pathlib import Path
 import yaml
 
 from p4sfc_compiler.errors import CatalogError, SourcePos
+from p4sfc_compiler.frontend.portcount import PortCount, parse_port_count
 
 VOCABULARY: Mapping[str, str] = {
     "eth": "the Ethernet header (addresses and EtherType)",
@@ -88,11 +89,6 @@ _REQUIRED = ("ports", "reads", "writes", "doc")
 # Click element class names: C++-identifier-like, '@' and '/' allowed as Click allows them.
 _CLASS_NAME = re.compile(r"[A-Za-z_@][A-Za-z0-9_@/]*\Z")
 
-# Click's port-count syntax (Element::port_count): IN[/OUT]; each side is N, N-, N-M,
-# '-' (any) or -M; OUT may also be '=' (as many as inputs) followed by '+' per extra port.
-_SIDE = r"(?:\d+(?:-\d*)?|-\d*)"
-_PORTS = re.compile(rf"(?P<in>{_SIDE})(?:/(?P<out>{_SIDE}|=\+*))?\Z")
-
 
 class Offloadability(StrEnum):
     FULL = "fully"
@@ -102,64 +98,6 @@ class Offloadability(StrEnum):
 
 class UnknownElementWarning(UserWarning):
     """An element class the catalog does not describe; it is treated as non-offloadable."""
-
-
-@dataclass(frozen=True)
-class PortCount:
-    """A parsed Click port-count string. ``None`` as a maximum means unbounded.
-
-    ``outputs_follow`` is set for ``=`` outputs: the output count is the input count plus
-    that many (``=`` -> 0, ``=+`` -> 1); ``outputs`` then repeats the resulting range.
-    """
-
-    inputs: tuple[int, int | None]
-    outputs: tuple[int, int | None]
-    outputs_follow: int | None = None
-
-    def allows(self, n_inputs: int, n_outputs: int) -> bool:
-        """Whether an instance with these port counts is valid for the class."""
-        if not _in_range(n_inputs, self.inputs):
-            return False
-        if self.outputs_follow is not None:
-            return n_outputs == n_inputs + self.outputs_follow
-        return _in_range(n_outputs, self.outputs)
-
-
-def _in_range(n: int, bounds: tuple[int, int | None]) -> bool:
-    lo, hi = bounds
-    return n >= lo and (hi is None or n <= hi)
-
-
-def _parse_side(text: str) -> tuple[int, int | None]:
-    lo_text, dash, hi_text = text.partition("-")
-    lo = int(lo_text) if lo_text else 0
-    if not dash:
-        return lo, lo
-    hi = int(hi_text) if hi_text else None
-    if hi is not None and hi < lo:
-        raise ValueError(f"range {text!r} has its maximum below its minimum")
-    return lo, hi
-
-
-def parse_ports(text: str) -> PortCount:
-    """Parse a Click port-count string (``"1/1-2"``, ``"1-/1-"``, ``"-/="``, ``"1"``).
-
-    Raises ``ValueError`` for anything Click would reject.
-    """
-    m = _PORTS.match(text)
-    if m is None:
-        raise ValueError(
-            f"{text!r} is not a Click port count (IN/OUT, each N, N-, N-M or -; OUT may be =)"
-        )
-    inputs = _parse_side(m["in"])
-    out = m["out"]
-    if out is None:
-        return PortCount(inputs, inputs)
-    if out.startswith("="):
-        extra = len(out) - 1
-        hi = inputs[1] + extra if inputs[1] is not None else None
-        return PortCount(inputs, (inputs[0] + extra, hi), outputs_follow=extra)
-    return PortCount(inputs, _parse_side(out))
 
 
 def derive_offloadability(
@@ -226,7 +164,7 @@ class ElementSpec:
 
     @property
     def port_count(self) -> PortCount:
-        return parse_ports(self.ports)
+        return parse_port_count(self.ports)
 
 
 class Catalog:
@@ -386,7 +324,7 @@ def _read_row(reader: _RowReader, name: str, key: yaml.Node, node: yaml.Node) ->
 
     ports = reader.string(value("ports"), f"{name}.ports")
     try:
-        parse_ports(ports)
+        parse_port_count(ports)
     except ValueError as exc:
         raise reader.fail(value("ports"), f"{name}.ports: {exc}") from None
     reads = reader.words(value("reads"), f"{name}.reads")

@@ -1,10 +1,11 @@
 """Which identifiers are Click element classes, and their port counts.
 
-``elements/click-classes.tsv`` (columns ``class``, ``port_count``, ``processing``) is
-generated from the element documentation index (``elementdoc/INDEX.tsv``) by
-``python -m p4sfc_compiler.frontend.classes INDEX.tsv OUT.tsv``. Port counts use Click's
-own syntax (``1/1``, ``1/1-2``, ``-/-``, ``1-/=``); an empty field means "not known"
-(the class inherits or computes it), and such classes are never port-checked.
+``click_classes.tsv``, next to this module (columns ``class``, ``port_count``,
+``processing``), is generated from the element documentation index
+(``elementdoc/INDEX.tsv``) by ``python -m p4sfc_compiler.frontend.classes INDEX.tsv
+OUT.tsv``. Port counts use Click's own syntax (:mod:`portcount`: ``1/1``, ``1/1-2``,
+``-/-``, ``1-/=``); an empty field means "not known" (the class inherits or computes it),
+and such classes are never port-checked.
 """
 
 from __future__ import annotations
@@ -17,7 +18,7 @@ from dataclasses import dataclass
 from functools import lru_cache
 from pathlib import Path
 
-from p4sfc_compiler.resources import data_path
+from p4sfc_compiler.frontend.portcount import PortCount, parse_port_count
 
 # Click's port-count and processing macros (include/click/element.hh), spelled out.
 PORT_MACROS = {
@@ -36,7 +37,8 @@ PROCESSING_MACROS = {
     "PROCESSING_A_AH": "a/ah",
 }
 
-_UNBOUNDED = 1 << 30
+# Part of the package (not of the top-level data folders), so a wheel carries it as is.
+CLASSES_TSV = Path(__file__).with_name("click_classes.tsv")
 
 # The index keeps one header per class. For these driver groups it is the kernel (or
 # simulator) header, whose ports differ from the userlevel element of the same name
@@ -44,95 +46,6 @@ _UNBOUNDED = 1 << 30
 # such classes are listed without port count or processing, so nothing is misjudged.
 DRIVER_SPECIFIC_GROUPS = frozenset({"linuxmodule", "bsdmodule", "minios", "ns"})
 _CLASS_NAME = re.compile(r"[A-Za-z_][A-Za-z0-9_]*")
-
-
-@dataclass(frozen=True)
-class PortRange:
-    """Allowed number of ports on one side: ``lo..hi`` (``hi`` may be unbounded)."""
-
-    lo: int
-    hi: int
-
-    def allows(self, n: int) -> bool:
-        return self.lo <= n <= self.hi
-
-    def __str__(self) -> str:
-        if self.hi >= _UNBOUNDED:
-            return f"{self.lo}-" if self.lo else "-"
-        return str(self.lo) if self.lo == self.hi else f"{self.lo}-{self.hi}"
-
-
-@dataclass(frozen=True)
-class PortCount:
-    """A parsed Click port-count string.
-
-    ``equal`` > 0 means "outputs = inputs + equal - 1" (``=`` is 1, ``=+`` is 2).
-    """
-
-    inputs: PortRange
-    outputs: PortRange | None
-    equal: int = 0
-    text: str = ""
-
-    def max_outputs(self, inputs_used: int) -> int:
-        if self.outputs is not None:
-            return self.outputs.hi
-        n_in = min(max(inputs_used, self.inputs.lo), self.inputs.hi)
-        return n_in + self.equal - 1
-
-    def check(self, inputs_used: int, outputs_used: int) -> str | None:
-        """``None`` if the used port counts fit, else a description of the problem.
-
-        Only upper bounds are checked: an unconnected optional port is legal and the
-        driver's "unconnected mandatory port" rule depends on push/pull analysis.
-        """
-        if inputs_used > self.inputs.hi:
-            return f"has {self._plural(self.inputs.hi, 'input')}"
-        max_out = self.max_outputs(inputs_used)
-        if outputs_used > max_out:
-            return f"has {self._plural(max_out, 'output')}"
-        return None
-
-    @staticmethod
-    def _plural(n: int, what: str) -> str:
-        return f"{n} {what}" + ("" if n == 1 else "s")
-
-
-def _parse_range(text: str) -> PortRange | None:
-    m = re.fullmatch(r"(\d*)(-?)(\d*)", text)
-    if m is None:
-        return None
-    lo_s, dash, hi_s = m.groups()
-    if not dash:
-        if not lo_s:
-            return None
-        return PortRange(int(lo_s), int(lo_s))
-    lo = int(lo_s) if lo_s else 0
-    hi = int(hi_s) if hi_s else _UNBOUNDED
-    return PortRange(lo, hi) if lo <= hi else None
-
-
-def parse_port_count(text: str) -> PortCount:
-    """Parse ``"1/1-2"``, ``"-/-"``, ``"1-/="``, ``"0/1"``, ``"1"`` (both sides equal).
-
-    Raises ``ValueError`` for text Click would call a bad port count.
-    """
-    src = text.strip()
-    if "/" in src:
-        left, right = src.split("/", 1)
-    else:
-        left = right = src
-    inputs = _parse_range(left)
-    if inputs is None:
-        raise ValueError(f"bad port count {text!r}")
-    if right.startswith("="):
-        if right.strip("+") != "=" or right.count("=") != 1:
-            raise ValueError(f"bad port count {text!r}")
-        return PortCount(inputs, None, equal=len(right), text=src)
-    outputs = _parse_range(right)
-    if outputs is None:
-        raise ValueError(f"bad port count {text!r}")
-    return PortCount(inputs, outputs, text=src)
 
 
 @dataclass(frozen=True)
@@ -169,7 +82,7 @@ def build_table(index_tsv: Path) -> list[tuple[str, str, str]]:
             ports = _single_value(rec.get("port_count") or "", PORT_MACROS)
             if ports:
                 try:
-                    parse_port_count(ports)
+                    parse_port_count(ports.strip())
                 except ValueError:
                     ports = ""
             processing = _single_value(rec.get("processing") or "", PROCESSING_MACROS)
@@ -187,13 +100,14 @@ def write_table(rows: Iterable[tuple[str, str, str]], out: Path) -> None:
 @lru_cache(maxsize=4)
 def load_classes(path: str | None = None) -> dict[str, ClassInfo]:
     """The known Click classes, by name (cached)."""
-    p = Path(path) if path else data_path("elements", "click-classes.tsv")
+    p = Path(path) if path else CLASSES_TSV
     table: dict[str, ClassInfo] = {}
     with p.open(newline="") as f:
         for rec in csv.DictReader(f, delimiter="\t", quoting=csv.QUOTE_NONE):
             ports = rec.get("port_count") or ""
+            # padding around a field is tolerated here; the port-count syntax has no spaces
             table[rec["class"]] = ClassInfo(
-                rec["class"], parse_port_count(ports) if ports else None,
+                rec["class"], parse_port_count(ports.strip()) if ports else None,
                 rec.get("processing") or "")
     return table
 

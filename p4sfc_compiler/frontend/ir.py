@@ -74,7 +74,7 @@ def n_ports_used(g: nx.MultiDiGraph, name: str) -> tuple[int, int]:
 
 def same_graph(a: nx.MultiDiGraph, b: nx.MultiDiGraph, *, positions: bool = False) -> bool:
     """Structural equality: same elements with the same attributes and same connections."""
-    def nodes(g: nx.MultiDiGraph) -> dict[str, tuple]:
+    def nodes(g: nx.MultiDiGraph) -> dict[str, tuple[object, ...]]:
         return {
             n: (d["cls"], d["config"], d["args"], d["pos"] if positions else None)
             for n, d in g.nodes(data=True)

@@ -14,9 +14,10 @@ from pathlib import Path
 import networkx as nx
 
 from p4sfc_compiler.errors import SpecError
-from p4sfc_compiler.frontend.chainspec import NFSpec
+from p4sfc_compiler.frontend.chaindata import NFSpec
 from p4sfc_compiler.frontend.configstring import split_args
 from p4sfc_compiler.frontend.ir import INPUT_CLASS, OUTPUT_CLASS, PSEUDO_CLASSES, connections
+from p4sfc_compiler.frontend.parser import parse_text
 from p4sfc_compiler.resources import data_path
 
 OFFLOADABILITY = ("fully", "partially", "non")
@@ -78,8 +79,6 @@ def load_nf(spec: NFSpec, base_dir: Path | None = None) -> nx.MultiDiGraph:
     ``base_dir`` is the folder ``spec.click`` is relative to (default: the chain file's
     folder). The graph's ``name`` is the NF instance name.
     """
-    from p4sfc_compiler.frontend.parser import parse_text  # written alongside; import late
-
     path = nf_file(spec, base_dir)
     try:
         text = path.read_text(encoding="utf-8")

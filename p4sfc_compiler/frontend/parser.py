@@ -2,7 +2,8 @@
 
 Three steps: a hand-written lexer (config strings, line directives and the brace/bracket
 context Click's lexer keeps), the LALR grammar of ``grammar.lark`` building a statement
-tree, and :mod:`flatten`, which resolves names and classes and expands compounds.
+tree (:mod:`statements`), and :mod:`flatten`, which resolves names and classes and expands
+compounds.
 """
 
 from __future__ import annotations
@@ -12,14 +13,35 @@ import re
 from collections.abc import Iterable, Iterator
 from contextvars import ContextVar
 from pathlib import Path
+from typing import Any, cast
 
 import networkx as nx
 from lark import Lark, Token, Transformer
 from lark.exceptions import UnexpectedInput, UnexpectedToken, VisitError
 from lark.lexer import Lexer
 
-from p4sfc_compiler.errors import ClickSyntaxError
-from p4sfc_compiler.frontend import flatten as F
+from p4sfc_compiler.errors import ClickSyntaxError, SourcePos
+from p4sfc_compiler.frontend.flatten import build_graph
+from p4sfc_compiler.frontend.statements import (
+    Body,
+    Compound,
+    Config,
+    Connection,
+    Define,
+    ElementClassStmt,
+    Elt,
+    Formal,
+    Loc,
+    Ports,
+    RefCompound,
+    RefDecl,
+    RefGroup,
+    RefName,
+    Require,
+    Source,
+    Statement,
+    Step,
+)
 
 _KEYWORDS = {
     "elementclass": "_ELEMENTCLASS",
@@ -54,7 +76,7 @@ class _Lexer:
     # hold back redundant ';' tokens (a speed-up; tests compare with it off)
     elide_semicolons = True
 
-    def __init__(self, src: F.Source) -> None:
+    def __init__(self, src: Source) -> None:
         self.src = src
         self.text = src.text
         self.pos = 0
@@ -65,8 +87,8 @@ class _Lexer:
     def error(self, offset: int, message: str) -> ClickSyntaxError:
         return self.src.error(self._loc(offset), message)
 
-    def _loc(self, offset: int) -> F.Loc:
-        return F.Loc(self.src, offset, self.line, offset - self.line_start + 1)
+    def _loc(self, offset: int) -> Loc:
+        return Loc(self.src, offset, self.line, offset - self.line_start + 1)
 
     def _newlines(self, start: int, end: int) -> None:
         """Account for newlines in ``text[start:end]``."""
@@ -200,6 +222,7 @@ class _Lexer:
                     i += 1
                 raise self.error(i, f"syntax error near {text[i]!r}")
             kind = m.lastgroup
+            assert kind is not None  # every alternative of _TOKEN_RE is a named group
             end = m.end()
             if kind == "ws":
                 self._newlines(i, end)
@@ -289,8 +312,9 @@ class _LarkLexer(Lexer):
         return _current.get().tokens()
 
 
-def _loc(tok: Token) -> F.Loc:
-    return F.Loc(_current.get().src, tok.start_pos, tok.line, tok.column)
+def _loc(tok: Token) -> Loc:
+    # _Lexer gives every token its position; Lark's Token types them as optional
+    return Loc(_current.get().src, tok.start_pos, tok.line, tok.column)  # type: ignore[arg-type]
 
 
 def _port_number(tok: Token) -> int | None:
@@ -306,45 +330,51 @@ def _port_number(tok: Token) -> int | None:
         return None
 
 
-class _Build(Transformer):
+# A rule's children as Lark passes them: tokens and the nodes built for sub-rules, mixed;
+# each callback knows the shape of its own rule.
+_Children = list[Any]
+
+
+class _Build(Transformer[Token, list[Statement]]):
     """Statement tree from the LALR reductions (run inline by Lark, no parse tree)."""
 
-    def start(self, c: list) -> list:
-        return c[0]
+    def start(self, c: _Children) -> list[Statement]:
+        stmts: list[Statement] = c[0]
+        return stmts
 
-    def stmts(self, c: list) -> list:
+    def stmts(self, c: _Children) -> list[Statement]:
         return [s for s in c if s is not None]
 
-    def empty(self, c: list) -> None:
+    def empty(self, c: _Children) -> None:
         return None
 
-    def connection(self, c: list) -> F.Connection:
+    def connection(self, c: _Children) -> Connection:
         lead = c[0] if isinstance(c[0], Token) else None
         trail = c[-1] if isinstance(c[-1], Token) else None
         chain = c[1] if lead is not None else c[0]
-        return F.Connection(
+        return Connection(
             _loc(lead) if lead is not None else None, chain,
             (_loc(trail), str(trail)) if trail is not None else None)
 
-    def connection_bare(self, c: list) -> F.Connection:
+    def connection_bare(self, c: _Children) -> Connection:
         # "->" alone (inside a group or compound): input -> output
-        return F.Connection(_loc(c[0]), [], None)
+        return Connection(_loc(c[0]), [], None)
 
-    def chain(self, c: list) -> list:
+    def chain(self, c: _Children) -> list[Step]:
         if len(c) == 1:
             return [(None, c[0])]
-        steps = c[0]
+        steps: list[Step] = c[0]
         steps.append(((_loc(c[1]), str(c[1])), c[2]))
         return steps
 
-    def elts(self, c: list) -> list:
+    def elts(self, c: _Children) -> list[Elt]:
         return c
 
-    def elt(self, c: list) -> F.Elt:
+    def elt(self, c: _Children) -> Elt:
         in_ports = out_ports = None
         ref = None
         for item in c:
-            if isinstance(item, F.Ports):
+            if isinstance(item, Ports):
                 if ref is None:
                     in_ports = item
                 else:
@@ -352,12 +382,12 @@ class _Build(Transformer):
             else:
                 ref = item
         assert ref is not None
-        return F.Elt(in_ports, ref, out_ports, ref.loc)
+        return Elt(in_ports, ref, out_ports, ref.loc)
 
-    def elt_ports(self, c: list) -> F.Elt:
-        return F.Elt(c[0], None, None, c[0].loc)
+    def elt_ports(self, c: _Children) -> Elt:
+        return Elt(c[0], None, None, c[0].loc)
 
-    def ports(self, c: list) -> F.Ports:
+    def ports(self, c: _Children) -> Ports:
         lbrack = c[0]
         loc = _loc(lbrack)
         items: list[int] = []
@@ -395,62 +425,62 @@ class _Build(Transformer):
             if not items:
                 items.append(0)
             items.append(-1)
-        return F.Ports(loc, items)
+        return Ports(loc, items)
 
-    def ref_name(self, c: list) -> F.RefName:
-        return F.RefName(_loc(c[0]), str(c[0]), None)
+    def ref_name(self, c: _Children) -> RefName:
+        return RefName(_loc(c[0]), str(c[0]), None)
 
-    def ref_name_config(self, c: list) -> F.RefName:
-        return F.RefName(_loc(c[0]), str(c[0]), c[1])
+    def ref_name_config(self, c: _Children) -> RefName:
+        return RefName(_loc(c[0]), str(c[0]), c[1])
 
-    def ref_decl(self, c: list) -> F.RefDecl:
+    def ref_decl(self, c: _Children) -> RefDecl:
         cfg = c[3] if len(c) > 3 else None
-        return F.RefDecl(_loc(c[0]), str(c[0]), str(c[2]), _loc(c[2]), None, cfg)
+        return RefDecl(_loc(c[0]), str(c[0]), str(c[2]), _loc(c[2]), None, cfg)
 
-    def ref_decl_compound(self, c: list) -> F.RefDecl:
+    def ref_decl_compound(self, c: _Children) -> RefDecl:
         cfg = c[3] if len(c) > 3 else None
-        return F.RefDecl(_loc(c[0]), str(c[0]), None, c[2].loc, c[2], cfg)
+        return RefDecl(_loc(c[0]), str(c[0]), None, c[2].loc, c[2], cfg)
 
-    def ref_compound(self, c: list) -> F.RefCompound:
+    def ref_compound(self, c: _Children) -> RefCompound:
         cfg = c[1] if len(c) > 1 else None
-        return F.RefCompound(c[0].loc, c[0], cfg)
+        return RefCompound(c[0].loc, c[0], cfg)
 
-    def ref_group(self, c: list) -> F.RefGroup:
-        return F.RefGroup(_loc(c[0]), c[1])
+    def ref_group(self, c: _Children) -> RefGroup:
+        return RefGroup(_loc(c[0]), c[1])
 
-    def config(self, c: list) -> F.Config:
-        return F.Config(_loc(c[0]), str(c[0]))
+    def config(self, c: _Children) -> Config:
+        return Config(_loc(c[0]), str(c[0]))
 
 
-    def compound(self, c: list) -> F.Compound:
-        bodies = [x for x in c[1:] if isinstance(x, F.Body)]
+    def compound(self, c: _Children) -> Compound:
+        bodies = [x for x in c[1:] if isinstance(x, Body)]
         dots = c[-1] if isinstance(c[-1], Token) and c[-1].type == "DOTS" else None
-        return F.Compound(_loc(c[0]), bodies, _loc(dots) if dots is not None else None)
+        return Compound(_loc(c[0]), bodies, _loc(dots) if dots is not None else None)
 
-    def body(self, c: list) -> F.Body:
+    def body(self, c: _Children) -> Body:
         if len(c) == 2:
-            return F.Body(c[0], c[1])
-        return F.Body([], c[0])
+            return Body(c[0], c[1])
+        return Body([], c[0])
 
-    def formals(self, c: list) -> list:
+    def formals(self, c: _Children) -> list[Formal]:
         return c
 
-    def formal(self, c: list) -> F.Formal:
+    def formal(self, c: _Children) -> Formal:
         if len(c) == 1:
-            return F.Formal(_loc(c[0]), "", str(c[0])[1:])
-        return F.Formal(_loc(c[0]), str(c[0]), str(c[1])[1:])
+            return Formal(_loc(c[0]), "", str(c[0])[1:])
+        return Formal(_loc(c[0]), str(c[0]), str(c[1])[1:])
 
-    def elementclass(self, c: list) -> F.ElementClassStmt:
-        return F.ElementClassStmt(_loc(c[0]), str(c[0]), c[1], None, None)
+    def elementclass(self, c: _Children) -> ElementClassStmt:
+        return ElementClassStmt(_loc(c[0]), str(c[0]), c[1], None, None)
 
-    def synonym(self, c: list) -> F.ElementClassStmt:
-        return F.ElementClassStmt(_loc(c[0]), str(c[0]), None, str(c[1]), _loc(c[1]))
+    def synonym(self, c: _Children) -> ElementClassStmt:
+        return ElementClassStmt(_loc(c[0]), str(c[0]), None, str(c[1]), _loc(c[1]))
 
-    def require(self, c: list) -> F.Require:
-        return F.Require(_loc(c[0]), c[1])
+    def require(self, c: _Children) -> Require:
+        return Require(_loc(c[0]), c[1])
 
-    def define(self, c: list) -> F.Define:
-        return F.Define(_loc(c[0]), c[1])
+    def define(self, c: _Children) -> Define:
+        return Define(_loc(c[0]), c[1])
 
 
 _GRAMMAR = (Path(__file__).with_name("grammar.lark")).read_text()
@@ -467,7 +497,7 @@ _TOKEN_NAMES = {
 }
 
 
-def _syntax_error(src: F.Source, err: UnexpectedInput) -> ClickSyntaxError:
+def _syntax_error(src: Source, err: UnexpectedInput) -> ClickSyntaxError:
     tok = getattr(err, "token", None)
     if not isinstance(tok, Token) or tok.type == "$END":
         lex = _current.get()
@@ -482,13 +512,14 @@ def _syntax_error(src: F.Source, err: UnexpectedInput) -> ClickSyntaxError:
     return src.error(_loc(tok), msg)
 
 
-def parse_statements(text: str, filename: str = "<string>") -> tuple[F.Source, list]:
+def parse_statements(text: str, filename: str = "<string>") -> tuple[Source, list[Statement]]:
     """The statement tree of ``text`` (no name resolution yet)."""
-    src = F.Source(text, filename)
+    src = Source(text, filename)
     token = _current.set(_Lexer(src))
     try:
         try:
-            return src, _PARSER.parse(text)
+            # the inline transformer makes Lark return the statement list, not a Tree
+            return src, cast("list[Statement]", _PARSER.parse(text))
         except UnexpectedToken as err:
             raise _syntax_error(src, err) from None
         except UnexpectedInput as err:
@@ -512,7 +543,7 @@ def parse_text(
 
     Compounds are flattened (``outer/inner`` names, formals substituted, ``$vars`` of
     ``define`` expanded). ``extra_classes`` names element classes beyond
-    ``elements/click-classes.tsv``. Raises :class:`ClickSyntaxError` on bad input.
+    the class table (:mod:`classes`). Raises :class:`ClickSyntaxError` on bad input.
     """
     # The parse allocates many small, acyclic objects; the cyclic collector would scan
     # them again and again (over half the time for 10,000 elements), so it pauses.
@@ -520,10 +551,10 @@ def parse_text(
     gc.disable()
     try:
         src, stmts = parse_statements(text, filename)
-        return F.build_graph(src, stmts, compound_body=compound_body,
-                             extra_classes=frozenset(extra_classes))
+        return build_graph(src, stmts, parse=parse_statements, compound_body=compound_body,
+                           extra_classes=frozenset(extra_classes))
     except RecursionError:
-        raise ClickSyntaxError("configuration nested too deeply", F.SourcePos(filename, 1, 1)) \
+        raise ClickSyntaxError("configuration nested too deeply", SourcePos(filename, 1, 1)) \
             from None
     finally:
         if gc_was_enabled:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import re
+from typing import Any
 
 import networkx as nx
 
@@ -29,7 +30,7 @@ def _config_text(config: str) -> str:
     return config + "\n" if "//" in last_line else config
 
 
-def _decl(name: str, data: dict) -> str:
+def _decl(name: str, data: dict[str, Any]) -> str:
     cls = data["cls"]
     _check_name(name, "element name")
     _check_name(cls, "class name")
@@ -62,7 +63,7 @@ def _pos_str(pos: SourcePos | None) -> str | None:
     return str(pos) if pos is not None else None
 
 
-def to_json(g: nx.MultiDiGraph) -> dict:
+def to_json(g: nx.MultiDiGraph) -> dict[str, Any]:
     """A JSON-ready dict: graph attributes, elements in order, connections."""
     return {
         "name": g.graph.get("name", ""),

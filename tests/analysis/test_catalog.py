@@ -17,14 +17,14 @@ from p4sfc_compiler.analysis.catalog import (
     Catalog,
     ElementSpec,
     Offloadability,
-    PortCount,
     UnknownElementWarning,
     derive_offloadability,
     load_catalog,
     parse_catalog,
-    parse_ports,
 )
 from p4sfc_compiler.errors import CatalogError
+from p4sfc_compiler.frontend.portcount import PortCount
+from p4sfc_compiler.frontend.portcount import parse_port_count as parse_ports
 
 FULL, PARTIAL, NON = Offloadability.FULL, Offloadability.PARTIAL, Offloadability.NON
 REPO = Path(__file__).resolve().parents[2]

@@ -8,9 +8,10 @@ import pytest
 
 from p4sfc_compiler.errors import ClickSyntaxError, SourcePos
 from p4sfc_compiler.frontend import ir
-from p4sfc_compiler.frontend.classes import build_table, load_classes, parse_port_count
+from p4sfc_compiler.frontend.classes import build_table, load_classes
 from p4sfc_compiler.frontend.configstring import VarEnv, expand, split_args
 from p4sfc_compiler.frontend.parser import parse_file, parse_text
+from p4sfc_compiler.frontend.portcount import parse_port_count
 
 
 def conns(g) -> set[tuple[str, int, str, int]]:
