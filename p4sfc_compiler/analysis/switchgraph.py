@@ -8,7 +8,7 @@ them join the elements around them. Every other element gets an element id (1, 2
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from functools import cached_property
 
@@ -112,7 +112,7 @@ class SwitchNF:
         return d
 
 
-def _mask(ports) -> int:
+def _mask(ports: Iterable[int]) -> int:
     m = 0
     for p in ports:
         m |= 1 << p

@@ -45,6 +45,7 @@ from p4sfc_compiler.frontend.ir import (
     new_graph,
 )
 from p4sfc_compiler.frontend.printer import to_click
+from p4sfc_compiler.frontend.topology import Server
 
 # Offsets, in a tagged frame, of what the entry Classifier tests.
 _AT_ETHERTYPE = ETHERNET.byte_offset("etherType")
@@ -195,7 +196,7 @@ def build_server_configs(plan: Plan, io_mode: str = "device") -> dict[str, Serve
     return configs
 
 
-def _render(server: str, srv, entries: list[_Entry], io: ServerIO) -> ServerConfig:
+def _render(server: str, srv: Server, entries: list[_Entry], io: ServerIO) -> ServerConfig:
     classes: list[str] = []
     body: list[str] = []
     instances: dict[tuple[int, int, bool], str] = {}

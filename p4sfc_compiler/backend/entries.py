@@ -276,7 +276,9 @@ def _dispatch_entries(plan: Plan, chain: ChainPlan, sw: str) -> Iterator[Entry]:
     )
 
 
-def _to_port(chain: ChainPlan, key, to_server: int, port: int) -> Entry:
+def _to_port(
+    chain: ChainPlan, key: tuple[tuple[str, Match], ...], to_server: int, port: int
+) -> Entry:
     return Entry(
         f"{INGRESS}.{NF_DISPATCH.name}",
         key + ((F.TO_SERVER, Exact(to_server)),),
