@@ -8,12 +8,19 @@ import warnings
 from collections.abc import Callable
 from functools import wraps
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import click
 from rich.console import Console
 
 from p4sfc_compiler.errors import P4SFCError
+
+if TYPE_CHECKING:
+    from p4sfc_compiler.frontend.chaindata import ChainSpec
+    from p4sfc_compiler.frontend.topology import Topology
+
+# Each command imports the pipeline stages it runs inside its function, so that
+# `p4sfc --help` and `p4sfc parse` start without loading the analysis and the backend.
 
 _err = Console(stderr=True, highlight=False, soft_wrap=True)
 _out = Console(highlight=False, soft_wrap=True)
@@ -109,7 +116,7 @@ def _looks_like_body(text: str) -> bool:
     return re.search(r"(^|[^\w/@])(input|output)\s*(\[|->|;|$)", text, re.M) is not None
 
 
-def _load(chain: Path, topology: Path | None):
+def _load(chain: Path, topology: Path | None) -> tuple[list[ChainSpec], Topology]:
     from p4sfc_compiler.frontend.chainspec import (
         default_topology,
         load_chains,

@@ -36,6 +36,7 @@ import yaml
 
 from p4sfc_compiler.errors import CatalogError, SourcePos
 from p4sfc_compiler.frontend.portcount import PortCount, parse_port_count
+from p4sfc_compiler.resources import data_path
 
 VOCABULARY: Mapping[str, str] = {
     "eth": "the Ethernet header (addresses and EtherType)",
@@ -271,11 +272,15 @@ class _RowReader:
             out.append((name, key, value))
         return out
 
-    def string(self, node: yaml.Node, where: str, *, allow_null: bool = False) -> str | None:
+    def optional_string(self, node: yaml.Node, where: str) -> str | None:
+        """A string, or None for YAML's null."""
+        if isinstance(node, yaml.ScalarNode) and node.tag == _NULL_TAG and node.style is None:
+            return None
+        return self.string(node, where)
+
+    def string(self, node: yaml.Node, where: str) -> str:
         if isinstance(node, yaml.ScalarNode):
             if node.tag == _NULL_TAG and node.style is None:
-                if allow_null:
-                    return None
                 raise self.fail(node, f"{where}: a value is required")
             # Numbers are fine as text (ports: 1); booleans are surely a mistake.
             if node.tag != _BOOL_TAG or node.style is not None:
@@ -332,7 +337,7 @@ def _read_row(reader: _RowReader, name: str, key: yaml.Node, node: yaml.Node) ->
 
     p4 = None
     if "p4" in fields:
-        p4 = reader.string(value("p4"), f"{name}.p4", allow_null=True)
+        p4 = reader.optional_string(value("p4"), f"{name}.p4")
         if p4 is not None and p4 not in P4_KINDS:
             raise reader.fail(
                 value("p4"),
@@ -341,7 +346,7 @@ def _read_row(reader: _RowReader, name: str, key: yaml.Node, node: yaml.Node) ->
 
     counterpart = None
     if "counterpart" in fields:
-        counterpart = reader.string(value("counterpart"), f"{name}.counterpart", allow_null=True)
+        counterpart = reader.optional_string(value("counterpart"), f"{name}.counterpart")
         if counterpart is not None and not _CLASS_NAME.match(counterpart):
             raise reader.fail(
                 value("counterpart"), f"{name}.counterpart: {counterpart!r} is not a class name"
@@ -418,8 +423,6 @@ def parse_catalog(text: str, source: str = "<catalog>") -> Catalog:
 
 
 def _default_path() -> Path:
-    from p4sfc_compiler.resources import data_path
-
     return data_path("elements", "catalog.yaml")
 
 
