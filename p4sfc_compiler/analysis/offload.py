@@ -12,10 +12,10 @@ from dataclasses import dataclass
 
 import networkx as nx
 
-from p4sfc_compiler import elements as registry
+from p4sfc_compiler import families as registry
 from p4sfc_compiler.analysis.catalog import Catalog, Offloadability, load_catalog
-from p4sfc_compiler.elements.base import LowerContext, Lowering, NotOffloadable
-from p4sfc_compiler.elements.values import ConfigEnv
+from p4sfc_compiler.families.base import LowerContext, Lowering, NotOffloadable
+from p4sfc_compiler.families.values import ConfigEnv
 from p4sfc_compiler.frontend.ir import PSEUDO_CLASSES, n_ports_used
 
 # Elements whose only effect on later elements is to set the IP header annotation.

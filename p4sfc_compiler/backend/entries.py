@@ -17,9 +17,9 @@ from p4sfc_compiler.analysis.partition import Placement
 from p4sfc_compiler.analysis.plan import ChainPlan, NFPlan, Plan
 from p4sfc_compiler.analysis.switchgraph import INPUT_ID
 from p4sfc_compiler.backend.program import MASK_BITS
-from p4sfc_compiler.elements.base import Exact, Lpm, Match, Ternary
-from p4sfc_compiler.elements.values import parse_prefix
 from p4sfc_compiler.errors import CapacityError
+from p4sfc_compiler.families.base import Exact, Lpm, Match, Ternary
+from p4sfc_compiler.families.values import parse_prefix
 from p4sfc_compiler.frontend.ir import INPUT_CLASS
 
 INGRESS = "MyIngress"

@@ -13,8 +13,8 @@ from typing import Any
 
 from p4sfc_compiler.backend.entries import CLONE_INSTANCE, CloneSession, Entry
 from p4sfc_compiler.backend.p4info_index import P4InfoIndex
-from p4sfc_compiler.elements.base import Exact, Lpm, Match, Ternary
 from p4sfc_compiler.errors import CapacityError, P4SFCError
+from p4sfc_compiler.families.base import Exact, Lpm, Match, Ternary
 
 _KIND = {Exact: "exact", Ternary: "ternary", Lpm: "lpm"}
 

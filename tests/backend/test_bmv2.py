@@ -25,7 +25,7 @@ from p4sfc_compiler.backend.compile import compile_chains
 from p4sfc_compiler.backend.entries import Entry
 from p4sfc_compiler.backend.formats import check_entry, write_request_txtpb
 from p4sfc_compiler.backend.p4info_index import P4InfoIndex
-from p4sfc_compiler.elements.base import Exact
+from p4sfc_compiler.families.base import Exact
 from p4sfc_compiler.frontend.chainspec import load_chains, load_topology, validate
 
 EXAMPLES = Path(__file__).resolve().parents[2] / "examples"

@@ -14,8 +14,8 @@ from p4sfc_compiler.backend.formats import check_entry
 from p4sfc_compiler.backend.p4info import render_p4info
 from p4sfc_compiler.backend.p4info_index import P4InfoIndex
 from p4sfc_compiler.backend.program import ProgramParams, build_program
-from p4sfc_compiler.elements.base import Exact, Ternary
 from p4sfc_compiler.errors import CapacityError
+from p4sfc_compiler.families.base import Exact, Ternary
 from p4sfc_compiler.frontend.chainspec import load_chains, load_topology, validate
 from p4sfc_compiler.frontend.ir import PSEUDO_CLASSES
 from p4sfc_compiler.frontend.parser import parse_text

@@ -2,16 +2,16 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from p4sfc_compiler.elements import iplookup
-from p4sfc_compiler.elements.base import (
+from p4sfc_compiler.families import iplookup
+from p4sfc_compiler.families.base import (
     ElementConfigError,
     LowerContext,
     Lpm,
     NotOffloadable,
     TableEntry,
 )
-from p4sfc_compiler.elements.iplookup import LookupConfig, Route
-from p4sfc_compiler.elements.values import ConfigEnv, format_ip, split_args
+from p4sfc_compiler.families.iplookup import LookupConfig, Route
+from p4sfc_compiler.families.values import ConfigEnv, format_ip, split_args
 
 
 def ip(s: str) -> int:

@@ -13,13 +13,14 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import dataclass
 
-from p4sfc_compiler.elements.base import (
+from p4sfc_compiler.errors import SourcePos
+from p4sfc_compiler.families.base import (
     ElementConfigError,
     LowerContext,
     Lowering,
     NotOffloadable,
 )
-from p4sfc_compiler.elements.values import (
+from p4sfc_compiler.families.values import (
     ArgReader,
     ConfigEnv,
     parse_bool,
@@ -28,7 +29,6 @@ from p4sfc_compiler.elements.values import (
     parse_ip_proto,
     parse_uint,
 )
-from p4sfc_compiler.errors import SourcePos
 
 CLASSES = ("EtherEncap", "IPEncap")
 

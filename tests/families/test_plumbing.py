@@ -1,8 +1,8 @@
 import pytest
 
-from p4sfc_compiler.elements import plumbing
-from p4sfc_compiler.elements.base import ElementConfigError, LowerContext, NotOffloadable
-from p4sfc_compiler.elements.plumbing import (
+from p4sfc_compiler.families import plumbing
+from p4sfc_compiler.families.base import ElementConfigError, LowerContext, NotOffloadable
+from p4sfc_compiler.families.plumbing import (
     AlertConfig,
     DiscardConfig,
     ForwardConfig,
@@ -11,7 +11,7 @@ from p4sfc_compiler.elements.plumbing import (
     StripConfig,
     TeeConfig,
 )
-from p4sfc_compiler.elements.values import split_args
+from p4sfc_compiler.families.values import split_args
 
 
 def parse(cls: str, config: str):

@@ -10,13 +10,14 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import dataclass
 
-from p4sfc_compiler.elements.base import (
+from p4sfc_compiler.errors import SourcePos
+from p4sfc_compiler.families.base import (
     ElementConfigError,
     LowerContext,
     Lowering,
     NotOffloadable,
 )
-from p4sfc_compiler.elements.values import (
+from p4sfc_compiler.families.values import (
     ArgReader,
     ConfigEnv,
     parse_bool,
@@ -26,7 +27,6 @@ from p4sfc_compiler.elements.values import (
     parse_uint,
     split_words,
 )
-from p4sfc_compiler.errors import SourcePos
 
 CLASSES = ("CheckIPHeader", "MarkIPHeader", "DecIPTTL", "SetIPDSCP", "SetIPChecksum")
 

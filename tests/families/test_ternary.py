@@ -8,7 +8,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from p4sfc_compiler.elements.ternary import (
+from p4sfc_compiler.families.ternary import (
     TRUE_CUBE,
     RuleExplosion,
     compress_bits,

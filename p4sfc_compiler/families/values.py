@@ -16,7 +16,7 @@ from typing import Any, TypeVar
 
 import networkx as nx
 
-from p4sfc_compiler.elements.base import ElementConfigError
+from p4sfc_compiler.families.base import ElementConfigError
 
 # Splitting a raw configuration string into arguments is the frontend's job; re-exported
 # for element code and tests that hold a raw string.

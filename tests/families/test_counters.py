@@ -1,9 +1,9 @@
 import pytest
 
-from p4sfc_compiler.elements import counters
-from p4sfc_compiler.elements.base import ElementConfigError, LowerContext, NotOffloadable
-from p4sfc_compiler.elements.counters import AverageCounterConfig, CountCall, CounterConfig
-from p4sfc_compiler.elements.values import split_args
+from p4sfc_compiler.families import counters
+from p4sfc_compiler.families.base import ElementConfigError, LowerContext, NotOffloadable
+from p4sfc_compiler.families.counters import AverageCounterConfig, CountCall, CounterConfig
+from p4sfc_compiler.families.values import split_args
 
 
 def parse(cls: str, config: str):

@@ -1,9 +1,9 @@
 import pytest
 
-from p4sfc_compiler.elements import encap
-from p4sfc_compiler.elements.base import ElementConfigError, LowerContext, NotOffloadable
-from p4sfc_compiler.elements.encap import EtherEncapConfig, IPEncapConfig
-from p4sfc_compiler.elements.values import ConfigEnv, split_args
+from p4sfc_compiler.families import encap
+from p4sfc_compiler.families.base import ElementConfigError, LowerContext, NotOffloadable
+from p4sfc_compiler.families.encap import EtherEncapConfig, IPEncapConfig
+from p4sfc_compiler.families.values import ConfigEnv, split_args
 
 
 def ip(s: str) -> int:

@@ -10,9 +10,9 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import dataclass
 
-from p4sfc_compiler.elements.base import ElementConfigError, LowerContext, Lowering
-from p4sfc_compiler.elements.values import ConfigEnv, split_words
 from p4sfc_compiler.errors import SourcePos
+from p4sfc_compiler.families.base import ElementConfigError, LowerContext, Lowering
+from p4sfc_compiler.families.values import ConfigEnv, split_words
 
 CLASSES = ("AddressInfo", "RandomSeed", "RoundRobinIPMapper")
 

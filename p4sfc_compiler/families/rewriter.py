@@ -14,13 +14,14 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Literal
 
-from p4sfc_compiler.elements.base import (
+from p4sfc_compiler.errors import SourcePos
+from p4sfc_compiler.families.base import (
     ElementConfigError,
     LowerContext,
     Lowering,
     NotOffloadable,
 )
-from p4sfc_compiler.elements.values import (
+from p4sfc_compiler.families.values import (
     ArgReader,
     ConfigEnv,
     parse_bool,
@@ -32,7 +33,6 @@ from p4sfc_compiler.elements.values import (
     parse_uint,
     split_words,
 )
-from p4sfc_compiler.errors import SourcePos
 
 CLASSES = ("IPRewriter", "TCPRewriter", "UDPRewriter", "IPAddrRewriter", "IPRewriterPatterns")
 

@@ -13,14 +13,14 @@ from collections.abc import Sequence
 from functools import cache
 from types import ModuleType
 
-from p4sfc_compiler.elements.base import (
+from p4sfc_compiler.errors import P4SFCError, SourcePos
+from p4sfc_compiler.families.base import (
     ElementConfigError,
     LowerContext,
     Lowering,
     NotOffloadable,
 )
-from p4sfc_compiler.elements.values import ConfigEnv
-from p4sfc_compiler.errors import P4SFCError, SourcePos
+from p4sfc_compiler.families.values import ConfigEnv
 
 # Element family modules, in lookup order; a class listed by two modules resolves to the
 # first one.

@@ -5,7 +5,7 @@ because the semantics hang on them: qualifiers carry over to a following bare va
 (``src port 80 or 81``; ``tcp and www`` is a TCP port test), ``port``/``icmp type``/``tcp
 opt``/``transp[..]`` imply the protocol and first-fragment tests, ``tcp port != 80``
 keeps them while ``!(tcp port 80)`` negates them, and every test is compiled into
-Click's 32-bit word tests (:class:`~p4sfc_compiler.elements.ternary.Leaf`) with Click's
+Click's 32-bit word tests (:class:`~p4sfc_compiler.families.ternary.Leaf`) with Click's
 result for packets too short for a test. :func:`evaluate` runs those tests as Click does;
 :func:`lower` turns the same tests into ordered ternary rules over the classify table key.
 """
@@ -16,8 +16,9 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from typing import TypeVar
 
-from p4sfc_compiler.elements import values
-from p4sfc_compiler.elements.base import (
+from p4sfc_compiler.errors import SourcePos
+from p4sfc_compiler.families import values
+from p4sfc_compiler.families.base import (
     ElementConfigError,
     LowerContext,
     Lowering,
@@ -25,7 +26,7 @@ from p4sfc_compiler.elements.base import (
     TableEntry,
     Ternary,
 )
-from p4sfc_compiler.elements.ternary import (
+from p4sfc_compiler.families.ternary import (
     DEFAULT_RULE_BOUND,
     And,
     Const,
@@ -52,7 +53,6 @@ from p4sfc_compiler.elements.ternary import (
     word_cube,
     word_range_tests,
 )
-from p4sfc_compiler.errors import SourcePos
 
 CLASSES = ("IPFilter", "IPClassifier")
 

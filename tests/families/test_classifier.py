@@ -13,14 +13,14 @@ from _pcap import read_pcap
 from hypothesis import HealthCheck, assume, given, settings
 from hypothesis import strategies as st
 
-from p4sfc_compiler.elements import classifier
-from p4sfc_compiler.elements.base import (
+from p4sfc_compiler.families import classifier
+from p4sfc_compiler.families.base import (
     ElementConfigError,
     LowerContext,
     NotOffloadable,
     TableEntry,
 )
-from p4sfc_compiler.elements.packetview import switch_fields
+from p4sfc_compiler.families.packetview import switch_fields
 
 SHARED = Path(__file__).resolve().parents[2].parent / "shared"
 GOLDEN = SHARED / "click-golden"

@@ -12,7 +12,8 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import dataclass
 
-from p4sfc_compiler.elements.base import (
+from p4sfc_compiler.errors import SourcePos
+from p4sfc_compiler.families.base import (
     ElementConfigError,
     LowerContext,
     Lowering,
@@ -20,7 +21,7 @@ from p4sfc_compiler.elements.base import (
     NotOffloadable,
     TableEntry,
 )
-from p4sfc_compiler.elements.values import (
+from p4sfc_compiler.families.values import (
     ConfigEnv,
     format_ip,
     parse_int,
@@ -28,7 +29,6 @@ from p4sfc_compiler.elements.values import (
     parse_prefix,
     split_words,
 )
-from p4sfc_compiler.errors import SourcePos
 
 CLASSES = (
     "StaticIPLookup",

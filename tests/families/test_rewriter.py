@@ -1,15 +1,15 @@
 import pytest
 
-from p4sfc_compiler.elements import rewriter
-from p4sfc_compiler.elements.base import ElementConfigError, LowerContext, NotOffloadable
-from p4sfc_compiler.elements.rewriter import (
+from p4sfc_compiler.families import rewriter
+from p4sfc_compiler.families.base import ElementConfigError, LowerContext, NotOffloadable
+from p4sfc_compiler.families.rewriter import (
     AddrRange,
     InputSpec,
     Pattern,
     PortRange,
     RewriterConfig,
 )
-from p4sfc_compiler.elements.values import ConfigEnv, split_args
+from p4sfc_compiler.families.values import ConfigEnv, split_args
 
 
 def ip(s: str) -> int:

@@ -1,15 +1,15 @@
 import pytest
 
-from p4sfc_compiler.elements import data_offset, ipheader
-from p4sfc_compiler.elements.base import ElementConfigError, LowerContext, NotOffloadable
-from p4sfc_compiler.elements.ipheader import (
+from p4sfc_compiler.families import data_offset, ipheader
+from p4sfc_compiler.families.base import ElementConfigError, LowerContext, NotOffloadable
+from p4sfc_compiler.families.ipheader import (
     CheckIPHeaderConfig,
     DecIPTTLConfig,
     MarkIPHeaderConfig,
     SetIPChecksumConfig,
     SetIPDSCPConfig,
 )
-from p4sfc_compiler.elements.values import ConfigEnv, split_args
+from p4sfc_compiler.families.values import ConfigEnv, split_args
 
 
 def ip(s: str) -> int:

@@ -16,20 +16,20 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import dataclass
 
-from p4sfc_compiler.elements.base import (
+from p4sfc_compiler.errors import SourcePos
+from p4sfc_compiler.families.base import (
     ElementConfigError,
     LowerContext,
     Lowering,
     NotOffloadable,
 )
-from p4sfc_compiler.elements.values import (
+from p4sfc_compiler.families.values import (
     ArgReader,
     ConfigEnv,
     parse_bool,
     parse_int,
     parse_uint,
 )
-from p4sfc_compiler.errors import SourcePos
 
 CLASSES = (
     "Strip", "Unstrip", "Queue", "SimpleQueue", "Paint", "Discard", "Tee", "PullTee",
@@ -171,7 +171,7 @@ def server_form(cls: str, config: str) -> tuple[str, str]:
     if cls == "Alert":
         return "Counter", ""
     if cls == "Forward":
-        from p4sfc_compiler.elements import ServerOnlyError
+        from p4sfc_compiler.families import ServerOnlyError
 
         raise ServerOnlyError(
             f"Forward({config}) sends the packet out of a switch port; it cannot run in an "

@@ -12,15 +12,16 @@ from __future__ import annotations
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 
-from p4sfc_compiler.elements import values
-from p4sfc_compiler.elements.base import (
+from p4sfc_compiler.errors import SourcePos
+from p4sfc_compiler.families import values
+from p4sfc_compiler.families.base import (
     ElementConfigError,
     LowerContext,
     Lowering,
     NotOffloadable,
 )
-from p4sfc_compiler.elements.ipfilter import ETH_LAYOUT, IPV4_LAYOUT, entries_from_rules
-from p4sfc_compiler.elements.ternary import (
+from p4sfc_compiler.families.ipfilter import ETH_LAYOUT, IPV4_LAYOUT, entries_from_rules
+from p4sfc_compiler.families.ternary import (
     DEFAULT_RULE_BOUND,
     And,
     Const,
@@ -39,7 +40,6 @@ from p4sfc_compiler.elements.ternary import (
     rl_true_cubes,
     word_cube,
 )
-from p4sfc_compiler.errors import SourcePos
 
 CLASSES = ("Classifier",)
 

@@ -3,8 +3,9 @@ from pathlib import Path
 import networkx as nx
 import pytest
 
-import p4sfc_compiler.elements as registry
-from p4sfc_compiler.elements import (
+import p4sfc_compiler.families as registry
+from p4sfc_compiler.errors import SourcePos
+from p4sfc_compiler.families import (
     counters,
     data_offset,
     encap,
@@ -17,9 +18,8 @@ from p4sfc_compiler.elements import (
     plumbing,
     rewriter,
 )
-from p4sfc_compiler.elements.base import ElementConfigError, LowerContext, NotOffloadable
-from p4sfc_compiler.elements.values import ConfigEnv
-from p4sfc_compiler.errors import SourcePos
+from p4sfc_compiler.families.base import ElementConfigError, LowerContext, NotOffloadable
+from p4sfc_compiler.families.values import ConfigEnv
 from p4sfc_compiler.frontend.ir import n_ports_used
 
 SHARED = Path(__file__).resolve().parents[2].parent / "shared"

@@ -10,16 +10,16 @@ from hypothesis import HealthCheck, assume, given, settings
 from hypothesis import strategies as st
 from support.frames import ACTIONS, PRIMITIVES, patterns, random_frame
 
-from p4sfc_compiler.elements import ipfilter
-from p4sfc_compiler.elements.base import (
+from p4sfc_compiler.families import ipfilter
+from p4sfc_compiler.families.base import (
     ElementConfigError,
     LowerContext,
     Lowering,
     NotOffloadable,
     TableEntry,
 )
-from p4sfc_compiler.elements.packetview import switch_fields
-from p4sfc_compiler.elements.ternary import Rel, eval_node
+from p4sfc_compiler.families.packetview import switch_fields
+from p4sfc_compiler.families.ternary import Rel, eval_node
 
 CTX = LowerContext(data_offset=14, ip_header=True, n_inputs=1, n_outputs=8)
 

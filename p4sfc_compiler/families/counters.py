@@ -12,20 +12,20 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import dataclass
 
-from p4sfc_compiler.elements.base import (
+from p4sfc_compiler.errors import SourcePos
+from p4sfc_compiler.families.base import (
     ElementConfigError,
     LowerContext,
     Lowering,
     NotOffloadable,
 )
-from p4sfc_compiler.elements.values import (
+from p4sfc_compiler.families.values import (
     ArgReader,
     ConfigEnv,
     parse_int,
     parse_time,
     split_words,
 )
-from p4sfc_compiler.errors import SourcePos
 
 CLASSES = ("Counter", "AverageCounter")
 

@@ -3,8 +3,8 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from p4sfc_compiler.elements.base import ElementConfigError
-from p4sfc_compiler.elements.values import (
+from p4sfc_compiler.families.base import ElementConfigError
+from p4sfc_compiler.families.values import (
     ArgReader,
     ConfigEnv,
     format_ip,

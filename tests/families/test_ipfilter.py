@@ -10,9 +10,9 @@ from pathlib import Path
 import pytest
 from _pcap import read_pcap
 
-from p4sfc_compiler.elements import ipfilter
-from p4sfc_compiler.elements.base import ElementConfigError
-from p4sfc_compiler.elements.values import ConfigEnv
+from p4sfc_compiler.families import ipfilter
+from p4sfc_compiler.families.base import ElementConfigError
+from p4sfc_compiler.families.values import ConfigEnv
 
 SHARED = Path(__file__).resolve().parents[2].parent / "shared"
 GOLDEN = SHARED / "click-golden"

@@ -1,6 +1,6 @@
 """What every element module provides, and the plain data its lowering returns.
 
-An element module (``p4sfc_compiler/elements/<name>.py``) holds all of one element
+An element module (``p4sfc_compiler/families/<name>.py``) holds all of one element
 family's knowledge. It defines:
 
 * ``CLASSES``: the Click classes it implements, e.g. ``("IPFilter", "IPClassifier")``;
