@@ -21,7 +21,9 @@ import networkx as nx
 
 from p4sfc_compiler.analysis.partition import Placement
 from p4sfc_compiler.analysis.plan import ChainPlan, NFPlan, Plan
-from p4sfc_compiler.families import ServerOnlyError, config_only, server_form
+from p4sfc_compiler.families import config_only
+from p4sfc_compiler.families.base import ServerOnlyError
+from p4sfc_compiler.families.registry import server_form
 from p4sfc_compiler.frontend.configstring import split_args
 from p4sfc_compiler.frontend.ir import (
     INPUT_CLASS,
@@ -123,7 +125,7 @@ def server_part(nf: NFPlan) -> nx.MultiDiGraph:
 
 def _server_forms(g: nx.MultiDiGraph, nf: NFPlan) -> nx.MultiDiGraph:
     """The graph with every element in the form a server's Click runs (see
-    :func:`p4sfc_compiler.families.server_form`); the NF's own graph is left alone."""
+    :func:`p4sfc_compiler.families.registry.server_form`); the NF's own graph is left alone."""
     changed = {}
     for n, d in g.nodes(data=True):
         try:

@@ -1,16 +1,10 @@
-"""What every element module provides, and the plain data its lowering returns.
+"""The contract of element families: their errors and the plain data lowering returns.
 
-An element module (``p4sfc_compiler/families/<name>.py``) holds all of one element
-family's knowledge. It defines:
-
-* ``CLASSES``: the Click classes it implements, e.g. ``("IPFilter", "IPClassifier")``;
-* ``parse(cls, args, pos, env=None) -> config``: the element's own configuration syntax,
-  from the Click-split argument strings (``env``: the AddressInfo names of the same
-  configuration, see ``values.ConfigEnv``); raises :class:`ElementConfigError`;
-* ``lower(cls, config, ctx) -> Lowering``: the switch form of one instance; raises
-  :class:`NotOffloadable` with a reason when the switch cannot express this instance;
-* optionally ``data_offset(cls, config, offset) -> int``: the data pointer after the
-  element, for elements that move it (Strip, Unstrip, ...). Default: unchanged.
+An element family holds all of one group of Click classes' knowledge: their
+configuration syntax, their lowering to switch entries, and (later issues) their
+software behaviour and their switch model. What a family provides is typed by
+:class:`~p4sfc_compiler.families.family.ElementFamily`; the registry
+(:mod:`~p4sfc_compiler.families.registry`) maps Click classes to families.
 
 The element's catalog row (``elements/catalog.yaml``) says what it reads and writes, and
 which P4 template block (``p4/templates/elements/<kind>.p4.j2``) runs it.
@@ -25,6 +19,10 @@ from p4sfc_compiler.errors import P4SFCError
 
 class ElementConfigError(P4SFCError):
     """An element's configuration string is not valid for that element."""
+
+
+class ServerOnlyError(P4SFCError):
+    """An element that only a switch can run sits in an NF that runs on a server."""
 
 
 class NotOffloadable(Exception):

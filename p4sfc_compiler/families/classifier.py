@@ -20,6 +20,7 @@ from p4sfc_compiler.families.base import (
     Lowering,
     NotOffloadable,
 )
+from p4sfc_compiler.families.family import ElementFamily
 from p4sfc_compiler.families.ipfilter import ETH_LAYOUT, IPV4_LAYOUT, entries_from_rules
 from p4sfc_compiler.families.ternary import (
     DEFAULT_RULE_BOUND,
@@ -223,3 +224,8 @@ def lower(cls: str, config: ClassifierConfig, ctx: LowerContext,
           bound: int = DEFAULT_RULE_BOUND) -> Lowering:
     rules = lower_rules(config, ctx.data_offset, bound)
     return Lowering(kind="classify", entries=entries_from_rules(rules, bound))
+
+
+CLASSIFIER: ElementFamily[ClassifierConfig] = ElementFamily(
+    "classifier", CLASSES, parse, lower
+)

@@ -12,6 +12,7 @@ from dataclasses import dataclass
 
 from p4sfc_compiler.errors import SourcePos
 from p4sfc_compiler.families.base import ElementConfigError, LowerContext, Lowering
+from p4sfc_compiler.families.family import ElementFamily
 from p4sfc_compiler.families.values import ConfigEnv, split_words
 
 CLASSES = ("AddressInfo", "RandomSeed", "RoundRobinIPMapper")
@@ -36,3 +37,6 @@ def parse(
 
 def lower(cls: str, config: ConfigOnly, ctx: LowerContext) -> Lowering:
     return Lowering("nop")
+
+
+CONFIG_ONLY: ElementFamily[ConfigOnly] = ElementFamily("config_only", CLASSES, parse, lower)

@@ -19,6 +19,7 @@ from p4sfc_compiler.families.base import (
     Lowering,
     NotOffloadable,
 )
+from p4sfc_compiler.families.family import ElementFamily
 from p4sfc_compiler.families.values import (
     ArgReader,
     ConfigEnv,
@@ -52,6 +53,9 @@ class AverageCounterConfig:
     ignore: float = 0.0  # seconds at the start not counted
 
 
+CountersConfig = CounterConfig | AverageCounterConfig
+
+
 def _count_call(s: str) -> CountCall:
     words = split_words(s)
     if len(words) < 2:
@@ -67,7 +71,7 @@ def _count_call(s: str) -> CountCall:
 
 def parse(
     cls: str, args: Sequence[str], pos: SourcePos | None = None, env: ConfigEnv | None = None
-) -> CounterConfig | AverageCounterConfig:
+) -> CountersConfig:
     r = ArgReader([a.strip() for a in args], cls)
     try:
         if cls == "Counter":
@@ -84,7 +88,7 @@ def parse(
     raise ElementConfigError(f"{cls} is not a counter class", pos)
 
 
-def lower(cls: str, config: CounterConfig | AverageCounterConfig, ctx: LowerContext) -> Lowering:
+def lower(cls: str, config: CountersConfig, ctx: LowerContext) -> Lowering:
     if isinstance(config, CounterConfig):
         if config.count_call or config.byte_count_call:
             which = "COUNT_CALL" if config.count_call else "BYTE_COUNT_CALL"
@@ -108,3 +112,6 @@ def lower(cls: str, config: CounterConfig | AverageCounterConfig, ctx: LowerCont
         params={"index": 0, "timed": timed, "bytes_base": bytes_base},
         state={"counter": 1},
     )
+
+
+COUNTERS: ElementFamily[CountersConfig] = ElementFamily("counters", CLASSES, parse, lower)

@@ -20,6 +20,7 @@ from p4sfc_compiler.families.base import (
     Lowering,
     NotOffloadable,
 )
+from p4sfc_compiler.families.family import ElementFamily
 from p4sfc_compiler.families.values import (
     ArgReader,
     ConfigEnv,
@@ -54,6 +55,9 @@ class IPEncapConfig:
     df: bool = False
 
 
+EncapConfig = EtherEncapConfig | IPEncapConfig
+
+
 def _ecn(value: str) -> int:
     """ECT: a boolean (ECN codepoint 1) or ``2``."""
     if value.strip() == "2":
@@ -63,7 +67,7 @@ def _ecn(value: str) -> int:
 
 def parse(
     cls: str, args: Sequence[str], pos: SourcePos | None = None, env: ConfigEnv | None = None
-) -> EtherEncapConfig | IPEncapConfig:
+) -> EncapConfig:
     r = ArgReader([a.strip() for a in args], cls)
     try:
         if cls == "EtherEncap":
@@ -106,7 +110,7 @@ def _parse_ipencap(r: ArgReader, env: ConfigEnv | None) -> IPEncapConfig:
     return IPEncapConfig(proto, src, dst, False, ttl, tos, df)
 
 
-def lower(cls: str, config: EtherEncapConfig | IPEncapConfig, ctx: LowerContext) -> Lowering:
+def lower(cls: str, config: EncapConfig, ctx: LowerContext) -> Lowering:
     if ctx.data_offset != ETHER_HEADER:
         raise NotOffloadable(
             f"{cls} at data offset {ctx.data_offset}: the switch writes headers only right "
@@ -133,7 +137,12 @@ def lower(cls: str, config: EtherEncapConfig | IPEncapConfig, ctx: LowerContext)
     )
 
 
-def data_offset(cls: str, config: object, offset: int) -> int:
+def data_offset(cls: str, config: EncapConfig, offset: int) -> int:
     if cls == "EtherEncap":
         return max(offset - ETHER_HEADER, 0)
     return offset
+
+
+ENCAP: ElementFamily[EncapConfig] = ElementFamily(
+    "encap", CLASSES, parse, lower, data_offset=data_offset
+)

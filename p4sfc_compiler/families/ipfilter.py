@@ -26,6 +26,7 @@ from p4sfc_compiler.families.base import (
     TableEntry,
     Ternary,
 )
+from p4sfc_compiler.families.family import ElementFamily
 from p4sfc_compiler.families.ternary import (
     DEFAULT_RULE_BOUND,
     And,
@@ -1038,7 +1039,9 @@ def lower(cls: str, config: FilterConfig, ctx: LowerContext,
     return Lowering(kind="classify", entries=entries_from_rules(rules, bound))
 
 
+IPFILTER: ElementFamily[FilterConfig] = ElementFamily("ipfilter", CLASSES, parse, lower)
+
 __all__ = [
-    "CLASSES", "FilterConfig", "FilterRule", "entries_from_rules", "evaluate",
+    "CLASSES", "IPFILTER", "FilterConfig", "FilterRule", "entries_from_rules", "evaluate",
     "filter_contexts", "lower", "lower_rules", "parse", "separate_text",
 ]

@@ -17,6 +17,7 @@ from p4sfc_compiler.families.base import (
     Lowering,
     NotOffloadable,
 )
+from p4sfc_compiler.families.family import ElementFamily
 from p4sfc_compiler.families.values import (
     ArgReader,
     ConfigEnv,
@@ -70,6 +71,12 @@ class SetIPChecksumConfig:
     pass
 
 
+IPHeaderConfig = (
+    CheckIPHeaderConfig | MarkIPHeaderConfig | DecIPTTLConfig | SetIPDSCPConfig
+    | SetIPChecksumConfig
+)
+
+
 def _ip_list(s: str, env: ConfigEnv | None) -> tuple[int, ...]:
     return tuple(parse_ip(w, env) for w in split_words(s))
 
@@ -108,6 +115,7 @@ def _parse_check(r: ArgReader, env: ConfigEnv | None) -> CheckIPHeaderConfig:
     values = {kw: r.read(kw, p) for kw, p in kw_parsers.items()}
     positional = r.rest()
     old_badsrc = False
+    pos_offset: str | None
     # Current syntax: CheckIPHeader([OFFSET, keywords]); old: CheckIPHeader([BADSRC2,
     # OFFSET, keywords]), recognised by a first argument that is not an offset.
     if len(positional) == 1 and _is_uint(positional[0]):
@@ -146,7 +154,7 @@ def _parse_check(r: ArgReader, env: ConfigEnv | None) -> CheckIPHeaderConfig:
 
 def parse(
     cls: str, args: Sequence[str], pos: SourcePos | None = None, env: ConfigEnv | None = None
-) -> object:
+) -> IPHeaderConfig:
     r = ArgReader([a.strip() for a in args], cls)
     try:
         if cls == "CheckIPHeader":
@@ -183,7 +191,7 @@ def _check_offset(cls: str, offset: int, ctx: LowerContext) -> None:
         )
 
 
-def lower(cls: str, config: object, ctx: LowerContext) -> Lowering:
+def lower(cls: str, config: IPHeaderConfig, ctx: LowerContext) -> Lowering:
     if isinstance(config, CheckIPHeaderConfig):
         if config.checks_source:
             given = [k for k, v in (("INTERFACES", config.interfaces),
@@ -222,3 +230,6 @@ def lower(cls: str, config: object, ctx: LowerContext) -> Lowering:
             "changed the header, and no switch kind marks an unchanged header for it"
         )
     raise TypeError(f"not an ipheader config: {config!r}")
+
+
+IPHEADER: ElementFamily[IPHeaderConfig] = ElementFamily("ipheader", CLASSES, parse, lower)

@@ -21,6 +21,7 @@ from p4sfc_compiler.families.base import (
     NotOffloadable,
     TableEntry,
 )
+from p4sfc_compiler.families.family import ElementFamily
 from p4sfc_compiler.families.values import (
     ConfigEnv,
     format_ip,
@@ -121,3 +122,6 @@ def lower(cls: str, config: LookupConfig, ctx: LowerContext) -> Lowering:
                 params={"port": r.port},
             ))
     return Lowering("ip_lookup", entries=tuple(entries))
+
+
+IPLOOKUP: ElementFamily[LookupConfig] = ElementFamily("iplookup", CLASSES, parse, lower)

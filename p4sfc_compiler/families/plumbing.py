@@ -22,7 +22,9 @@ from p4sfc_compiler.families.base import (
     LowerContext,
     Lowering,
     NotOffloadable,
+    ServerOnlyError,
 )
+from p4sfc_compiler.families.family import ElementFamily
 from p4sfc_compiler.families.values import (
     ArgReader,
     ConfigEnv,
@@ -79,6 +81,12 @@ class ForwardConfig:
     port: int
 
 
+PlumbingConfig = (
+    StripConfig | QueueConfig | PaintConfig | DiscardConfig | TeeConfig | AlertConfig
+    | ForwardConfig
+)
+
+
 def _uint32(name: str):
     return lambda s: parse_uint(s, 32, name)
 
@@ -99,7 +107,7 @@ def _is_offset(s: str) -> bool:
 
 def parse(
     cls: str, args: Sequence[str], pos: SourcePos | None = None, env: ConfigEnv | None = None
-) -> object:
+) -> PlumbingConfig:
     r = ArgReader([a.strip() for a in args], cls)
     try:
         config = _parse(cls, r)
@@ -109,7 +117,7 @@ def parse(
         raise ElementConfigError(e.message, pos) from None
 
 
-def _parse(cls: str, r: ArgReader) -> object:
+def _parse(cls: str, r: ArgReader) -> PlumbingConfig:
     if cls in ("Strip", "Unstrip"):
         return StripConfig(r.read("LENGTH", _uint32("LENGTH"), positional=True, mandatory=True))
     if cls in ("Queue", "SimpleQueue"):
@@ -135,7 +143,7 @@ def _parse(cls: str, r: ArgReader) -> object:
     raise ElementConfigError(f"{cls} is not a plumbing class")
 
 
-def lower(cls: str, config: object, ctx: LowerContext) -> Lowering:
+def lower(cls: str, config: PlumbingConfig, ctx: LowerContext) -> Lowering:
     if isinstance(config, StripConfig):
         if cls == "Unstrip" and config.length > ctx.data_offset:
             raise NotOffloadable(
@@ -171,8 +179,6 @@ def server_form(cls: str, config: str) -> tuple[str, str]:
     if cls == "Alert":
         return "Counter", ""
     if cls == "Forward":
-        from p4sfc_compiler.families import ServerOnlyError
-
         raise ServerOnlyError(
             f"Forward({config}) sends the packet out of a switch port; it cannot run in an "
             "NF placed on a server"
@@ -180,9 +186,14 @@ def server_form(cls: str, config: str) -> tuple[str, str]:
     return cls, config
 
 
-def data_offset(cls: str, config: object, offset: int) -> int:
+def data_offset(cls: str, config: PlumbingConfig, offset: int) -> int:
     if cls == "Strip" and isinstance(config, StripConfig):
         return offset + config.length
     if cls == "Unstrip" and isinstance(config, StripConfig):
         return offset - config.length
     return offset
+
+
+PLUMBING: ElementFamily[PlumbingConfig] = ElementFamily(
+    "plumbing", CLASSES, parse, lower, data_offset=data_offset, server_form=server_form
+)

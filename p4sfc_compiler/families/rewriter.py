@@ -21,6 +21,7 @@ from p4sfc_compiler.families.base import (
     Lowering,
     NotOffloadable,
 )
+from p4sfc_compiler.families.family import ElementFamily
 from p4sfc_compiler.families.values import (
     ArgReader,
     ConfigEnv,
@@ -113,6 +114,9 @@ class PatternsConfig:
 
     def get(self, name: str) -> Pattern | None:
         return dict(self.patterns).get(name)
+
+
+RewriterFamilyConfig = RewriterConfig | PatternsConfig
 
 
 # ---------------------------------------------------------------------------------------
@@ -227,7 +231,7 @@ def _is_element_name(word: str) -> bool:
 
 def parse(
     cls: str, args: Sequence[str], pos: SourcePos | None = None, env: ConfigEnv | None = None
-) -> RewriterConfig | PatternsConfig:
+) -> RewriterFamilyConfig:
     if cls == "IPRewriterPatterns":
         return _parse_patterns(args, env)
     if cls not in _TIME_KEYWORDS:
@@ -287,7 +291,7 @@ def _parse_patterns(args: Sequence[str], env: ConfigEnv | None) -> PatternsConfi
 # lowering
 
 
-def lower(cls: str, config: RewriterConfig | PatternsConfig, ctx: LowerContext) -> Lowering:
+def lower(cls: str, config: RewriterFamilyConfig, ctx: LowerContext) -> Lowering:
     if isinstance(config, PatternsConfig):
         return Lowering("nop")  # information only; the server's Click config keeps it
     if cls == "IPAddrRewriter":
@@ -329,3 +333,8 @@ def lower(cls: str, config: RewriterConfig | PatternsConfig, ctx: LowerContext) 
             pass_port = spec.foutput
         input_params[i] = {"server_entry": server_entry, "pass_port": pass_port}
     return Lowering("rewriter", params={"proto": _PROTO[cls]}, input_params=input_params)
+
+
+REWRITER: ElementFamily[RewriterFamilyConfig] = ElementFamily(
+    "rewriter", CLASSES, parse, lower
+)

@@ -1,6 +1,6 @@
 """Click's value syntax: quoting, words, keyword arguments, addresses, numbers, times.
 
-Element modules parse their Click-split arguments with these helpers so that every
+Element families parse their Click-split arguments with these helpers so that every
 element accepts the same spellings Click does (``lib/confparse.cc``, ``lib/args.cc``):
 addresses may be AddressInfo names, integers may be hex or octal, and keyword arguments
 follow Click's rule (a keyword is only a keyword if the element declares it).

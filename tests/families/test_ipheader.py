@@ -1,6 +1,6 @@
 import pytest
 
-from p4sfc_compiler.families import data_offset, ipheader
+from p4sfc_compiler.families import ipheader
 from p4sfc_compiler.families.base import ElementConfigError, LowerContext, NotOffloadable
 from p4sfc_compiler.families.ipheader import (
     CheckIPHeaderConfig,
@@ -9,6 +9,7 @@ from p4sfc_compiler.families.ipheader import (
     SetIPChecksumConfig,
     SetIPDSCPConfig,
 )
+from p4sfc_compiler.families.registry import data_offset
 from p4sfc_compiler.families.values import ConfigEnv, split_args
 
 

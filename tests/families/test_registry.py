@@ -1,24 +1,25 @@
+from dataclasses import replace
 from pathlib import Path
 
 import networkx as nx
 import pytest
 
-import p4sfc_compiler.families as registry
 from p4sfc_compiler.errors import SourcePos
-from p4sfc_compiler.families import (
-    counters,
+from p4sfc_compiler.families import registry
+from p4sfc_compiler.families.base import ElementConfigError, LowerContext, NotOffloadable
+from p4sfc_compiler.families.counters import COUNTERS
+from p4sfc_compiler.families.encap import ENCAP
+from p4sfc_compiler.families.ipheader import IPHEADER
+from p4sfc_compiler.families.iplookup import IPLOOKUP
+from p4sfc_compiler.families.plumbing import PLUMBING
+from p4sfc_compiler.families.registry import (
     data_offset,
-    encap,
-    ipheader,
-    iplookup,
+    family_for,
     known_classes,
     lower,
-    module_for,
     parse_config,
-    plumbing,
-    rewriter,
 )
-from p4sfc_compiler.families.base import ElementConfigError, LowerContext, NotOffloadable
+from p4sfc_compiler.families.rewriter import REWRITER
 from p4sfc_compiler.families.values import ConfigEnv
 from p4sfc_compiler.frontend.ir import n_ports_used
 
@@ -26,35 +27,33 @@ SHARED = Path(__file__).resolve().parents[2].parent / "shared"
 GOLDEN = SHARED / "click-golden"
 
 MINE = {
-    rewriter: {"IPRewriter", "TCPRewriter", "UDPRewriter", "IPAddrRewriter",
+    REWRITER: {"IPRewriter", "TCPRewriter", "UDPRewriter", "IPAddrRewriter",
                "IPRewriterPatterns"},
-    iplookup: {"StaticIPLookup", "LinearIPLookup", "RadixIPLookup", "DirectIPLookup",
+    IPLOOKUP: {"StaticIPLookup", "LinearIPLookup", "RadixIPLookup", "DirectIPLookup",
                "RangeIPLookup", "SortedIPLookup"},
-    encap: {"EtherEncap", "IPEncap"},
-    ipheader: {"CheckIPHeader", "MarkIPHeader", "DecIPTTL", "SetIPDSCP", "SetIPChecksum"},
-    counters: {"Counter", "AverageCounter"},
-    plumbing: {"Strip", "Unstrip", "Queue", "SimpleQueue", "Paint", "Discard", "Tee",
+    ENCAP: {"EtherEncap", "IPEncap"},
+    IPHEADER: {"CheckIPHeader", "MarkIPHeader", "DecIPTTL", "SetIPDSCP", "SetIPChecksum"},
+    COUNTERS: {"Counter", "AverageCounter"},
+    PLUMBING: {"Strip", "Unstrip", "Queue", "SimpleQueue", "Paint", "Discard", "Tee",
                "PullTee", "Alert", "Forward"},
 }
 
 
-def test_module_for_every_class() -> None:
-    for module, classes in MINE.items():
-        assert set(module.CLASSES) == classes
+def test_family_for_every_class() -> None:
+    for family, classes in MINE.items():
+        assert set(family.classes) == classes
         for cls in classes:
-            assert module_for(cls) is module
+            assert family_for(cls) is family
             assert cls in known_classes()
-    assert module_for("FromDump") is None
-    assert module_for("ipfilter") is None  # module names are not classes
+    assert family_for("FromDump") is None
+    assert family_for("ipfilter") is None  # family names are not classes
 
 
-def test_a_missing_module_is_skipped(monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.setattr(registry, "MODULE_NAMES", ("no_such_module",) + registry.MODULE_NAMES)
-    registry._index.cache_clear()
-    try:
-        assert module_for("Counter") is counters
-    finally:
-        registry._index.cache_clear()
+def test_the_first_family_listing_a_class_wins() -> None:
+    shadow = replace(COUNTERS, name="shadow")
+    assert registry.index_by_class((shadow, COUNTERS))["Counter"] is shadow
+    assert family_for("Counter") is COUNTERS
+    assert known_classes() == {c for f in registry.FAMILIES for c in f.classes}
 
 
 def test_parse_config_locates_errors() -> None:
@@ -76,7 +75,7 @@ def test_parse_config_passes_the_env() -> None:
 def test_lower_and_data_offset_defaults() -> None:
     cfg = parse_config("Strip", ("14",))
     assert data_offset("Strip", cfg, 0) == 14
-    assert data_offset("Counter", parse_config("Counter", ()), 14) == 14  # no data_offset()
+    assert data_offset("Counter", parse_config("Counter", ()), 14) == 14  # the default data_offset
     assert data_offset("FromDump", None, 6) == 6  # unknown class: unchanged
     with pytest.raises(NotOffloadable, match="FromDump has no switch implementation"):
         lower("FromDump", None, LowerContext())
@@ -142,7 +141,7 @@ def test_golden_configs_parse_and_lower(case: str) -> None:
     g = _parse_golden(case)
     configs = {}
     for name, data in g.nodes(data=True):
-        if module_for(data["cls"]) is None or module_for(data["cls"]) not in MINE:
+        if family_for(data["cls"]) not in MINE:
             continue
         env = ConfigEnv.from_graph(g, name)
         configs[name] = parse_config(data["cls"], data["args"], data["pos"], env)
