@@ -20,27 +20,22 @@ from p4sfc_compiler.families.base import (
     Lowering,
     NotOffloadable,
 )
+from p4sfc_compiler.families.classify_table import ETH_LAYOUT, IPV4_LAYOUT, entries_from_rules
 from p4sfc_compiler.families.family import ElementFamily
-from p4sfc_compiler.families.ipfilter import ETH_LAYOUT, IPV4_LAYOUT, entries_from_rules
 from p4sfc_compiler.families.ternary import (
     DEFAULT_RULE_BOUND,
-    And,
-    Const,
     Context,
     Cube,
     Layout,
-    Leaf,
-    Node,
-    Not,
     RuleExplosion,
     Unexpressible,
-    eval_node,
     lower_patterns,
     make_cube,
     rl_cubes,
     rl_true_cubes,
     word_cube,
 )
+from p4sfc_compiler.families.wordtests import And, Const, Leaf, Node, Not, eval_node
 
 CLASSES = ("Classifier",)
 

@@ -23,36 +23,37 @@ from p4sfc_compiler.families.base import (
     LowerContext,
     Lowering,
     NotOffloadable,
-    TableEntry,
-    Ternary,
 )
+from p4sfc_compiler.families.classify_table import ETH_LAYOUT, IPV4_LAYOUT, entries_from_rules
 from p4sfc_compiler.families.family import ElementFamily
 from p4sfc_compiler.families.ternary import (
     DEFAULT_RULE_BOUND,
-    And,
-    Const,
     Context,
     Cube,
-    Ite,
     Layout,
-    Leaf,
-    Node,
-    Not,
-    Or,
-    Rel,
     RuleExplosion,
     Unexpressible,
     compress_bits,
-    eval_node,
-    flip_short,
-    iter_leaves,
-    leaf,
     lower_patterns,
     make_cube,
     rl_cubes,
     rl_true_cubes,
     word_cube,
     word_range_tests,
+)
+from p4sfc_compiler.families.wordtests import (
+    And,
+    Const,
+    Ite,
+    Leaf,
+    Node,
+    Not,
+    Or,
+    Rel,
+    eval_node,
+    flip_short,
+    iter_leaves,
+    leaf,
 )
 
 CLASSES = ("IPFilter", "IPClassifier")
@@ -904,26 +905,7 @@ def evaluate(cls: str, config: FilterConfig, packet_bytes: bytes, data_offset: i
     return None
 
 
-# switch layouts: (field, first bit, width) from the start of each space
-_ETH: Layout = (
-    ("hdr.ethernet.dstAddr", 0, 48),
-    ("hdr.ethernet.srcAddr", 48, 48),
-    ("meta.ether_type", 96, 16),
-)
-IPV4_LAYOUT: Layout = (
-    ("hdr.ipv4.version", 0, 4),
-    ("hdr.ipv4.ihl", 4, 4),
-    ("hdr.ipv4.diffserv", 8, 8),
-    ("hdr.ipv4.totalLen", 16, 16),
-    ("hdr.ipv4.identification", 32, 16),
-    ("hdr.ipv4.flags", 48, 3),
-    ("hdr.ipv4.fragOffset", 51, 13),
-    ("hdr.ipv4.ttl", 64, 8),
-    ("hdr.ipv4.protocol", 72, 8),
-    ("hdr.ipv4.srcAddr", 96, 32),
-    ("hdr.ipv4.dstAddr", 128, 32),
-)
-ETH_LAYOUT = _ETH
+# transport layouts: (field, first bit, width) from the start of the transport header
 _L4_LAYOUTS: dict[int, Layout] = {
     PROTO_TCP: (("meta.sport", 0, 16), ("meta.dport", 16, 16), ("meta.tcp_flags", 104, 8)),
     PROTO_UDP: (("meta.sport", 0, 16), ("meta.dport", 16, 16)),
@@ -941,7 +923,7 @@ def _first_fragment(proto: int) -> Cube:
 def _mapper(l4: Layout | None) -> Callable[[Leaf], Cube | bool | None]:
     def map_leaf(lf: Leaf) -> Cube | bool | None:
         if lf.space == "mac":
-            return word_cube(_ETH, (lf.off - 2) * 8, lf.value, lf.mask)
+            return word_cube(ETH_LAYOUT, (lf.off - 2) * 8, lf.value, lf.mask)
         if lf.space == "net":
             return word_cube(IPV4_LAYOUT, lf.off * 8, lf.value, lf.mask)
         if l4 is None:
@@ -969,38 +951,6 @@ def filter_contexts(nodes: Sequence[Node]) -> list[Context]:
     contexts.append(Context("non-first fragments and other protocols", (), rest,
                             _mapper(None)))
     return contexts
-
-
-_L4_FIELDS = ("meta.sport", "meta.dport", "meta.tcp_flags", "meta.icmp_type",
-              "meta.icmp_code")
-_IP_FIELDS = ("hdr.ipv4.", "meta.l4_ok", *_L4_FIELDS)
-
-
-def entries_from_rules(
-    rules: Sequence[tuple[Cube, int | None]], bound: int
-) -> tuple[TableEntry, ...]:
-    """Table entries for a simplified rule list (catch-all drop left to the default)."""
-    rules = list(rules)
-    while rules and rules[-1][1] is None:
-        rules.pop()
-    if len(rules) > bound:
-        raise NotOffloadable(f"needs {len(rules)} classify rules, more than the bound {bound}")
-    out = []
-    for i, (cube, port) in enumerate(rules):
-        match: dict[str, Ternary] = {}
-        for name, v, m in cube:
-            match[name] = Ternary(v, m)
-        # the switch's l4 fields read 0 unless a transport header was parsed
-        if any(n in _L4_FIELDS for n in match) and "meta.l4_ok" not in match:
-            match["meta.l4_ok"] = Ternary(1, 1)
-        if any(n.startswith(_IP_FIELDS) for n in match) and "meta.ip_ok" not in match:
-            match["meta.ip_ok"] = Ternary(1, 1)
-        if port is None:
-            out.append(TableEntry(match=match, action="drop_packet", order=i))
-        else:
-            out.append(TableEntry(match=match, action="set_port", params={"port": port},
-                                  order=i))
-    return tuple(out)
 
 
 def lower_rules(
@@ -1042,6 +992,6 @@ def lower(cls: str, config: FilterConfig, ctx: LowerContext,
 IPFILTER: ElementFamily[FilterConfig] = ElementFamily("ipfilter", CLASSES, parse, lower)
 
 __all__ = [
-    "CLASSES", "IPFILTER", "FilterConfig", "FilterRule", "entries_from_rules", "evaluate",
+    "CLASSES", "IPFILTER", "FilterConfig", "FilterRule", "evaluate",
     "filter_contexts", "lower", "lower_rules", "parse", "separate_text",
 ]

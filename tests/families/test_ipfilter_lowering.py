@@ -19,7 +19,7 @@ from p4sfc_compiler.families.base import (
     TableEntry,
 )
 from p4sfc_compiler.families.packetview import switch_fields
-from p4sfc_compiler.families.ternary import Rel, eval_node
+from p4sfc_compiler.families.wordtests import Rel, eval_node
 
 CTX = LowerContext(data_offset=14, ip_header=True, n_inputs=1, n_outputs=8)
 
