@@ -24,7 +24,7 @@ from p4sfc_compiler.families.config_only import CONFIG_ONLY
 from p4sfc_compiler.families.counters import COUNTERS
 from p4sfc_compiler.families.encap import ENCAP
 from p4sfc_compiler.families.family import ElementFamily
-from p4sfc_compiler.families.ipfilter import IPFILTER
+from p4sfc_compiler.families.ipfilter.family import IPFILTER
 from p4sfc_compiler.families.ipheader import IPHEADER
 from p4sfc_compiler.families.iplookup import IPLOOKUP
 from p4sfc_compiler.families.plumbing import PLUMBING

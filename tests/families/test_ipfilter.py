@@ -10,8 +10,10 @@ from pathlib import Path
 import pytest
 from _pcap import read_pcap
 
-from p4sfc_compiler.families import ipfilter
 from p4sfc_compiler.families.base import ElementConfigError
+from p4sfc_compiler.families.ipfilter.config import parse
+from p4sfc_compiler.families.ipfilter.evaluate import evaluate
+from p4sfc_compiler.families.ipfilter.parser import separate_text
 from p4sfc_compiler.families.values import ConfigEnv
 
 SHARED = Path(__file__).resolve().parents[2].parent / "shared"
@@ -58,7 +60,7 @@ def icmp(type_=8, code=0) -> bytes:
 
 
 def run(cls: str, args: list[str], frame: bytes, env=None) -> int | None:
-    return ipfilter.evaluate(cls, ipfilter.parse(cls, args, None, env), frame, 14)
+    return evaluate(cls, parse(cls, args, None, env), frame, 14)
 
 
 # ---------------------------------------------------------------------------------------
@@ -66,9 +68,9 @@ def run(cls: str, args: list[str], frame: bytes, env=None) -> int | None:
 
 
 def test_tokenizer_follows_click():
-    assert ipfilter.separate_text("ip[12:4]==0x0a000071&&!syn") == [
+    assert separate_text("ip[12:4]==0x0a000071&&!syn") == [
         "ip", "[", "12:4", "]", "==", "0x0a000071", "&&", "!", "syn"]
-    assert ipfilter.separate_text("icmp ? icmp type echo : ip ttl<5") == [
+    assert separate_text("icmp ? icmp type echo : ip ttl<5") == [
         "icmp", "?", "icmp", "type", "echo", ":", "ip", "ttl", "<", "5"]
 
 
@@ -94,12 +96,12 @@ def test_tokenizer_follows_click():
 )
 def test_bad_configs_name_the_problem(args, message):
     with pytest.raises(ElementConfigError) as e:
-        ipfilter.parse("IPFilter", args)
+        parse("IPFilter", args)
     assert message in str(e.value)
 
 
 def test_ipclassifier_numbers_outputs_and_accepts_dash():
-    cfg = ipfilter.parse("IPClassifier", ["tcp", "udp", "-"])
+    cfg = parse("IPClassifier", ["tcp", "udp", "-"])
     assert [r.port for r in cfg.rules] == [0, 1, 2]
     assert run("IPClassifier", ["tcp", "udp", "-"], ip_frame(17, udp())) == 1
     assert run("IPClassifier", ["tcp", "udp", "-"], ip_frame(1, icmp())) == 2
@@ -263,7 +265,7 @@ def test_evaluate_matches_click_golden_trace(case):
         text = element["config"]
     else:
         text = text.rsplit(")", 1)[0] if text.count(")") > text.count("(") else text
-    cfg = ipfilter.parse(cls, split_config(text), None, address_infos(config))
+    cfg = parse(cls, split_config(text), None, address_infos(config))
     # outN.pcap records the element's output named in case.json ("e[3] -> Unstrip(14)")
     outputs = {int(re.search(r"\[(\d+)\]", o["from"]).group(1)): read_pcap(folder / f)
                for f, o in meta["outputs"].items()}
@@ -271,16 +273,16 @@ def test_evaluate_matches_click_golden_trace(case):
     mark_whole_frame = "MarkIPHeader(14)" in config
     for frame in read_pcap(folder / "in.pcap"):
         if mark_whole_frame:  # MarkIPHeader(14) on the frame: data offset 0, IP at 14
-            port = ipfilter.evaluate(cls, cfg, frame, 0, ip_offset=14)
+            port = evaluate(cls, cfg, frame, 0, ip_offset=14)
             packet = frame
         elif "MarkIPHeader" in config:  # Strip(14) -> MarkIPHeader: nothing checked
             packet = frame
-            port = ipfilter.evaluate(cls, cfg, packet, 14)
+            port = evaluate(cls, cfg, packet, 14)
         else:
             packet = check_ip_header(frame)
             if packet is None:
                 continue
-            port = ipfilter.evaluate(cls, cfg, packet, 14)
+            port = evaluate(cls, cfg, packet, 14)
         if port is not None and port in got:
             got[port].append(packet)
     for port, expected in outputs.items():

@@ -10,7 +10,6 @@ from hypothesis import HealthCheck, assume, given, settings
 from hypothesis import strategies as st
 from support.frames import ACTIONS, PRIMITIVES, patterns, random_frame
 
-from p4sfc_compiler.families import ipfilter
 from p4sfc_compiler.families.base import (
     ElementConfigError,
     LowerContext,
@@ -18,6 +17,9 @@ from p4sfc_compiler.families.base import (
     NotOffloadable,
     TableEntry,
 )
+from p4sfc_compiler.families.ipfilter.config import FilterConfig, parse
+from p4sfc_compiler.families.ipfilter.evaluate import ClickPacket, evaluate
+from p4sfc_compiler.families.ipfilter.lower import lower
 from p4sfc_compiler.families.packetview import switch_fields
 from p4sfc_compiler.families.wordtests import Rel, eval_node
 
@@ -37,18 +39,18 @@ def first_match(entries: tuple[TableEntry, ...], fields: dict[str, int]) -> int 
 
 def lowered_or_none(cls: str, args: list[str]):
     try:  # Click rejects a few generated combinations, e.g. 'ether host X and syn'
-        cfg = ipfilter.parse(cls, args)
+        cfg = parse(cls, args)
     except ElementConfigError:
         return None, None
     try:  # a small bound keeps random nested ternaries quick; they are rejected instead
-        return cfg, ipfilter.lower(cls, cfg, CTX, bound=256)
+        return cfg, lower(cls, cfg, CTX, bound=256)
     except NotOffloadable:
         return cfg, None
 
 
-def agrees(cls: str, cfg: ipfilter.FilterConfig, low: Lowering) -> None:
+def agrees(cls: str, cfg: FilterConfig, low: Lowering) -> None:
     for frame, view in zip(CORPUS, SWITCH_VIEWS, strict=True):
-        want = ipfilter.evaluate(cls, cfg, frame, 14)
+        want = evaluate(cls, cfg, frame, 14)
         got = first_match(low.entries, view)
         assert got == want, (frame.hex(), cfg, low.entries)
 
@@ -74,8 +76,8 @@ def test_ipclassifier_lowering_agrees_with_click(pats):
     "udp[2:2] == 53", "transp[0:2] == 80")])
 def test_every_offloadable_primitive_and_its_negation(prim):
     for args in ([f"allow {prim}"], [f"1 !({prim})", "2 all"]):
-        cfg = ipfilter.parse("IPFilter", args)
-        agrees("IPFilter", cfg, ipfilter.lower("IPFilter", cfg, CTX))
+        cfg = parse("IPFilter", args)
+        agrees("IPFilter", cfg, lower("IPFilter", cfg, CTX))
 
 
 def _rels(node: object) -> Iterator[Rel]:
@@ -92,11 +94,11 @@ def _rels(node: object) -> Iterator[Rel]:
                                   "ip len >= 60", "ip[12:4] > 0x0a000001", "icmp type <= 11",
                                   "ip dscp < 41", "dst port > 1023"])
 def test_prefix_form_of_a_relation_agrees_with_clicks_form(expr):
-    cfg = ipfilter.parse("IPFilter", [f"allow {expr}"])
+    cfg = parse("IPFilter", [f"allow {expr}"])
     rels = list(_rels(cfg.rules[0].node))
     assert rels
     for frame in CORPUS:
-        pkt = ipfilter._ClickPacket(frame, 14)
+        pkt = ClickPacket(frame, 14)
         for rel in rels:
             assert eval_node(rel.click, pkt.test) == eval_node(rel.prefixes, pkt.test), expr
 
@@ -127,37 +129,37 @@ def test_corpus_exercises_the_interesting_cases():
     ],
 )
 def test_not_offloadable_names_the_test(expr, why):
-    cfg = ipfilter.parse("IPFilter", [f"allow {expr}"])
+    cfg = parse("IPFilter", [f"allow {expr}"])
     with pytest.raises(NotOffloadable) as e:
-        ipfilter.lower("IPFilter", cfg, CTX)
+        lower("IPFilter", cfg, CTX)
     assert why in e.value.reason
 
 
 def test_irrelevant_unparsed_bytes_are_fine():
     # the window is only read for TCP, where 'tcp' already decided: offloadable
-    cfg = ipfilter.parse("IPFilter", ["allow tcp", "1 tcp win 0"])
-    assert ipfilter.lower("IPFilter", cfg, CTX).entries
+    cfg = parse("IPFilter", ["allow tcp", "1 tcp win 0"])
+    assert lower("IPFilter", cfg, CTX).entries
 
 
 def test_needs_ip_header_annotation_and_offset():
-    cfg = ipfilter.parse("IPFilter", ["allow tcp"])
+    cfg = parse("IPFilter", ["allow tcp"])
     with pytest.raises(NotOffloadable, match="IP header annotation"):
-        ipfilter.lower("IPFilter", cfg, LowerContext(14, False, 1, 1))
+        lower("IPFilter", cfg, LowerContext(14, False, 1, 1))
     with pytest.raises(NotOffloadable, match="data offset 18"):
-        ipfilter.lower("IPFilter", cfg, LowerContext(18, True, 1, 1))
+        lower("IPFilter", cfg, LowerContext(18, True, 1, 1))
 
 
 def test_rule_bound_makes_it_not_offloadable():
-    cfg = ipfilter.parse("IPFilter", ["allow (src port > 1023) and (dst port < 1023) and "
+    cfg = parse("IPFilter", ["allow (src port > 1023) and (dst port < 1023) and "
                                       "!(ip ttl > 5 and ip len > 100)"])
     with pytest.raises(NotOffloadable, match="more than 3 classify rules"):
-        ipfilter.lower("IPFilter", cfg, CTX, bound=3)
+        lower("IPFilter", cfg, CTX, bound=3)
 
 
 def test_entries_shape_and_trailing_drops():
-    cfg = ipfilter.parse("IPFilter", ["deny src host 10.0.0.1", "2 tcp dst port 22",
+    cfg = parse("IPFilter", ["deny src host 10.0.0.1", "2 tcp dst port 22",
                                       "drop all"])
-    low = ipfilter.lower("IPFilter", cfg, CTX)
+    low = lower("IPFilter", cfg, CTX)
     assert [e.order for e in low.entries] == list(range(len(low.entries)))
     first, second = low.entries
     assert first.action == "drop_packet" and first.params == {}
@@ -181,8 +183,8 @@ def test_entries_shape_and_trailing_drops():
     ],
 )
 def test_rule_counts_stay_small(args, max_entries):
-    cfg = ipfilter.parse("IPFilter", args)
-    assert len(ipfilter.lower("IPFilter", cfg, CTX).entries) <= max_entries
+    cfg = parse("IPFilter", args)
+    assert len(lower("IPFilter", cfg, CTX).entries) <= max_entries
 
 
 def test_switch_view_fields():
