@@ -6,6 +6,24 @@ software behaviour and their switch model. What a family provides is typed by
 :class:`~p4sfc_compiler.families.family.ElementFamily`; the registry
 (:mod:`~p4sfc_compiler.families.registry`) maps Click classes to families.
 
+Layout. A family is a folder ``families/<name>/`` with one module per job:
+
+* ``__init__.py``: only a docstring (the family's Click quirks and switch limits); it
+  imports nothing, so importing one stage file loads only what that file imports;
+* ``config.py``: ``CLASSES``, the config types and ``parse``;
+* ``lower.py``: ``lower``, and ``data_offset`` where the family moves the data pointer;
+* ``family.py``: the family object (``IPFILTER``, ``PLUMBING``, ...), the only module
+  the registry imports;
+* more stage files where the family has more jobs: ``evaluate.py`` (Click's result in
+  software: IPFilter, Classifier), ``server.py`` (plumbing's server forms), and
+  IPFilter's pattern language (``names``, ``primitive``, ``compile``, ``parser``).
+
+Imports run one way: ``evaluate``, ``lower`` and ``server`` import ``config``, ``family``
+imports them, and a family never imports another family; what two share is a module
+beside them (``values``, ``wordtests``, ``ternary``, ``classify_table``).
+``config_only.py`` is the one single-module family: its classes have no packet ports and
+no P4 kind, so it has no jobs to split.
+
 The element's catalog row (``elements/catalog.yaml``) says what it reads and writes, and
 which P4 template block (``p4/templates/elements/<kind>.p4.j2``) runs it.
 """

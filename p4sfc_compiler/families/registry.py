@@ -19,16 +19,16 @@ from p4sfc_compiler.families.base import (
     Lowering,
     NotOffloadable,
 )
-from p4sfc_compiler.families.classifier import CLASSIFIER
+from p4sfc_compiler.families.classifier.family import CLASSIFIER
 from p4sfc_compiler.families.config_only import CONFIG_ONLY
-from p4sfc_compiler.families.counters import COUNTERS
-from p4sfc_compiler.families.encap import ENCAP
+from p4sfc_compiler.families.counters.family import COUNTERS
+from p4sfc_compiler.families.encap.family import ENCAP
 from p4sfc_compiler.families.family import ElementFamily
 from p4sfc_compiler.families.ipfilter.family import IPFILTER
-from p4sfc_compiler.families.ipheader import IPHEADER
-from p4sfc_compiler.families.iplookup import IPLOOKUP
-from p4sfc_compiler.families.plumbing import PLUMBING
-from p4sfc_compiler.families.rewriter import REWRITER
+from p4sfc_compiler.families.ipheader.family import IPHEADER
+from p4sfc_compiler.families.iplookup.family import IPLOOKUP
+from p4sfc_compiler.families.plumbing.family import PLUMBING
+from p4sfc_compiler.families.rewriter.family import REWRITER
 from p4sfc_compiler.families.values import ConfigEnv
 
 # Each family is typed by its own config; here they are held side by side.

@@ -13,13 +13,15 @@ from _pcap import read_pcap
 from hypothesis import HealthCheck, assume, given, settings
 from hypothesis import strategies as st
 
-from p4sfc_compiler.families import classifier
 from p4sfc_compiler.families.base import (
     ElementConfigError,
     LowerContext,
     NotOffloadable,
     TableEntry,
 )
+from p4sfc_compiler.families.classifier.config import parse
+from p4sfc_compiler.families.classifier.evaluate import evaluate
+from p4sfc_compiler.families.classifier.lower import lower
 from p4sfc_compiler.families.packetview import switch_fields
 
 SHARED = Path(__file__).resolve().parents[2].parent / "shared"
@@ -31,7 +33,7 @@ def ctx(offset: int = 0) -> LowerContext:
 
 
 def run(args: list[str], frame: bytes, offset: int = 0) -> int | None:
-    return classifier.evaluate("Classifier", classifier.parse("Classifier", args), frame,
+    return evaluate("Classifier", parse("Classifier", args), frame,
                                offset)
 
 
@@ -57,7 +59,7 @@ ARP_REQ = bytes(6 * [0xFF]) + bytes.fromhex("020000000001") + bytes.fromhex("080
 )
 def test_bad_patterns_name_the_token(arg, message):
     with pytest.raises(ElementConfigError) as e:
-        classifier.parse("Classifier", ["12/0800", arg])
+        parse("Classifier", ["12/0800", arg])
     assert message in str(e.value)
     assert "pattern 1" in str(e.value)
 
@@ -108,13 +110,13 @@ def test_evaluate_matches_click_golden_trace(case):
     folder = GOLDEN / case
     meta = json.loads((folder / "case.json").read_text())
     (element,) = [v for v in meta["element_args"].values() if v["class"] == "Classifier"]
-    cfg = classifier.parse("Classifier", [a.strip() for a in element["config"].split(",")])
+    cfg = parse("Classifier", [a.strip() for a in element["config"].split(",")])
     offset = 14 if "Strip(14)" in (folder / "config.click").read_text() else 0
     outputs = {int(re.search(r"\[(\d+)\]", o["from"]).group(1)): read_pcap(folder / f)
                for f, o in meta["outputs"].items()}
     got: dict[int, list[bytes]] = {port: [] for port in outputs}
     for frame in read_pcap(folder / "in.pcap"):
-        port = classifier.evaluate("Classifier", cfg, frame, offset)
+        port = evaluate("Classifier", cfg, frame, offset)
         if port is not None:
             got.setdefault(port, []).append(frame)
     for port, expected in outputs.items():
@@ -202,21 +204,21 @@ def pattern_lists(draw) -> list[str]:
 @given(pattern_lists(), st.sampled_from([0, 14]))
 @settings(max_examples=80, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 def test_first_matching_rule_agrees_with_click(patterns, offset):
-    cfg = classifier.parse("Classifier", patterns)
+    cfg = parse("Classifier", patterns)
     try:
-        low = classifier.lower("Classifier", cfg, ctx(offset))
+        low = lower("Classifier", cfg, ctx(offset))
     except NotOffloadable:
         assume(False)
         return
     assert low.kind == "classify"
     for frame, view in zip(CORPUS, VIEWS, strict=True):
-        want = classifier.evaluate("Classifier", cfg, frame, offset)
+        want = evaluate("Classifier", cfg, frame, offset)
         assert first_match(low.entries, view) == want, (frame.hex(), low.entries)
 
 
 def test_ethernet_and_ip_fields_lower_to_key_fields():
-    cfg = classifier.parse("Classifier", ["12/0800 23/06 26/0a000000%ff000000", "12/0806", "-"])
-    low = classifier.lower("Classifier", cfg, ctx())
+    cfg = parse("Classifier", ["12/0800 23/06 26/0a000000%ff000000", "12/0806", "-"])
+    low = lower("Classifier", cfg, ctx())
     first = low.entries[0]
     assert first.match["meta.ether_type"].value == 0x0800
     assert first.match["hdr.ipv4.protocol"].value == 6
@@ -227,11 +229,11 @@ def test_ethernet_and_ip_fields_lower_to_key_fields():
 
 
 def test_after_strip_offsets_move_to_the_ip_header():
-    cfg = classifier.parse("Classifier", ["!12/0800", "12/0800 9/11"])  # at offset 14: 23
-    low = classifier.lower("Classifier", cfg, ctx(0))
+    cfg = parse("Classifier", ["!12/0800", "12/0800 9/11"])  # at offset 14: 23
+    low = lower("Classifier", cfg, ctx(0))
     assert any("meta.ether_type" in e.match for e in low.entries)
     with pytest.raises(NotOffloadable, match="12/0800"):
-        classifier.lower("Classifier", classifier.parse("Classifier", ["9/11"]), ctx(14))
+        lower("Classifier", parse("Classifier", ["9/11"]), ctx(14))
 
 
 @pytest.mark.parametrize(
@@ -245,25 +247,25 @@ def test_after_strip_offsets_move_to_the_ip_header():
     ],
 )
 def test_not_offloadable_names_the_clause(patterns, offset, why):
-    cfg = classifier.parse("Classifier", patterns)
+    cfg = parse("Classifier", patterns)
     with pytest.raises(NotOffloadable) as e:
-        classifier.lower("Classifier", cfg, ctx(offset))
+        lower("Classifier", cfg, ctx(offset))
     assert why in e.value.reason
 
 
 def test_unreachable_unparsed_bytes_are_fine():
     # the catch-all takes every packet first: byte 36 never matters
-    cfg = classifier.parse("Classifier", ["-", "36/0050"])
-    low = classifier.lower("Classifier", cfg, ctx())
+    cfg = parse("Classifier", ["-", "36/0050"])
+    low = lower("Classifier", cfg, ctx())
     assert [(e.match, e.params) for e in low.entries] == [({}, {"port": 0})]
     # IPv4 frames are all taken before the pattern that reads their options area
-    cfg = classifier.parse("Classifier", ["12/0800", "12/0800 36/0050", "-"])
-    assert classifier.lower("Classifier", cfg, ctx()).entries is not None
+    cfg = parse("Classifier", ["12/0800", "12/0800 36/0050", "-"])
+    assert lower("Classifier", cfg, ctx()).entries is not None
     with pytest.raises(NotOffloadable):  # but non-IPv4 frames do reach it
-        classifier.lower("Classifier", classifier.parse("Classifier", ["12/0800", "36/0050"]),
+        lower("Classifier", parse("Classifier", ["12/0800", "36/0050"]),
                          ctx())
 
 
 def test_golden_classifier_nodash_rule_count():
-    cfg = classifier.parse("Classifier", ["!12/0800", "12/0800 !23/06 !23/11"])
-    assert len(classifier.lower("Classifier", cfg, ctx()).entries) <= 4
+    cfg = parse("Classifier", ["!12/0800", "12/0800 !23/06 !23/11"])
+    assert len(lower("Classifier", cfg, ctx()).entries) <= 4

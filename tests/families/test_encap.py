@@ -1,8 +1,8 @@
 import pytest
 
-from p4sfc_compiler.families import encap
 from p4sfc_compiler.families.base import ElementConfigError, LowerContext, NotOffloadable
-from p4sfc_compiler.families.encap import EtherEncapConfig, IPEncapConfig
+from p4sfc_compiler.families.encap.config import EtherEncapConfig, IPEncapConfig
+from p4sfc_compiler.families.encap.family import ENCAP
 from p4sfc_compiler.families.values import ConfigEnv, split_args
 
 
@@ -12,7 +12,7 @@ def ip(s: str) -> int:
 
 
 def parse(cls: str, config: str, env: ConfigEnv | None = None):
-    return encap.parse(cls, split_args(config), None, env)
+    return ENCAP.parse(cls, split_args(config), None, env)
 
 
 AT_IP = LowerContext(data_offset=14)
@@ -23,7 +23,7 @@ AT_IP = LowerContext(data_offset=14)
 def test_etherencap_golden() -> None:  # golden etherencap
     cfg = parse("EtherEncap", "0x0800, 00:1b:21:3a:4f:01, 00:1b:21:3a:4f:02")
     assert cfg == EtherEncapConfig(0x0800, 0x001B213A4F01, 0x001B213A4F02)
-    low = encap.lower("EtherEncap", cfg, AT_IP)
+    low = ENCAP.lower("EtherEncap", cfg, AT_IP)
     assert low.kind == "ether_encap"
     assert low.params == {"ether_type": 0x0800, "src": 0x001B213A4F01, "dst": 0x001B213A4F02}
 
@@ -56,10 +56,10 @@ def test_etherencap_bad(config: str, message: str) -> None:
 
 def test_etherencap_offsets() -> None:
     cfg = parse("EtherEncap", "0x0800, 1:1:1:1:1:1, 2:2:2:2:2:2")
-    assert encap.data_offset("EtherEncap", cfg, 14) == 0
+    assert ENCAP.data_offset("EtherEncap", cfg, 14) == 0
     for offset in (0, 34):
         with pytest.raises(NotOffloadable, match=f"data offset {offset}"):
-            encap.lower("EtherEncap", cfg, LowerContext(data_offset=offset))
+            ENCAP.lower("EtherEncap", cfg, LowerContext(data_offset=offset))
 
 
 # --- IPEncap ----------------------------------------------------------------------------
@@ -67,7 +67,7 @@ def test_etherencap_offsets() -> None:
 def test_ipencap_golden_dscp() -> None:  # golden ipencap, e1
     cfg = parse("IPEncap", "4, 192.0.2.1, 192.0.2.2, TTL 32, DSCP 10")
     assert cfg == IPEncapConfig(4, ip("192.0.2.1"), ip("192.0.2.2"), False, ttl=32, tos=40)
-    low = encap.lower("IPEncap", cfg, AT_IP)
+    low = ENCAP.lower("IPEncap", cfg, AT_IP)
     assert low.kind == "ip_encap"
     assert low.params == {"proto": 4, "src": ip("192.0.2.1"), "dst": ip("192.0.2.2"), "ttl": 32,
                           "tos": 40, "df": 0, "dst_anno": 0, "index": 0}
@@ -77,7 +77,7 @@ def test_ipencap_golden_dscp() -> None:  # golden ipencap, e1
 def test_ipencap_golden_dst_anno() -> None:  # golden ipencap, e2
     cfg = parse("IPEncap", "47, 10.9.9.9, DST_ANNO, TOS 0xb8, DF true")
     assert cfg == IPEncapConfig(47, ip("10.9.9.9"), 0, True, ttl=250, tos=0xB8, df=True)
-    params = encap.lower("IPEncap", cfg, AT_IP).params
+    params = ENCAP.lower("IPEncap", cfg, AT_IP).params
     assert (params["dst_anno"], params["df"], params["tos"], params["ttl"]) == (1, 1, 0xB8, 250)
 
 
@@ -112,6 +112,6 @@ def test_ipencap_bad(config: str, message: str) -> None:
 def test_ipencap_offsets() -> None:
     cfg = parse("IPEncap", "4, 1.1.1.1, 2.2.2.2")
     # The outer header is inserted right after Ethernet: the data pointer stays there.
-    assert encap.data_offset("IPEncap", cfg, 14) == 14
+    assert ENCAP.data_offset("IPEncap", cfg, 14) == 14
     with pytest.raises(NotOffloadable, match="data offset 0"):
-        encap.lower("IPEncap", cfg, LowerContext(data_offset=0))
+        ENCAP.lower("IPEncap", cfg, LowerContext(data_offset=0))

@@ -1,14 +1,14 @@
 import pytest
 
-from p4sfc_compiler.families import ipheader
 from p4sfc_compiler.families.base import ElementConfigError, LowerContext, NotOffloadable
-from p4sfc_compiler.families.ipheader import (
+from p4sfc_compiler.families.ipheader.config import (
     CheckIPHeaderConfig,
     DecIPTTLConfig,
     MarkIPHeaderConfig,
     SetIPChecksumConfig,
     SetIPDSCPConfig,
 )
+from p4sfc_compiler.families.ipheader.family import IPHEADER
 from p4sfc_compiler.families.registry import data_offset
 from p4sfc_compiler.families.values import ConfigEnv, split_args
 
@@ -19,7 +19,7 @@ def ip(s: str) -> int:
 
 
 def parse(cls: str, config: str, env: ConfigEnv | None = None):
-    return ipheader.parse(cls, split_args(config), None, env)
+    return IPHEADER.parse(cls, split_args(config), None, env)
 
 
 AT_IP = LowerContext(data_offset=14, ip_header=True)
@@ -75,10 +75,10 @@ def test_checkipheader_bad(config: str, message: str) -> None:
 
 
 def test_checkipheader_lowering() -> None:
-    low = ipheader.lower("CheckIPHeader", parse("CheckIPHeader", "DETAILS true"), AT_IP)
+    low = IPHEADER.lower("CheckIPHeader", parse("CheckIPHeader", "DETAILS true"), AT_IP)
     assert low.kind == "check_ip_header" and low.params == {}
     # OFFSET 14 on an unstripped frame reads the same header.
-    low = ipheader.lower("CheckIPHeader", parse("CheckIPHeader", "14"), LowerContext())
+    low = IPHEADER.lower("CheckIPHeader", parse("CheckIPHeader", "14"), LowerContext())
     assert low.kind == "check_ip_header"
 
 
@@ -95,7 +95,7 @@ def test_checkipheader_lowering() -> None:
 )
 def test_checkipheader_not_offloadable(config: str, ctx: LowerContext, reason: str) -> None:
     with pytest.raises(NotOffloadable, match=reason):
-        ipheader.lower("CheckIPHeader", parse("CheckIPHeader", config), ctx)
+        IPHEADER.lower("CheckIPHeader", parse("CheckIPHeader", config), ctx)
 
 
 # --- MarkIPHeader -----------------------------------------------------------------------
@@ -104,10 +104,10 @@ def test_markipheader() -> None:
     assert parse("MarkIPHeader", "") == MarkIPHeaderConfig(0)
     cfg = parse("MarkIPHeader", "14")  # golden markipheader
     assert cfg == MarkIPHeaderConfig(14)
-    assert ipheader.lower("MarkIPHeader", cfg, LowerContext()).is_nop
+    assert IPHEADER.lower("MarkIPHeader", cfg, LowerContext()).is_nop
     assert data_offset("MarkIPHeader", cfg, 0) == 0  # only an annotation
     with pytest.raises(NotOffloadable, match="frame offset 28"):
-        ipheader.lower("MarkIPHeader", cfg, AT_IP)
+        IPHEADER.lower("MarkIPHeader", cfg, AT_IP)
     with pytest.raises(ElementConfigError, match="too many arguments"):
         parse("MarkIPHeader", "1, 2")
     with pytest.raises(ElementConfigError, match="OFFSET"):
@@ -119,13 +119,13 @@ def test_markipheader() -> None:
 def test_decipttl() -> None:
     cfg = parse("DecIPTTL", "")
     assert cfg == DecIPTTLConfig()
-    low = ipheader.lower("DecIPTTL", cfg, AT_IP)
+    low = IPHEADER.lower("DecIPTTL", cfg, AT_IP)
     assert low.kind == "dec_ip_ttl" and low.params == {}
     assert parse("DecIPTTL", "MULTICAST false") == DecIPTTLConfig(True, False)
     with pytest.raises(NotOffloadable, match="MULTICAST false"):
-        ipheader.lower("DecIPTTL", parse("DecIPTTL", "MULTICAST false"), AT_IP)
+        IPHEADER.lower("DecIPTTL", parse("DecIPTTL", "MULTICAST false"), AT_IP)
     with pytest.raises(NotOffloadable, match="ACTIVE false"):
-        ipheader.lower("DecIPTTL", parse("DecIPTTL", "ACTIVE false"), AT_IP)
+        IPHEADER.lower("DecIPTTL", parse("DecIPTTL", "ACTIVE false"), AT_IP)
     with pytest.raises(ElementConfigError, match="too many arguments"):
         parse("DecIPTTL", "1")
 
@@ -133,7 +133,7 @@ def test_decipttl() -> None:
 def test_setipdscp() -> None:
     cfg = parse("SetIPDSCP", "46")  # golden setipdscp
     assert cfg == SetIPDSCPConfig(46)
-    low = ipheader.lower("SetIPDSCP", cfg, AT_IP)
+    low = IPHEADER.lower("SetIPDSCP", cfg, AT_IP)
     assert (low.kind, low.params) == ("set_ip_dscp", {"dscp": 46})
     assert parse("SetIPDSCP", "DSCP 0x3f").dscp == 63
     with pytest.raises(ElementConfigError, match="too many arguments"):
@@ -148,6 +148,6 @@ def test_setipchecksum() -> None:
     cfg = parse("SetIPChecksum", "")
     assert cfg == SetIPChecksumConfig()
     with pytest.raises(NotOffloadable, match="unchanged header"):
-        ipheader.lower("SetIPChecksum", cfg, AT_IP)
+        IPHEADER.lower("SetIPChecksum", cfg, AT_IP)
     with pytest.raises(ElementConfigError, match="too many arguments"):
         parse("SetIPChecksum", "1")

@@ -2,7 +2,6 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from p4sfc_compiler.families import iplookup
 from p4sfc_compiler.families.base import (
     ElementConfigError,
     LowerContext,
@@ -10,7 +9,8 @@ from p4sfc_compiler.families.base import (
     NotOffloadable,
     TableEntry,
 )
-from p4sfc_compiler.families.iplookup import LookupConfig, Route
+from p4sfc_compiler.families.iplookup.config import LookupConfig, Route
+from p4sfc_compiler.families.iplookup.family import IPLOOKUP
 from p4sfc_compiler.families.values import ConfigEnv, format_ip, split_args
 
 
@@ -31,10 +31,10 @@ LINEAR = """
 
 
 def parse(cls: str, config: str, env: ConfigEnv | None = None) -> LookupConfig:
-    return iplookup.parse(cls, split_args(config), None, env)
+    return IPLOOKUP.parse(cls, split_args(config), None, env)
 
 
-@pytest.mark.parametrize("cls", iplookup.CLASSES)
+@pytest.mark.parametrize("cls", IPLOOKUP.classes)
 def test_every_class_parses_the_golden_table(cls: str) -> None:
     cfg = parse(cls, LINEAR)
     assert len(cfg.routes) == 7
@@ -88,7 +88,7 @@ def test_bad_routes(config: str, message: str | None) -> None:
 
 
 def test_lower_entries() -> None:
-    low = iplookup.lower("LinearIPLookup", parse("LinearIPLookup", LINEAR),
+    low = IPLOOKUP.lower("LinearIPLookup", parse("LinearIPLookup", LINEAR),
                          LowerContext(n_outputs=4))
     assert low.kind == "ip_lookup" and low.params == {} and low.input_params == {}
     assert low.entries[0] == TableEntry({"meta.dst_anno": Lpm(ip("10.0.0.0"), 8)}, "route",
@@ -102,10 +102,10 @@ def test_lower_entries() -> None:
 def test_lower_checks_output_ports() -> None:
     cfg = parse("RadixIPLookup", "10.0.0.0/8 0, 0/0 3")
     with pytest.raises(ElementConfigError, match="bad OUTPUT"):
-        iplookup.lower("RadixIPLookup", cfg, LowerContext(n_outputs=2))
+        IPLOOKUP.lower("RadixIPLookup", cfg, LowerContext(n_outputs=2))
     big = LookupConfig((Route(0, 0, 0, 300),))
     with pytest.raises(NotOffloadable, match="output port 300"):
-        iplookup.lower("RadixIPLookup", big, LowerContext(n_outputs=301))
+        IPLOOKUP.lower("RadixIPLookup", big, LowerContext(n_outputs=301))
 
 
 def _lpm(entries, addr: int) -> tuple[int, int] | None:
@@ -144,7 +144,7 @@ def test_entries_route_like_the_config(routes, addrs) -> None:
     text = ", ".join(f"{format_ip(a)}/{p} {format_ip(g) if g else '-'} {port}"
                      for a, p, port, g in routes)
     cfg = parse("RadixIPLookup", text)
-    low = iplookup.lower("RadixIPLookup", cfg, LowerContext(n_outputs=4))
+    low = IPLOOKUP.lower("RadixIPLookup", cfg, LowerContext(n_outputs=4))
     # One entry per distinct prefix; the table answers like the parsed routes.
     assert len({(e.match["meta.dst_anno"].value, e.match["meta.dst_anno"].prefix_len)
                 for e in low.entries}) == len(low.entries)

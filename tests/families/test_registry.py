@@ -7,11 +7,11 @@ import pytest
 from p4sfc_compiler.errors import SourcePos
 from p4sfc_compiler.families import registry
 from p4sfc_compiler.families.base import ElementConfigError, LowerContext, NotOffloadable
-from p4sfc_compiler.families.counters import COUNTERS
-from p4sfc_compiler.families.encap import ENCAP
-from p4sfc_compiler.families.ipheader import IPHEADER
-from p4sfc_compiler.families.iplookup import IPLOOKUP
-from p4sfc_compiler.families.plumbing import PLUMBING
+from p4sfc_compiler.families.counters.family import COUNTERS
+from p4sfc_compiler.families.encap.family import ENCAP
+from p4sfc_compiler.families.ipheader.family import IPHEADER
+from p4sfc_compiler.families.iplookup.family import IPLOOKUP
+from p4sfc_compiler.families.plumbing.family import PLUMBING
 from p4sfc_compiler.families.registry import (
     data_offset,
     family_for,
@@ -19,7 +19,7 @@ from p4sfc_compiler.families.registry import (
     lower,
     parse_config,
 )
-from p4sfc_compiler.families.rewriter import REWRITER
+from p4sfc_compiler.families.rewriter.family import REWRITER
 from p4sfc_compiler.families.values import ConfigEnv
 from p4sfc_compiler.frontend.ir import n_ports_used
 

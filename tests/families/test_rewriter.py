@@ -1,14 +1,14 @@
 import pytest
 
-from p4sfc_compiler.families import rewriter
 from p4sfc_compiler.families.base import ElementConfigError, LowerContext, NotOffloadable
-from p4sfc_compiler.families.rewriter import (
+from p4sfc_compiler.families.rewriter.config import (
     AddrRange,
     InputSpec,
     Pattern,
     PortRange,
     RewriterConfig,
 )
+from p4sfc_compiler.families.rewriter.family import REWRITER
 from p4sfc_compiler.families.values import ConfigEnv, split_args
 
 
@@ -18,7 +18,7 @@ def ip(s: str) -> int:
 
 
 def parse(cls: str, config: str, env: ConfigEnv | None = None):
-    return rewriter.parse(cls, split_args(config), None, env)
+    return REWRITER.parse(cls, split_args(config), None, env)
 
 
 # --- parsing (configs from the Click golden cases) ---------------------------------------
@@ -120,7 +120,7 @@ def test_ipaddrrewriter_pattern() -> None:  # golden ipaddrrewriter_nat
 
 def test_lower_miss_behaviour_per_input() -> None:
     cfg = parse("IPRewriter", "pattern 1.0.0.1 1024-65535# - - 0 1, pass 2, drop, keep 0 1")
-    low = rewriter.lower("IPRewriter", cfg, LowerContext(n_inputs=4, n_outputs=3))
+    low = REWRITER.lower("IPRewriter", cfg, LowerContext(n_inputs=4, n_outputs=3))
     assert low.kind == "rewriter"
     assert low.params == {"proto": 0}
     # every miss goes to the server, whose mapping table is the authority (a "drop" or
@@ -137,49 +137,49 @@ def test_lower_miss_behaviour_per_input() -> None:
 
 def test_lower_proto_per_class() -> None:
     cfg = parse("TCPRewriter", "pattern 203.0.113.9 30000-30999# - - 0 1, drop")
-    assert rewriter.lower("TCPRewriter", cfg, LowerContext(n_inputs=2)).params == {"proto": 6}
+    assert REWRITER.lower("TCPRewriter", cfg, LowerContext(n_inputs=2)).params == {"proto": 6}
     cfg = parse("UDPRewriter", "pattern 198.51.100.53 40000-40999# - - 0 1, pass 2")
-    assert rewriter.lower("UDPRewriter", cfg, LowerContext(n_inputs=2)).params == {"proto": 0}
+    assert REWRITER.lower("UDPRewriter", cfg, LowerContext(n_inputs=2)).params == {"proto": 0}
 
 
 def test_lower_mapper_and_named_pattern_go_to_server() -> None:
     cfg = parse("IPRewriter", "rrmapper, pattern NAT 0 1")
-    low = rewriter.lower("IPRewriter", cfg, LowerContext(n_inputs=2))
+    low = REWRITER.lower("IPRewriter", cfg, LowerContext(n_inputs=2))
     assert [p["server_entry"] for p in low.input_params.values()] == [1, 2]
 
 
 def test_lower_random_ports_not_offloadable() -> None:
     cfg = parse("IPRewriter", "drop, pattern 1.0.0.1 1024-65535? - - 0 1")
     with pytest.raises(NotOffloadable, match=r"input spec 1: random source-port"):
-        rewriter.lower("IPRewriter", cfg, LowerContext(n_inputs=2))
+        REWRITER.lower("IPRewriter", cfg, LowerContext(n_inputs=2))
 
 
 def test_lower_ipaddrrewriter_not_offloadable() -> None:
     cfg = parse("IPAddrRewriter", "pattern 203.0.113.64-203.0.113.79# - 0 1, drop")
     with pytest.raises(NotOffloadable, match="address") as e:
-        rewriter.lower("IPAddrRewriter", cfg, LowerContext(n_inputs=2))
+        REWRITER.lower("IPAddrRewriter", cfg, LowerContext(n_inputs=2))
     assert "5-tuple" in e.value.reason
 
 
 def test_lower_needs_one_spec_per_connected_input() -> None:
     cfg = parse("IPRewriter", "drop")
     with pytest.raises(ElementConfigError, match="one per input port"):
-        rewriter.lower("IPRewriter", cfg, LowerContext(n_inputs=2))
+        REWRITER.lower("IPRewriter", cfg, LowerContext(n_inputs=2))
 
 
 def test_lower_pass_port_that_does_not_fit() -> None:
     cfg = RewriterConfig((InputSpec("pass", foutput=300),))
     with pytest.raises(NotOffloadable, match="pass port 300"):
-        rewriter.lower("IPRewriter", cfg, LowerContext())
+        REWRITER.lower("IPRewriter", cfg, LowerContext())
 
 
 def test_patterns_element_is_nop() -> None:
     cfg = parse("IPRewriterPatterns", "to_world 1.0.0.1 50000-65535 - -, addr 1.0.0.2 -")
     assert cfg.get("addr") == Pattern(AddrRange(ip("1.0.0.2"), ip("1.0.0.2")), None, None, None)
-    assert rewriter.lower("IPRewriterPatterns", cfg, LowerContext()).is_nop
+    assert REWRITER.lower("IPRewriterPatterns", cfg, LowerContext()).is_nop
 
 
 def test_lower_dst_anno_false_not_offloadable() -> None:
     cfg = parse("IPRewriter", "keep 0 1, DST_ANNO false")
     with pytest.raises(NotOffloadable, match="DST_ANNO false"):
-        rewriter.lower("IPRewriter", cfg, LowerContext())
+        REWRITER.lower("IPRewriter", cfg, LowerContext())

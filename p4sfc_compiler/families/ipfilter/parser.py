@@ -89,7 +89,9 @@ def separate_text(text: str) -> list[str]:
     return words
 
 
-def lookup(word: str, type_: TypeT, proto: int, strict: bool = True) -> tuple[int | FieldT, int]:
+def lookup(
+    word: str, type_: TypeT, proto: int, strict: bool = True
+) -> tuple[int | FieldT, int]:
     """Click's IPFilter::lookup: (T_TYPE, type) for type words; (T_PROTO | T_PORT |
     T_TCPOPT | F_ICMP_TYPE, value) for names; (-1, 0) for none; raises when ambiguous."""
     if type_ in (0, T_TYPE) and word in TYPE_WORDS:

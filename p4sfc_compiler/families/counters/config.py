@@ -1,11 +1,4 @@
-"""Packet counters: Counter and AverageCounter.
-
-On the switch a counter is one slot of the ``counter_*`` registers: packets, bytes, and
-for AverageCounter the timestamps of the first and last packet (its rate is
-count / (last - first)). Click counts ``p->length()``, the bytes from the data pointer
-on; the switch counts from frame offset 14 (the IPv4 header), so ``bytes_base`` is the
-number of bytes before offset 14 that Click still counts (14 - data offset).
-"""
+"""Counter and AverageCounter configurations (COUNT_CALL, BYTE_COUNT_CALL, IGNORE)."""
 
 from __future__ import annotations
 
@@ -13,24 +6,10 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 
 from p4sfc_compiler.errors import SourcePos
-from p4sfc_compiler.families.base import (
-    ElementConfigError,
-    LowerContext,
-    Lowering,
-    NotOffloadable,
-)
-from p4sfc_compiler.families.family import ElementFamily
-from p4sfc_compiler.families.values import (
-    ArgReader,
-    ConfigEnv,
-    parse_int,
-    parse_time,
-    split_words,
-)
+from p4sfc_compiler.families.base import ElementConfigError
+from p4sfc_compiler.families.values import ArgReader, ConfigEnv, parse_int, parse_time, split_words
 
 CLASSES = ("Counter", "AverageCounter")
-
-ETHER_HEADER = 14
 
 
 @dataclass(frozen=True)
@@ -86,32 +65,3 @@ def parse(
     except ElementConfigError as e:
         raise ElementConfigError(e.message, pos) from None
     raise ElementConfigError(f"{cls} is not a counter class", pos)
-
-
-def lower(cls: str, config: CountersConfig, ctx: LowerContext) -> Lowering:
-    if isinstance(config, CounterConfig):
-        if config.count_call or config.byte_count_call:
-            which = "COUNT_CALL" if config.count_call else "BYTE_COUNT_CALL"
-            raise NotOffloadable(f"Counter {which} calls a handler, which the switch cannot do")
-        timed = 0
-    else:
-        if config.ignore > 0:
-            raise NotOffloadable(
-                "AverageCounter IGNORE > 0: the switch registers cannot leave out the first "
-                "seconds of traffic"
-            )
-        timed = 1
-    bytes_base = ETHER_HEADER - ctx.data_offset
-    if bytes_base < 0:
-        raise NotOffloadable(
-            f"{cls} at data offset {ctx.data_offset} counts from inside the IP packet; the "
-            "switch byte count starts at the IPv4 header"
-        )
-    return Lowering(
-        "counter",
-        params={"index": 0, "timed": timed, "bytes_base": bytes_base},
-        state={"counter": 1},
-    )
-
-
-COUNTERS: ElementFamily[CountersConfig] = ElementFamily("counters", CLASSES, parse, lower)

@@ -1,11 +1,4 @@
-"""IPv4 route tables: StaticIPLookup, LinearIPLookup, RadixIPLookup, DirectIPLookup,
-RangeIPLookup, SortedIPLookup.
-
-All six share Click's IPRouteTable syntax, one route per argument:
-``ADDR/MASK [GW] OUT``. They differ only in lookup speed, not in result (longest prefix
-wins), so all lower to the same LPM table on the destination-IP annotation. A route with
-a gateway also replaces the annotation with the gateway, as Click does.
-"""
+"""Route tables as Click's IPRouteTable reads them: ``ADDR/MASK [GW] OUT`` per argument."""
 
 from __future__ import annotations
 
@@ -13,15 +6,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 
 from p4sfc_compiler.errors import SourcePos
-from p4sfc_compiler.families.base import (
-    ElementConfigError,
-    LowerContext,
-    Lowering,
-    Lpm,
-    NotOffloadable,
-    TableEntry,
-)
-from p4sfc_compiler.families.family import ElementFamily
+from p4sfc_compiler.families.base import ElementConfigError
 from p4sfc_compiler.families.values import (
     ConfigEnv,
     format_ip,
@@ -39,8 +24,6 @@ CLASSES = (
     "RangeIPLookup",
     "SortedIPLookup",
 )
-
-DROP_PORT = 255  # meta.out_port value meaning drop
 
 
 @dataclass(frozen=True)
@@ -98,30 +81,3 @@ def parse(
         seen.add(key)
         routes.append(route)
     return LookupConfig(tuple(routes), tuple(ignored))
-
-
-def lower(cls: str, config: LookupConfig, ctx: LowerContext) -> Lowering:
-    entries = []
-    for r in config.routes:
-        if r.port >= ctx.n_outputs:
-            raise ElementConfigError(
-                f"{cls}: route {r}: bad OUTPUT (the element has {ctx.n_outputs} outputs)"
-            )
-        if r.port >= DROP_PORT:
-            raise NotOffloadable(f"route {r}: output port {r.port} does not fit the switch")
-        if r.gw:
-            entries.append(TableEntry(
-                match={"meta.dst_anno": Lpm(r.addr, r.prefix_len)},
-                action="route_gw",
-                params={"port": r.port, "gw": r.gw},
-            ))
-        else:
-            entries.append(TableEntry(
-                match={"meta.dst_anno": Lpm(r.addr, r.prefix_len)},
-                action="route",
-                params={"port": r.port},
-            ))
-    return Lowering("ip_lookup", entries=tuple(entries))
-
-
-IPLOOKUP: ElementFamily[LookupConfig] = ElementFamily("iplookup", CLASSES, parse, lower)

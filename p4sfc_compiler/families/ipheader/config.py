@@ -1,9 +1,4 @@
-"""IPv4 header elements: CheckIPHeader, MarkIPHeader, DecIPTTL, SetIPDSCP, SetIPChecksum.
-
-The switch parses the IPv4 header right after the Ethernet header (frame offset 14), so
-an element whose IP header sits elsewhere (data offset + OFFSET != 14) looks at bytes
-the switch does not parse and cannot run there.
-"""
+"""IPv4 header element configurations, as Click reads them (old BADSRC2 syntax too)."""
 
 from __future__ import annotations
 
@@ -11,13 +6,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 
 from p4sfc_compiler.errors import SourcePos
-from p4sfc_compiler.families.base import (
-    ElementConfigError,
-    LowerContext,
-    Lowering,
-    NotOffloadable,
-)
-from p4sfc_compiler.families.family import ElementFamily
+from p4sfc_compiler.families.base import ElementConfigError
 from p4sfc_compiler.families.values import (
     ArgReader,
     ConfigEnv,
@@ -30,8 +19,6 @@ from p4sfc_compiler.families.values import (
 )
 
 CLASSES = ("CheckIPHeader", "MarkIPHeader", "DecIPTTL", "SetIPDSCP", "SetIPChecksum")
-
-IP_HEADER_AT = 14  # frame offset of the IPv4 header the switch parses
 
 
 @dataclass(frozen=True)
@@ -179,57 +166,3 @@ def parse(
     except ElementConfigError as e:
         raise ElementConfigError(e.message, pos) from None
     raise ElementConfigError(f"{cls} is not an IP header class", pos)
-
-
-def _check_offset(cls: str, offset: int, ctx: LowerContext) -> None:
-    at = ctx.data_offset + offset
-    if at != IP_HEADER_AT:
-        raise NotOffloadable(
-            f"{cls} reads an IP header at frame offset {at} (data offset "
-            f"{ctx.data_offset} + OFFSET {offset}); the switch parses IPv4 at offset "
-            f"{IP_HEADER_AT}"
-        )
-
-
-def lower(cls: str, config: IPHeaderConfig, ctx: LowerContext) -> Lowering:
-    if isinstance(config, CheckIPHeaderConfig):
-        if config.checks_source:
-            given = [k for k, v in (("INTERFACES", config.interfaces),
-                                    ("BADSRC", config.badsrc),
-                                    ("GOODDST", config.gooddst)) if v is not None]
-            raise NotOffloadable(
-                f"CheckIPHeader source-address checks ({', '.join(given)}) are not "
-                "implemented by the switch's check_ip_header block"
-            )
-        if not config.checksum:
-            raise NotOffloadable(
-                "CheckIPHeader CHECKSUM false: the switch's check_ip_header block always "
-                "verifies the header checksum"
-            )
-        _check_offset(cls, config.offset, ctx)
-        # Output 0 = valid header, output 1 = invalid (dropped when unconnected).
-        return Lowering("check_ip_header")
-    if isinstance(config, MarkIPHeaderConfig):
-        _check_offset(cls, config.offset, ctx)
-        return Lowering("nop")
-    if isinstance(config, DecIPTTLConfig):
-        if not config.active:
-            raise NotOffloadable("DecIPTTL ACTIVE false is not supported by the switch block")
-        if not config.multicast:
-            raise NotOffloadable(
-                "DecIPTTL MULTICAST false (skip multicast packets) is not supported by the "
-                "switch block"
-            )
-        # Output 0 = TTL decremented, output 1 = TTL expired (ttl <= 1).
-        return Lowering("dec_ip_ttl")
-    if isinstance(config, SetIPDSCPConfig):
-        return Lowering("set_ip_dscp", params={"dscp": config.dscp})
-    if isinstance(config, SetIPChecksumConfig):
-        raise NotOffloadable(
-            "SetIPChecksum: the switch recomputes the IPv4 checksum only when an element "
-            "changed the header, and no switch kind marks an unchanged header for it"
-        )
-    raise TypeError(f"not an ipheader config: {config!r}")
-
-
-IPHEADER: ElementFamily[IPHeaderConfig] = ElementFamily("ipheader", CLASSES, parse, lower)

@@ -1,12 +1,4 @@
-"""Header builders: EtherEncap and IPEncap.
-
-Offsets are counted in the switch's frame, which always starts with an Ethernet header:
-Click's ``Strip(14) -> ... -> EtherEncap`` rewrites that header in place, so EtherEncap
-needs the data pointer right after it (offset 14) and leaves it at the frame start.
-IPEncap inserts ``hdr.ipv4_outer`` after the Ethernet header, so it needs the data
-pointer at 14 (the packet it wraps starts there) and leaves it there: the new outer
-header now starts at 14.
-"""
+"""EtherEncap and IPEncap configurations, as Click reads them."""
 
 from __future__ import annotations
 
@@ -14,13 +6,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 
 from p4sfc_compiler.errors import SourcePos
-from p4sfc_compiler.families.base import (
-    ElementConfigError,
-    LowerContext,
-    Lowering,
-    NotOffloadable,
-)
-from p4sfc_compiler.families.family import ElementFamily
+from p4sfc_compiler.families.base import ElementConfigError
 from p4sfc_compiler.families.values import (
     ArgReader,
     ConfigEnv,
@@ -33,7 +19,7 @@ from p4sfc_compiler.families.values import (
 
 CLASSES = ("EtherEncap", "IPEncap")
 
-ETHER_HEADER = 14
+
 DEFAULT_TTL = 250
 
 
@@ -108,41 +94,3 @@ def _parse_ipencap(r: ArgReader, env: ConfigEnv | None) -> IPEncapConfig:
     except ElementConfigError as e:
         raise r.error(f"DST: {e.message}") from None
     return IPEncapConfig(proto, src, dst, False, ttl, tos, df)
-
-
-def lower(cls: str, config: EncapConfig, ctx: LowerContext) -> Lowering:
-    if ctx.data_offset != ETHER_HEADER:
-        raise NotOffloadable(
-            f"{cls} at data offset {ctx.data_offset}: the switch writes headers only right "
-            f"after the frame's Ethernet header (offset {ETHER_HEADER})"
-        )
-    if isinstance(config, EtherEncapConfig):
-        return Lowering(
-            "ether_encap",
-            params={"ether_type": config.ether_type, "src": config.src, "dst": config.dst},
-        )
-    return Lowering(
-        "ip_encap",
-        params={
-            "proto": config.proto,
-            "src": config.src,
-            "dst": config.dst,
-            "ttl": config.ttl,
-            "tos": config.tos,
-            "df": int(config.df),
-            "dst_anno": int(config.dst_anno),
-            "index": 0,  # the backend allocates the ipencap_id register slot
-        },
-        state={"ipencap_id": 1},
-    )
-
-
-def data_offset(cls: str, config: EncapConfig, offset: int) -> int:
-    if cls == "EtherEncap":
-        return max(offset - ETHER_HEADER, 0)
-    return offset
-
-
-ENCAP: ElementFamily[EncapConfig] = ElementFamily(
-    "encap", CLASSES, parse, lower, data_offset=data_offset
-)
