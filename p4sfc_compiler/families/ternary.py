@@ -445,8 +445,12 @@ def rl_is_false(rules: RuleList[bool], within: Cube = TRUE_CUBE) -> bool:
 
 def rl_equivalent(a: RuleList[bool], b: RuleList[bool], within: Cube = TRUE_CUBE) -> bool:
     """Same function on the packets of ``within``."""
-    xor = rl_refine(a, lambda v: rl_not(b) if v else b, 1 << 30)
-    return rl_is_false(xor, within)
+    return rl_is_false(rl_xor(a, b), within)
+
+
+def rl_xor(a: RuleList[bool], b: RuleList[bool]) -> RuleList[bool]:
+    """True where ``a`` and ``b`` differ; not bounded, as it is only tested, never emitted."""
+    return rl_refine(a, lambda v: rl_not(b) if v else b, 1 << 30)
 
 
 def rl_eval(rules: RuleList[R], values: dict[str, int]) -> R:
@@ -601,7 +605,7 @@ def _eliminate_pseudo(
     on the context's packets that earlier patterns leave over (``reach``)."""
     for name in sorted({n for c, _ in rules for n, _, _ in c if n.startswith("?")}):
         r1, r0 = rl_subst(rules, name, 1), rl_subst(rules, name, 0)
-        xor = rl_refine(r1, lambda v, r0=r0: rl_not(r0) if v else r0, 1 << 30)
+        xor = rl_xor(r1, r0)
         if reach is not None and any(v for _, v in xor):
             xor = rl_and(xor, reach, 1 << 30)
         if any(v for _, v in xor) and not all(rl_is_false(xor, d) for d in ctx.domain):
@@ -683,6 +687,12 @@ def _pattern_rules(
     return simplify(rules, bound)
 
 
+def _continue_into(tail: RuleList[R]) -> Callable[[object], RuleList[R] | None]:
+    """The refinement of a pattern's rule list that sends its ``_NEXT`` rules on to
+    ``tail`` (the table built from the later patterns) and keeps the others."""
+    return lambda v: tail if v == _NEXT else None
+
+
 def lower_patterns(
     patterns: Sequence[tuple[Node, R]],
     contexts: Sequence[Context],
@@ -715,7 +725,7 @@ def lower_patterns(
         try:
             options.append(rl_refine(
                 [(c, action if v else _NEXT) for c, v in cond],
-                lambda v, tail=tail: tail if v == _NEXT else None,
+                _continue_into(tail),
                 bound,
             ))
         except RuleExplosion:

@@ -415,8 +415,8 @@ def _literal_prefix(s: str, bare: bool) -> tuple[int, int] | None:
     m = _dotted(rest)
     if m is None:
         return None
-    plen = _mask_to_len(m)
-    return None if plen is None else (a, plen)
+    mask_len = _mask_to_len(m)
+    return None if mask_len is None else (a, mask_len)
 
 
 def _info_ip(words: tuple[str, ...]) -> int | None:

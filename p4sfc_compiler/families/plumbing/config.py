@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 
 from p4sfc_compiler.errors import SourcePos
@@ -63,7 +63,7 @@ PlumbingConfig = (
 )
 
 
-def _uint32(name: str):
+def _uint32(name: str) -> Callable[[str], int]:
     return lambda s: parse_uint(s, 32, name)
 
 
