@@ -32,6 +32,7 @@ from p4sfc_compiler.families.wordtests import (
     Or,
     Rel,
     iter_leaves,
+    range_to_prefixes,
 )
 
 R = TypeVar("R", bound=Hashable)
@@ -203,49 +204,7 @@ def try_merge(a: Cube, b: Cube) -> Cube | None:
 
 
 # ---------------------------------------------------------------------------------------
-# range expansion
-
-
-def range_to_prefixes(lo: int, hi: int, width: int) -> list[tuple[int, int]]:
-    """Minimal (value, mask) prefixes covering the integers ``lo..hi`` of ``width`` bits."""
-    full = (1 << width) - 1
-    out: list[tuple[int, int]] = []
-    if lo > hi:
-        return out
-    while lo <= hi:
-        size = lo & -lo if lo else 1 << width
-        while size > hi - lo + 1:
-            size >>= 1
-        out.append((lo, full & ~(size - 1)))
-        lo += size
-    return out
-
-
-def word_range_tests(lo: int, hi: int, word_mask: int) -> list[tuple[int, int]]:
-    """(value, mask) word tests for ``lo <= V <= hi``, V being the number formed by the
-    bits of ``word_mask`` (most significant first): masked values order like V does."""
-    positions = [b for b in range(31, -1, -1) if word_mask >> b & 1]
-    width = len(positions)
-    out = []
-    for pv, pm in range_to_prefixes(lo, hi, width):
-        wv = wm = 0
-        for j, b in enumerate(positions):
-            bit = 1 << (width - 1 - j)
-            if pm & bit:
-                wm |= 1 << b
-                if pv & bit:
-                    wv |= 1 << b
-        out.append((wv, wm))
-    return out
-
-
-def compress_bits(value: int, word_mask: int) -> int:
-    """The bits of ``value`` under ``word_mask``, packed (most significant first)."""
-    out = 0
-    for b in range(31, -1, -1):
-        if word_mask >> b & 1:
-            out = out << 1 | (value >> b & 1)
-    return out
+# ranges as cubes (word_range_tests in wordtests.py is the same expansion on words)
 
 
 def masked_range_cubes(

@@ -5,7 +5,8 @@ compile theirs into word-test programs: a :class:`Leaf` tests one masked word at
 offset from a base (``mac``, ``net``, ``transp``, ``data``) and says what Click answers
 when the packet is too short for it. :func:`eval_node` decides a packet as Click does,
 which is all the software side needs; the switch side lowers the same trees to ternary
-rules (:func:`p4sfc_compiler.families.ternary.lower_patterns`).
+rules (:func:`p4sfc_compiler.families.ternary.lower_patterns`). A relation's range is
+written as prefix word tests (:func:`word_range_tests`) when the pattern is compiled.
 """
 
 from __future__ import annotations
@@ -137,3 +138,49 @@ def eval_node(node: Node, test: Callable[[Leaf], bool]) -> bool:
         case Rel(c, _):
             return eval_node(c, test)
     raise TypeError(node)
+
+
+# ---------------------------------------------------------------------------------------
+# ranges as word tests (a relation such as ``port > 1023`` is a union of prefixes)
+
+
+def range_to_prefixes(lo: int, hi: int, width: int) -> list[tuple[int, int]]:
+    """Minimal (value, mask) prefixes covering the integers ``lo..hi`` of ``width`` bits."""
+    full = (1 << width) - 1
+    out: list[tuple[int, int]] = []
+    if lo > hi:
+        return out
+    while lo <= hi:
+        size = lo & -lo if lo else 1 << width
+        while size > hi - lo + 1:
+            size >>= 1
+        out.append((lo, full & ~(size - 1)))
+        lo += size
+    return out
+
+
+def word_range_tests(lo: int, hi: int, word_mask: int) -> list[tuple[int, int]]:
+    """(value, mask) word tests for ``lo <= V <= hi``, V being the number formed by the
+    bits of ``word_mask`` (most significant first): masked values order like V does."""
+    positions = [b for b in range(31, -1, -1) if word_mask >> b & 1]
+    width = len(positions)
+    out = []
+    for pv, pm in range_to_prefixes(lo, hi, width):
+        wv = wm = 0
+        for j, b in enumerate(positions):
+            bit = 1 << (width - 1 - j)
+            if pm & bit:
+                wm |= 1 << b
+                if pv & bit:
+                    wv |= 1 << b
+        out.append((wv, wm))
+    return out
+
+
+def compress_bits(value: int, word_mask: int) -> int:
+    """The bits of ``value`` under ``word_mask``, packed (most significant first)."""
+    out = 0
+    for b in range(31, -1, -1):
+        if word_mask >> b & 1:
+            out = out << 1 | (value >> b & 1)
+    return out

@@ -11,7 +11,6 @@ from hypothesis import strategies as st
 from p4sfc_compiler.families.ternary import (
     TRUE_CUBE,
     RuleExplosion,
-    compress_bits,
     covered_by_union,
     cube_and,
     cube_complement,
@@ -19,7 +18,6 @@ from p4sfc_compiler.families.ternary import (
     make_cube,
     masked_range_cubes,
     merge_cubes,
-    range_to_prefixes,
     rl_and,
     rl_equivalent,
     rl_eval,
@@ -30,8 +28,8 @@ from p4sfc_compiler.families.ternary import (
     rl_true_cubes,
     simplify,
     try_merge,
-    word_range_tests,
 )
+from p4sfc_compiler.families.wordtests import compress_bits, range_to_prefixes, word_range_tests
 
 SETTINGS = settings(max_examples=80, deadline=None)
 

@@ -24,8 +24,18 @@ from p4sfc_compiler.families.ipfilter.primitive import (
     FieldT,
     Primitive,
 )
-from p4sfc_compiler.families.ternary import compress_bits, word_range_tests
-from p4sfc_compiler.families.wordtests import And, Const, Node, Not, Or, Rel, flip_short, leaf
+from p4sfc_compiler.families.wordtests import (
+    And,
+    Const,
+    Node,
+    Not,
+    Or,
+    Rel,
+    compress_bits,
+    flip_short,
+    leaf,
+    word_range_tests,
+)
 
 
 def _proto_node(proto: int, desc: str) -> Node | None:
