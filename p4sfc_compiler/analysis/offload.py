@@ -12,10 +12,10 @@ from dataclasses import dataclass
 
 import networkx as nx
 
-from p4sfc_compiler import elements as registry
 from p4sfc_compiler.analysis.catalog import Catalog, Offloadability, load_catalog
-from p4sfc_compiler.elements.base import LowerContext, Lowering, NotOffloadable
-from p4sfc_compiler.elements.values import ConfigEnv
+from p4sfc_compiler.families import registry
+from p4sfc_compiler.families.base import LowerContext, Lowering, NotOffloadable
+from p4sfc_compiler.families.values import ConfigEnv
 from p4sfc_compiler.frontend.ir import PSEUDO_CLASSES, n_ports_used
 
 IP_HEADER_ANNO = "anno.ip_header"
@@ -90,7 +90,7 @@ def check_elements(
     env = env if env is not None else ConfigEnv.from_graph(g)
     configs: dict[str, object] = {}
     for n, d in g.nodes(data=True):
-        if d["cls"] in PSEUDO_CLASSES or registry.module_for(d["cls"]) is None:
+        if d["cls"] in PSEUDO_CLASSES or registry.family_for(d["cls"]) is None:
             continue
         configs[n] = registry.parse_config(d["cls"], d["args"], d["pos"], env)
     cyclic = not nx.is_directed_acyclic_graph(g)
@@ -125,7 +125,7 @@ def _lower_instance(
     non = Offloadability.NON
     if cyclic:
         return non, "the NF graph has a cycle; the switch runs acyclic element graphs only", None
-    if registry.module_for(cls) is None:
+    if registry.family_for(cls) is None:
         return non, f"no element module lowers {cls} to switch entries", None
     if where.offset is None:
         return non, "the data offset differs between the paths that reach this element", None

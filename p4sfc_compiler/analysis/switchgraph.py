@@ -15,8 +15,8 @@ from functools import cached_property
 import networkx as nx
 
 from p4sfc_compiler.analysis.offload import ElementInfo
-from p4sfc_compiler.elements.base import Lowering
 from p4sfc_compiler.errors import P4SFCError
+from p4sfc_compiler.families.base import Lowering
 from p4sfc_compiler.frontend.ir import INPUT_CLASS, OUTPUT_CLASS, out_edges_by_port
 
 INPUT_ID = 0

@@ -34,7 +34,9 @@ from p4sfc_compiler.dataplane.wire import (
     SFC_NF_LEN,
     sfc_header,
 )
-from p4sfc_compiler.elements import ServerOnlyError, config_only, server_form
+from p4sfc_compiler.families import config_only
+from p4sfc_compiler.families.base import ServerOnlyError
+from p4sfc_compiler.families.registry import server_form
 from p4sfc_compiler.frontend.configstring import split_args
 from p4sfc_compiler.frontend.ir import (
     INPUT_CLASS,
@@ -129,7 +131,7 @@ def server_part(nf: NFPlan) -> nx.MultiDiGraph:
 
 def _server_forms(g: nx.MultiDiGraph, nf: NFPlan) -> nx.MultiDiGraph:
     """The graph with every element in the form a server's Click runs (see
-    :func:`p4sfc_compiler.elements.server_form`); the NF's own graph is left alone."""
+    :func:`p4sfc_compiler.families.registry.server_form`); the NF's own graph is left alone."""
     changed = {}
     for n, d in g.nodes(data=True):
         try:

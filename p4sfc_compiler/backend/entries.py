@@ -29,9 +29,9 @@ from p4sfc_compiler.dataplane.reserved import (
     MIRROR_SESSION_BASE,
     PORT_BITS,
 )
-from p4sfc_compiler.elements.base import Exact, Lpm, Match, Ternary
-from p4sfc_compiler.elements.values import parse_prefix
 from p4sfc_compiler.errors import CapacityError
+from p4sfc_compiler.families.base import Exact, Lpm, Match, Ternary
+from p4sfc_compiler.families.values import parse_prefix
 from p4sfc_compiler.frontend.ir import INPUT_CLASS
 
 # element kinds whose block owns a table, and the table's name inside the stage

@@ -25,7 +25,7 @@ from p4sfc_compiler.backend.compile import compile_chains
 from p4sfc_compiler.backend.entries import Entry
 from p4sfc_compiler.backend.entry_checks import check_entry
 from p4sfc_compiler.backend.entry_formats import write_request_txtpb
-from p4sfc_compiler.elements.base import Exact
+from p4sfc_compiler.families.base import Exact
 from p4sfc_compiler.frontend.chainspec import load_chains, load_topology, validate
 from p4sfc_compiler.p4info.index import P4InfoIndex
 

@@ -12,8 +12,8 @@ from p4sfc_compiler.backend.compile import compile_chains
 from p4sfc_compiler.backend.entries import build_entries
 from p4sfc_compiler.backend.entry_checks import check_entry
 from p4sfc_compiler.dataplane.program import ProgramParams, build_program
-from p4sfc_compiler.elements.base import Exact, Ternary
 from p4sfc_compiler.errors import CapacityError
+from p4sfc_compiler.families.base import Exact, Ternary
 from p4sfc_compiler.frontend.chainspec import load_chains, load_topology, validate
 from p4sfc_compiler.frontend.ir import PSEUDO_CLASSES
 from p4sfc_compiler.frontend.parser import parse_text

@@ -8,7 +8,8 @@ from pathlib import Path
 import pytest
 
 from p4sfc_compiler.backend.compile import compile_chains
-from p4sfc_compiler.elements import ServerOnlyError, server_form
+from p4sfc_compiler.families.base import ServerOnlyError
+from p4sfc_compiler.families.registry import server_form
 from p4sfc_compiler.frontend.chainspec import load_chains, load_topology, validate
 from p4sfc_compiler.frontend.parser import parse_text
 
