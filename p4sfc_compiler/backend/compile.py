@@ -16,12 +16,12 @@ from p4sfc_compiler.analysis.plan import Plan, build_plan
 from p4sfc_compiler.backend import compact_json
 from p4sfc_compiler.backend.clickgen import build_server_configs
 from p4sfc_compiler.backend.entries import SwitchEntries, build_entries
-from p4sfc_compiler.backend.entry_checks import check_capacity, check_entry
 from p4sfc_compiler.backend.entry_formats import runtime_json, write_request_txtpb
 from p4sfc_compiler.backend.render_p4 import render_p4
 from p4sfc_compiler.dataplane.program import ProgramParams, build_program
 from p4sfc_compiler.errors import P4SFCError
 from p4sfc_compiler.frontend.chainspec import ChainSpec, Topology
+from p4sfc_compiler.p4info.checks import check_capacity, check_entry
 from p4sfc_compiler.p4info.index import P4InfoIndex
 from p4sfc_compiler.p4info.write import render_p4info
 

@@ -11,11 +11,11 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 from dataclasses import dataclass, field
-from typing import NamedTuple
 
 from p4sfc_compiler.analysis.partition import Placement
 from p4sfc_compiler.analysis.plan import ChainPlan, NFPlan, Plan
 from p4sfc_compiler.dataplane import fields as F
+from p4sfc_compiler.dataplane.match import Entry, Exact, Match, Ternary
 from p4sfc_compiler.dataplane.program import (
     CHAIN_EXIT,
     CLASSIFY_CHAIN,
@@ -30,7 +30,6 @@ from p4sfc_compiler.dataplane.reserved import (
     PORT_BITS,
 )
 from p4sfc_compiler.errors import CapacityError
-from p4sfc_compiler.families.base import Exact, Lpm, Match, Ternary
 from p4sfc_compiler.families.values import parse_prefix
 from p4sfc_compiler.frontend.ir import INPUT_CLASS
 
@@ -43,17 +42,6 @@ KIND_REGISTERS = {
     if spec.registers
 }
 PORT_MASK = (1 << PORT_BITS) - 1
-
-
-class Entry(NamedTuple):
-    """One table entry by name. (A NamedTuple: compiles make tens of thousands.)"""
-
-    table: str
-    match: tuple[tuple[str, Match], ...]
-    action: str
-    params: tuple[tuple[str, int], ...] = ()
-    priority: int | None = None
-    chain: str | None = None  # owning chain
 
 
 @dataclass(frozen=True)
@@ -288,4 +276,3 @@ def _to_port(
     )
 
 
-__all__ = ["CloneSession", "Entry", "RegisterSlot", "SwitchEntries", "build_entries", "Lpm", "Ternary", "Exact"]

@@ -8,9 +8,9 @@ from collections.abc import Iterable
 from functools import lru_cache
 from typing import Any
 
-from p4sfc_compiler.backend.entries import CloneSession, Entry
+from p4sfc_compiler.backend.entries import CloneSession
+from p4sfc_compiler.dataplane.match import Entry, Exact, Lpm, Match, Ternary
 from p4sfc_compiler.dataplane.reserved import CLONE_INSTANCE
-from p4sfc_compiler.families.base import Exact, Lpm, Match, Ternary
 from p4sfc_compiler.p4info.index import P4InfoIndex
 from p4sfc_compiler.p4info.textformat import escape_bytes
 

@@ -32,6 +32,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
+from p4sfc_compiler.dataplane.match import Match
 from p4sfc_compiler.errors import P4SFCError
 
 
@@ -51,24 +52,6 @@ class NotOffloadable(Exception):
         self.reason = reason
 
 
-@dataclass(frozen=True)
-class Exact:
-    value: int
-
-
-@dataclass(frozen=True)
-class Ternary:
-    value: int
-    mask: int
-
-
-@dataclass(frozen=True)
-class Lpm:
-    value: int
-    prefix_len: int
-
-
-Match = Exact | Ternary | Lpm
 
 
 @dataclass(frozen=True)

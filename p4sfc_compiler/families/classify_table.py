@@ -9,7 +9,8 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
-from p4sfc_compiler.families.base import Match, NotOffloadable, TableEntry, Ternary
+from p4sfc_compiler.dataplane.match import Match, Ternary
+from p4sfc_compiler.families.base import NotOffloadable, TableEntry
 from p4sfc_compiler.families.ternary import Cube, Layout
 
 # (field, first bit, width) from the start of the Ethernet and the IPv4 header

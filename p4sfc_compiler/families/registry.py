@@ -13,12 +13,7 @@ from types import MappingProxyType
 from typing import Any
 
 from p4sfc_compiler.errors import SourcePos
-from p4sfc_compiler.families.base import (
-    ElementConfigError,
-    LowerContext,
-    Lowering,
-    NotOffloadable,
-)
+from p4sfc_compiler.families.base import ElementConfigError, LowerContext, Lowering, NotOffloadable
 from p4sfc_compiler.families.classifier.family import CLASSIFIER
 from p4sfc_compiler.families.config_only import CONFIG_ONLY
 from p4sfc_compiler.families.counters.family import COUNTERS

@@ -62,7 +62,7 @@ class P4InfoIndex:
     tables: dict[str, TableInfo] = field(default_factory=dict)
     actions: dict[str, ActionInfo] = field(default_factory=dict)
     registers: dict[str, tuple[int, int, int]] = field(default_factory=dict)  # id, width, size
-    # entry shape -> bit widths its values must fit (entry_checks.check_entry fills it)
+    # entry shape -> bit widths its values must fit (checks.check_entry fills it)
     entry_shapes: dict[tuple[object, ...], tuple[tuple[int, ...], tuple[int, ...]]] = field(
         default_factory=dict, repr=False, compare=False
     )

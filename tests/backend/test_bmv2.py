@@ -22,11 +22,10 @@ from support.sfc import tag, untag
 from support.traces import trace
 
 from p4sfc_compiler.backend.compile import compile_chains
-from p4sfc_compiler.backend.entries import Entry
-from p4sfc_compiler.backend.entry_checks import check_entry
 from p4sfc_compiler.backend.entry_formats import write_request_txtpb
-from p4sfc_compiler.families.base import Exact
+from p4sfc_compiler.dataplane.match import Entry, Exact
 from p4sfc_compiler.frontend.chainspec import load_chains, load_topology, validate
+from p4sfc_compiler.p4info.checks import check_entry
 from p4sfc_compiler.p4info.index import P4InfoIndex
 
 EXAMPLES = Path(__file__).resolve().parents[2] / "examples"

@@ -10,13 +10,13 @@ import pytest
 from p4sfc_compiler.analysis.partition import Placement
 from p4sfc_compiler.backend.compile import compile_chains
 from p4sfc_compiler.backend.entries import build_entries
-from p4sfc_compiler.backend.entry_checks import check_entry
+from p4sfc_compiler.dataplane.match import Exact, Ternary
 from p4sfc_compiler.dataplane.program import ProgramParams, build_program
 from p4sfc_compiler.errors import CapacityError
-from p4sfc_compiler.families.base import Exact, Ternary
 from p4sfc_compiler.frontend.chainspec import load_chains, load_topology, validate
 from p4sfc_compiler.frontend.ir import PSEUDO_CLASSES
 from p4sfc_compiler.frontend.parser import parse_text
+from p4sfc_compiler.p4info.checks import check_entry
 from p4sfc_compiler.p4info.index import P4InfoIndex
 from p4sfc_compiler.p4info.textformat import parse_text_format
 from p4sfc_compiler.p4info.write import render_p4info
@@ -205,7 +205,7 @@ def test_one_stage_means_more_passes() -> None:
 
 
 def test_check_entry_rejects_what_p4runtime_would() -> None:
-    from p4sfc_compiler.backend.entries import Entry
+    from p4sfc_compiler.dataplane.match import Entry
     from p4sfc_compiler.errors import P4SFCError
 
     index = P4InfoIndex.from_text(render_p4info(build_program(ProgramParams(stages=1))))

@@ -10,10 +10,10 @@ from hypothesis import strategies as st
 from p4sfc_compiler.analysis.partition import Placement
 from p4sfc_compiler.backend.compile import compile_chains
 from p4sfc_compiler.backend.entries import build_entries
-from p4sfc_compiler.backend.entry_checks import check_entry
-from p4sfc_compiler.families.base import Exact, Ternary
+from p4sfc_compiler.dataplane.match import Exact, Ternary
 from p4sfc_compiler.frontend.chainspec import load_chains, load_topology, validate
 from p4sfc_compiler.frontend.nflib import nf_types
+from p4sfc_compiler.p4info.checks import check_entry
 from p4sfc_compiler.p4info.index import P4InfoIndex
 
 TOPOLOGY = {

@@ -18,8 +18,8 @@ _PROBE = textwrap.dedent(
         wire.SFC_NF = wire.HeaderType("sfc_nf_t", (
             wire.HeaderField("nfId", nf_bits), wire.HeaderField("reserved", 15 - nf_bits),
             wire.HeaderField("bos", 1)))
-    from p4sfc_compiler.backend.entries import Entry
-    from p4sfc_compiler.backend.entry_checks import check_entry
+    from p4sfc_compiler.dataplane.match import Entry
+    from p4sfc_compiler.p4info.checks import check_entry
     from p4sfc_compiler.backend.render_p4 import render_p4
     from p4sfc_compiler.dataplane.program import build_program
     from p4sfc_compiler.dataplane.match import Exact

@@ -2,10 +2,10 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
+from p4sfc_compiler.dataplane.match import Lpm
 from p4sfc_compiler.families.base import (
     ElementConfigError,
     LowerContext,
-    Lpm,
     NotOffloadable,
     TableEntry,
 )

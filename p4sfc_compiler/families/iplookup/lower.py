@@ -2,11 +2,11 @@
 
 from __future__ import annotations
 
+from p4sfc_compiler.dataplane.match import Lpm
 from p4sfc_compiler.families.base import (
     ElementConfigError,
     LowerContext,
     Lowering,
-    Lpm,
     NotOffloadable,
     TableEntry,
 )

@@ -5,9 +5,8 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 
-from p4sfc_compiler.backend.entries import Entry
+from p4sfc_compiler.dataplane.match import Entry, Exact, Lpm, Ternary
 from p4sfc_compiler.errors import CapacityError, P4SFCError
-from p4sfc_compiler.families.base import Exact, Lpm, Ternary
 from p4sfc_compiler.p4info.index import P4InfoIndex
 
 _KIND = {Exact: "exact", Ternary: "ternary", Lpm: "lpm"}
