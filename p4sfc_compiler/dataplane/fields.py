@@ -88,6 +88,9 @@ def field_width(expr: str) -> int:
 
 
 # Key expressions, by the role they play in the tables.
+ETHER_TYPE = "meta.ether_type"  # the inner EtherType (under an SFC header, the SFC's)
+IP_OK = "meta.ip_ok"  # an IPv4 header was parsed
+L4_OK = "meta.l4_ok"  # a TCP/UDP/ICMP header of a first fragment was parsed
 CHAIN_ID = "meta.chain_id"
 NF_ID = "meta.nf_id"
 ELEM_ID = "meta.elem_id"
@@ -122,6 +125,43 @@ CLASSIFY_KEY: tuple[str, ...] = (
     "meta.tcp_flags",
     "meta.icmp_type",
     "meta.icmp_code",
+)
+
+# Where the classify key's header fields come from: (key, first bit, width) from the start
+# of a header, for the fields the parser copies into the key.
+KeyLayout = tuple[tuple[str, int, int], ...]
+
+
+def _key_layout(ht: wire.HeaderType, keys: dict[str, str]) -> KeyLayout:
+    out = []
+    bit = 0
+    for f in ht.fields:
+        if f.name in keys:
+            out.append((keys[f.name], bit, f.bitwidth))
+        bit += f.bitwidth
+    return tuple(out)
+
+
+ETHERNET_KEY_LAYOUT = _key_layout(
+    wire.ETHERNET,
+    {"dstAddr": "hdr.ethernet.dstAddr", "srcAddr": "hdr.ethernet.srcAddr", "etherType": ETHER_TYPE},
+)
+IPV4_KEY_LAYOUT = _key_layout(
+    wire.IPV4, {k.removeprefix("hdr.ipv4."): k for k in CLASSIFY_KEY if k.startswith("hdr.ipv4.")}
+)
+# Transport fields of a first fragment, per IP protocol: the key holds them only when
+# L4_OK (they read 0 otherwise).
+TRANSPORT_KEY_LAYOUT: dict[int, KeyLayout] = {
+    wire.PROTO_TCP: _key_layout(
+        wire.TCP, {"srcPort": "meta.sport", "dstPort": "meta.dport", "flags": "meta.tcp_flags"}
+    ),
+    wire.PROTO_UDP: _key_layout(wire.UDP, {"srcPort": "meta.sport", "dstPort": "meta.dport"}),
+    wire.PROTO_ICMP: _key_layout(
+        wire.ICMP, {"icmpType": "meta.icmp_type", "icmpCode": "meta.icmp_code"}
+    ),
+}
+TRANSPORT_KEYS: tuple[str, ...] = tuple(
+    dict.fromkeys(k for layout in TRANSPORT_KEY_LAYOUT.values() for k, _, _ in layout)
 )
 
 # The 5-tuple the rewriter's exact table matches on (and rewrites).

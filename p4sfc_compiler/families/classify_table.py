@@ -1,41 +1,20 @@
-"""The ``classify`` table both filter families lower to (IPFilter/IPClassifier, Classifier).
-
-What the two share: where the table's Ethernet and IPv4 key fields sit in the headers, so
-a word test on header bytes becomes a cube over key fields, and how a first-match rule
-list becomes the table's entries.
-"""
+"""The ``classify`` table both filter families lower to (IPFilter/IPClassifier, Classifier):
+how a first-match rule list becomes the table's entries. Where the key fields sit in the
+headers is the data-plane contract's (``dataplane.fields``: ``*_KEY_LAYOUT``)."""
 
 from __future__ import annotations
 
 from collections.abc import Sequence
 
+from p4sfc_compiler.dataplane import fields as F
 from p4sfc_compiler.dataplane.match import Match, Ternary
 from p4sfc_compiler.families.base import NotOffloadable, TableEntry
-from p4sfc_compiler.families.ternary import Cube, Layout
+from p4sfc_compiler.families.ternary import Cube
 
-# (field, first bit, width) from the start of the Ethernet and the IPv4 header
-ETH_LAYOUT: Layout = (
-    ("hdr.ethernet.dstAddr", 0, 48),
-    ("hdr.ethernet.srcAddr", 48, 48),
-    ("meta.ether_type", 96, 16),
-)
-IPV4_LAYOUT: Layout = (
-    ("hdr.ipv4.version", 0, 4),
-    ("hdr.ipv4.ihl", 4, 4),
-    ("hdr.ipv4.diffserv", 8, 8),
-    ("hdr.ipv4.totalLen", 16, 16),
-    ("hdr.ipv4.identification", 32, 16),
-    ("hdr.ipv4.flags", 48, 3),
-    ("hdr.ipv4.fragOffset", 51, 13),
-    ("hdr.ipv4.ttl", 64, 8),
-    ("hdr.ipv4.protocol", 72, 8),
-    ("hdr.ipv4.srcAddr", 96, 32),
-    ("hdr.ipv4.dstAddr", 128, 32),
-)
-
-_L4_FIELDS = ("meta.sport", "meta.dport", "meta.tcp_flags", "meta.icmp_type",
-              "meta.icmp_code")
-_IP_FIELDS = ("hdr.ipv4.", "meta.l4_ok", *_L4_FIELDS)
+# Key fields that exist only for IPv4 frames, and only for first fragments' transports:
+# an entry testing one also tests the flag that says the switch parsed it.
+_TRANSPORT = frozenset(F.TRANSPORT_KEYS)
+_IP_DEPENDENT = frozenset(k for k, _, _ in F.IPV4_KEY_LAYOUT) | _TRANSPORT | {F.L4_OK}
 
 
 def entries_from_rules(
@@ -53,10 +32,10 @@ def entries_from_rules(
         for name, v, m in cube:
             match[name] = Ternary(v, m)
         # the switch's l4 fields read 0 unless a transport header was parsed
-        if any(n in _L4_FIELDS for n in match) and "meta.l4_ok" not in match:
-            match["meta.l4_ok"] = Ternary(1, 1)
-        if any(n.startswith(_IP_FIELDS) for n in match) and "meta.ip_ok" not in match:
-            match["meta.ip_ok"] = Ternary(1, 1)
+        if any(n in _TRANSPORT for n in match) and F.L4_OK not in match:
+            match[F.L4_OK] = Ternary(1, 1)
+        if any(n in _IP_DEPENDENT for n in match) and F.IP_OK not in match:
+            match[F.IP_OK] = Ternary(1, 1)
         if port is None:
             out.append(TableEntry(match=match, action="drop_packet", order=i))
         else:

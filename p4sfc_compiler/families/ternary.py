@@ -22,6 +22,7 @@ from collections.abc import Callable, Hashable, Iterable, Sequence
 from dataclasses import dataclass
 from typing import TypeVar
 
+from p4sfc_compiler.dataplane import fields as F
 from p4sfc_compiler.families.wordtests import (
     And,
     Const,
@@ -41,30 +42,8 @@ RuleList = list[tuple[Cube, R]]
 
 TRUE_CUBE: Cube = ()
 
-# Widths of the classify table's key fields (docs/architecture.md), in bits.
-FIELD_WIDTHS: dict[str, int] = {
-    "hdr.ethernet.dstAddr": 48,
-    "hdr.ethernet.srcAddr": 48,
-    "meta.ether_type": 16,
-    "meta.ip_ok": 1,
-    "hdr.ipv4.version": 4,
-    "hdr.ipv4.ihl": 4,
-    "hdr.ipv4.diffserv": 8,
-    "hdr.ipv4.totalLen": 16,
-    "hdr.ipv4.identification": 16,
-    "hdr.ipv4.flags": 3,
-    "hdr.ipv4.fragOffset": 13,
-    "hdr.ipv4.ttl": 8,
-    "hdr.ipv4.protocol": 8,
-    "hdr.ipv4.srcAddr": 32,
-    "hdr.ipv4.dstAddr": 32,
-    "meta.l4_ok": 1,
-    "meta.sport": 16,
-    "meta.dport": 16,
-    "meta.tcp_flags": 8,
-    "meta.icmp_type": 8,
-    "meta.icmp_code": 8,
-}
+# Widths of the classify table's key fields (the data-plane contract's), in bits.
+FIELD_WIDTHS: dict[str, int] = {k: F.field_width(k) for k in F.CLASSIFY_KEY}
 
 DEFAULT_RULE_BOUND = 4096
 

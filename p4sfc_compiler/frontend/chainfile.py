@@ -10,6 +10,7 @@ from collections.abc import Iterable
 from pathlib import Path
 from typing import Any
 
+from p4sfc_compiler.dataplane.reserved import MAX_PORT
 from p4sfc_compiler.frontend import nflib
 from p4sfc_compiler.frontend.chaindata import ChainSpec, Endpoint, NFSpec, RouteSpec
 from p4sfc_compiler.frontend.specjson import (
@@ -20,7 +21,6 @@ from p4sfc_compiler.frontend.specjson import (
     json_path,
     read_json,
 )
-from p4sfc_compiler.frontend.topology import MAX_PORT
 
 PROTO_NAMES = {"icmp": 1, "igmp": 2, "ipip": 4, "tcp": 6, "udp": 17}
 _CHAIN_KEYS = ("NFs", "Links", "Route")

@@ -14,7 +14,6 @@ from dataclasses import dataclass
 from p4sfc_compiler.errors import SpecError
 from p4sfc_compiler.frontend.chaindata import ChainSpec
 
-MAX_PORT = 511  # v1model ports are 9 bits wide
 DEFAULT_SWITCH = "s1"
 DEFAULT_ADDRESS = "127.0.0.1:50051"
 DEFAULT_TOPOLOGY_FILE = "<default topology>"

@@ -9,9 +9,9 @@ import re
 from pathlib import Path
 from typing import Any
 
+from p4sfc_compiler.dataplane.reserved import MAX_PORT
 from p4sfc_compiler.frontend.specjson import NAME, JsonReader, json_path, read_json
 from p4sfc_compiler.frontend.topology import (
-    MAX_PORT,
     Link,
     Server,
     Switch,

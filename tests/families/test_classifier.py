@@ -13,6 +13,7 @@ from _pcap import read_pcap
 from hypothesis import HealthCheck, assume, given, settings
 from hypothesis import strategies as st
 
+from p4sfc_compiler.dataplane.parser_model import switch_fields
 from p4sfc_compiler.families.base import (
     ElementConfigError,
     LowerContext,
@@ -22,7 +23,6 @@ from p4sfc_compiler.families.base import (
 from p4sfc_compiler.families.classifier.config import parse
 from p4sfc_compiler.families.classifier.evaluate import evaluate
 from p4sfc_compiler.families.classifier.lower import lower
-from p4sfc_compiler.families.packetview import switch_fields
 
 SHARED = Path(__file__).resolve().parents[2].parent / "shared"
 GOLDEN = SHARED / "click-golden"

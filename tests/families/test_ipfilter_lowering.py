@@ -10,6 +10,7 @@ from hypothesis import HealthCheck, assume, given, settings
 from hypothesis import strategies as st
 from support.frames import ACTIONS, PRIMITIVES, patterns, random_frame
 
+from p4sfc_compiler.dataplane.parser_model import switch_fields
 from p4sfc_compiler.families.base import (
     ElementConfigError,
     LowerContext,
@@ -20,7 +21,6 @@ from p4sfc_compiler.families.base import (
 from p4sfc_compiler.families.ipfilter.config import FilterConfig, parse
 from p4sfc_compiler.families.ipfilter.evaluate import ClickPacket, evaluate
 from p4sfc_compiler.families.ipfilter.lower import lower
-from p4sfc_compiler.families.packetview import switch_fields
 from p4sfc_compiler.families.wordtests import Rel, eval_node
 
 CTX = LowerContext(data_offset=14, ip_header=True, n_inputs=1, n_outputs=8)

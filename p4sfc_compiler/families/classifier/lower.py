@@ -4,9 +4,11 @@ from __future__ import annotations
 
 from collections.abc import Callable
 
+from p4sfc_compiler.dataplane import fields as F
+from p4sfc_compiler.dataplane.wire import ETH_LEN, ETHERTYPE_IPV4
 from p4sfc_compiler.families.base import LowerContext, Lowering, NotOffloadable
 from p4sfc_compiler.families.classifier.config import ClassifierConfig
-from p4sfc_compiler.families.classify_table import ETH_LAYOUT, IPV4_LAYOUT, entries_from_rules
+from p4sfc_compiler.families.classify_table import entries_from_rules
 from p4sfc_compiler.families.ternary import (
     DEFAULT_RULE_BOUND,
     Context,
@@ -22,7 +24,7 @@ from p4sfc_compiler.families.ternary import (
 )
 from p4sfc_compiler.families.wordtests import Leaf
 
-ETH_HEADER_BITS = 14 * 8
+ETH_HEADER_BITS = ETH_LEN * 8
 
 
 def _mapper(layout: Layout, data_offset: int) -> Callable[[Leaf], Cube | bool | None]:
@@ -34,15 +36,15 @@ def _mapper(layout: Layout, data_offset: int) -> Callable[[Leaf], Cube | bool | 
 
 def contexts_for(data_offset: int) -> list[Context]:
     """IPv4 frames (the switch sees the fixed IP header), then every other frame."""
-    ip_layout: Layout = ETH_LAYOUT + tuple(
-        (name, start + ETH_HEADER_BITS, width) for name, start, width in IPV4_LAYOUT
+    ip_layout: Layout = F.ETHERNET_KEY_LAYOUT + tuple(
+        (name, start + ETH_HEADER_BITS, width) for name, start, width in F.IPV4_KEY_LAYOUT
     )
-    ipv4 = make_cube([("meta.ether_type", 0x0800, 0xFFFF)])
+    ipv4 = make_cube([(F.ETHER_TYPE, ETHERTYPE_IPV4, (1 << F.field_width(F.ETHER_TYPE)) - 1)])
     assert ipv4 is not None
     rest = tuple(rl_true_cubes(rl_cubes([ipv4], False, True)))
     return [
         Context("IPv4 frames", ipv4, (ipv4,), _mapper(ip_layout, data_offset)),
-        Context("non-IPv4 frames", (), rest, _mapper(ETH_LAYOUT, data_offset)),
+        Context("non-IPv4 frames", (), rest, _mapper(F.ETHERNET_KEY_LAYOUT, data_offset)),
     ]
 
 

@@ -9,8 +9,9 @@ from __future__ import annotations
 
 from collections.abc import Callable, Sequence
 
+from p4sfc_compiler.dataplane import fields as F
 from p4sfc_compiler.families.base import ElementConfigError, LowerContext, Lowering, NotOffloadable
-from p4sfc_compiler.families.classify_table import ETH_LAYOUT, IPV4_LAYOUT, entries_from_rules
+from p4sfc_compiler.families.classify_table import entries_from_rules
 from p4sfc_compiler.families.ipfilter.config import FilterConfig
 from p4sfc_compiler.families.ipfilter.names import PROTO_ICMP, PROTO_TCP, PROTO_UDP
 from p4sfc_compiler.families.ternary import (
@@ -28,17 +29,19 @@ from p4sfc_compiler.families.ternary import (
 )
 from p4sfc_compiler.families.wordtests import Leaf, Node, iter_leaves
 
-# transport layouts: (field, first bit, width) from the start of the transport header
-_L4_LAYOUTS: dict[int, Layout] = {
-    PROTO_TCP: (("meta.sport", 0, 16), ("meta.dport", 16, 16), ("meta.tcp_flags", 104, 8)),
-    PROTO_UDP: (("meta.sport", 0, 16), ("meta.dport", 16, 16)),
-    PROTO_ICMP: (("meta.icmp_type", 0, 8), ("meta.icmp_code", 8, 8)),
-}
+_PROTOCOL = "hdr.ipv4.protocol"
+_FRAG_OFFSET = "hdr.ipv4.fragOffset"
+
+
+def _full(key: str) -> int:
+    return (1 << F.field_width(key)) - 1
+
+
 _L4_NAMES = {PROTO_TCP: "TCP", PROTO_UDP: "UDP", PROTO_ICMP: "ICMP"}
 
 
 def _first_fragment(proto: int) -> Cube:
-    c = make_cube([("hdr.ipv4.protocol", proto, 0xFF), ("hdr.ipv4.fragOffset", 0, 0x1FFF)])
+    c = make_cube([(_PROTOCOL, proto, _full(_PROTOCOL)), (_FRAG_OFFSET, 0, _full(_FRAG_OFFSET))])
     assert c is not None
     return c
 
@@ -46,9 +49,9 @@ def _first_fragment(proto: int) -> Cube:
 def _mapper(l4: Layout | None) -> Callable[[Leaf], Cube | bool | None]:
     def map_leaf(lf: Leaf) -> Cube | bool | None:
         if lf.space == "mac":
-            return word_cube(ETH_LAYOUT, (lf.off - 2) * 8, lf.value, lf.mask)
+            return word_cube(F.ETHERNET_KEY_LAYOUT, (lf.off - 2) * 8, lf.value, lf.mask)
         if lf.space == "net":
-            return word_cube(IPV4_LAYOUT, lf.off * 8, lf.value, lf.mask)
+            return word_cube(F.IPV4_KEY_LAYOUT, lf.off * 8, lf.value, lf.mask)
         if l4 is None:
             return None
         return word_cube(l4, lf.off * 8, lf.value, lf.mask)
@@ -63,7 +66,7 @@ def filter_contexts(nodes: Sequence[Node]) -> list[Context]:
         return [Context("all packets", (), ((),), _mapper(None))]
     contexts = []
     firsts = []
-    for proto, layout in _L4_LAYOUTS.items():
+    for proto, layout in F.TRANSPORT_KEY_LAYOUT.items():
         base = _first_fragment(proto)
         firsts.append(base)
         # l4_ok and ip_ok are implied here for well-formed packets; they are added to the

@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+from p4sfc_compiler.dataplane.fields import DST_ANNO
 from p4sfc_compiler.dataplane.match import Lpm
+from p4sfc_compiler.dataplane.reserved import DROP_PORT
 from p4sfc_compiler.families.base import (
     ElementConfigError,
     LowerContext,
@@ -11,8 +13,6 @@ from p4sfc_compiler.families.base import (
     TableEntry,
 )
 from p4sfc_compiler.families.iplookup.config import LookupConfig
-
-DROP_PORT = 255  # meta.out_port value meaning drop
 
 
 def lower(cls: str, config: LookupConfig, ctx: LowerContext) -> Lowering:
@@ -26,13 +26,13 @@ def lower(cls: str, config: LookupConfig, ctx: LowerContext) -> Lowering:
             raise NotOffloadable(f"route {r}: output port {r.port} does not fit the switch")
         if r.gw:
             entries.append(TableEntry(
-                match={"meta.dst_anno": Lpm(r.addr, r.prefix_len)},
+                match={DST_ANNO: Lpm(r.addr, r.prefix_len)},
                 action="route_gw",
                 params={"port": r.port, "gw": r.gw},
             ))
         else:
             entries.append(TableEntry(
-                match={"meta.dst_anno": Lpm(r.addr, r.prefix_len)},
+                match={DST_ANNO: Lpm(r.addr, r.prefix_len)},
                 action="route",
                 params={"port": r.port},
             ))

@@ -5,6 +5,7 @@ from __future__ import annotations
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 
+from p4sfc_compiler.dataplane.reserved import MAX_PORT
 from p4sfc_compiler.errors import SourcePos
 from p4sfc_compiler.families.base import ElementConfigError
 from p4sfc_compiler.families.values import ArgReader, ConfigEnv, parse_bool, parse_int, parse_uint
@@ -16,7 +17,6 @@ CLASSES = (
 
 DEFAULT_QUEUE_CAPACITY = 1000
 PAINT_ANNO = "PAINT"
-MAX_EGRESS_PORT = 511  # v1model egress_spec is 9 bits
 MAX_MIRROR_SESSION = 0xFFFF
 
 
@@ -113,7 +113,7 @@ def _parse(cls: str, r: ArgReader) -> PlumbingConfig:
                                   positional=True, default=0))
     if cls == "Forward":
         port = r.read("PORT", _uint32("PORT"), positional=True, mandatory=True)
-        if port > MAX_EGRESS_PORT:
-            raise r.error(f"PORT {port} out of range (0..{MAX_EGRESS_PORT})")
+        if port > MAX_PORT:
+            raise r.error(f"PORT {port} out of range (0..{MAX_PORT})")
         return ForwardConfig(port)
     raise ElementConfigError(f"{cls} is not a plumbing class")

@@ -2,15 +2,17 @@
 
 from __future__ import annotations
 
+from p4sfc_compiler.dataplane.reserved import DROP_PORT
+from p4sfc_compiler.dataplane.wire import PROTO_TCP, SFC
 from p4sfc_compiler.families.base import ElementConfigError, LowerContext, Lowering, NotOffloadable
 from p4sfc_compiler.families.rewriter.config import PatternsConfig, RewriterFamilyConfig
 
 # The switch's rewriter block matches this protocol (0 = TCP and UDP). UDPRewriter
 # rewrites TCP as well, as its documentation says.
-_PROTO = {"IPRewriter": 0, "TCPRewriter": 6, "UDPRewriter": 0}
+_PROTO = {"IPRewriter": 0, "TCPRewriter": PROTO_TCP, "UDPRewriter": 0}
 
-NO_PASS_PORT = 255  # pass_port value meaning "no pass output"
-MAX_SERVER_ENTRY = 255  # hdr.sfc.entry is 8 bits
+NO_PASS_PORT = DROP_PORT  # pass_port value meaning "no pass output"
+MAX_SERVER_ENTRY = (1 << SFC.field("entry").bitwidth) - 1  # carried in hdr.sfc.entry
 
 
 def lower(cls: str, config: RewriterFamilyConfig, ctx: LowerContext) -> Lowering:
