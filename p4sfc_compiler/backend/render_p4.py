@@ -104,6 +104,18 @@ def ingress_action(name: str, max_chain: int) -> str:
     return _signature(name, params, (), 4)
 
 
+def kind_locals(
+    kind: str, prefix: str, actions: Iterable[str] = (), defaults: dict[str, int] | None = None
+) -> str:
+    """Control-local copies of ``exec_<kind>``'s parameters (and those of ``actions`` of the
+    kind's tables), which the kind's apply block reads after the action ran."""
+    spec = KIND_SPECS[kind]
+    params = spec.exec_params + tuple(p for a in actions for p in spec.table_actions[a])
+    defaults = defaults or {}
+    typed = _bit_types((name, width, False) for name, width in params)
+    return "\n".join(f"    {typ} {prefix}{name} = {defaults.get(name, 0)};" for typ, name in typed)
+
+
 def kind_registers(kind: str, size: int) -> str:
     return "\n".join(
         f"    register<bit<{w}>>({size}) {name};" for name, w in KIND_SPECS[kind].registers
@@ -137,6 +149,7 @@ def _environment() -> jinja2.Environment:
         exec_action=exec_action,
         table_action=table_action,
         ingress_action=ingress_action,
+        kind_locals=kind_locals,
         kind_registers=kind_registers,
         kind_table=kind_table,
     )
