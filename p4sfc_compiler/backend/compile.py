@@ -21,7 +21,7 @@ from p4sfc_compiler.backend.render_p4 import render_p4
 from p4sfc_compiler.dataplane.program import ProgramParams, build_program
 from p4sfc_compiler.errors import P4SFCError
 from p4sfc_compiler.frontend.chainspec import ChainSpec, Topology
-from p4sfc_compiler.p4info.checks import check_capacity, check_entry
+from p4sfc_compiler.p4info.checks import check_capacity, check_entry, check_unique
 from p4sfc_compiler.p4info.index import P4InfoIndex
 from p4sfc_compiler.p4info.write import render_p4info
 
@@ -68,14 +68,18 @@ def compile_chains(
         stages=stages,
         max_chain=max_chain or max(8, longest),
         table_size=table_size,
+        # a counter's register slot comes with its element-control entry, so registers as
+        # large as the tables never run out first
+        register_size=table_size,
     )
     program = build_program(params)
     p4info_text = render_p4info(program)
     index = P4InfoIndex.from_text(p4info_text, f"{PROGRAM}.p4info.txtpb")
-    per_switch = build_entries(plan, params.max_chain)
+    per_switch = build_entries(plan, params)
     for sw, se in per_switch.items():
         for e in se.entries:
             check_entry(e, index)
+        check_unique(se.entries, sw)
         check_capacity(se.entries, index, sw)
 
     result = CompileResult(plan, out_dir or Path("."))

@@ -9,19 +9,21 @@ entries are in place (and removing in reverse order stops the traffic first).
 
 from __future__ import annotations
 
+import itertools
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 
 from p4sfc_compiler.analysis.partition import Placement
 from p4sfc_compiler.analysis.plan import ChainPlan, NFPlan, Plan
 from p4sfc_compiler.dataplane import fields as F
-from p4sfc_compiler.dataplane.match import Entry, Exact, Match, Ternary
+from p4sfc_compiler.dataplane.match import Entry, Exact, Match, Ternary, significant
 from p4sfc_compiler.dataplane.program import (
     CHAIN_EXIT,
     CLASSIFY_CHAIN,
     INGRESS,
     KIND_SPECS,
     NF_DISPATCH,
+    ProgramParams,
 )
 from p4sfc_compiler.dataplane.reserved import (
     INPUT_ELEM_ID,
@@ -29,7 +31,7 @@ from p4sfc_compiler.dataplane.reserved import (
     MIRROR_SESSION_BASE,
     PORT_BITS,
 )
-from p4sfc_compiler.errors import CapacityError
+from p4sfc_compiler.errors import CapacityError, SpecError
 from p4sfc_compiler.families.values import parse_prefix
 from p4sfc_compiler.frontend.ir import INPUT_CLASS
 
@@ -91,10 +93,18 @@ def _key(chain_id: int, nf_id: int) -> tuple[tuple[str, Match], ...]:
     return ((F.CHAIN_ID, Exact(chain_id)), (F.NF_ID, Exact(nf_id)))
 
 
-def build_entries(plan: Plan, max_chain: int = 8) -> dict[str, SwitchEntries]:
-    """Entries for every switch in the topology (switches a chain never touches get none)."""
+def build_entries(plan: Plan, params: ProgramParams | None = None) -> dict[str, SwitchEntries]:
+    """Entries for every switch in the topology (switches a chain never touches get none).
+
+    Raises CapacityError when a chain needs more NF ids than the program carries or a
+    stage more register slots than it has, and SpecError (naming both chain files) when
+    two chains claim the same packets at the same ingress with equal precedence.
+    """
+    params = params or ProgramParams()
+    max_chain = params.max_chain
     result = {sw: SwitchEntries(sw) for sw in sorted(plan.topology.switches)}
     next_index: dict[tuple[str, int], int] = {}
+    claims: dict[str, list[_Claim]] = {}
     for chain in plan.chains:
         if len(chain.nfs) > max_chain:
             raise CapacityError(
@@ -105,13 +115,85 @@ def build_entries(plan: Plan, max_chain: int = 8) -> dict[str, SwitchEntries]:
             if nf.on_switch:
                 sw = result[nf.switch]
                 server_port = _port_to_server(plan, nf.switch, nf.location)
-                sw.entries.extend(_nf_entries(chain, nf, sw, next_index, server_port))
+                sw.entries.extend(
+                    _nf_entries(chain, nf, sw, next_index, server_port, params.register_size)
+                )
         for name in _touched_switches(plan, chain):
             result[name].entries.extend(_dispatch_entries(plan, chain, name))
         # last: traffic is claimed for the chain only once everything it needs is in place
         ingress = chain.spec.route.ingress
-        result[ingress.switch].entries.append(_classify_chain_entry(chain, max_chain))
+        claim = _classify_chain_entry(chain, max_chain)
+        result[ingress.switch].entries.append(claim)
+        claims.setdefault(ingress.switch, []).append((claim, chain))
+    for switch, switch_claims in claims.items():
+        _check_claims(switch, switch_claims)
     return result
+
+
+_Claim = tuple[Entry, ChainPlan]
+
+
+def _intersect(a: Entry, b: Entry) -> bool:
+    """Whether some packet matches both ternary entries (a field absent is a wildcard)."""
+    bm = dict(b.match)
+    for name, va in a.match:
+        vb = bm.get(name)
+        if isinstance(va, Ternary) and isinstance(vb, Ternary):
+            if (va.value ^ vb.value) & va.mask & vb.mask:
+                return False
+    return True
+
+
+def _check_claims(switch: str, claims: list[_Claim]) -> None:
+    """Two chains whose classification entries have equal priority and match a common
+    packet: which one takes it is up to the switch (and equal keys it refuses outright).
+    Entries are bucketed by ingress port and by the most common source prefix, so
+    thousands of disjoint routes are not compared pairwise."""
+    by_group: dict[tuple[int | None, object], list[_Claim]] = {}
+    for entry, chain in claims:
+        port = dict(entry.match)[F.INGRESS_PORT]
+        by_group.setdefault((entry.priority, port), []).append((entry, chain))
+    for group in by_group.values():
+        for (a, ca), (b, cb) in _candidate_pairs(group):
+            if _intersect(a, b):
+                same = "the same packets" if a.match == b.match else "packets in common"
+                raise SpecError(
+                    f"{ca.spec.file}: chains '{cb.name}' ({cb.spec.file}) and '{ca.name}' "
+                    f"claim {same} on switch {switch}, ingress port "
+                    f"{ca.spec.route.ingress.port}, with equal precedence: make one "
+                    "Route.match more specific than the other, or make them disjoint"
+                )
+
+
+def _candidate_pairs(
+    group: list[_Claim],
+) -> Iterator[tuple[_Claim, _Claim]]:
+    """Pairs that may intersect: entries testing a field with the group's most common mask
+    are bucketed by their value under it (different buckets never intersect); the rest
+    are paired with everything."""
+    counts: dict[tuple[str, int], int] = {}
+    for entry, _ in group:
+        for name, v in entry.match:
+            if isinstance(v, Ternary) and name != F.INGRESS_PORT:
+                counts[(name, v.mask)] = counts.get((name, v.mask), 0) + 1
+    if not counts:
+        yield from itertools.combinations(group, 2)
+        return
+    name, mask = max(counts, key=lambda k: (counts[k], k))
+    buckets: dict[int, list[_Claim]] = {}
+    wide: list[_Claim] = []
+    for item in group:
+        tested = dict(item[0].match).get(name)
+        if isinstance(tested, Ternary) and tested.mask & mask == mask:
+            buckets.setdefault(tested.value & mask, []).append(item)
+        else:
+            wide.append(item)
+    for bucket in buckets.values():
+        yield from itertools.combinations(bucket, 2)
+    narrow = [item for bucket in buckets.values() for item in bucket]
+    for i, w in enumerate(wide):
+        for other in narrow + wide[i + 1:]:
+            yield w, other
 
 
 def _port_to_server(plan: Plan, sw: str, server: str) -> int:
@@ -161,7 +243,7 @@ def _classify_chain_entry(chain: ChainPlan, max_chain: int) -> Entry:
     # more specific routes win over catch-alls
     return Entry(
         f"{INGRESS}.{CLASSIFY_CHAIN.name}",
-        tuple(match),
+        significant(match),
         f"{INGRESS}.push_chain",
         tuple(params),
         priority=1 + bits,
@@ -175,6 +257,7 @@ def _nf_entries(
     sw: SwitchEntries,
     next_index: dict[tuple[str, int], int],
     server_port: int,
+    register_size: int,
 ) -> Iterator[Entry]:
     part = nf.switch_part
     snf = part.switch_nf
@@ -197,6 +280,12 @@ def _nf_entries(
         if "index" in params and low.kind in KIND_REGISTERS:
             slot = (nf.switch, stage)
             params["index"] = next_index.get(slot, 0)
+            if params["index"] >= register_size:
+                raise CapacityError(
+                    f"switch {nf.switch}, stage {stage}: more than {register_size} counter and "
+                    f"IPEncap instances need a register slot (chain '{chain.name}', NF "
+                    f"'{nf.name}', element '{elem}'); raise --table-size"
+                )
             next_index[slot] = params["index"] + 1
             sw.registers.append(
                 RegisterSlot(
@@ -226,7 +315,7 @@ def _nf_entries(
         for e in low.entries:
             yield Entry(
                 f"{path}.{table}",
-                key + ((F.ELEM_ID, Exact(elem_id)),) + tuple(e.match.items()),
+                key + ((F.ELEM_ID, Exact(elem_id)),) + significant(e.match.items()),
                 f"{path}.{e.action}",
                 tuple(e.params.items()),
                 priority=None if e.order is None else top - e.order,

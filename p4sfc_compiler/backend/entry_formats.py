@@ -100,12 +100,8 @@ def write_request_txtpb(
             if isinstance(value, Exact):
                 body = f"exact {{ value: {v} }}"
             elif isinstance(value, Ternary):
-                if value.mask == 0:
-                    continue  # a ternary wildcard is omitted, as P4Runtime requires
                 body = f"ternary {{ value: {v} mask: {_literal(value.mask, size)} }}"
             else:
-                if value.prefix_len == 0:
-                    continue  # likewise an LPM default route
                 body = f"lpm {{ value: {v} prefix_len: {value.prefix_len} }}"
             lines.append(f"      match {{ field_id: {f.id} {body} }}")
         lines += ["      action {", "        action {", f"          action_id: {action.id}"]

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 
-from p4sfc_compiler.dataplane.match import Entry, Exact, Lpm, Ternary
+from p4sfc_compiler.dataplane.match import Entry, Exact, Lpm, Ternary, is_dont_care
 from p4sfc_compiler.errors import CapacityError, P4SFCError
 from p4sfc_compiler.p4info.index import P4InfoIndex
 
@@ -17,6 +17,10 @@ def check_entry(entry: Entry, index: P4InfoIndex) -> None:
     where = f"entry of {entry.table}"
     field_widths, param_widths = _shape(entry, index)
     for (name, value), width in zip(entry.match, field_widths, strict=True):
+        if is_dont_care(value):
+            raise P4SFCError(
+                f"{where}: field '{name}' matches everything; P4Runtime wants it left out"
+            )
         _fits(where, name, value.value, width)
         if isinstance(value, Ternary):
             _fits(where, name + " mask", value.mask, width)
@@ -92,4 +96,19 @@ def check_capacity(entries: Iterable[Entry], index: P4InfoIndex, switch: str) ->
             raise CapacityError(
                 f"switch {switch}: {n} entries for {table}, which holds {size} "
                 "(raise --table-size)"
+            )
+
+
+def check_unique(entries: Iterable[Entry], switch: str) -> None:
+    """No two entries of a table with equal keys (and, for ternary tables, priorities):
+    the switch refuses the second INSERT with ALREADY_EXISTS. Keys are compared as the
+    switch compares them: don't-care fields left out, fields in any order."""
+    seen: dict[tuple[object, ...], Entry] = {}
+    for e in entries:
+        key = (e.table, frozenset(e.match), e.priority)
+        first = seen.setdefault(key, e)
+        if first is not e:
+            raise P4SFCError(
+                f"switch {switch}: two entries of {e.table} have the same key"
+                f" (chains '{first.chain}' and '{e.chain}'): the switch would refuse the second"
             )

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 import json
 from pathlib import Path
 
@@ -10,13 +11,13 @@ import pytest
 from p4sfc_compiler.analysis.partition import Placement
 from p4sfc_compiler.backend.compile import compile_chains
 from p4sfc_compiler.backend.entries import build_entries
-from p4sfc_compiler.dataplane.match import Exact, Ternary
+from p4sfc_compiler.dataplane.match import Entry, Exact, Ternary
 from p4sfc_compiler.dataplane.program import ProgramParams, build_program
-from p4sfc_compiler.errors import CapacityError
+from p4sfc_compiler.errors import CapacityError, P4SFCError, SpecError
 from p4sfc_compiler.frontend.chainspec import load_chains, load_topology, validate
 from p4sfc_compiler.frontend.ir import PSEUDO_CLASSES
 from p4sfc_compiler.frontend.parser import parse_text
-from p4sfc_compiler.p4info.checks import check_entry
+from p4sfc_compiler.p4info.checks import check_entry, check_unique
 from p4sfc_compiler.p4info.index import P4InfoIndex
 from p4sfc_compiler.p4info.textformat import parse_text_format
 from p4sfc_compiler.p4info.write import render_p4info
@@ -89,10 +90,9 @@ def test_keys_start_with_chain_and_nf(compiled) -> None:
 
 def test_entries_of_two_chains_never_overlap() -> None:
     chains, topology = _load(*CASES[0])
-    # the same chain twice under two names: identical entries but for the chain id
-    twin = type(chains[0])(
-        name="twin", nfs=chains[0].nfs, route=chains[0].route, file=chains[0].file
-    )
+    # the same chain twice under two names, the twin for a narrower source prefix:
+    # identical entries but for the chain id and the classification
+    twin = _twin(chains[0], {"src": "10.1.0.0/16"})
     result = compile_chains([chains[0], twin], topology)
     owner_ids = {c.name: c.chain_id for c in result.plan.chains}
     assert len(set(owner_ids.values())) == 2
@@ -102,6 +102,65 @@ def test_entries_of_two_chains_never_overlap() -> None:
                 continue
             match = dict(e.match)
             assert match["meta.chain_id"] == Exact(owner_ids[e.chain])
+
+
+def _twin(chain, match: dict):
+    route = dataclasses.replace(chain.route, match=match)
+    return dataclasses.replace(chain, name="twin", route=route)
+
+
+@pytest.mark.parametrize(
+    "match",
+    [
+        {"src": "10.0.0.0/8"},  # the same route
+        {"src": "10.0.0.0/8", "dst": "0.0.0.0/0"},  # equal in effect: dst matches all
+        {"dst": "192.168.0.0/8"},  # as specific, overlapping (10.x -> 192.x)
+    ],
+)
+def test_chains_claiming_common_packets_with_equal_precedence_are_refused(match) -> None:
+    chains, topology = _load(*CASES[0])
+    with pytest.raises(SpecError, match="claim .* with equal precedence") as exc:
+        compile_chains([chains[0], _twin(chains[0], match)], topology)
+    assert "paper-chain.json" in exc.value.one_line()
+
+
+def test_disjoint_or_more_specific_routes_share_an_ingress() -> None:
+    chains, topology = _load(*CASES[0])
+    for match in ({"src": "11.0.0.0/8"}, {"src": "10.0.0.0/8", "proto": 6}, {}):
+        compile_chains([chains[0], _twin(chains[0], match)], topology)
+
+
+def test_duplicate_keys_are_refused() -> None:
+    entry = Entry("MyIngress.chain_exit", (("meta.chain_id", Exact(1)),), "MyIngress.exit_chain",
+                  (("port", 2),), chain="a")
+    check_unique([entry], "s1")
+    with pytest.raises(P4SFCError, match="same key .*'a' and 'b'"):
+        check_unique([entry, entry._replace(chain="b", params=(("port", 3),))], "s1")
+
+
+def test_register_slots_are_bounded_by_the_program(tmp_path) -> None:
+    chains, topology = _load(*CASES[0])
+    many = [dataclasses.replace(_twin(chains[0], {"src": f"11.{i}.0.0/16"}), name=f"c{i}")
+            for i in range(20)]
+    compile_chains(many, topology, table_size=1024)
+    with pytest.raises(CapacityError, match="register slot"):
+        compile_chains(many, topology, table_size=16)
+
+
+def test_dont_care_fields_are_left_out_of_both_formats() -> None:
+    chains, topology = _load(*CASES[1])
+    files = compile_chains(chains, topology).files
+    for path, text in files.items():
+        if path.endswith("-runtime.json"):
+            for row in json.loads(text)["table_entries"]:
+                for value in row["match"].values():
+                    assert not (isinstance(value, list) and value[1] == 0), row
+    # the router's default route is an LPM entry without its field
+    assert any(
+        '"meta.dst_anno"' not in line and "ip_lookup" in line
+        for path, text in files.items() if path.endswith("-runtime.json")
+        for line in text.splitlines()
+    )
 
 
 def test_server_configs_parse_and_match_the_plan(compiled) -> None:
@@ -138,7 +197,7 @@ def test_state_keeps_chain_ids(tmp_path: Path) -> None:
 
 def test_capacity_error_writes_nothing(tmp_path: Path) -> None:
     chains, topology = _load(*CASES[0])
-    with pytest.raises(CapacityError, match="entries for"):
+    with pytest.raises(CapacityError, match="raise --table-size"):
         compile_chains(chains, topology, out_dir=tmp_path / "out", table_size=2)
     assert not (tmp_path / "out").exists()
 
