@@ -13,6 +13,7 @@ from typing import TYPE_CHECKING, Any
 import click
 from rich.console import Console
 
+from p4sfc_compiler.dataplane.program import MAX_CHAIN_NFS, MAX_STAGES
 from p4sfc_compiler.errors import P4SFCError
 
 if TYPE_CHECKING:
@@ -138,7 +139,7 @@ _topology_opt = click.option(
 )
 _stages_opt = click.option(
     "--stages",
-    type=click.IntRange(1, 64),
+    type=click.IntRange(1, MAX_STAGES),
     default=8,
     show_default=True,
     help="Stages per pass of the dynamic P4 program.",
@@ -198,7 +199,7 @@ def plan(chain: Path, topology: Path | None, stages: int, as_json: bool) -> None
 )
 @click.option(
     "--max-chain",
-    type=click.IntRange(1, 64),
+    type=click.IntRange(1, MAX_CHAIN_NFS),
     default=None,
     help="NF ids the SFC header carries (default: 8, or the longest chain).",
 )

@@ -84,3 +84,12 @@ def test_bad_chain_names_the_json_path(tmp_path: Path) -> None:
     assert "NFs[2].type" in r.output and "teleporter" in r.output
     assert "Traceback" not in r.output
     assert not out.exists()
+
+
+def test_max_chain_accepts_what_the_program_carries(tmp_path: Path) -> None:
+    chain = EX / "paper-chain.json"
+    ok = run("compile", chain, "--max-chain", "255", "-o", tmp_path / "a")
+    assert ok.exit_code == 0, ok.output
+    assert "sfc_nf_t[255]" in (tmp_path / "a" / "p4" / "p4sfc.p4").read_text()
+    too_many = run("compile", chain, "--max-chain", "256", "-o", tmp_path / "b")
+    assert too_many.exit_code == 2 and "1<=x<=255" in too_many.output

@@ -21,13 +21,10 @@ from p4sfc_compiler.analysis.offload import ElementInfo, check_elements
 from p4sfc_compiler.analysis.partition import NFSplit, Placement, Segment, partition_chain, split_nf
 from p4sfc_compiler.analysis.stages import Slot, allocate
 from p4sfc_compiler.analysis.switchgraph import SwitchNF, build_switch_nf
+from p4sfc_compiler.dataplane.program import MAX_CHAIN_ID, MAX_ELEM_ID, MAX_NF_ID
 from p4sfc_compiler.errors import CapacityError
 from p4sfc_compiler.frontend.chainspec import ChainSpec, NFSpec, Topology
 from p4sfc_compiler.frontend.nflib import load_nf, nf_file
-
-MAX_CHAIN_ID = 0xFFFF
-MAX_NF_ID = 0xFF
-MAX_ELEM_ID = 0xFF
 
 
 @dataclass(frozen=True)

@@ -21,6 +21,13 @@ NO_ACTION = "NoAction"
 # v1model's ingress_global_timestamp, which the counters' first/last registers keep.
 TIMESTAMP_BITS = 48
 
+# Limits of the program's parameters and ids, from the widths that carry them.
+MAX_STAGES = 64
+MAX_CHAIN_NFS = (1 << SFC.field("nfCount").bitwidth) - 1  # NF ids one SFC header carries
+MAX_CHAIN_ID = (1 << F.field_width(F.CHAIN_ID)) - 1
+MAX_NF_ID = (1 << F.field_width(F.NF_ID)) - 1  # NF ids count from 1
+MAX_ELEM_ID = (1 << F.field_width(F.ELEM_ID)) - 1  # element ids count from 1 (0 = input)
+
 # Element kinds in the order their blocks appear in the program.
 ALL_KINDS: tuple[str, ...] = (
     "classify",
@@ -235,11 +242,11 @@ class ProgramParams:
         object.__setattr__(self, "kinds", tuple(k for k in ALL_KINDS if k in set(self.kinds)))
         if not self.kinds:
             raise ValueError("the program needs at least one element kind")
-        if not 1 <= self.stages <= 64:
-            raise ValueError("stages must be in 1..64")
-        # nfCount is 8 bits; the parser loop needs at least one slot.
-        if not 1 <= self.max_chain <= 255:
-            raise ValueError("max_chain must be in 1..255")
+        if not 1 <= self.stages <= MAX_STAGES:
+            raise ValueError(f"stages must be in 1..{MAX_STAGES}")
+        # the parser loop needs at least one slot
+        if not 1 <= self.max_chain <= MAX_CHAIN_NFS:
+            raise ValueError(f"max_chain must be in 1..{MAX_CHAIN_NFS}")
         if self.table_size < 1 or self.register_size < 1:
             raise ValueError("table_size and register_size must be positive")
 

@@ -8,9 +8,10 @@ from __future__ import annotations
 
 # v1model's port width (standard_metadata.ingress_port / egress_spec).
 PORT_BITS = 9
-MAX_PORT = (1 << PORT_BITS) - 1
-# BMv2's default drop port (egress_spec 511 drops): no server or egress may use it.
-BMV2_DROP_PORT = MAX_PORT
+# BMv2's default drop port (egress_spec 511 drops): no switch port may be it.
+BMV2_DROP_PORT = (1 << PORT_BITS) - 1
+# The highest port a switch, a server, a link, a Route or Forward may use.
+MAX_PORT = BMV2_DROP_PORT - 1
 
 # An element's output port number inside a stage (meta.out_port, meta.prev_port).
 ELEMENT_PORT_BITS = 8

@@ -11,6 +11,7 @@ from collections import deque
 from collections.abc import Iterable
 from dataclasses import dataclass
 
+from p4sfc_compiler.dataplane.reserved import MAX_PORT
 from p4sfc_compiler.errors import SpecError
 from p4sfc_compiler.frontend.chaindata import ChainSpec
 
@@ -127,6 +128,12 @@ def default_topology(chains: Iterable[ChainSpec]) -> Topology:
                 continue
             while port in used:
                 port += 1
+            if port > MAX_PORT:
+                where = f"{chain.file}: NFs" if chain.file else "NFs"
+                raise SpecError(
+                    f"{where}: {len(servers) + 1} or more NF locations do not fit the ports "
+                    f"of the default switch (1..{MAX_PORT}); give a topology file"
+                )
             servers[nf.location] = Server(nf.location, DEFAULT_SWITCH, port)
             used.add(port)
     switch = Switch(DEFAULT_SWITCH, DEFAULT_ADDRESS, 0, tuple(sorted(used)))

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import copy
+import dataclasses
 import json
 from collections.abc import Callable
 from pathlib import Path
@@ -187,7 +188,7 @@ CHAIN_ERRORS: list[tuple[str, Callable[[dict[str, Any]], Any], tuple[str, ...]]]
     ("route missing egress", lambda d: d["Route"].pop("egress"), ("Route.egress: required key is missing",)),
     ("route port type", lambda d: d["Route"]["ingress"].update(port="1"), ("Route.ingress.port: expected an integer, got string",)),
     ("route port bool", lambda d: d["Route"]["ingress"].update(port=True), ("Route.ingress.port: expected an integer, got boolean",)),
-    ("route port range", lambda d: d["Route"]["egress"].update(port=600), ("Route.egress.port: 600 is out of range 0..511",)),
+    ("route port range", lambda d: d["Route"]["egress"].update(port=600), ("Route.egress.port: 600 is out of range 0..510",)),
     ("match extra key", lambda d: d["Route"].update(match={"vlan": 3}), ("Route.match.vlan: unknown key",)),
     ("match bad prefix", lambda d: d["Route"].update(match={"src": "10.0.0.300/8"}), ("Route.match.src: bad IPv4 prefix '10.0.0.300/8'",)),
     ("match host bits", lambda d: d["Route"].update(match={"dst": "10.0.0.1/8"}), ("Route.match.dst: bad IPv4 prefix",)),
@@ -261,7 +262,7 @@ TOPO_ERRORS: list[tuple[str, Callable[[dict[str, Any]], Any], tuple[str, ...]]] 
     ("address bad ipv6", lambda d: d["switches"][0].update(address="[::g]:1"), ("switches[0].address: bad address",)),
     ("ports empty", lambda d: d["switches"][0].update(ports=[]), ("switches[0].ports: must not be empty",)),
     ("duplicate port", lambda d: d["switches"][0].update(ports=[1, 2, 1]), ("switches[0].ports[2]: duplicate port 1",)),
-    ("port out of range", lambda d: d["switches"][0].update(ports=[1, 512]), ("switches[0].ports[1]: 512 is out of range 0..511",)),
+    ("port out of range", lambda d: d["switches"][0].update(ports=[1, 511]), ("switches[0].ports[1]: 511 is out of range 0..510",)),
     ("cpu port in ports", lambda d: d["switches"][0].update(cpu_port=2), ("switches[0].cpu_port: cpu_port 2 is also in ports",)),
     ("server missing port", lambda d: d["servers"][0].pop("port"), ("servers[0].port: required key is missing",)),
     ("server extra key", lambda d: d["servers"][0].update(mac="x"), ("servers[0].mac: unknown key",)),
@@ -366,6 +367,19 @@ def test_default_topology_avoids_route_ports(tmp_path: Path) -> None:
     assert topo.servers == {"srv1": Server("srv1", "s1", 3), "srv2": Server("srv2", "s1", 4)}
     assert s1.ports == (1, 2, 3, 4)
     validate(chains, topo)
+
+
+def test_default_topology_runs_out_of_ports(tmp_path: Path) -> None:
+    (chain,) = chains_from(tmp_path, CHAIN)
+    nf = chain.nfs[0]
+    many = [
+        dataclasses.replace(chain, name=f"c{i}",
+                            nfs=(dataclasses.replace(nf, location=f"srv{i}"),))
+        for i in range(600)
+    ]
+    with pytest.raises(SpecError, match=r"chain.json: NFs: .* ports of the default switch \(1..510\)"):
+        default_topology(many)
+    assert max(s.port for s in default_topology(many[:505]).servers.values()) <= 510
 
 
 def test_default_topology_reports_foreign_switch(tmp_path: Path) -> None:
