@@ -41,10 +41,16 @@ def _why(exc: OSError) -> str:
     return (exc.strerror or str(exc)).lower()
 
 
-def check_relative(rel: str) -> None:
+def _inside(rel: str) -> bool:
     """``rel`` stays inside the folder: relative, '/'-separated, no empty, '.' or '..' part."""
     parts = rel.split("/")
-    if rel.startswith("/") or any(p in ("", ".", "..") or "\0" in p or "\\" in p for p in parts):
+    return not rel.startswith("/") and not any(
+        p in ("", ".", "..") or "\0" in p or "\\" in p for p in parts
+    )
+
+
+def check_relative(rel: str) -> None:
+    if not _inside(rel):
         raise OutputError(f"{show(rel)} cannot be a file inside the output folder")
 
 
@@ -58,18 +64,27 @@ def write_folder(out_dir: Path, files: Mapping[str, str], previous: Iterable[str
     for rel in files:
         check_relative(rel)
     if out_dir.is_dir():
-        _replace_in(out_dir, files, set(previous))
+        _replace_in(out_dir, files, {rel for rel in previous if _inside(rel)})
     elif os.path.lexists(out_dir):
         raise OutputError(f"{show(out_dir)}: cannot write the output folder: it exists and is not a folder")
     else:
         _create(out_dir, files)
 
 
-def _write_all(root: Path, files: Mapping[str, str]) -> None:
+def _write_all(root: Path, files: Mapping[str, str], out_dir: Path) -> None:
     for rel, text in sorted(files.items()):
         target = root / rel
         target.parent.mkdir(parents=True, exist_ok=True)
         target.write_text(text, encoding="utf-8")
+    # Two names one file system takes for one (S1 and s1 where case does not count):
+    # the second file would silently replace the first.
+    found = {p.relative_to(root).as_posix() for p in root.rglob("*") if not p.is_dir()}
+    if found != set(files):
+        lost = sorted(set(files) - found)
+        raise OutputError(
+            f"{show(out_dir)}: cannot write {', '.join(map(show, lost))}: this file system stores "
+            "it under the name of another file of the compile (names that differ only in case?)"
+        )
 
 
 def _umask() -> int:
@@ -102,7 +117,7 @@ def _create(out_dir: Path, files: Mapping[str, str]) -> None:
         for d in reversed(created):
             d.mkdir()
         stage = Path(tempfile.mkdtemp(prefix=f".{place.name}.p4sfc-", dir=place.parent))
-        _write_all(stage, files)
+        _write_all(stage, files, out_dir)
         stage.chmod(0o777 & ~_umask())  # what mkdir would have given it
         os.rename(stage, place)
     except BaseException as exc:
@@ -112,6 +127,8 @@ def _create(out_dir: Path, files: Mapping[str, str]) -> None:
                 d.rmdir()
             except OSError:
                 break
+        if isinstance(exc, OutputError):
+            raise
         if isinstance(exc, OSError):
             raise OutputError(f"{show(out_dir)}: cannot create the output folder: {_why(exc)}") from None
         raise
@@ -146,7 +163,7 @@ def _replace_in(root: Path, files: Mapping[str, str], previous: set[str]) -> Non
     made: list[Path] = []  # folders made in root, in order
     try:
         stage = Path(tempfile.mkdtemp(prefix=".p4sfc-new-", dir=root))
-        _write_all(stage, files)
+        _write_all(stage, files, root)
         backup = Path(tempfile.mkdtemp(prefix=".p4sfc-old-", dir=root))
         for rel in sorted(previous):
             (backup / rel).parent.mkdir(parents=True, exist_ok=True)
@@ -162,17 +179,26 @@ def _replace_in(root: Path, files: Mapping[str, str], previous: set[str]) -> Non
             os.rename(stage / rel, root / rel)
             moved.append((stage / rel, root / rel))
     except BaseException as exc:
+        stuck = []
         for src, dst in reversed(moved):
             try:
                 os.rename(dst, src)
             except OSError:
-                pass
+                stuck.append(src)
         for d in reversed(made):
             try:
                 d.rmdir()
             except OSError:
                 pass
+        if stuck:
+            # a file that could not go back stays where it is: never delete it
+            raise OutputError(
+                f"{show(root)}: cannot write the output folder, nor put {len(stuck)} of its files "
+                f"back: they are in {show(backup or root)}"
+            ) from None
         _remove([p for p in (stage, backup) if p])
+        if isinstance(exc, OutputError):
+            raise
         if isinstance(exc, OSError):
             raise OutputError(f"{show(root)}: cannot write the output folder: {_why(exc)}") from None
         raise

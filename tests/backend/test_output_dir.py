@@ -293,3 +293,45 @@ def test_the_writer_refuses_paths_that_leave_the_folder(tmp_path: Path, rel: str
     with pytest.raises(OutputError, match="cannot be a file inside the output folder"):
         outdir.write_folder(tmp_path / "out", {rel: "x"})
     assert list(tmp_path.iterdir()) == []
+
+
+def test_names_a_case_blind_file_system_takes_for_one_are_an_error(tmp_path: Path, monkeypatch) -> None:
+    """On a file system where case does not count, switches S1 and s1 would share a file."""
+    real = Path.write_text
+
+    def case_blind(self: Path, *args, **kwargs):
+        return real(self.with_name(self.name.lower()), *args, **kwargs)
+
+    monkeypatch.setattr(Path, "write_text", case_blind)
+    files = {"plan.json": "{}", "switches/S1.txtpb": "a", "switches/s1.txtpb": "b"}
+    with pytest.raises(OutputError, match=r"out: cannot write switches/S1\.txtpb: this file system"):
+        outdir.write_folder(tmp_path / "out", files)
+    assert list(tmp_path.iterdir()) == []
+    (tmp_path / "out").mkdir()
+    with pytest.raises(OutputError, match=r"out: cannot write switches/S1\.txtpb"):
+        outdir.write_folder(tmp_path / "out", files)
+    assert list((tmp_path / "out").iterdir()) == []
+
+
+def test_files_that_cannot_be_put_back_are_never_deleted(tmp_path: Path, monkeypatch) -> None:
+    """If the undo fails too, the earlier files stay in the old-files folder, named."""
+    out = tmp_path / "out"
+    _compile(TWO, out)
+    before = {k: v for k, v in _snapshot(out).items() if v is not None}
+    real = outdir.os.rename
+    calls = {"n": 0}
+
+    def fails_from_the_third(*args, **kwargs):
+        calls["n"] += 1
+        if calls["n"] >= 3:
+            raise OSError(5, "Input/output error")
+        return real(*args, **kwargs)
+
+    monkeypatch.setattr(outdir.os, "rename", fails_from_the_third)
+    with pytest.raises(OutputError, match=r"nor put 2 of its files back: they are in .*\.p4sfc-old-"):
+        _compile(PAPER, out)
+    monkeypatch.undo()
+    (backup,) = out.glob(".p4sfc-old-*")
+    kept = {k: v for k, v in _snapshot(out).items() if v is not None and not k.startswith(".p4sfc-")}
+    kept.update({k: v for k, v in _snapshot(backup).items() if v is not None})
+    assert kept == before
