@@ -232,3 +232,25 @@ def test_nf_names_that_map_to_one_identifier_get_distinct_instances(tmp_path: Pa
     g = parse_text(text, "srv1.click")  # a redeclared element would be an error here
     assert {n.split("/")[0] for n in g if n.startswith("c_")} == {"c_1_a", "c_1_a_2"}
     assert "c_1_a -> c_1_a_2;" in text
+
+
+# ---------------------------------------------------------------- the other generated files
+
+def test_no_name_reaches_the_program_the_p4info_or_the_entries(tmp_path: Path) -> None:
+    """The P4 text, the P4Info and both entry formats depend on ids and numbers only: other
+    chain, NF and server names give the same bytes. Names reach plan.json, escaped by JSON."""
+    (tmp_path / "a").mkdir()
+    first = _compile(PAPER_CHAIN, PAPER_TOPOLOGY, tmp_path / "a")
+    renamed = json.loads(json.dumps(PAPER_CHAIN).replace("srv1", "Zx_9.q-1"))
+    renamed["name"] = "Q.z-2_"
+    for nf in renamed["NFs"]:
+        nf["name"] = "N" + nf["name"][::-1]
+    renamed["Links"] = [{"from": "N" + lk["from"][::-1], "to": "N" + lk["to"][::-1]} for lk in renamed["Links"]]
+    topo = json.loads(json.dumps(PAPER_TOPOLOGY).replace("srv1", "Zx_9.q-1"))
+    (tmp_path / "b").mkdir()
+    second = _compile(renamed, topo, tmp_path / "b")
+    for rel in ("p4/p4sfc.p4", "p4/p4sfc.p4info.txtpb", "switches/s1.txtpb", "switches/s1-runtime.json"):
+        assert first.files[rel] == second.files[rel], rel
+    plan = json.loads(second.files["plan.json"])
+    assert plan["chains"][0]["name"] == "Q.z-2_"
+    assert plan["servers"] == {"Zx_9.q-1": ["servers/Zx_9.q-1/Zx_9.q-1.click"]}
