@@ -93,3 +93,39 @@ def test_max_chain_accepts_what_the_program_carries(tmp_path: Path) -> None:
     assert "sfc_nf_t[255]" in (tmp_path / "a" / "p4" / "p4sfc.p4").read_text()
     too_many = run("compile", chain, "--max-chain", "256", "-o", tmp_path / "b")
     assert too_many.exit_code == 2 and "1<=x<=255" in too_many.output
+def test_an_unwritable_output_folder_is_one_line_naming_it(tmp_path: Path) -> None:
+    (tmp_path / "somefile").write_text("not a folder")
+    out = tmp_path / "somefile" / "sub"
+    r = run("compile", EX / "paper-chain.json", "-o", out)
+    assert r.exit_code == 1
+    lines = [line for line in r.output.splitlines() if line.strip()]
+    assert len(lines) == 1, r.output
+    assert f"{out}: cannot create the output folder" in lines[0]
+    assert "Traceback" not in r.output
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["somefile"]
+
+
+def test_recompiling_into_a_folder_replaces_the_earlier_compile(tmp_path: Path) -> None:
+    out = tmp_path / "out"
+    r = run("compile", EX / "two-server-chain.json", "--topology", EX / "two-server-topology.json",
+            "-o", out)
+    assert r.exit_code == 0, r.output
+    (out / "p4" / "p4sfc.json").write_text("{}")  # p4c's output, not the compiler's
+    r = run("compile", EX / "paper-chain.json", "--topology", EX / "paper-topology.json", "-o", out)
+    assert r.exit_code == 0, r.output
+    files = {str(p.relative_to(out)) for p in out.rglob("*") if p.is_file()}
+    assert files == {"plan.json", "p4/p4sfc.p4", "p4/p4sfc.p4info.txtpb", "p4/p4sfc.json",
+                     "switches/s1-runtime.json", "switches/s1.txtpb", "servers/srv1/srv1.click"}
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["out"]
+
+
+def test_a_foreign_file_in_the_way_is_one_line_and_changes_nothing(tmp_path: Path) -> None:
+    out = tmp_path / "out"
+    (out / "servers" / "srv1").mkdir(parents=True)
+    (out / "servers" / "srv1" / "srv1.click").write_text("// mine")
+    r = run("compile", EX / "paper-chain.json", "--topology", EX / "paper-topology.json", "-o", out)
+    assert r.exit_code == 1
+    lines = [line for line in r.output.splitlines() if line.strip()]
+    assert len(lines) == 1 and "servers/srv1/srv1.click is in the way" in lines[0], r.output
+    assert [str(p.relative_to(out)) for p in sorted(out.rglob("*"))] == [
+        "servers", "servers/srv1", "servers/srv1/srv1.click"]

@@ -9,6 +9,12 @@ the NF ids still to pass (``Unstrip`` + ``StoreData`` + ``EtherEncap``, stock el
 
 The byte offsets of the SFC header's fields come from its layout in the data-plane contract
 (:mod:`p4sfc_compiler.dataplane.wire`).
+
+No user text reaches the configuration unchecked: element and class names are made from
+identifiers (:func:`_ident`, unique per configuration), an interface or pcap file name is
+a plain word or a quoted Click string (:func:`click_string`), comments are one line
+(:func:`comment_text`), and each NF class body is parsed back and must hold exactly the
+NF's elements and connections (:func:`_check_round_trip`).
 """
 
 from __future__ import annotations
@@ -34,10 +40,11 @@ from p4sfc_compiler.dataplane.wire import (
     SFC_NF_LEN,
     sfc_header,
 )
+from p4sfc_compiler.errors import ClickSyntaxError, P4SFCError
 from p4sfc_compiler.families import config_only
 from p4sfc_compiler.families.base import ServerOnlyError
 from p4sfc_compiler.families.registry import server_form
-from p4sfc_compiler.frontend.configstring import split_args
+from p4sfc_compiler.frontend.configstring import quote, split_args
 from p4sfc_compiler.frontend.ir import (
     INPUT_CLASS,
     OUTPUT_CLASS,
@@ -46,6 +53,7 @@ from p4sfc_compiler.frontend.ir import (
     connections,
     new_graph,
 )
+from p4sfc_compiler.frontend.parser import parse_text
 from p4sfc_compiler.frontend.printer import to_click
 from p4sfc_compiler.frontend.topology import Server
 
@@ -73,17 +81,53 @@ class ServerIO:
 
     def source(self) -> str:
         if self.mode == "pcap":
-            return f"FromDump({self.pcap_in}, STOP true, TIMING false)"
-        return f"FromDevice({self.interface}, SNIFFER false)"
+            return f"FromDump({click_string(self.pcap_in)}, STOP true, TIMING false)"
+        return f"FromDevice({click_string(self.interface)}, SNIFFER false)"
 
     def sink(self) -> str:
         if self.mode == "pcap":
-            return f"ToDump({self.pcap_out})"
-        return f"Queue(1000) -> ToDevice({self.interface})"
+            return f"ToDump({click_string(self.pcap_out)})"
+        return f"Queue(1000) -> ToDevice({click_string(self.interface)})"
+
+
+# A word Click reads as itself in a configuration argument: no quote, comment, comma,
+# parenthesis, '$' variable, backslash escape or space can hide in it ...
+_PLAIN_WORD = re.compile(r"[A-Za-z0-9_.+@%=-]+(?:/[A-Za-z0-9_.+@%=-]+)*\Z")
+# ... and it cannot be taken for a keyword argument (SNIFFER, PROMISC, STOP, ...)
+_KEYWORD_LIKE = re.compile(r"[A-Z_][A-Z0-9_.]*\Z")
+
+
+def click_string(text: str) -> str:
+    """``text`` as one configuration argument that Click reads back as ``text``: a plain
+    word as it is, anything else double-quoted with Click's escapes (``cp_quote``)."""
+    if not text:
+        raise P4SFCError("an empty name cannot be a Click configuration argument")
+    plain = _PLAIN_WORD.match(text) and not _KEYWORD_LIKE.match(text)
+    return text if plain else quote(text)
+
+
+def comment_text(text: object) -> str:
+    """``text`` for a ``//`` comment: one line (line breaks and other control or
+    non-printable characters escaped as in Python) and no ``*/``."""
+    s = str(text)
+    if not s.isprintable() or "\\" in s:
+        s = "".join(ch if ch.isprintable() and ch != "\\" else ch.encode("unicode_escape").decode("ascii")
+                    for ch in s)
+    return s.replace("*/", "*\\/")
 
 
 def _ident(*parts: object) -> str:
     return re.sub(r"[^A-Za-z0-9_]", "_", "_".join(str(p) for p in parts))
+
+
+def _fresh(base: str, taken: set[str]) -> str:
+    """``base``, or ``base_2``, ``base_3``, ... : the first name not in ``taken`` (added)."""
+    name, k = base, 1
+    while name in taken:
+        k += 1
+        name = f"{base}_{k}"
+    taken.add(name)
+    return name
 
 
 def _hex(data: bytes) -> str:
@@ -151,6 +195,30 @@ def _server_forms(g: nx.MultiDiGraph, nf: NFPlan) -> nx.MultiDiGraph:
     return g
 
 
+def _check_round_trip(g: nx.MultiDiGraph, text: str, nf: NFPlan) -> None:
+    """The class body as printed must parse back into exactly the NF's elements and
+    connections: a configuration string that closes its parenthesis early would
+    otherwise put elements of its own into the server's configuration."""
+    problem = ""
+    try:
+        back = parse_text(text, f"<server form of NF {nf.name}>", compound_body=True)
+    except ClickSyntaxError as exc:
+        problem = exc.message
+    else:
+        want = {(n, d["cls"]) for n, d in g.nodes(data=True)}
+        got = {(n, d["cls"]) for n, d in back.nodes(data=True)}
+        extra = sorted(n for n, _ in got - want)
+        if extra:
+            problem = f"it would declare {', '.join(extra)}"
+        elif want != got or set(connections(g)) != set(connections(back)):
+            problem = "its elements or connections would change"
+    if problem:
+        raise P4SFCError(
+            f"NF {nf.name!r} (type {nf.type!r}) cannot be written into the Click configuration "
+            f"of server {nf.location!r}: {problem}"
+        )
+
+
 def _n_inputs(g: nx.MultiDiGraph, name: str) -> int:
     return 1 + max((d["dst_port"] for _, _, d in g.in_edges(name, data=True)), default=0)
 
@@ -203,21 +271,23 @@ def _render(server: str, srv: Server, entries: list[_Entry], io: ServerIO) -> Se
     body: list[str] = []
     instances: dict[tuple[int, int, bool], str] = {}
     class_names: dict[tuple[int, bool], str] = {}
+    # every name declared at the top level: the fixed elements, classes, instances
+    taken = {"p4sfc_in", "p4sfc_out", "p4sfc_entry"}
 
     def class_for(nf: NFPlan, miss: bool) -> str:
         """One elementclass per NF body (NF instances of one type share theirs)."""
         key = (id(nf.graph), miss)
         if key not in class_names:
             base = _ident("P4SFC", nf.type, "miss" if miss else "nf")
-            cls = base
-            while cls in class_names.values():
-                cls = f"{base}_{len(class_names)}"
+            cls = base if base not in taken else _fresh(f"{base}_{len(class_names)}", taken)
+            taken.add(cls)
             class_names[key] = cls
             graph = _server_forms(server_part(nf) if miss else nf.graph, nf)
             text = to_click(graph).rstrip()
+            _check_round_trip(graph, text, nf)
             indented = "\n".join("  " + line if line else line for line in text.splitlines())
             what = f"server part of {nf.type} (from {nf.split.partial})" if miss else nf.type
-            classes.append(f"// {what}\nelementclass {cls} {{\n{indented}\n}}\n")
+            classes.append(f"// {comment_text(what)}\nelementclass {cls} {{\n{indented}\n}}\n")
         return class_names[key]
 
     def instance(chain: ChainPlan, nf: NFPlan, miss: bool) -> str:
@@ -225,8 +295,7 @@ def _render(server: str, srv: Server, entries: list[_Entry], io: ServerIO) -> Se
         if key in instances:
             return instances[key]
         cls = class_for(nf, miss)
-        name = _ident("c", chain.chain_id, nf.name, "miss" if miss else "")
-        name = name.rstrip("_")
+        name = _fresh(_ident("c", chain.chain_id, nf.name, "miss" if miss else "").rstrip("_"), taken)
         body.append(f"{name} :: {cls};")
         instances[key] = name
         # where this instance's output goes: the next NF here, or back to the switch
@@ -282,10 +351,13 @@ def _render(server: str, srv: Server, entries: list[_Entry], io: ServerIO) -> Se
                 used[name].add(port)
 
     head = [
-        f"// p4sfc server configuration for {server}"
-        f" (switch {srv.switch}, port {srv.port}). Generated: do not edit.",
-        "// Entry points (chain, NF, entry): "
-        + "; ".join(f"{c}/{n}/{x}" for c, n, x in listed),
+        comment_text(
+            f"// p4sfc server configuration for {server}"
+            f" (switch {srv.switch}, port {srv.port}). Generated: do not edit."
+        ),
+        comment_text(
+            "// Entry points (chain, NF, entry): " + "; ".join(f"{c}/{n}/{x}" for c, n, x in listed)
+        ),
         "",
     ]
     top = [

@@ -3,11 +3,16 @@
 Everything is computed and checked in memory first (entries against the P4Info, table
 capacities, chain lengths), so a failing compile writes nothing. Output is
 deterministic: the same input gives byte-identical files.
+
+The folder is written all at once (:mod:`.outdir`): the files an earlier compile wrote
+there, as its ``plan.json`` names them, are replaced or removed; other files are kept,
+and a new file never replaces one of them.
 """
 
 from __future__ import annotations
 
 import json
+import os
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -17,10 +22,12 @@ from p4sfc_compiler.backend import compact_json
 from p4sfc_compiler.backend.clickgen import build_server_configs
 from p4sfc_compiler.backend.entries import SwitchEntries, build_entries
 from p4sfc_compiler.backend.entry_formats import runtime_json, write_request_txtpb
+from p4sfc_compiler.backend.outdir import OutputError, show, write_folder
 from p4sfc_compiler.backend.render_p4 import render_p4
 from p4sfc_compiler.dataplane.program import ProgramParams, build_program
 from p4sfc_compiler.errors import P4SFCError
 from p4sfc_compiler.frontend.chainspec import ChainSpec, Topology
+from p4sfc_compiler.frontend.specjson import NAME
 from p4sfc_compiler.p4info.checks import check_capacity, check_entry, check_unique
 from p4sfc_compiler.p4info.index import P4InfoIndex
 from p4sfc_compiler.p4info.write import render_p4info
@@ -91,6 +98,7 @@ def compile_chains(
         if not se.entries:
             continue
         device = topology.switches[sw].device_id
+        _file_name(sw, "switch")
         rj = runtime_json(
             se.entries,
             p4info=f"../p4/{PROGRAM}.p4info.txtpb",
@@ -104,16 +112,67 @@ def compile_chains(
         result.entries_per_switch[sw] = len(se.entries)
         result.switch_files[sw] = [f"switches/{sw}-runtime.json", f"switches/{sw}.txtpb"]
     for server, cfg in build_server_configs(plan, server_io).items():
+        _file_name(server, "server")
         path = f"servers/{server}/{server}.click"
         files[path] = cfg.text
         result.server_files[server] = [path]
     files["plan.json"] = compact_json.dumps(_plan_json(plan, params, per_switch, result), levels=4) + "\n"
     if out_dir is not None:
-        for rel, text in sorted(files.items()):
-            target = out_dir / rel
-            target.parent.mkdir(parents=True, exist_ok=True)
-            target.write_text(text)
+        assert all(_is_output_path(rel) for rel in files), sorted(files)
+        write_folder(out_dir, files, earlier_outputs(out_dir))
     return result
+
+
+def _file_name(name: str, what: str) -> None:
+    """A switch or server name becomes a file name: refuse one that would leave its folder.
+    (The readers refuse such names with their JSON path; this guards topologies built in
+    code.)"""
+    if not NAME.match(name):
+        raise OutputError(
+            f"{what} name {name!r} cannot be a file name (letters, digits, '_', '.', '-', "
+            "not starting with '.' or '-')"
+        )
+
+
+def _is_output_path(rel: str) -> bool:
+    """``rel`` is a path a compile writes: plan.json, the program, a switch's entries or a
+    server's config, with a valid switch or server name."""
+    parts = rel.split("/")
+    if parts in (["plan.json"], ["p4", f"{PROGRAM}.p4"], ["p4", f"{PROGRAM}.p4info.txtpb"]):
+        return True
+    if len(parts) == 2 and parts[0] == "switches":
+        for suffix in ("-runtime.json", ".txtpb"):
+            if parts[1].endswith(suffix) and NAME.match(parts[1][: -len(suffix)]):
+                return True
+    if len(parts) == 3 and parts[0] == "servers":
+        return bool(NAME.match(parts[1])) and parts[2] == f"{parts[1]}.click"
+    return False
+
+
+def earlier_outputs(out_dir: Path) -> set[str]:
+    """The files an earlier compile wrote into ``out_dir``, as its plan.json names them
+    (only names of the shape a compile writes count). No plan.json: none."""
+    plan_file = out_dir / "plan.json"
+    if not out_dir.is_dir() or not os.path.lexists(plan_file):
+        return set()
+    try:
+        text = plan_file.read_text(encoding="utf-8")
+    except (OSError, UnicodeDecodeError) as exc:
+        why = exc.strerror if isinstance(exc, OSError) else "not UTF-8"
+        raise OutputError(f"{show(out_dir)}: cannot read its plan.json: {why}") from None
+    try:
+        data = json.loads(text)
+        named = [data["program"]["p4"], data["program"]["p4info"]]
+        for sw in data["switches"].values():
+            named += sw["entries"]
+        for files in data["servers"].values():
+            named += files
+    except (ValueError, KeyError, TypeError, AttributeError):
+        raise OutputError(
+            f"{show(out_dir)}: its plan.json is not one p4sfc wrote, so the files there may not "
+            "be p4sfc's: choose another output folder (or remove that plan.json)"
+        ) from None
+    return {"plan.json"} | {rel for rel in named if isinstance(rel, str) and _is_output_path(rel)}
 
 
 def _plan_json(

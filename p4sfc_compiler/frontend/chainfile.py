@@ -11,8 +11,10 @@ from pathlib import Path
 from typing import Any
 
 from p4sfc_compiler.dataplane.reserved import MAX_PORT
+from p4sfc_compiler.errors import ClickSyntaxError
 from p4sfc_compiler.frontend import nflib
 from p4sfc_compiler.frontend.chaindata import ChainSpec, Endpoint, NFSpec, RouteSpec
+from p4sfc_compiler.frontend.parser import parse_statements
 from p4sfc_compiler.frontend.specjson import (
     NAME,
     NF_NAME,
@@ -21,6 +23,7 @@ from p4sfc_compiler.frontend.specjson import (
     json_path,
     read_json,
 )
+from p4sfc_compiler.frontend.statements import Connection, RefDecl
 
 PROTO_NAMES = {"icmp": 1, "igmp": 2, "ipip": 4, "tcp": 6, "udp": 17}
 _CHAIN_KEYS = ("NFs", "Links", "Route")
@@ -66,6 +69,13 @@ def _parse_chain(
 ) -> ChainSpec:
     obj = r.as_obj(value, where, _CHAIN_KEYS, ("name",))
     name = r.as_str(obj["name"], json_path(where, "name"), NAME) if "name" in obj else default_name
+    if not NAME.match(name):
+        # the name comes from the file name; it must be a name all the same
+        raise r.fail(
+            json_path(where, "name"),
+            f"no name given, and the file name gives {name!r}, which is not a chain name "
+            "(letters, digits, '_', '.', '-'): add a \"name\"",
+        )
     nfs_path = json_path(where, "NFs")
     nfs: list[NFSpec] = []
     index_of: dict[str, int] = {}
@@ -108,11 +118,32 @@ def _parse_nf(r: JsonReader, value: Any, where: str, known: list[str], base: Pat
         if not isinstance(raw, dict):
             raise r.fail(config_path, f"expected an object, got {describe(raw)}")
         for element, text in raw.items():
-            config[element] = r.as_str(text, json_path(config_path, element))
+            config[element] = _click_config(r, text, json_path(config_path, element))
     return NFSpec(
         name=name, type=nf_type, location=location, config=config, click=click,
         where=where, file=r.file,
     )
+
+
+def _click_config(r: JsonReader, value: Any, path: str) -> str:
+    """A configuration string: exactly what goes between an element's parentheses, so
+    its own parentheses, quotes and comments close inside it (read as the parser does)."""
+    text = r.as_str(value, path)
+    try:
+        _, stmts = parse_statements(f"x :: X({text}\n);", r.file)
+    except ClickSyntaxError as exc:
+        raise r.fail(path, f"not a Click configuration string: {exc.message}") from None
+    ref = None
+    if len(stmts) == 1 and isinstance(stmts[0], Connection) and len(stmts[0].steps) == 1:
+        elts = stmts[0].steps[0][1]
+        ref = elts[0].ref if len(elts) == 1 else None
+    if not (isinstance(ref, RefDecl) and ref.config is not None and ref.config.text == text + "\n"):
+        raise r.fail(
+            path,
+            f"not a Click configuration string: {text!r} ends the element's parentheses "
+            "before its end (or holds a line directive)",
+        )
+    return text
 
 
 def _link_order(r: JsonReader, value: Any, path: str, names: list[str]) -> list[str]:

@@ -19,6 +19,10 @@ from p4sfc_compiler.frontend.topology import (
     port_list,
 )
 
+# A Linux interface name (the kernel's dev_valid_name, in printable ASCII): 1 to 15
+# characters (IFNAMSIZ - 1), no whitespace, '/' or ':', no quotes, not '.' or '..'.
+_INTERFACE = re.compile(r"[\x21-\x7e]{1,15}\Z")
+_NOT_IN_INTERFACE = frozenset("/:'\"")
 _HOSTNAME = re.compile(r"[A-Za-z0-9]([A-Za-z0-9-]*[A-Za-z0-9])?(\.[A-Za-z0-9]([A-Za-z0-9-]*[A-Za-z0-9])?)*\Z")
 
 
@@ -66,7 +70,7 @@ def _parse_topology(r: JsonReader, value: Any) -> Topology:
             name=r.as_str(o["name"], json_path(path, "name"), NAME),
             switch=r.as_str(o["switch"], json_path(path, "switch"), NAME),
             port=r.as_int(o["port"], json_path(path, "port"), 0, MAX_PORT),
-            interface=r.as_str(o["interface"], json_path(path, "interface")) if "interface" in o else None,
+            interface=_interface(r, o["interface"], json_path(path, "interface")) if "interface" in o else None,
         )
         if srv.name in servers:
             raise r.fail(json_path(path, "name"), f"duplicate server name {srv.name!r}")
@@ -120,6 +124,17 @@ def _parse_switch(r: JsonReader, value: Any, path: str) -> Switch:
         ports=tuple(ports),
         cpu_port=cpu_port,
     )
+
+
+def _interface(r: JsonReader, value: Any, path: str) -> str:
+    text = r.as_str(value, path)
+    if not _INTERFACE.match(text) or _NOT_IN_INTERFACE & set(text) or text in (".", ".."):
+        raise r.fail(
+            path,
+            f"bad interface name {text!r} (a Linux interface name: 1 to 15 printable ASCII "
+            "characters, no space, '/', ':' or quotes, not '.' or '..')",
+        )
+    return text
 
 
 def _address(r: JsonReader, value: Any, path: str) -> str:
