@@ -11,13 +11,14 @@ from pathlib import Path
 from typing import Any
 
 from p4sfc_compiler.dataplane.reserved import MAX_PORT
-from p4sfc_compiler.frontend import nflib
+from p4sfc_compiler.frontend import inputs, nflib
 from p4sfc_compiler.frontend.chaindata import ChainSpec, Endpoint, NFSpec, RouteSpec
 from p4sfc_compiler.frontend.specjson import (
     NAME,
     NF_NAME,
     JsonReader,
     describe,
+    excerpt,
     json_path,
     read_json,
 )
@@ -95,11 +96,11 @@ def _parse_nf(r: JsonReader, value: Any, where: str, known: list[str], base: Pat
     if "click" in obj:
         click_path = json_path(where, "click")
         click = Path(r.as_str(obj["click"], click_path))
-        if not (base / click).is_file():
-            raise r.fail(click_path, f"no such file: {base / click}")
+        if not inputs.is_file(base / click):
+            raise r.fail(click_path, f"no such file: {excerpt(str(base / click), 200)}")
     elif nf_type not in known:
         raise r.fail(
-            json_path(where, "type"), f"unknown NF type {nf_type!r} (known: {', '.join(known)})"
+            json_path(where, "type"), f"unknown NF type {excerpt(nf_type)} (known: {', '.join(known)})"
         )
     config: dict[str, str] = {}
     if "config" in obj:
@@ -108,7 +109,7 @@ def _parse_nf(r: JsonReader, value: Any, where: str, known: list[str], base: Pat
         if not isinstance(raw, dict):
             raise r.fail(config_path, f"expected an object, got {describe(raw)}")
         for element, text in raw.items():
-            config[element] = r.as_str(text, json_path(config_path, element))
+            config[element] = r.as_str(text, json_path(config_path, element), multiline=True)
     return NFSpec(
         name=name, type=nf_type, location=location, config=config, click=click,
         where=where, file=r.file,
@@ -135,7 +136,7 @@ def _link_order(r: JsonReader, value: Any, path: str, names: list[str]) -> list[
             raise r.fail(lpath, f"expected {{\"from\": A, \"to\": B}} or [A, B], got {describe(raw)}")
         for nf, npath in ((a, a_path), (b, b_path)):
             if nf not in names:
-                raise r.fail(npath, f"unknown NF {nf!r} (NFs: {', '.join(names)})")
+                raise r.fail(npath, f"unknown NF {excerpt(nf)} (NFs: {', '.join(names)})")
         if a == b:
             raise r.fail(lpath, f"NF {a!r} is linked to itself")
         if a in succ:
@@ -213,14 +214,15 @@ def _prefix(r: JsonReader, value: Any, path: str) -> str:
     try:
         return str(ipaddress.IPv4Network(text, strict=True))
     except ValueError as exc:
-        raise r.fail(path, f"bad IPv4 prefix {text!r}: {exc}") from exc
+        why = f": {exc}" if len(text) <= 40 else ""
+        raise r.fail(path, f"bad IPv4 prefix {excerpt(text)}{why}") from None
 
 
 def _proto(r: JsonReader, value: Any, path: str) -> int:
     if isinstance(value, str):
         if value.lower() not in PROTO_NAMES:
             raise r.fail(
-                path, f"unknown protocol {value!r} (names: {', '.join(PROTO_NAMES)}; or a number)"
+                path, f"unknown protocol {excerpt(value)} (names: {', '.join(PROTO_NAMES)}; or a number)"
             )
         return PROTO_NAMES[value.lower()]
     return r.as_int(value, path, 0, 255)
