@@ -13,7 +13,8 @@ from pathlib import Path
 
 import networkx as nx
 
-from p4sfc_compiler.errors import SpecError
+from p4sfc_compiler.errors import ClickSyntaxError, SpecError
+from p4sfc_compiler.frontend import inputs
 from p4sfc_compiler.frontend.chaindata import NFSpec
 from p4sfc_compiler.frontend.configstring import split_args
 from p4sfc_compiler.frontend.ir import INPUT_CLASS, OUTPUT_CLASS, PSEUDO_CLASSES, connections
@@ -81,9 +82,11 @@ def load_nf(spec: NFSpec, base_dir: Path | None = None) -> nx.MultiDiGraph:
     """
     path = nf_file(spec, base_dir)
     try:
-        text = path.read_text(encoding="utf-8")
-    except OSError as exc:
-        raise SpecError(f"{spec.file}: {spec.where}: cannot read {path}: {exc.strerror or exc}") from exc
+        data = inputs.read_bytes(path, error=SpecError)
+    except SpecError as exc:
+        # the file is the one an NF names: say which NF
+        raise SpecError(f"{spec.file}: {spec.where}: {exc.message}") from None
+    text = inputs.decode_text(data, str(path), error=ClickSyntaxError)
     graph = parse_text(text, str(path), compound_body=True)
     graph.graph["name"] = spec.name
     _check_convention(graph, spec, path)

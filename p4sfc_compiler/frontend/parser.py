@@ -21,6 +21,7 @@ from lark.exceptions import UnexpectedInput, UnexpectedToken, VisitError
 from lark.lexer import Lexer
 
 from p4sfc_compiler.errors import ClickSyntaxError, SourcePos
+from p4sfc_compiler.frontend import inputs
 from p4sfc_compiler.frontend.flatten import build_graph
 from p4sfc_compiler.frontend.statements import (
     Body,
@@ -563,8 +564,8 @@ def parse_text(
 
 def parse_file(path: str | Path, *, compound_body: bool = False,
                extra_classes: Iterable[str] = ()) -> nx.MultiDiGraph:
-    """Parse a Click configuration file (positions name the file as given)."""
-    p = Path(path)
-    text = p.read_text(encoding="utf-8", errors="surrogateescape")
+    """Parse a Click configuration file (positions name the file as given); the file is
+    read through :mod:`inputs` (size limit, UTF-8)."""
+    text = inputs.read_text(path, error=ClickSyntaxError)
     return parse_text(text, str(path), compound_body=compound_body,
                       extra_classes=extra_classes)

@@ -14,6 +14,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from p4sfc_compiler.errors import ClickSyntaxError
+from p4sfc_compiler.frontend import inputs
 from p4sfc_compiler.frontend.classes import load_classes
 from p4sfc_compiler.frontend.configstring import parse_defines, split_args, split_words
 from p4sfc_compiler.frontend.scopes import ClassT, CompoundClass, Elem, Primitive, Scope, Synonym
@@ -156,8 +157,7 @@ class Resolver:
         if path in self.libraries:
             return
         self.libraries.add(path)
-        lib_src, stmts = self.parse(path.read_text(encoding="utf-8", errors="surrogateescape"),
-                                    str(path))
+        lib_src, stmts = self.parse(inputs.read_text(path, error=ClickSyntaxError), str(path))
         outer = self.src
         self.src = lib_src
         try:
