@@ -2,7 +2,26 @@
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
+
+# Characters that would break a one-line message or act on a terminal: C0 and C1
+# controls (newline, escape, ...), line and paragraph separators, lone surrogates.
+_UNPRINTABLE = re.compile(r"[\x00-\x1f\x7f-\x9f\u2028\u2029\ud800-\udfff]")
+
+
+def printable(text: str) -> str:
+    """``text`` with every control character written as an escape (``\\n``, ``\\x1b``),
+    so that a message quoting user text stays one line and changes no terminal state."""
+    return _UNPRINTABLE.sub(_escape, text)
+
+
+def _escape(m: re.Match[str]) -> str:
+    c = m.group()
+    special = {"\n": "\\n", "\r": "\\r", "\t": "\\t"}
+    if c in special:
+        return special[c]
+    return f"\\x{ord(c):02x}" if ord(c) < 0x100 else f"\\u{ord(c):04x}"
 
 
 @dataclass(frozen=True, order=True)
@@ -40,8 +59,9 @@ class P4SFCError(Exception):
         return f"{head}\n    {self.source_line}\n    {caret}"
 
     def one_line(self) -> str:
-        """The error as a single line (file:line:col: message), for the CLI."""
-        return f"{self.pos}: {self.message}" if self.pos else self.message
+        """The error as a single line (file:line:col: message), for the CLI; control
+        characters in it (a file name or a key with a newline) are escaped."""
+        return printable(f"{self.pos}: {self.message}" if self.pos else self.message)
 
 
 class ClickSyntaxError(P4SFCError):
