@@ -122,7 +122,8 @@ def parse(file: Path, fmt: str, body: bool | None) -> None:
 def _looks_like_body(text: str) -> bool:
     import re
 
-    return re.search(r"(^|[^\w/@])(input|output)\s*(\[|->|;|$)", text, re.M) is not None
+    # ASCII classes, as Click's lexer has: a Unicode letter is no identifier character
+    return re.search(r"(^|[^\w/@])(input|output)\s*(\[|->|;|$)", text, re.M | re.A) is not None
 
 
 def _load(chain: Path, topology: Path | None) -> tuple[list[ChainSpec], Topology]:

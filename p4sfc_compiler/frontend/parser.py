@@ -68,7 +68,11 @@ _TOKEN_RE = re.compile(
 # (not after "]": in "x -> [0]; b" the ';' ends an implicit output, "[0] b" is a port)
 _SEMI_DROPPABLE_AFTER = frozenset({"IDENT", "CONFIG", "_RBRACE", "_RBRACE_CFG", "_RPAR"})
 _CONFIG_SPECIAL = re.compile(r"[()\n/'\"\\#]")
-_DIRECTIVE_RE = re.compile(r"#[ \t]*(?:line[ \t]+)?(\d+)[ \t]*(\"(?:[^\"\\\n\r]|\\.)*\"?)?[^\n\r]*")
+# Line numbers are ASCII digits, as Click's isdigit() reads them (a regex \d or int()
+# would take any Unicode digit).
+_DIRECTIVE_RE = re.compile(r"#[ \t]*(?:line[ \t]+)?([0-9]+)[ \t]*(\"(?:[^\"\\\n\r]|\\.)*\"?)?[^\n\r]*")
+# A line number or a port fits this many digits (larger ones are refused before int()).
+_MAX_DIGITS = 9
 
 
 class _Lexer:
@@ -104,6 +108,9 @@ class _Lexer:
         m = _DIRECTIVE_RE.match(text, offset)
         if m is None:
             raise self.error(offset, "unknown preprocessor directive")
+        if len(m.group(1)) > _MAX_DIGITS:
+            raise self.error(offset, f"line number {m.group(1)[:12]}... in a line directive "
+                                     f"is too large (at most {_MAX_DIGITS} digits)")
         # the newline ending the directive line moves to line N
         self.line = int(m.group(1)) - 1
         name = m.group(2)
@@ -318,17 +325,24 @@ def _loc(tok: Token) -> Loc:
     return Loc(_current.get().src, tok.start_pos, tok.line, tok.column)  # type: ignore[arg-type]
 
 
+# A port as C's strtol(base 0) reads a whole identifier: 0x hex, 0 octal, decimal; ASCII
+# digits only, no '_' (Python's int() takes both '５' and '1_0').
+_PORT_RE = re.compile(r"0[xX][0-9a-fA-F]+|0[0-7]*|[1-9][0-9]*")
+
+
 def _port_number(tok: Token) -> int | None:
-    """A port as C's strtol(base 0) reads it, or None."""
+    """A port as C's strtol(base 0) reads it, or None; a number longer than any port is
+    MAX_PORT + 1 (out of range) without converting it."""
     s = str(tok)
-    try:
-        if len(s) > 1 and s[0] == "0" and s[1] in "xX":
-            return int(s[2:], 16)
-        if len(s) > 1 and s[0] == "0":
-            return int(s[1:], 8)
-        return int(s, 10)
-    except ValueError:
+    if not _PORT_RE.fullmatch(s):
         return None
+    if len(s) > _MAX_DIGITS:
+        return MAX_PORT + 1
+    if len(s) > 1 and s[0] == "0" and s[1] in "xX":
+        return int(s[2:], 16)
+    if len(s) > 1 and s[0] == "0":
+        return int(s[1:], 8)
+    return int(s, 10)
 
 
 # A rule's children as Lark passes them: tokens and the nodes built for sub-rules, mixed;
@@ -404,8 +418,9 @@ class _Build(Transformer[Token, list[Statement]]):
                     raise _current.get().src.error(
                         _loc(tok), "syntax error: port number should be integer")
                 if port > MAX_PORT:
+                    text = str(tok) if len(str(tok)) <= 12 else str(tok)[:12] + "..."
                     raise _current.get().src.error(
-                        _loc(tok), f"port number {port} out of range (at most {MAX_PORT})")
+                        _loc(tok), f"port number {text} out of range (at most {MAX_PORT})")
                 if dash:
                     items.extend(range(last + 1, port + 1))
                     last = port

@@ -368,7 +368,7 @@ class Resolver:
                 if s.type is not None:
                     s.name = scope.anon_name(s.type.name)
                 for comp in s.name.split("/"):
-                    if comp.isdigit():
+                    if comp.isascii() and comp.isdigit():
                         raise self.err(s.loc, f"element name '{s.name}' has all-digit "
                                               "component")
                 cls = s.type if s.type is not None else s.decl_type
