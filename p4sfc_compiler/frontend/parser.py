@@ -217,6 +217,7 @@ class _Lexer:
         prev2 = ""
         prev3 = ""
         braces: list[bool] = []   # per open '{': does its '}' admit a config string?
+        nesting = 0               # open '{' and group '('
         in_brackets = False
         pending_semi: Token | None = None
         i = 0
@@ -276,10 +277,17 @@ class _Lexer:
                     prev3, prev2, prev = prev2, prev, ttype
                     i = end
                     continue
-                if ttype == "LBRACE":
-                    braces.append(not (prev2 == "_ELEMENTCLASS" and prev == "IDENT"))
-                elif ttype == "_RBRACE":
-                    ttype = "_RBRACE_CFG" if braces and braces.pop() else "_RBRACE"
+                if ttype == "LBRACE" or ttype == "LPAR":
+                    nesting += 1
+                    if nesting > MAX_NESTING:
+                        raise self.error(i, f"groups and compound classes nest more than "
+                                            f"{MAX_NESTING} deep")
+                    if ttype == "LBRACE":
+                        braces.append(not (prev2 == "_ELEMENTCLASS" and prev == "IDENT"))
+                elif ttype == "_RBRACE" or ttype == "_RPAR":
+                    nesting -= 1
+                    if ttype == "_RBRACE":
+                        ttype = "_RBRACE_CFG" if braces and braces.pop() else "_RBRACE"
                 elif ttype == "LBRACK":
                     in_brackets = True
                 elif ttype == "_RBRACK":
@@ -303,6 +311,10 @@ class _Lexer:
             return not (prev3 == "_ELEMENTCLASS" and prev2 == "IDENT")
         return False
 
+
+# Groups and compound classes nest at most this deep (Click's own configurations nest a
+# few levels; the passes after the parser recurse once per level).
+MAX_NESTING = 64
 
 # Ports are small in practice; a bound keeps "[0-99999999]" from expanding forever.
 MAX_PORT = 65535
