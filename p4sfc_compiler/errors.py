@@ -26,13 +26,25 @@ def _escape(m: re.Match[str]) -> str:
 
 @dataclass(frozen=True, order=True)
 class SourcePos:
-    """A position in a source file; lines and columns count from 1."""
+    """A position in a source file; lines and columns count from 1.
+
+    A value in a JSON file is placed by its JSON path instead (``path``, line and column
+    0): ``chain.json: NFs[2].config.acl``, as spec errors name values.
+    """
 
     file: str
     line: int
     col: int
+    path: str = ""
+
+    @classmethod
+    def json(cls, file: str, path: str) -> SourcePos:
+        """The value at ``path`` of the JSON file ``file``."""
+        return cls(file, 0, 0, path)
 
     def __str__(self) -> str:
+        if self.path:
+            return f"{self.file}: {self.path}"
         return f"{self.file}:{self.line}:{self.col}"
 
 

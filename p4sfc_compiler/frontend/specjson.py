@@ -52,9 +52,15 @@ def excerpt(text: str, limit: int = 40) -> str:
     return repr(text[:limit])[:-1] + "..." + repr(text[:limit])[-1]
 
 
+def located(file: str, path: str, message: str) -> str:
+    """``message`` about the value at ``path`` of ``file`` (``""``: the whole file), as
+    every spec error reads: ``chain.json: NFs[2].location: message``."""
+    return f"{file}: {path}: {message}" if path else f"{file}: {message}"
+
+
 def spec_error(file: str, path: str, message: str) -> SpecError:
     """The error for ``message`` about the value at ``path`` (``""``: the whole file)."""
-    return SpecError(f"{file}: {path}: {message}" if path else f"{file}: {message}")
+    return SpecError(located(file, path, message))
 
 
 def describe(value: Any) -> str:
