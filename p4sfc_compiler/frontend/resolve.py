@@ -73,6 +73,10 @@ class Resolver:
         self.src = src
         self.parse = parse
         self.known = set(load_classes()) | set(extra_classes)
+        # Names this configuration has used as a class that no table knows (Click's
+        # LexerT adds them to its base type map): from then on, anywhere in the file,
+        # the name is a class, so "Foo :: Counter" after "x :: Foo" is refused.
+        self.used_as_class: set[str] = set()
         self._prims: dict[str, Primitive] = {}
         self.libraries: set[Path] = {Path(src.filename).resolve()}
 
@@ -92,16 +96,19 @@ class Resolver:
             if t is not None:
                 return t
             s = s.parent
-        if name in self.known:
+        if name in self.known or name in self.used_as_class:
             return self.primitive(name)
         return None
 
     def force_class(self, scope: Scope, name: str, loc: Loc) -> ClassT:
+        """The class ``name`` names where a class must stand; an unknown name becomes a
+        class of this configuration (Click's ``force_element_type``)."""
         t = self.lookup_class(scope, name)
         if t is not None:
             return t
         if name in scope.emap:
             raise self.err(loc, f"'{name}' was previously used as an element name")
+        self.used_as_class.add(name)
         return self.primitive(name)
 
     # -- statements
@@ -355,7 +362,12 @@ class Resolver:
         for s in states:
             idx = None if s.type is not None else scope.emap.get(s.name)
             if idx is None:
-                if s.decl_type is not None and s.type is not None and s.name:
+                # Click's rule (LexerT::yconnection_check): a declaration "X :: C" whose X
+                # is a class here (a known class, an elementclass in scope, or a name the
+                # file used as a class before), or is the class it declares ("Foo :: Foo")
+                if s.decl_type is not None and s.name and (
+                    s.type is not None or s.name == getattr(s.decl_type, "name", None)
+                ):
                     raise self.err(s.loc, f"class '{s.name}' used as element name")
                 if s.decl_type is None and s.type is None:
                     if s.implicit:
@@ -364,6 +376,7 @@ class Resolver:
                         raise self.err(s.loc, f"undeclared element '{s.name}'")
                     # an unknown capitalised word used like a class is taken as one,
                     # as Click's tools do; lower-case words must be declared elements
+                    self.used_as_class.add(s.name)
                     s.type = self.primitive(s.name)
                 if s.type is not None:
                     s.name = scope.anon_name(s.type.name)
