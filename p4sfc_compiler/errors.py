@@ -10,9 +10,13 @@ from dataclasses import dataclass
 _UNPRINTABLE = re.compile(r"[\x00-\x1f\x7f-\x9f\u2028\u2029\ud800-\udfff]")
 
 
-def printable(text: str) -> str:
+def printable(text: str, *, keep_lines: bool = False) -> str:
     """``text`` with every control character written as an escape (``\\n``, ``\\x1b``),
-    so that a message quoting user text stays one line and changes no terminal state."""
+    so that a message quoting user text stays one line and changes no terminal state.
+    With ``keep_lines``, tab and newline stay as they are (for tables and trees, which
+    lay out several lines anyway)."""
+    if keep_lines:
+        return _UNPRINTABLE.sub(lambda m: m.group() if m.group() in "\t\n" else _escape(m), text)
     return _UNPRINTABLE.sub(_escape, text)
 
 

@@ -2,7 +2,9 @@
 
 User text (names, classes, configuration strings, file names, reasons that quote them)
 goes into :class:`rich.text.Text` pieces, never into markup strings, so rich interprets
-none of it: ``Print([/x])`` prints as written, and a ``:name:`` is no emoji.
+none of it: ``Print([/x])`` prints as written, and a ``:name:`` is no emoji. Control
+characters in it (an escape sequence in a config string or a file name) are printed as
+escapes (:func:`~p4sfc_compiler.errors.printable`), so no input drives the terminal.
 """
 
 from __future__ import annotations
@@ -16,6 +18,7 @@ from rich.text import Text
 from rich.tree import Tree
 
 from p4sfc_compiler.analysis.partition import Placement
+from p4sfc_compiler.errors import printable
 from p4sfc_compiler.frontend.ir import PSEUDO_CLASSES, out_edges_by_port
 
 if TYPE_CHECKING:
@@ -25,24 +28,29 @@ if TYPE_CHECKING:
 _CLASS_STYLE = {"fully": "green", "partially": "yellow", "non": "red"}
 
 
+def _t(text: object, style: str = "") -> Text:
+    """User text as a Text piece: no markup, control characters escaped."""
+    return Text(printable(str(text), keep_lines=True), style)
+
+
 def ir_tree(g: nx.MultiDiGraph) -> Tree:
     """Elements with their config and where each output port goes."""
     title = g.graph.get("name") or g.graph.get("file") or "configuration"
     root = Tree(Text.assemble(
-        (str(title), "bold"), f"  ({_count(g)} elements, {g.number_of_edges()} connections)"
+        _t(title, "bold"), f"  ({_count(g)} elements, {g.number_of_edges()} connections)"
     ))
     for n, d in g.nodes(data=True):
-        label = Text.assemble((str(n), "cyan"), " :: ", (str(d["cls"]), "bold"))
+        label = Text.assemble(_t(n, "cyan"), " :: ", _t(d["cls"], "bold"))
         if d["config"]:
             cfg = " ".join(d["config"].split())
-            label.append(f"({cfg if len(cfg) <= 70 else cfg[:67] + '...'})")
+            label.append_text(_t(f"({cfg if len(cfg) <= 70 else cfg[:67] + '...'})"))
         if d.get("pos"):
             label.append("  ")
-            label.append(str(d["pos"]), "dim")
+            label.append_text(_t(d["pos"], "dim"))
         node = root.add(label)
         for port, targets in sorted(out_edges_by_port(g, n).items()):
             for dst, in_port in targets:
-                node.add(Text(f"[{port}] -> [{in_port}] {dst}"))
+                node.add(_t(f"[{port}] -> [{in_port}] {dst}"))
     return root
 
 
@@ -54,7 +62,7 @@ def plan_report(plan: Plan) -> Iterator[object]:
     """One table per chain, then a tree of the split NFs."""
     for chain in plan.chains:
         t = Table(
-            title=Text(f"chain {chain.name} (id {chain.chain_id})", "table.title"),
+            title=_t(f"chain {chain.name} (id {chain.chain_id})", "table.title"),
             title_justify="left",
             show_lines=False,
         )
@@ -71,28 +79,28 @@ def plan_report(plan: Plan) -> Iterator[object]:
                 lo, hi = min(slots.values()), max(slots.values())
                 stages = f"p{lo.pass_}s{lo.stage}..p{hi.pass_}s{hi.stage}"
             t.add_row(
-                Text(nf.name),
-                Text(str(nf.nf_id)),
-                Text(nf.type),
-                Text(nf.offloadability.value, style),
-                Text(nf.placement.value),
-                Text(where),
-                Text(stages),
+                _t(nf.name),
+                _t(nf.nf_id),
+                _t(nf.type),
+                _t(nf.offloadability.value, style),
+                _t(nf.placement.value),
+                _t(where),
+                _t(stages),
             )
         yield t
         for nf in chain.nfs:
-            yield Text.assemble("  ", (nf.name, "bold"), ": ", nf.reason)
+            yield Text.assemble("  ", _t(nf.name, "bold"), ": ", _t(nf.reason))
         passes = ", ".join(f"{sw}: {n}" for sw, n in sorted(chain.passes.items())) or "none"
-        yield Text(f"  passes per packet: {passes}")
+        yield _t(f"  passes per packet: {passes}")
         splits = [nf for nf in chain.nfs if nf.placement is Placement.SPLIT]
         if splits:
             tree = Tree("split NFs")
             for nf in splits:
                 node = tree.add(
-                    Text.assemble((nf.name, "bold"), f" (partial element {nf.split.partial})")
+                    Text.assemble(_t(nf.name, "bold"), _t(f" (partial element {nf.split.partial})"))
                 )
-                node.add(Text(f"switch: {', '.join(sorted(nf.split.switch_only)) or '-'}"))
-                node.add(Text(f"switch on a hit, server on a miss: {', '.join(sorted(nf.split.server))}"))
+                node.add(_t(f"switch: {', '.join(sorted(nf.split.switch_only)) or '-'}"))
+                node.add(_t(f"switch on a hit, server on a miss: {', '.join(sorted(nf.split.server))}"))
             yield tree
 
 
@@ -104,9 +112,9 @@ def compile_report(result: CompileResult) -> Iterator[object]:
     t.add_column("what")
     t.add_column("files", overflow="fold")
     for sw, count in sorted(result.entries_per_switch.items()):
-        t.add_row(Text(f"switch {sw}"), f"{count} entries", Text(", ".join(result.switch_files[sw])))
+        t.add_row(_t(f"switch {sw}"), f"{count} entries", _t(", ".join(result.switch_files[sw])))
     for server, files in sorted(result.server_files.items()):
-        t.add_row(Text(f"server {server}"), f"{len(files)} Click config(s)", Text(", ".join(files)))
-    t.add_row("program", f"{result.plan.stages} stages", Text(", ".join(result.program_files)))
+        t.add_row(_t(f"server {server}"), f"{len(files)} Click config(s)", _t(", ".join(files)))
+    t.add_row("program", f"{result.plan.stages} stages", _t(", ".join(result.program_files)))
     yield t
-    yield Text(f"  wrote {result.out_dir}")
+    yield _t(f"  wrote {result.out_dir}")
