@@ -13,6 +13,7 @@ from typing import Any
 from p4sfc_compiler.dataplane.reserved import MAX_PORT
 from p4sfc_compiler.frontend import inputs, nflib
 from p4sfc_compiler.frontend.chaindata import ChainSpec, Endpoint, NFSpec, RouteSpec
+from p4sfc_compiler.frontend.parser import config_string_problem
 from p4sfc_compiler.frontend.specjson import (
     NAME,
     NF_NAME,
@@ -109,7 +110,13 @@ def _parse_nf(r: JsonReader, value: Any, where: str, known: list[str], base: Pat
         if not isinstance(raw, dict):
             raise r.fail(config_path, f"expected an object, got {describe(raw)}")
         for element, text in raw.items():
-            config[element] = r.as_str(text, json_path(config_path, element), multiline=True)
+            epath = json_path(config_path, element)
+            config[element] = r.as_str(text, epath, multiline=True)
+            # the string goes between the element's parentheses in Click text (the
+            # server configs): it must stay there, as Click's lexer reads it
+            problem = config_string_problem(text)
+            if problem is not None:
+                raise r.fail(epath, f"not a Click configuration string: {problem}")
     return NFSpec(
         name=name, type=nf_type, location=location, config=config, click=click,
         where=where, file=r.file,

@@ -312,6 +312,22 @@ class _Lexer:
         return False
 
 
+def config_string_problem(text: str) -> str | None:
+    """Why ``text`` cannot be the configuration string between an element's parentheses
+    (it leaves them early, never closes a quote or comment, holds a line directive), or
+    None when Click's lexer reads all of it, and only it, as one configuration string."""
+    src = Source(f"({text})", "<config>")
+    try:
+        cfg, close = _Lexer(src)._config(0)
+    except ClickSyntaxError as err:
+        return err.message
+    if close != len(text) + 1:
+        return f"a ')' at character {close} closes it before its end"
+    if cfg != text:
+        return "a line directive inside it"
+    return None
+
+
 # Groups and compound classes nest at most this deep (Click's own configurations nest a
 # few levels; the passes after the parser recurse once per level).
 MAX_NESTING = 64
