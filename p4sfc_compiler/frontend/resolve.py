@@ -158,9 +158,13 @@ class Resolver:
         if len(name) >= 2 and name[0] == name[-1] and name[0] in "\"'":
             name = name[1:-1]
         base = Path(self.src.filename).parent
-        path = (base / name).resolve()
-        if not path.is_file():
-            raise self.err(loc, f"library '{name}' not found next to {self.src.filename}")
+        shown = name if len(name) <= 60 else name[:60] + "..."
+        try:
+            path = (base / name).resolve()
+        except (OSError, ValueError):  # a name the system refuses (NUL byte, too long)
+            path = None
+        if path is None or not inputs.is_file(path):
+            raise self.err(loc, f"library '{shown}' not found next to {self.src.filename}")
         if path in self.libraries:
             return
         self.libraries.add(path)

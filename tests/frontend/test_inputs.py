@@ -402,3 +402,11 @@ def test_class_used_as_element_name(text: str, col: int) -> None:
 )
 def test_names_used_one_way_are_fine(text: str) -> None:
     parse_text(text, "t.click")
+
+
+@pytest.mark.parametrize("name", ["a\0b.click", "x" * 5000, "/".join(["x" * 200] * 30), "."])
+def test_library_names_the_system_refuses(tmp_path: Path, name: str) -> None:
+    main = tmp_path / "main.click"
+    main.write_text(f"require(library {name});\nIdle -> Discard;\n")
+    err = raises(lambda: parse_file(main), ClickSyntaxError)
+    assert err.pos == SourcePos(str(main), 1, 8) and "not found next to" in err.message
