@@ -127,6 +127,7 @@ def _link_order(r: JsonReader, value: Any, path: str, names: list[str]) -> list[
     """The NF names in chain order; the links must make them one sequence."""
     succ: dict[str, tuple[str, int]] = {}
     pred: dict[str, tuple[str, int]] = {}
+    known = set(names)
     for i, raw in enumerate(r.as_list(value, path)):
         lpath = json_path(path, i)
         if isinstance(raw, list):
@@ -142,7 +143,7 @@ def _link_order(r: JsonReader, value: Any, path: str, names: list[str]) -> list[
         else:
             raise r.fail(lpath, f"expected {{\"from\": A, \"to\": B}} or [A, B], got {describe(raw)}")
         for nf, npath in ((a, a_path), (b, b_path)):
-            if nf not in names:
+            if nf not in known:
                 raise r.fail(npath, f"unknown NF {excerpt(nf)} (NFs: {', '.join(names)})")
         if a == b:
             raise r.fail(lpath, f"NF {a!r} is linked to itself")
@@ -155,23 +156,30 @@ def _link_order(r: JsonReader, value: Any, path: str, names: list[str]) -> list[
             raise r.fail(lpath, f"the chain joins: {b!r} already follows {other!r} ({json_path(path, j)})")
         succ[a] = (b, i)
         pred[b] = (a, i)
-    # With no fork and no join the links are disjoint paths and cycles.
-    for start in names:
-        seen = {start}
-        nf = start
+    # With no fork and no join the links are disjoint paths and cycles: what the walks
+    # from the paths' heads do not reach lies on a cycle (linear in the NFs, so a huge
+    # hostile file cannot make this quadratic).
+    reached: set[str] = set()
+    for head in (n for n in names if n not in pred):
+        nf = head
+        reached.add(nf)
         while nf in succ:
+            nf = succ[nf][0]
+            reached.add(nf)
+    for start in names:
+        if start in reached:
+            continue
+        nf, i = succ[start]
+        while nf != start:
             nf, i = succ[nf]
-            if nf == start:
-                raise r.fail(json_path(path, i), f"the links form a loop through {start!r}")
-            if nf in seen:
-                break
-            seen.add(nf)
+        raise r.fail(json_path(path, i), f"the links form a loop through {start!r}")
     heads = [n for n in names if n not in pred]
     order = [heads[0]]
     while order[-1] in succ:
         order.append(succ[order[-1]][0])
     if len(order) < len(names):
-        missing = [n for n in names if n not in order]
+        in_order = set(order)
+        missing = [n for n in names if n not in in_order]
         raise r.fail(
             path,
             f"NF {missing[0]!r} is not linked into the chain {' -> '.join(order)} "
