@@ -12,9 +12,10 @@ from typing import TYPE_CHECKING, Any
 
 import click
 from rich.console import Console
+from rich.text import Text
 
 from p4sfc_compiler.dataplane.program import MAX_CHAIN_NFS, MAX_STAGES
-from p4sfc_compiler.errors import P4SFCError
+from p4sfc_compiler.errors import ClickSyntaxError, P4SFCError, printable
 
 if TYPE_CHECKING:
     from p4sfc_compiler.frontend.chaindata import ChainSpec
@@ -23,8 +24,15 @@ if TYPE_CHECKING:
 # Each command imports the pipeline stages it runs inside its function, so that
 # `p4sfc --help` and `p4sfc parse` start without loading the analysis and the backend.
 
-_err = Console(stderr=True, highlight=False, soft_wrap=True)
-_out = Console(highlight=False, soft_wrap=True)
+# Nothing printed is read as markup or emoji codes: user text goes out as written (the
+# renderings in report.py are rich Text for the same reason).
+_err = Console(stderr=True, highlight=False, soft_wrap=True, markup=False, emoji=False)
+_out = Console(highlight=False, soft_wrap=True, markup=False, emoji=False)
+
+
+def _say(label: str, style: str, text: str) -> None:
+    """One line on stderr: a coloured label, then ``text`` as it is."""
+    _err.print(Text.assemble((label, style), " ", text))
 
 
 def _reports_errors(fn: Callable[..., Any]) -> Callable[..., Any]:
@@ -40,10 +48,10 @@ def _reports_errors(fn: Callable[..., Any]) -> Callable[..., Any]:
                 _print_warnings(caught)
                 errors = getattr(exc, "errors", None) or [exc]
                 for e in errors:
-                    _err.print(f"[red]error:[/red] {e.one_line()}", markup=True)
+                    _say("error:", "red", e.one_line())
                 sys.exit(1)
             except OSError as exc:
-                _err.print(f"[red]error:[/red] {exc}", markup=True)
+                _say("error:", "red", printable(str(exc)))
                 sys.exit(1)
         _print_warnings(caught)
         return result
@@ -57,7 +65,7 @@ def _print_warnings(caught: list[warnings.WarningMessage]) -> None:
         text = str(w.message)
         if text not in seen:
             seen.add(text)
-            _err.print(f"[yellow]warning:[/yellow] {text}", markup=True)
+            _say("warning:", "yellow", printable(text))
 
 
 @click.group(context_settings={"help_option_names": ["-h", "--help"]})
@@ -93,11 +101,12 @@ def main() -> None:
 @_reports_errors
 def parse(file: Path, fmt: str, body: bool | None) -> None:
     """Parse a Click configuration into the IR and print it."""
+    from p4sfc_compiler.frontend.inputs import read_text
     from p4sfc_compiler.frontend.parser import parse_text
     from p4sfc_compiler.frontend.printer import to_click, to_dot, to_json
     from p4sfc_compiler.report import ir_tree
 
-    text = file.read_text()
+    text = read_text(file, error=ClickSyntaxError)
     if body is None:
         body = _looks_like_body(text)
     g = parse_text(text, str(file), compound_body=body)
@@ -114,7 +123,8 @@ def parse(file: Path, fmt: str, body: bool | None) -> None:
 def _looks_like_body(text: str) -> bool:
     import re
 
-    return re.search(r"(^|[^\w/@])(input|output)\s*(\[|->|;|$)", text, re.M) is not None
+    # ASCII classes, as Click's lexer has: a Unicode letter is no identifier character
+    return re.search(r"(^|[^\w/@])(input|output)\s*(\[|->|;|$)", text, re.M | re.A) is not None
 
 
 def _load(chain: Path, topology: Path | None) -> tuple[list[ChainSpec], Topology]:

@@ -1,4 +1,11 @@
-"""Terminal renderings (rich) of the IR, the plan and a compile result."""
+"""Terminal renderings (rich) of the IR, the plan and a compile result.
+
+User text (names, classes, configuration strings, file names, reasons that quote them)
+goes into :class:`rich.text.Text` pieces, never into markup strings, so rich interprets
+none of it: ``Print([/x])`` prints as written, and a ``:name:`` is no emoji. Control
+characters in it (an escape sequence in a config string or a file name) are printed as
+escapes (:func:`~p4sfc_compiler.errors.printable`), so no input drives the terminal.
+"""
 
 from __future__ import annotations
 
@@ -6,11 +13,12 @@ from collections.abc import Iterator
 from typing import TYPE_CHECKING
 
 import networkx as nx
-from rich.markup import escape
 from rich.table import Table
+from rich.text import Text
 from rich.tree import Tree
 
 from p4sfc_compiler.analysis.partition import Placement
+from p4sfc_compiler.errors import printable
 from p4sfc_compiler.frontend.ir import PSEUDO_CLASSES, out_edges_by_port
 
 if TYPE_CHECKING:
@@ -20,21 +28,29 @@ if TYPE_CHECKING:
 _CLASS_STYLE = {"fully": "green", "partially": "yellow", "non": "red"}
 
 
+def _t(text: object, style: str = "") -> Text:
+    """User text as a Text piece: no markup, control characters escaped."""
+    return Text(printable(str(text), keep_lines=True), style)
+
+
 def ir_tree(g: nx.MultiDiGraph) -> Tree:
     """Elements with their config and where each output port goes."""
     title = g.graph.get("name") or g.graph.get("file") or "configuration"
-    root = Tree(f"[bold]{title}[/bold]  ({_count(g)} elements, {g.number_of_edges()} connections)")
+    root = Tree(Text.assemble(
+        _t(title, "bold"), f"  ({_count(g)} elements, {g.number_of_edges()} connections)"
+    ))
     for n, d in g.nodes(data=True):
-        label = f"[cyan]{n}[/cyan] :: [bold]{d['cls']}[/bold]"
+        label = Text.assemble(_t(n, "cyan"), " :: ", _t(d["cls"], "bold"))
         if d["config"]:
             cfg = " ".join(d["config"].split())
-            label += f"({cfg if len(cfg) <= 70 else cfg[:67] + '...'})"
+            label.append_text(_t(f"({cfg if len(cfg) <= 70 else cfg[:67] + '...'})"))
         if d.get("pos"):
-            label += f"  [dim]{d['pos']}[/dim]"
+            label.append("  ")
+            label.append_text(_t(d["pos"], "dim"))
         node = root.add(label)
         for port, targets in sorted(out_edges_by_port(g, n).items()):
             for dst, in_port in targets:
-                node.add(f"[{port}] -> [{in_port}] {dst}")
+                node.add(_t(f"[{port}] -> [{in_port}] {dst}"))
     return root
 
 
@@ -46,7 +62,7 @@ def plan_report(plan: Plan) -> Iterator[object]:
     """One table per chain, then a tree of the split NFs."""
     for chain in plan.chains:
         t = Table(
-            title=f"chain {chain.name} (id {chain.chain_id})",
+            title=_t(f"chain {chain.name} (id {chain.chain_id})", "table.title"),
             title_justify="left",
             show_lines=False,
         )
@@ -63,40 +79,42 @@ def plan_report(plan: Plan) -> Iterator[object]:
                 lo, hi = min(slots.values()), max(slots.values())
                 stages = f"p{lo.pass_}s{lo.stage}..p{hi.pass_}s{hi.stage}"
             t.add_row(
-                nf.name,
-                str(nf.nf_id),
-                nf.type,
-                f"[{style}]{nf.offloadability.value}[/{style}]",
-                nf.placement.value,
-                where,
-                stages,
+                _t(nf.name),
+                _t(nf.nf_id),
+                _t(nf.type),
+                _t(nf.offloadability.value, style),
+                _t(nf.placement.value),
+                _t(where),
+                _t(stages),
             )
         yield t
         for nf in chain.nfs:
-            yield f"  [bold]{nf.name}[/bold]: {escape(nf.reason)}"
+            yield Text.assemble("  ", _t(nf.name, "bold"), ": ", _t(nf.reason))
         passes = ", ".join(f"{sw}: {n}" for sw, n in sorted(chain.passes.items())) or "none"
-        yield f"  passes per packet: {passes}"
+        yield _t(f"  passes per packet: {passes}")
         splits = [nf for nf in chain.nfs if nf.placement is Placement.SPLIT]
         if splits:
             tree = Tree("split NFs")
             for nf in splits:
-                node = tree.add(f"[bold]{nf.name}[/bold] (partial element {nf.split.partial})")
-                node.add(f"switch: {', '.join(sorted(nf.split.switch_only)) or '-'}")
-                node.add(f"switch on a hit, server on a miss: {', '.join(sorted(nf.split.server))}")
+                node = tree.add(
+                    Text.assemble(_t(nf.name, "bold"), _t(f" (partial element {nf.split.partial})"))
+                )
+                node.add(_t(f"switch: {', '.join(sorted(nf.split.switch_only)) or '-'}"))
+                node.add(_t(f"switch on a hit, server on a miss: {', '.join(sorted(nf.split.server))}"))
             yield tree
 
 
 def compile_report(result: CompileResult) -> Iterator[object]:
     """What was written, per switch and server."""
     yield from plan_report(result.plan)
-    t = Table(title="outputs", title_justify="left")
+    t = Table(title=Text("outputs", "table.title"), title_justify="left")
     t.add_column("target")
     t.add_column("what")
     t.add_column("files", overflow="fold")
     for sw, count in sorted(result.entries_per_switch.items()):
-        t.add_row(f"switch {sw}", f"{count} entries", ", ".join(result.switch_files[sw]))
+        t.add_row(_t(f"switch {sw}"), f"{count} entries", _t(", ".join(result.switch_files[sw])))
     for server, files in sorted(result.server_files.items()):
-        t.add_row(f"server {server}", f"{len(files)} Click config(s)", ", ".join(files))
-    t.add_row("program", f"{result.plan.stages} stages", ", ".join(result.program_files))
+        t.add_row(_t(f"server {server}"), f"{len(files)} Click config(s)", _t(", ".join(files)))
+    t.add_row("program", f"{result.plan.stages} stages", _t(", ".join(result.program_files)))
     yield t
-    yield f"  wrote {result.out_dir}"
+    yield _t(f"  wrote {result.out_dir}")

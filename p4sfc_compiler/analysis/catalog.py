@@ -184,7 +184,10 @@ class Catalog:
         self._specs: dict[str, ElementSpec] = {}
         for spec in specs:
             if spec.name in self._specs:
-                raise CatalogError(f"{spec.name}: class described twice")
+                pos = (positions or {}).get(spec.name) or (
+                    SourcePos(source, 1, 1) if source else None
+                )
+                raise CatalogError(f"{spec.name}: class described twice", pos)
             self._specs[spec.name] = spec
         self.source = source
         self._positions = dict(positions or {})

@@ -92,7 +92,8 @@ def check_elements(
     for n, d in g.nodes(data=True):
         if d["cls"] in PSEUDO_CLASSES or registry.family_for(d["cls"]) is None:
             continue
-        configs[n] = registry.parse_config(d["cls"], d["args"], d["pos"], env)
+        # an NF's config override is placed in the chain file (nflib sets config_pos)
+        configs[n] = registry.parse_config(d["cls"], d["args"], d.get("config_pos") or d["pos"], env)
     cyclic = not nx.is_directed_acyclic_graph(g)
     where = _packet_context(g, configs, cyclic, catalog)
 

@@ -25,6 +25,7 @@ from p4sfc_compiler.dataplane.program import MAX_CHAIN_ID, MAX_ELEM_ID, MAX_NF_I
 from p4sfc_compiler.errors import CapacityError
 from p4sfc_compiler.frontend.chainspec import ChainSpec, NFSpec, Topology
 from p4sfc_compiler.frontend.nflib import load_nf, nf_file
+from p4sfc_compiler.frontend.specjson import json_path, located
 
 
 @dataclass(frozen=True)
@@ -179,21 +180,28 @@ class Plan:
         return {"stages": self.stages, "chains": [c.to_json() for c in self.chains]}
 
 
-def assign_chain_ids(names: Sequence[str], previous: Mapping[str, int] | None = None) -> list[int]:
+def assign_chain_ids(
+    names: Sequence[str],
+    previous: Mapping[str, int] | None = None,
+    where: Sequence[str] = (),
+) -> list[int]:
     """Chain ids: a chain keeps the id it had in ``previous``; new chains take the lowest
-    ids no other chain holds, in input order."""
+    ids no other chain holds, in input order. ``where[i]`` locates chain i for messages
+    (``chain.json: [3]``)."""
     previous = dict(previous or {})
     taken = {previous[n] for n in names if n in previous}
     ids: list[int] = []
     free = 1
-    for name in names:
+    for i, name in enumerate(names):
         if name in previous:
             ids.append(previous[name])
             continue
         while free in taken:
             free += 1
         if free > MAX_CHAIN_ID:
-            raise CapacityError(f"more than {MAX_CHAIN_ID} chains")
+            at = f"{where[i]}: " if i < len(where) else ""
+            raise CapacityError(f"{at}chain {name!r} would be chain {free}: more than "
+                                f"{MAX_CHAIN_ID} chains")
         ids.append(free)
         taken.add(free)
     return ids
@@ -256,7 +264,10 @@ def plan_chain(
     base_dir: Path,
 ) -> ChainPlan:
     if len(spec.nfs) > MAX_NF_ID:
-        raise CapacityError(f"chain '{spec.name}' has {len(spec.nfs)} NFs; at most {MAX_NF_ID}")
+        raise CapacityError(located(
+            spec.file or spec.name, json_path(spec.where, "NFs"),
+            f"chain {spec.name!r} has {len(spec.nfs)} NFs; at most {MAX_NF_ID}",
+        ))
     nfs = [
         plan_nf(nf, i + 1, topology.servers[nf.location].switch, analyses, base_dir)
         for i, nf in enumerate(spec.nfs)
@@ -266,7 +277,7 @@ def plan_chain(
         [nf.location for nf in nfs],
         lambda server: topology.servers[server].switch,
     )
-    for nf, placement in zip(nfs, placements, strict=True):
+    for nf, spec_nf, placement in zip(nfs, spec.nfs, placements, strict=True):
         if placement is Placement.SERVER:
             continue
         snf = analyses.switch_nf(nf.graph, nf.infos)
@@ -276,14 +287,16 @@ def plan_chain(
         else:
             nf.where = OnSwitch(snf)
         if len(snf.elem_ids) > MAX_ELEM_ID:
-            raise CapacityError(
-                f"NF '{nf.name}' has {len(snf.elem_ids)} switch elements; at most {MAX_ELEM_ID}"
-            )
+            raise CapacityError(located(
+                spec_nf.file or spec.file or spec.name, spec_nf.where,
+                f"NF {nf.name!r} has {len(snf.elem_ids)} switch elements; at most {MAX_ELEM_ID}",
+            ))
         if not snf.elem_ids:
-            raise CapacityError(
-                f"NF '{nf.name}' has no element the switch runs (only plumbing); "
-                "give it a real element or place it on a server"
-            )
+            raise CapacityError(located(
+                spec_nf.file or spec.file or spec.name, spec_nf.where,
+                f"NF {nf.name!r} has no element the switch runs (only plumbing); "
+                "give it a real element or place it on a server",
+            ))
     passes: dict[str, int] = {}
     for run in switch_runs(nfs):
         parts = [nfs[i].switch_part for i in run]
@@ -323,7 +336,11 @@ def build_plan(
 ) -> Plan:
     """Run the analysis passes over every chain."""
     analyses = NFAnalyses(catalog or load_catalog())
-    ids = assign_chain_ids([c.name for c in chains], previous_ids)
+    ids = assign_chain_ids(
+        [c.name for c in chains],
+        previous_ids,
+        [f"{c.file}: {c.where}" if c.where else c.file or c.name for c in chains],
+    )
     plans = [
         plan_chain(c, cid, topology, stages, analyses, base_dir or Path(c.file).parent)
         for c, cid in zip(chains, ids, strict=True)

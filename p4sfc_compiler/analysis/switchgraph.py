@@ -15,7 +15,7 @@ from functools import cached_property
 import networkx as nx
 
 from p4sfc_compiler.analysis.offload import ElementInfo
-from p4sfc_compiler.errors import P4SFCError
+from p4sfc_compiler.errors import P4SFCError, SourcePos
 from p4sfc_compiler.families.base import Lowering
 from p4sfc_compiler.frontend.ir import INPUT_CLASS, OUTPUT_CLASS, out_edges_by_port
 
@@ -119,6 +119,12 @@ def _mask(ports: Iterable[int]) -> int:
     return m
 
 
+def _pos(g: nx.MultiDiGraph, node: str) -> SourcePos:
+    """Where an element is; the pseudo-elements ``input``/``output`` are the NF's file."""
+    pos: SourcePos | None = g.nodes[node]["pos"]
+    return pos if pos is not None else SourcePos(g.graph.get("file") or "<NF>", 1, 1)
+
+
 def _lowering(infos: Mapping[str, ElementInfo], name: str) -> Lowering:
     lowering = infos[name].lowering
     if lowering is None:
@@ -138,10 +144,13 @@ def build_switch_nf(g: nx.MultiDiGraph, infos: Mapping[str, ElementInfo]) -> Swi
     for src in sources:
         for port, targets in sorted(out_edges_by_port(g, src).items()):
             if len(targets) > 1:
+                # the NF's input has no position of its own: point at the second element
+                # it feeds, the connection that is one too many
                 raise P4SFCError(
-                    f"{src}[{port}] is connected to {len(targets)} elements; "
+                    f"{src}[{port}] is connected to {len(targets)} elements "
+                    f"({', '.join(dst for dst, _ in targets)}); "
                     "a push output has exactly one connection",
-                    g.nodes[src]["pos"],
+                    g.nodes[src]["pos"] or _pos(g, targets[1][0]),
                 )
             key = (INPUT_CLASS if g.nodes[src]["cls"] == INPUT_CLASS else src, port)
             snf.edges[key] = _resolve(g, infos, *targets[0])
@@ -158,15 +167,15 @@ def _resolve(
             if in_port != 0:
                 raise P4SFCError(
                     f"NF output[{in_port}] used: an NF continues the chain on output[0] only",
-                    g.nodes[node]["pos"],
+                    _pos(g, node),
                 )
             return Target(None, exit=True)
         if cls == INPUT_CLASS:
-            raise P4SFCError("a connection leads back into the NF's input", g.nodes[node]["pos"])
+            raise P4SFCError("a connection leads back into the NF's input", _pos(g, node))
         if not _lowering(infos, node).is_nop:
             return Target(node, in_port)
         if node in seen:
-            raise P4SFCError("a loop of elements the switch contracts", g.nodes[node]["pos"])
+            raise P4SFCError("a loop of elements the switch contracts", _pos(g, node))
         seen.add(node)
         nxt = out_edges_by_port(g, node).get(0)
         if not nxt:

@@ -25,9 +25,9 @@ from p4sfc_compiler.backend.entry_formats import runtime_json, write_request_txt
 from p4sfc_compiler.backend.outdir import OutputError, show, write_folder
 from p4sfc_compiler.backend.render_p4 import render_p4
 from p4sfc_compiler.dataplane.program import ProgramParams, build_program
-from p4sfc_compiler.errors import P4SFCError
 from p4sfc_compiler.frontend.chainspec import ChainSpec, Topology
 from p4sfc_compiler.frontend.specjson import NAME
+from p4sfc_compiler.frontend.statefile import load_state
 from p4sfc_compiler.p4info.checks import check_capacity, check_entry, check_unique
 from p4sfc_compiler.p4info.index import P4InfoIndex
 from p4sfc_compiler.p4info.write import render_p4info
@@ -47,14 +47,9 @@ class CompileResult:
 
 
 def previous_chain_ids(state: Path | None) -> dict[str, int]:
-    """Chain ids of an earlier plan.json, so deployed chains keep theirs."""
-    if state is None:
-        return {}
-    try:
-        data = json.loads(state.read_text())
-        return {c["name"]: int(c["chain_id"]) for c in data["chains"]}
-    except (ValueError, KeyError, TypeError) as exc:
-        raise P4SFCError(f"{state}: not a plan.json of p4sfc ({exc})") from None
+    """Chain ids of an earlier plan.json, so deployed chains keep theirs (read and
+    checked by the frontend's state reader)."""
+    return {} if state is None else load_state(state)
 
 
 def compile_chains(

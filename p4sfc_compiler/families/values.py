@@ -309,13 +309,29 @@ class ArgReader:
 
 
 _INT_RE = re.compile(r"[+-]?(0[xX][0-9a-fA-F]+|0[0-7]*|[1-9][0-9]*)")
+# No Click integer is wider than 64 bits (20 decimal digits, 22 octal); a longer literal
+# is refused before int() has to convert it (Python refuses 4,300 digits with ValueError).
+_MAX_INT_CHARS = 24
+
+
+def ascii_digits(s: str) -> bool:
+    """Whether ``s`` is a non-empty run of ASCII digits, as Click's isdigit() reads one
+    (``str.isdigit()`` and ``int()`` also take '５' and '²')."""
+    return s.isascii() and s.isdigit()
+
+
+def ascii_alnum(c: str) -> bool:
+    """Whether ``c`` is all ASCII letters and digits, as Click's isalnum() reads them."""
+    return c.isascii() and c.isalnum()
 
 
 def parse_int(s: str) -> int:
-    """An integer: decimal, ``0x`` hex or ``0`` octal, optional sign."""
+    """An integer: decimal, ``0x`` hex or ``0`` octal, optional sign; ASCII digits."""
     t = s.strip()
     if not _INT_RE.fullmatch(t):
         raise ElementConfigError(f"bad integer {s!r}")
+    if len(t) > _MAX_INT_CHARS:
+        raise ElementConfigError(f"integer {t[:12]}... out of range ({len(t)} characters)")
     sign = -1 if t[0] == "-" else 1
     t = t.lstrip("+-")
     if t[:2] in ("0x", "0X"):
@@ -356,7 +372,7 @@ _TIME_UNITS = {
     "h": 3600.0, "hr": 3600.0, "hrs": 3600.0, "hour": 3600.0, "hours": 3600.0,
     "d": 86400.0, "day": 86400.0, "days": 86400.0,
 }
-_TIME_RE = re.compile(r"([+]?(?:\d+\.?\d*|\.\d+)(?:[eE][+-]?\d+)?)\s*([a-z]*)")
+_TIME_RE = re.compile(r"([+]?(?:\d+\.?\d*|\.\d+)(?:[eE][+-]?\d+)?)\s*([a-z]*)", re.ASCII)
 
 
 def parse_time(s: str) -> float:
@@ -378,7 +394,7 @@ def _dotted(s: str, min_parts: int = 4) -> int | None:
         return None
     value = 0
     for p in parts:
-        if not p.isdigit() or len(p) > 3 or int(p) > 255:
+        if not ascii_digits(p) or len(p) > 3 or int(p) > 255:
             return None
         value = value << 8 | int(p)
     return value << 8 * (4 - len(parts))
@@ -409,8 +425,9 @@ def _literal_prefix(s: str, bare: bool) -> tuple[int, int] | None:
     a = _dotted(addr, min_parts=1)
     if a is None:
         return None
-    if rest.isdigit():
-        plen = int(rest)
+    if ascii_digits(rest):
+        digits = rest.lstrip("0") or "0"
+        plen = int(digits) if len(digits) <= 2 else 33  # no int() of a huge literal
         return (a, plen) if plen <= 32 else None
     m = _dotted(rest)
     if m is None:

@@ -11,19 +11,18 @@ from pathlib import Path
 from typing import Any
 
 from p4sfc_compiler.dataplane.reserved import MAX_PORT
-from p4sfc_compiler.errors import ClickSyntaxError
-from p4sfc_compiler.frontend import nflib
+from p4sfc_compiler.frontend import inputs, nflib
 from p4sfc_compiler.frontend.chaindata import ChainSpec, Endpoint, NFSpec, RouteSpec
-from p4sfc_compiler.frontend.parser import parse_statements
+from p4sfc_compiler.frontend.parser import config_string_problem
 from p4sfc_compiler.frontend.specjson import (
     NAME,
     NF_NAME,
     JsonReader,
     describe,
+    excerpt,
     json_path,
     read_json,
 )
-from p4sfc_compiler.frontend.statements import Connection, RefDecl
 
 PROTO_NAMES = {"icmp": 1, "igmp": 2, "ipip": 4, "tcp": 6, "udp": 17}
 _CHAIN_KEYS = ("NFs", "Links", "Route")
@@ -105,11 +104,11 @@ def _parse_nf(r: JsonReader, value: Any, where: str, known: list[str], base: Pat
     if "click" in obj:
         click_path = json_path(where, "click")
         click = Path(r.as_str(obj["click"], click_path))
-        if not (base / click).is_file():
-            raise r.fail(click_path, f"no such file: {base / click}")
+        if not inputs.is_file(base / click):
+            raise r.fail(click_path, f"no such file: {excerpt(str(base / click), 200)}")
     elif nf_type not in known:
         raise r.fail(
-            json_path(where, "type"), f"unknown NF type {nf_type!r} (known: {', '.join(known)})"
+            json_path(where, "type"), f"unknown NF type {excerpt(nf_type)} (known: {', '.join(known)})"
         )
     config: dict[str, str] = {}
     if "config" in obj:
@@ -118,38 +117,24 @@ def _parse_nf(r: JsonReader, value: Any, where: str, known: list[str], base: Pat
         if not isinstance(raw, dict):
             raise r.fail(config_path, f"expected an object, got {describe(raw)}")
         for element, text in raw.items():
-            config[element] = _click_config(r, text, json_path(config_path, element))
+            epath = json_path(config_path, element)
+            config[element] = r.as_str(text, epath, multiline=True)
+            # the string goes between the element's parentheses in Click text (the
+            # server configs): it must stay there, as Click's lexer reads it
+            problem = config_string_problem(text)
+            if problem is not None:
+                raise r.fail(epath, f"not a Click configuration string: {problem}")
     return NFSpec(
         name=name, type=nf_type, location=location, config=config, click=click,
         where=where, file=r.file,
     )
 
 
-def _click_config(r: JsonReader, value: Any, path: str) -> str:
-    """A configuration string: exactly what goes between an element's parentheses, so
-    its own parentheses, quotes and comments close inside it (read as the parser does)."""
-    text = r.as_str(value, path)
-    try:
-        _, stmts = parse_statements(f"x :: X({text}\n);", r.file)
-    except ClickSyntaxError as exc:
-        raise r.fail(path, f"not a Click configuration string: {exc.message}") from None
-    ref = None
-    if len(stmts) == 1 and isinstance(stmts[0], Connection) and len(stmts[0].steps) == 1:
-        elts = stmts[0].steps[0][1]
-        ref = elts[0].ref if len(elts) == 1 else None
-    if not (isinstance(ref, RefDecl) and ref.config is not None and ref.config.text == text + "\n"):
-        raise r.fail(
-            path,
-            f"not a Click configuration string: {text!r} ends the element's parentheses "
-            "before its end (or holds a line directive)",
-        )
-    return text
-
-
 def _link_order(r: JsonReader, value: Any, path: str, names: list[str]) -> list[str]:
     """The NF names in chain order; the links must make them one sequence."""
     succ: dict[str, tuple[str, int]] = {}
     pred: dict[str, tuple[str, int]] = {}
+    known = set(names)
     for i, raw in enumerate(r.as_list(value, path)):
         lpath = json_path(path, i)
         if isinstance(raw, list):
@@ -165,8 +150,8 @@ def _link_order(r: JsonReader, value: Any, path: str, names: list[str]) -> list[
         else:
             raise r.fail(lpath, f"expected {{\"from\": A, \"to\": B}} or [A, B], got {describe(raw)}")
         for nf, npath in ((a, a_path), (b, b_path)):
-            if nf not in names:
-                raise r.fail(npath, f"unknown NF {nf!r} (NFs: {', '.join(names)})")
+            if nf not in known:
+                raise r.fail(npath, f"unknown NF {excerpt(nf)} (NFs: {', '.join(names)})")
         if a == b:
             raise r.fail(lpath, f"NF {a!r} is linked to itself")
         if a in succ:
@@ -178,23 +163,30 @@ def _link_order(r: JsonReader, value: Any, path: str, names: list[str]) -> list[
             raise r.fail(lpath, f"the chain joins: {b!r} already follows {other!r} ({json_path(path, j)})")
         succ[a] = (b, i)
         pred[b] = (a, i)
-    # With no fork and no join the links are disjoint paths and cycles.
-    for start in names:
-        seen = {start}
-        nf = start
+    # With no fork and no join the links are disjoint paths and cycles: what the walks
+    # from the paths' heads do not reach lies on a cycle (linear in the NFs, so a huge
+    # hostile file cannot make this quadratic).
+    reached: set[str] = set()
+    for head in (n for n in names if n not in pred):
+        nf = head
+        reached.add(nf)
         while nf in succ:
+            nf = succ[nf][0]
+            reached.add(nf)
+    for start in names:
+        if start in reached:
+            continue
+        nf, i = succ[start]
+        while nf != start:
             nf, i = succ[nf]
-            if nf == start:
-                raise r.fail(json_path(path, i), f"the links form a loop through {start!r}")
-            if nf in seen:
-                break
-            seen.add(nf)
+        raise r.fail(json_path(path, i), f"the links form a loop through {start!r}")
     heads = [n for n in names if n not in pred]
     order = [heads[0]]
     while order[-1] in succ:
         order.append(succ[order[-1]][0])
     if len(order) < len(names):
-        missing = [n for n in names if n not in order]
+        in_order = set(order)
+        missing = [n for n in names if n not in in_order]
         raise r.fail(
             path,
             f"NF {missing[0]!r} is not linked into the chain {' -> '.join(order)} "
@@ -244,14 +236,15 @@ def _prefix(r: JsonReader, value: Any, path: str) -> str:
     try:
         return str(ipaddress.IPv4Network(text, strict=True))
     except ValueError as exc:
-        raise r.fail(path, f"bad IPv4 prefix {text!r}: {exc}") from exc
+        why = f": {exc}" if len(text) <= 40 else ""
+        raise r.fail(path, f"bad IPv4 prefix {excerpt(text)}{why}") from None
 
 
 def _proto(r: JsonReader, value: Any, path: str) -> int:
     if isinstance(value, str):
         if value.lower() not in PROTO_NAMES:
             raise r.fail(
-                path, f"unknown protocol {value!r} (names: {', '.join(PROTO_NAMES)}; or a number)"
+                path, f"unknown protocol {excerpt(value)} (names: {', '.join(PROTO_NAMES)}; or a number)"
             )
         return PROTO_NAMES[value.lower()]
     return r.as_int(value, path, 0, 255)

@@ -8,10 +8,21 @@ empty last argument is dropped.
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterable
 
 _SPACE = " \t\n\r\f\v"
 _MAX_DEPTH = 10
+# Variable names and word indexes are ASCII, as Click's isalnum()/isdigit() read them;
+# str.isalnum() and int() would take any Unicode letter or digit.
+_DIGITS = re.compile(r"[0-9]+")
+# A word index longer than this is past any value's words (int() is not asked to
+# convert thousands of digits).
+_MAX_INDEX_DIGITS = 9
+
+
+def _is_var_char(c: str) -> bool:
+    return c == "_" or "0" <= c <= "9" or "a" <= c <= "z" or "A" <= c <= "Z"
 
 
 def _skip_comment(s: str, i: int) -> int:
@@ -246,15 +257,15 @@ class VarEnv:
         if braced:
             s = var.strip(_SPACE)
             j = 0
-            while j < len(s) and (s[j].isalnum() or s[j] == "_"):
+            while j < len(s) and _is_var_char(s[j]):
                 j += 1
             name = s[:j]
             rest = s[j:].lstrip(_SPACE)
             if rest.startswith("["):
                 close = rest.find("]")
                 num = rest[1:close].strip(_SPACE) if close > 0 else ""
-                if num.isdigit():
-                    index = int(num)
+                if _DIGITS.fullmatch(num):
+                    index = int(num) if len(num) <= _MAX_INDEX_DIGITS else 1 << 31
                     rest = rest[close + 1:].lstrip(_SPACE)
             if rest.startswith("-"):
                 default = rest[1:]
@@ -313,9 +324,9 @@ def expand(config: str, env: VarEnv | None, *, depth: int = 0) -> str:
                 # $(...) is Script's command substitution: always left for run time
                 i += 1
                 continue
-            elif nxt.isalnum() or nxt == "_":
+            elif _is_var_char(nxt):
                 j = i + 1
-                while j < n and (s[j].isalnum() or s[j] == "_"):
+                while j < n and _is_var_char(s[j]):
                     j += 1
                 var = s[i + 1:j]
                 end = j
@@ -352,7 +363,7 @@ def parse_defines(config: str) -> list[tuple[str, str] | None]:
             continue
         var, value = shift_word(arg)
         name = var[1:]
-        if len(var) < 2 or var[0] != "$" or not all(ch.isalnum() or ch == "_" for ch in name):
+        if len(var) < 2 or var[0] != "$" or not all(_is_var_char(ch) for ch in name):
             result.append(None)
         else:
             result.append((name, value))

@@ -195,7 +195,7 @@ class Expander:
     @staticmethod
     def _what(name: str) -> str:
         base = name.rsplit("/", 1)[-1]
-        if base.startswith("@") and base[1:].isdigit():
+        if base.startswith("@") and base[1:].isascii() and base[1:].isdigit():
             return f"group '{name}'"
         return f"compound element '{name}'"
 

@@ -5,7 +5,9 @@ Plain data, printable by anyone:
 * node key: the element's (flattened, qualified) name, e.g. ``fw/filter``;
 * node attributes: ``cls`` (class name), ``config`` (the raw configuration string,
   whitespace-trimmed, ``""`` when none), ``args`` (tuple of arguments split as Click
-  splits them), ``pos`` (:class:`SourcePos` or ``None``);
+  splits them), ``pos`` (:class:`SourcePos` or ``None``); optional ``config_pos``, where
+  the configuration string comes from when that is not the element's own place (an NF's
+  ``config`` override in a chain file: a JSON-path position);
 * edge ``(src, dst, key=(out_port, in_port))`` with attributes ``src_port`` and
   ``dst_port``. Keying edges by their port pair makes a repeated connection one edge,
   as Click does;

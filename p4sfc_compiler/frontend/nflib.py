@@ -13,11 +13,13 @@ from pathlib import Path
 
 import networkx as nx
 
-from p4sfc_compiler.errors import SpecError
+from p4sfc_compiler.errors import ClickSyntaxError, SourcePos, SpecError
+from p4sfc_compiler.frontend import inputs
 from p4sfc_compiler.frontend.chaindata import NFSpec
 from p4sfc_compiler.frontend.configstring import split_args
 from p4sfc_compiler.frontend.ir import INPUT_CLASS, OUTPUT_CLASS, PSEUDO_CLASSES, connections
 from p4sfc_compiler.frontend.parser import parse_text
+from p4sfc_compiler.frontend.specjson import excerpt, json_path, located
 from p4sfc_compiler.resources import data_path
 
 OFFLOADABILITY = ("fully", "partially", "non")
@@ -34,11 +36,13 @@ def nf_types() -> list[str]:
     return sorted(p.stem for p in nf_dir().glob("*.click"))
 
 
-def nf_source(nf_type: str) -> Path:
-    """The ``.click`` file of a library NF type."""
+def nf_source(nf_type: str, where: str = "") -> Path:
+    """The ``.click`` file of a library NF type; ``where`` locates the asking NF in
+    messages (``chain.json: NFs[2].type``)."""
     path = nf_dir() / f"{nf_type}.click"
-    if not path.is_file():
-        raise SpecError(f"unknown NF type {nf_type!r} (known: {', '.join(nf_types())})")
+    if "/" in nf_type or "\\" in nf_type or not inputs.is_file(path):
+        at = f"{where}: " if where else ""
+        raise SpecError(f"{at}unknown NF type {excerpt(nf_type)} (known: {', '.join(nf_types())})")
     return path
 
 
@@ -67,7 +71,7 @@ def declared_offloadability(nf_type: str) -> str:
 def nf_file(spec: NFSpec, base_dir: Path | None = None) -> Path:
     """The ``.click`` file an NF instance uses: its own ``click`` file or the library's."""
     if spec.click is None:
-        return nf_source(spec.type)
+        return nf_source(spec.type, str(SourcePos.json(spec.file or spec.name, json_path(spec.where, "type"))))
     if base_dir is None:
         base_dir = Path(spec.file).parent if spec.file else Path()
     return spec.click if spec.click.is_absolute() else base_dir / spec.click
@@ -81,9 +85,11 @@ def load_nf(spec: NFSpec, base_dir: Path | None = None) -> nx.MultiDiGraph:
     """
     path = nf_file(spec, base_dir)
     try:
-        text = path.read_text(encoding="utf-8")
-    except OSError as exc:
-        raise SpecError(f"{spec.file}: {spec.where}: cannot read {path}: {exc.strerror or exc}") from exc
+        data = inputs.read_bytes(path, error=SpecError)
+    except SpecError as exc:
+        # the file is the one an NF names: say which NF
+        raise SpecError(f"{spec.file}: {spec.where}: {exc.message}") from None
+    text = inputs.decode_text(data, str(path), error=ClickSyntaxError)
     graph = parse_text(text, str(path), compound_body=True)
     graph.graph["name"] = spec.name
     _check_convention(graph, spec, path)
@@ -104,12 +110,17 @@ def _apply_overrides(graph: nx.MultiDiGraph, spec: NFSpec, path: Path) -> None:
     elements = _elements(graph)
     for element, config in spec.config.items():
         if element not in elements:
-            raise SpecError(
-                f"{spec.file}: {spec.where}.config.{element}: {path.name} has no element "
-                f"{element!r} (elements: {', '.join(sorted(elements, key=_named_first))})"
-            )
+            raise SpecError(located(
+                spec.file, json_path(json_path(spec.where, "config"), element),
+                f"{path.name} has no element {excerpt(element)} "
+                f"(elements: {', '.join(sorted(elements, key=_named_first))})",
+            ))
         graph.nodes[element]["config"] = config.strip()
         graph.nodes[element]["args"] = tuple(split_args(config))
+        # a problem in this configuration is the chain file's, not the .click file's
+        graph.nodes[element]["config_pos"] = SourcePos.json(
+            spec.file or spec.name, json_path(json_path(spec.where, "config"), element)
+        )
 
 
 def _check_convention(graph: nx.MultiDiGraph, spec: NFSpec, path: Path) -> None:

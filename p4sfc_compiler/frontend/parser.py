@@ -21,6 +21,7 @@ from lark.exceptions import UnexpectedInput, UnexpectedToken, VisitError
 from lark.lexer import Lexer
 
 from p4sfc_compiler.errors import ClickSyntaxError, SourcePos
+from p4sfc_compiler.frontend import inputs
 from p4sfc_compiler.frontend.flatten import build_graph
 from p4sfc_compiler.frontend.statements import (
     Body,
@@ -67,7 +68,11 @@ _TOKEN_RE = re.compile(
 # (not after "]": in "x -> [0]; b" the ';' ends an implicit output, "[0] b" is a port)
 _SEMI_DROPPABLE_AFTER = frozenset({"IDENT", "CONFIG", "_RBRACE", "_RBRACE_CFG", "_RPAR"})
 _CONFIG_SPECIAL = re.compile(r"[()\n/'\"\\#]")
-_DIRECTIVE_RE = re.compile(r"#[ \t]*(?:line[ \t]+)?(\d+)[ \t]*(\"(?:[^\"\\\n\r]|\\.)*\"?)?[^\n\r]*")
+# Line numbers are ASCII digits, as Click's isdigit() reads them (a regex \d or int()
+# would take any Unicode digit).
+_DIRECTIVE_RE = re.compile(r"#[ \t]*(?:line[ \t]+)?([0-9]+)[ \t]*(\"(?:[^\"\\\n\r]|\\.)*\"?)?[^\n\r]*")
+# A line number or a port fits this many digits (larger ones are refused before int()).
+_MAX_DIGITS = 9
 
 
 class _Lexer:
@@ -103,6 +108,9 @@ class _Lexer:
         m = _DIRECTIVE_RE.match(text, offset)
         if m is None:
             raise self.error(offset, "unknown preprocessor directive")
+        if len(m.group(1)) > _MAX_DIGITS:
+            raise self.error(offset, f"line number {m.group(1)[:12]}... in a line directive "
+                                     f"is too large (at most {_MAX_DIGITS} digits)")
         # the newline ending the directive line moves to line N
         self.line = int(m.group(1)) - 1
         name = m.group(2)
@@ -209,6 +217,7 @@ class _Lexer:
         prev2 = ""
         prev3 = ""
         braces: list[bool] = []   # per open '{': does its '}' admit a config string?
+        nesting = 0               # open '{' and group '('
         in_brackets = False
         pending_semi: Token | None = None
         i = 0
@@ -268,10 +277,17 @@ class _Lexer:
                     prev3, prev2, prev = prev2, prev, ttype
                     i = end
                     continue
-                if ttype == "LBRACE":
-                    braces.append(not (prev2 == "_ELEMENTCLASS" and prev == "IDENT"))
-                elif ttype == "_RBRACE":
-                    ttype = "_RBRACE_CFG" if braces and braces.pop() else "_RBRACE"
+                if ttype == "LBRACE" or ttype == "LPAR":
+                    nesting += 1
+                    if nesting > MAX_NESTING:
+                        raise self.error(i, f"groups and compound classes nest more than "
+                                            f"{MAX_NESTING} deep")
+                    if ttype == "LBRACE":
+                        braces.append(not (prev2 == "_ELEMENTCLASS" and prev == "IDENT"))
+                elif ttype == "_RBRACE" or ttype == "_RPAR":
+                    nesting -= 1
+                    if ttype == "_RBRACE":
+                        ttype = "_RBRACE_CFG" if braces and braces.pop() else "_RBRACE"
                 elif ttype == "LBRACK":
                     in_brackets = True
                 elif ttype == "_RBRACK":
@@ -296,6 +312,28 @@ class _Lexer:
         return False
 
 
+def config_string_problem(text: str) -> str | None:
+    """Why ``text`` cannot be the configuration string between an element's parentheses
+    (it leaves them early, never closes a quote or comment, holds a line directive), or
+    None when Click's lexer reads all of it, and only it, as one configuration string."""
+    # The printer ends a config whose last line holds a comment with a newline, so that
+    # the comment cannot swallow the closing parenthesis: read it as it will be printed.
+    src = Source(f"({text}\n)", "<config>")
+    try:
+        cfg, close = _Lexer(src)._config(0)
+    except ClickSyntaxError as err:
+        return err.message
+    if close != len(text) + 2:
+        return f"a ')' at character {close} closes it before its end"
+    if cfg.rstrip("\n") != text.rstrip("\n"):
+        return "a line directive inside it"
+    return None
+
+
+# Groups and compound classes nest at most this deep (Click's own configurations nest a
+# few levels; the passes after the parser recurse once per level).
+MAX_NESTING = 64
+
 # Ports are small in practice; a bound keeps "[0-99999999]" from expanding forever.
 MAX_PORT = 65535
 
@@ -317,17 +355,24 @@ def _loc(tok: Token) -> Loc:
     return Loc(_current.get().src, tok.start_pos, tok.line, tok.column)  # type: ignore[arg-type]
 
 
+# A port as C's strtol(base 0) reads a whole identifier: 0x hex, 0 octal, decimal; ASCII
+# digits only, no '_' (Python's int() takes both '５' and '1_0').
+_PORT_RE = re.compile(r"0[xX][0-9a-fA-F]+|0[0-7]*|[1-9][0-9]*")
+
+
 def _port_number(tok: Token) -> int | None:
-    """A port as C's strtol(base 0) reads it, or None."""
+    """A port as C's strtol(base 0) reads it, or None; a number longer than any port is
+    MAX_PORT + 1 (out of range) without converting it."""
     s = str(tok)
-    try:
-        if len(s) > 1 and s[0] == "0" and s[1] in "xX":
-            return int(s[2:], 16)
-        if len(s) > 1 and s[0] == "0":
-            return int(s[1:], 8)
-        return int(s, 10)
-    except ValueError:
+    if not _PORT_RE.fullmatch(s):
         return None
+    if len(s) > _MAX_DIGITS:
+        return MAX_PORT + 1
+    if len(s) > 1 and s[0] == "0" and s[1] in "xX":
+        return int(s[2:], 16)
+    if len(s) > 1 and s[0] == "0":
+        return int(s[1:], 8)
+    return int(s, 10)
 
 
 # A rule's children as Lark passes them: tokens and the nodes built for sub-rules, mixed;
@@ -403,8 +448,9 @@ class _Build(Transformer[Token, list[Statement]]):
                     raise _current.get().src.error(
                         _loc(tok), "syntax error: port number should be integer")
                 if port > MAX_PORT:
+                    text = str(tok) if len(str(tok)) <= 12 else str(tok)[:12] + "..."
                     raise _current.get().src.error(
-                        _loc(tok), f"port number {port} out of range (at most {MAX_PORT})")
+                        _loc(tok), f"port number {text} out of range (at most {MAX_PORT})")
                 if dash:
                     items.extend(range(last + 1, port + 1))
                     last = port
@@ -563,8 +609,8 @@ def parse_text(
 
 def parse_file(path: str | Path, *, compound_body: bool = False,
                extra_classes: Iterable[str] = ()) -> nx.MultiDiGraph:
-    """Parse a Click configuration file (positions name the file as given)."""
-    p = Path(path)
-    text = p.read_text(encoding="utf-8", errors="surrogateescape")
+    """Parse a Click configuration file (positions name the file as given); the file is
+    read through :mod:`inputs` (size limit, UTF-8)."""
+    text = inputs.read_text(path, error=ClickSyntaxError)
     return parse_text(text, str(path), compound_body=compound_body,
                       extra_classes=extra_classes)

@@ -19,7 +19,7 @@ import re
 from dataclasses import dataclass, field
 from typing import NamedTuple
 
-_SIDE = r"(?:\d+(?:-\d*)?|-\d*)"
+_SIDE = r"(?:[0-9]+(?:-[0-9]*)?|-[0-9]*)"
 _PORTS = re.compile(rf"(?P<in>{_SIDE})(?:/(?P<out>{_SIDE}|=\+*))?\Z")
 
 

@@ -14,6 +14,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from p4sfc_compiler.errors import ClickSyntaxError
+from p4sfc_compiler.frontend import inputs
 from p4sfc_compiler.frontend.classes import load_classes
 from p4sfc_compiler.frontend.configstring import parse_defines, split_args, split_words
 from p4sfc_compiler.frontend.scopes import ClassT, CompoundClass, Elem, Primitive, Scope, Synonym
@@ -72,6 +73,10 @@ class Resolver:
         self.src = src
         self.parse = parse
         self.known = set(load_classes()) | set(extra_classes)
+        # Names this configuration has used as a class that no table knows (Click's
+        # LexerT adds them to its base type map): from then on, anywhere in the file,
+        # the name is a class, so "Foo :: Counter" after "x :: Foo" is refused.
+        self.used_as_class: set[str] = set()
         self._prims: dict[str, Primitive] = {}
         self.libraries: set[Path] = {Path(src.filename).resolve()}
 
@@ -91,16 +96,19 @@ class Resolver:
             if t is not None:
                 return t
             s = s.parent
-        if name in self.known:
+        if name in self.known or name in self.used_as_class:
             return self.primitive(name)
         return None
 
     def force_class(self, scope: Scope, name: str, loc: Loc) -> ClassT:
+        """The class ``name`` names where a class must stand; an unknown name becomes a
+        class of this configuration (Click's ``force_element_type``)."""
         t = self.lookup_class(scope, name)
         if t is not None:
             return t
         if name in scope.emap:
             raise self.err(loc, f"'{name}' was previously used as an element name")
+        self.used_as_class.add(name)
         return self.primitive(name)
 
     # -- statements
@@ -150,14 +158,17 @@ class Resolver:
         if len(name) >= 2 and name[0] == name[-1] and name[0] in "\"'":
             name = name[1:-1]
         base = Path(self.src.filename).parent
-        path = (base / name).resolve()
-        if not path.is_file():
-            raise self.err(loc, f"library '{name}' not found next to {self.src.filename}")
+        shown = name if len(name) <= 60 else name[:60] + "..."
+        try:
+            path = (base / name).resolve()
+        except (OSError, ValueError):  # a name the system refuses (NUL byte, too long)
+            path = None
+        if path is None or not inputs.is_file(path):
+            raise self.err(loc, f"library '{shown}' not found next to {self.src.filename}")
         if path in self.libraries:
             return
         self.libraries.add(path)
-        lib_src, stmts = self.parse(path.read_text(encoding="utf-8", errors="surrogateescape"),
-                                    str(path))
+        lib_src, stmts = self.parse(inputs.read_text(path, error=ClickSyntaxError), str(path))
         outer = self.src
         self.src = lib_src
         try:
@@ -355,7 +366,12 @@ class Resolver:
         for s in states:
             idx = None if s.type is not None else scope.emap.get(s.name)
             if idx is None:
-                if s.decl_type is not None and s.type is not None and s.name:
+                # Click's rule (LexerT::yconnection_check): a declaration "X :: C" whose X
+                # is a class here (a known class, an elementclass in scope, or a name the
+                # file used as a class before), or is the class it declares ("Foo :: Foo")
+                if s.decl_type is not None and s.name and (
+                    s.type is not None or s.name == getattr(s.decl_type, "name", None)
+                ):
                     raise self.err(s.loc, f"class '{s.name}' used as element name")
                 if s.decl_type is None and s.type is None:
                     if s.implicit:
@@ -364,11 +380,12 @@ class Resolver:
                         raise self.err(s.loc, f"undeclared element '{s.name}'")
                     # an unknown capitalised word used like a class is taken as one,
                     # as Click's tools do; lower-case words must be declared elements
+                    self.used_as_class.add(s.name)
                     s.type = self.primitive(s.name)
                 if s.type is not None:
                     s.name = scope.anon_name(s.type.name)
                 for comp in s.name.split("/"):
-                    if comp.isdigit():
+                    if comp.isascii() and comp.isdigit():
                         raise self.err(s.loc, f"element name '{s.name}' has all-digit "
                                               "component")
                 cls = s.type if s.type is not None else s.decl_type

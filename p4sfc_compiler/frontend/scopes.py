@@ -110,7 +110,7 @@ class Scope:
             if name in self.emap:
                 at = name.rfind("@")
                 prefix, digits = name[:at + 1], name[at + 1:]
-                k = int(digits) if digits.isdigit() else 0
+                k = int(digits) if digits.isascii() and digits.isdigit() else 0
                 while True:
                     k += 1
                     name = f"{prefix}{k}"

@@ -1,8 +1,9 @@
-"""Reading a JSON spec file so that every problem names the file and the JSON path.
+"""Checking decoded JSON spec files so that every problem names the file and the JSON path.
 
 Messages start with the file and the path of the offending value (``chain.json:
-NFs[2].location: ...``), so a user can find it without reading a traceback. Keys given
-twice in one object are an error, not silently the last one.
+NFs[2].location: ...``), so a user can find it without reading a traceback. Files are
+read and decoded by :mod:`inputs` (size, encoding, nesting and number limits, duplicate
+keys); :class:`JsonReader` checks each field where a reader takes it.
 """
 
 from __future__ import annotations
@@ -13,7 +14,9 @@ from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 
-from p4sfc_compiler.errors import SourcePos, SpecError
+from p4sfc_compiler.errors import SpecError
+from p4sfc_compiler.frontend import inputs
+from p4sfc_compiler.frontend.inputs import HugeNumber
 
 # NF names become Click element-class names when the emitter wraps an NF body, so they
 # must be Click identifiers that cannot be mistaken for port numbers.
@@ -22,28 +25,56 @@ NF_NAME = re.compile(r"[A-Za-z_][A-Za-z0-9_]*\Z")
 NAME = re.compile(r"[A-Za-z0-9_][A-Za-z0-9_.-]*\Z")
 
 
+# Object keys a JSON path shows as they are (``NFs[0].config.acl``); any other key is
+# quoted (``config['a.b']``), so that a path stays one unambiguous line.
+_PLAIN_KEY = re.compile(r"[A-Za-z0-9_@/-]{1,64}\Z")
+# Characters a string field may not hold: C0 and C1 controls (DEL included). Multi-line
+# fields (configuration strings) may hold tab, newline and carriage return.
+_CONTROL = re.compile(r"[\x00-\x1f\x7f-\x9f]")
+_CONTROL_MULTILINE = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f]")
+_SURROGATE = re.compile(r"[\ud800-\udfff]")
+
+
 def json_path(path: str, key: str | int) -> str:
     """``path`` extended by an object key (``NFs.name``) or a list index (``NFs[2]``)."""
     if isinstance(key, int):
         return f"{path}[{key}]"
+    if not _PLAIN_KEY.match(key):
+        return f"{path}[{excerpt(key)}]"
     return f"{path}.{key}" if path else key
+
+
+def excerpt(text: str, limit: int = 40) -> str:
+    """``text`` quoted as ``repr`` quotes it (control characters escaped), cut after
+    ``limit`` characters (``'aaaa...'``), for messages."""
+    if len(text) <= limit:
+        return repr(text)
+    return repr(text[:limit])[:-1] + "..." + repr(text[:limit])[-1]
+
+
+def located(file: str, path: str, message: str) -> str:
+    """``message`` about the value at ``path`` of ``file`` (``""``: the whole file), as
+    every spec error reads: ``chain.json: NFs[2].location: message``."""
+    return f"{file}: {path}: {message}" if path else f"{file}: {message}"
 
 
 def spec_error(file: str, path: str, message: str) -> SpecError:
     """The error for ``message`` about the value at ``path`` (``""``: the whole file)."""
-    return SpecError(f"{file}: {path}: {message}" if path else f"{file}: {message}")
+    return SpecError(located(file, path, message))
 
 
 def describe(value: Any) -> str:
-    """A decoded JSON value as a message shows it: its kind and a short excerpt."""
-    kind = {
-        bool: "boolean", int: "number", float: "number", str: "string",
-        list: "list", dict: "object", type(None): "null",
-    }.get(type(value), type(value).__name__)
-    text = json.dumps(value) if not isinstance(value, dict | list) else ""
-    if len(text) > 40:
-        text = text[:37] + "..."
-    return f"{kind} {text}".strip()
+    """A decoded JSON value as a message shows it: its kind and a short excerpt
+    (``null``, ``boolean true``, ``number 2.7``, ``string "x"``, ``list``)."""
+    if value is None:
+        return "null"
+    if isinstance(value, HugeNumber):
+        return f"number {value!r}"
+    if isinstance(value, dict | list):
+        return "object" if isinstance(value, dict) else "list"
+    kind = "string" if isinstance(value, str) else "boolean" if isinstance(value, bool) else "number"
+    text = json.dumps(value[:41] if isinstance(value, str) else value)
+    return f"{kind} {text if len(text) <= 40 else text[:37] + '...'}"
 
 
 class JsonReader:
@@ -76,14 +107,37 @@ class JsonReader:
             raise self.fail(path, "must not be empty")
         return value
 
-    def as_str(self, value: Any, path: str, pattern: re.Pattern[str] | None = None) -> str:
+    def as_str(
+        self,
+        value: Any,
+        path: str,
+        pattern: re.Pattern[str] | None = None,
+        *,
+        multiline: bool = False,
+    ) -> str:
+        """A string; with ``pattern``, a name matching it. No string holds control
+        characters (but tab, newline and CR in a ``multiline`` one) or lone surrogates
+        (``"\\ud800"`` decodes to one; it cannot be written out again)."""
         if not isinstance(value, str):
             raise self.fail(path, f"expected a string, got {describe(value)}")
         if pattern is not None and not pattern.match(value):
-            raise self.fail(path, f"bad name {value!r} (letters, digits, '_'{_extra(pattern)})")
+            raise self.fail(
+                path, f"bad name {excerpt(value)} (letters, digits, '_'{_extra(pattern)})"
+            )
+        bad = (_CONTROL_MULTILINE if multiline else _CONTROL).search(value)
+        if bad is not None:
+            raise self.fail(path, f"control character {excerpt(bad.group())} in a string")
+        bad = _SURROGATE.search(value)
+        if bad is not None:
+            raise self.fail(path, f"lone surrogate \\u{ord(bad.group()):04x} in a string "
+                                  "(not a Unicode character)")
         return value
 
     def as_int(self, value: Any, path: str, low: int, high: int) -> int:
+        """An integer in ``low..high``; not a boolean, not 2.0."""
+        if isinstance(value, HugeNumber):
+            raise self.fail(path, f"a number of {len(value.text.lstrip('-'))} digits is out "
+                                  f"of range {low}..{high}")
         # JSON true/false decode to bool, which Python counts as int: refuse them.
         if not isinstance(value, int) or isinstance(value, bool):
             raise self.fail(path, f"expected an integer, got {describe(value)}")
@@ -96,30 +150,6 @@ def _extra(pattern: re.Pattern[str]) -> str:
     return "; not starting with a digit" if pattern is NF_NAME else ", '.', '-'"
 
 
-class _DuplicateKey(ValueError):
-    pass
-
-
-def _no_duplicate_keys(pairs: list[tuple[str, Any]]) -> dict[str, Any]:
-    result: dict[str, Any] = {}
-    for key, value in pairs:
-        if key in result:
-            raise _DuplicateKey(key)
-        result[key] = value
-    return result
-
-
 def read_json(path: Path) -> Any:
-    """The decoded file; unreadable files, bad JSON and duplicate keys are SpecErrors."""
-    file = str(path)
-    try:
-        text = path.read_text(encoding="utf-8")
-    except OSError as exc:
-        raise SpecError(f"{file}: cannot read: {exc.strerror or exc}") from exc
-    try:
-        return json.loads(text, object_pairs_hook=_no_duplicate_keys)
-    except _DuplicateKey as exc:
-        # json gives no position for a hook failure; the key name is enough to find it.
-        raise SpecError(f"{file}: duplicate key {exc.args[0]!r} in an object") from exc
-    except json.JSONDecodeError as exc:
-        raise SpecError(f"invalid JSON: {exc.msg}", SourcePos(file, exc.lineno, exc.colno)) from exc
+    """The decoded file; every problem is a SpecError naming the file (:mod:`inputs`)."""
+    return inputs.read_json(path, error=SpecError)

@@ -10,6 +10,7 @@ from __future__ import annotations
 from collections import deque
 from collections.abc import Iterable
 from dataclasses import dataclass
+from functools import cached_property
 
 from p4sfc_compiler.dataplane.reserved import MAX_PORT
 from p4sfc_compiler.errors import SpecError
@@ -56,8 +57,17 @@ class Topology:
 
     def neighbours(self, sw: str) -> list[str]:
         """Switches one link away from ``sw``, sorted by name (so paths are stable)."""
-        out = {lk.b for lk in self.links if lk.a == sw} | {lk.a for lk in self.links if lk.b == sw}
-        return sorted(out)
+        return list(self._adjacency.get(sw, ()))
+
+    @cached_property
+    def _adjacency(self) -> dict[str, tuple[str, ...]]:
+        # built once: a path search asks for every switch's neighbours, and scanning all
+        # links each time made a large topology file quadratic
+        out: dict[str, set[str]] = {}
+        for lk in self.links:
+            out.setdefault(lk.a, set()).add(lk.b)
+            out.setdefault(lk.b, set()).add(lk.a)
+        return {sw: tuple(sorted(ns)) for sw, ns in out.items()}
 
     def path(self, a: str, b: str) -> list[str]:
         """A shortest switch path from ``a`` to ``b`` (both included) over the links."""

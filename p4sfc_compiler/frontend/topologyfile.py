@@ -10,7 +10,7 @@ from pathlib import Path
 from typing import Any
 
 from p4sfc_compiler.dataplane.reserved import MAX_PORT
-from p4sfc_compiler.frontend.specjson import NAME, JsonReader, json_path, read_json
+from p4sfc_compiler.frontend.specjson import NAME, JsonReader, excerpt, json_path, read_json
 from p4sfc_compiler.frontend.topology import (
     Link,
     Server,
@@ -24,6 +24,12 @@ from p4sfc_compiler.frontend.topology import (
 _INTERFACE = re.compile(r"[\x21-\x7e]{1,15}\Z")
 _NOT_IN_INTERFACE = frozenset("/:'\"")
 _HOSTNAME = re.compile(r"[A-Za-z0-9]([A-Za-z0-9-]*[A-Za-z0-9])?(\.[A-Za-z0-9]([A-Za-z0-9-]*[A-Za-z0-9])?)*\Z")
+# Ports and IPv4 digits are ASCII: Python's int() and str.isdigit() take any Unicode
+# digit ("５００５１"), which no P4Runtime client would.
+_TCP_PORT = re.compile(r"[0-9]{1,5}\Z")
+_DOTTED = re.compile(r"[0-9.]+\Z")
+# An IPv6 zone (fe80::1%eth0) is an interface name or number.
+_ZONE = re.compile(r"[A-Za-z0-9_.-]{1,15}\Z")
 
 
 def load_topology(path: Path) -> Topology:
@@ -46,7 +52,7 @@ def _parse_topology(r: JsonReader, value: Any) -> Topology:
         if sw.device_id in device_of:
             raise r.fail(
                 json_path(path, "device_id"),
-                f"device_id {sw.device_id} is also switch {device_of[sw.device_id]!r}'s",
+                f"device_id {sw.device_id} is already used by switch {device_of[sw.device_id]!r}",
             )
         switches[sw.name] = sw
         where[sw.name] = path
@@ -131,7 +137,7 @@ def _interface(r: JsonReader, value: Any, path: str) -> str:
     if not _INTERFACE.match(text) or _NOT_IN_INTERFACE & set(text) or text in (".", ".."):
         raise r.fail(
             path,
-            f"bad interface name {text!r} (a Linux interface name: 1 to 15 printable ASCII "
+            f"bad interface name {excerpt(text)} (a Linux interface name: 1 to 15 printable ASCII "
             "characters, no space, '/', ':' or quotes, not '.' or '..')",
         )
     return text
@@ -141,15 +147,18 @@ def _address(r: JsonReader, value: Any, path: str) -> str:
     """HOST:PORT, HOST an IPv4 address, a host name or a bracketed IPv6 address."""
     text = r.as_str(value, path)
     host, sep, port = text.rpartition(":")
-    ok = bool(sep) and port.isdigit() and 1 <= int(port) <= 65535
+    ok = bool(sep) and bool(_TCP_PORT.match(port)) and 1 <= int(port) <= 65535
     if ok and host.startswith("[") and host.endswith("]"):
+        addr, percent, zone = host[1:-1].partition("%")
         try:
-            ipaddress.IPv6Address(host[1:-1])
+            ipaddress.IPv6Address(addr)
         except ValueError:
+            ok = False
+        if percent and not _ZONE.match(zone):
             ok = False
     elif ok:
         # Dotted digits must be a real IPv4 address, not a name that looks like one.
-        if re.fullmatch(r"[0-9.]+", host):
+        if _DOTTED.match(host):
             try:
                 ipaddress.IPv4Address(host)
             except ValueError:
@@ -157,5 +166,6 @@ def _address(r: JsonReader, value: Any, path: str) -> str:
         else:
             ok = bool(_HOSTNAME.match(host))
     if not ok:
-        raise r.fail(path, f"bad address {text!r} (expected HOST:PORT, e.g. 127.0.0.1:50051)")
+        raise r.fail(path, f"bad address {excerpt(text)} (expected HOST:PORT, e.g. 127.0.0.1:50051)")
     return text
+

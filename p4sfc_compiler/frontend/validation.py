@@ -66,7 +66,7 @@ def _validate_route(
             raise fail(json_path(epath, "port"), f"switch {switch.name!r} has no port {ep.port} (ports: {port_list(switch)})")
         owner = topo.port_owner(ep.switch, ep.port)
         if owner is not None:
-            raise fail(json_path(epath, "port"), f"port {ep.port} of switch {switch.name!r} is {owner}'s port")
+            raise fail(json_path(epath, "port"), f"port {ep.port} of switch {switch.name!r} is already used by {owner}")
     # The switches whose servers the chain visits, in chain order.
     stops = [(nf, topo.servers[nf.location].switch) for nf in chain.nfs]
     if route.switches:

@@ -13,6 +13,10 @@ from p4sfc_compiler.families.wordtests import And, Const, Leaf, Node, Not
 CLASSES = ("Classifier",)
 
 _HEX = "0123456789abcdefABCDEF"
+# An offset is ASCII digits (values.ascii_digits); one of more digits than this is past
+# any frame, and is refused before int() converts it.
+_MAX_OFFSET_DIGITS = 9
+ascii_digits = values.ascii_digits
 
 
 @dataclass(frozen=True)
@@ -71,11 +75,13 @@ def _parse_pattern(text: str, where: str) -> Node:
             i += 1
             while i < n and s[i].isspace():
                 i += 1
-        if i >= n or not s[i].isdigit():
+        if i >= n or not ascii_digits(s[i]):
             raise ElementConfigError(f"{where}: expected a digit in '{s[start:].split()[0]}'")
         j = i
-        while j < n and s[j].isdigit():
+        while j < n and ascii_digits(s[j]):
             j += 1
+        if j - i > _MAX_OFFSET_DIGITS:
+            raise ElementConfigError(f"{where}: offset {s[i:i + 12]}... is too large")
         offset = int(s[i:j])
         if j >= n or s[j] != "/":
             raise ElementConfigError(f"{where}: expected '/' after '{s[start:j]}'")

@@ -59,7 +59,7 @@ def parse(cls: str, args: Sequence[str], pos: SourcePos | None = None,
         elif slot in ("deny", "drop"):
             port = None
         else:
-            port = read_uint(slot) if slot.lstrip("+-").isalnum() else None
+            port = read_uint(slot) if values.ascii_alnum(slot.lstrip("+-")) else None
             if port is None:
                 raise ElementConfigError(f"{where}: unknown slot ID '{slot}'", pos)
         if len(words) == 1 or (len(words) == 2 and words[1] in ("-", "any", "all")):

@@ -80,7 +80,7 @@ def separate_text(text: str) -> list[str]:
             i += 1
         else:
             j = i
-            while j < n and (text[j].isalnum() or text[j] in word_chars):
+            while j < n and (values.ascii_alnum(text[j]) or text[j] in word_chars):
                 j += 1
             if j == i:
                 j += 1

@@ -11,6 +11,8 @@ from p4sfc_compiler.families.base import ElementConfigError
 from p4sfc_compiler.families.values import (
     ArgReader,
     ConfigEnv,
+    ascii_alnum,
+    ascii_digits,
     parse_bool,
     parse_int,
     parse_ip,
@@ -201,7 +203,7 @@ def parse_input_spec(
 
 
 def _is_element_name(word: str) -> bool:
-    return all(c.isalnum() or c in "_@/" for c in word) and not word.isdigit()
+    return all(ascii_alnum(c) or c in "_@/" for c in word) and not ascii_digits(word)
 
 
 def parse(
