@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import json
 import sys
 import warnings
@@ -241,6 +242,65 @@ def compile(  # noqa: A001 - the command is named after what it does
     )
     for renderable in compile_report(result):
         _out.print(renderable)
+
+
+@main.command()
+@click.argument("out", type=click.Path(path_type=Path))
+@click.option("--switch", "switches", multiple=True, metavar="NAME|HOST:PORT|NAME=ADDRESS",
+              help="Apply only this switch (repeatable): its name, its topology address, or "
+                   "NAME=ADDRESS to reach it elsewhere (e.g. s1=unix:/tmp/s1.sock). "
+                   "Default: every switch with entries, at its topology address.")
+@click.option("--device-id", type=click.IntRange(0), default=None,
+              help="P4Runtime device id (default: the topology's; needs one --switch).")
+@click.option("--pipeline", is_flag=True,
+              help="Load OUT's program first (BMv2: OUT/p4/p4sfc.json, compiled with "
+                   "p4c-bm2-ss when missing); this empties every table. Without it the "
+                   "switch must already run OUT's P4Info.")
+@click.option("--election-id", type=click.IntRange(1), default=1, show_default=True,
+              help="P4Runtime election id (the highest is primary).")
+@click.option("--batch", type=click.IntRange(1, 10000), default=256, show_default=True,
+              help="Updates per Write request.")
+@click.option("--timeout", type=click.FloatRange(0.1), default=3.0, show_default=True,
+              help="Seconds to wait for a switch to answer when connecting.")
+@_reports_errors
+def apply(out: Path, switches: tuple[str, ...], device_id: int | None, pipeline: bool,
+          election_id: int, batch: int, timeout: float) -> None:
+    """Put the entries of OUT (a p4sfc compile folder) onto its switches over P4Runtime.
+
+    Reads each switch's entries back and writes only the difference. A chain goes in
+    all or nothing: when an update of it fails, what was written for it is removed and
+    the failing entry is reported (exit status 1).
+    """
+    from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn
+
+    from p4sfc_compiler.report import apply_report
+    from p4sfc_compiler.runtime.apply import apply_switch, select_targets
+    from p4sfc_compiler.runtime.outdir import load_out_dir
+    from p4sfc_compiler.runtime.pipeline import device_config
+
+    out_dir = load_out_dir(out)
+    targets = select_targets(out_dir, switches, device_id)
+    if not targets:
+        raise P4SFCError(f"{out}: no switch has entries")
+    config = device_config(out_dir) if pipeline else None
+    results = []
+    with Progress(TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn(),
+                  console=_err, transient=True) as bar:
+        for target in targets:
+            task = bar.add_task(f"{target.plan.name}", total=None)
+
+            def step(_sw: str, done: int, total: int, task: Any = task) -> None:
+                bar.update(task, completed=done, total=total)
+
+            results.append(asyncio.run(apply_switch(
+                out_dir, target, device_config=config, election_id=election_id, batch=batch,
+                progress=step, timeout=timeout)))
+    _out.print(apply_report(results))
+    failures = [f for r in results for f in r.failures]
+    for f in failures:
+        _say("error:", "red", f.one_line())
+    if failures:
+        sys.exit(1)
 
 
 if __name__ == "__main__":

@@ -24,6 +24,7 @@ from p4sfc_compiler.frontend.ir import PSEUDO_CLASSES, out_edges_by_port
 if TYPE_CHECKING:
     from p4sfc_compiler.analysis.plan import Plan
     from p4sfc_compiler.backend.compile import CompileResult
+    from p4sfc_compiler.runtime.apply import SwitchResult
 
 _CLASS_STYLE = {"fully": "green", "partially": "yellow", "non": "red"}
 
@@ -118,3 +119,23 @@ def compile_report(result: CompileResult) -> Iterator[object]:
     t.add_row("program", f"{result.plan.stages} stages", _t(", ".join(result.program_files)))
     yield t
     yield _t(f"  wrote {result.out_dir}")
+
+
+def apply_report(results: list[SwitchResult]) -> Table:
+    """One row per switch: what ``p4sfc apply`` changed, how fast, what failed."""
+    t = Table(title="p4sfc apply")
+    for col in ("switch", "address", "pipeline", "inserted", "modified", "deleted",
+                "unchanged", "writes", "time", "chains"):
+        t.add_column(col, justify="right" if col in ("inserted", "modified", "deleted",
+                                                        "unchanged", "writes", "time") else "left")
+    for r in results:
+        # the rate of the entry writes alone (building, sending, the switch's answer)
+        rate = (f" ({r.updates / r.write_seconds:,.0f} updates/s)"
+                if r.updates and r.write_seconds else "")
+        chains = _t(", ".join(r.chains) or "-")
+        if r.failures:
+            chains.append(_t("  failed: " + ", ".join(f.chain for f in r.failures), "red"))
+        t.add_row(_t(r.switch), _t(r.address), "loaded" if r.pipeline_set else "kept",
+                  str(r.inserted), str(r.modified), str(r.deleted), str(r.unchanged),
+                  str(r.writes), f"{r.seconds:.2f} s{rate}", chains)
+    return t

@@ -1,7 +1,9 @@
 """Table entries, by name, for every switch of a plan.
 
 Names are the P4Info names of the dynamic program (``MyIngress.stage0.element_control``,
-``MyIngress.stage0.exec_classify``, ...). Every entry records the chain it belongs to,
+``MyIngress.stage0.exec_classify``, match fields ``chain_id``, ``ip_src``, ...): entries
+are built with the key expressions the families lower to and leave :func:`build_entries`
+with the match fields' P4Info names (``dataplane.fields.KEY_NAMES``). Every entry records the chain it belongs to,
 so a chain can be deployed or destroyed alone. Per chain, the chain-classification entry
 comes last: applied in file order, a chain starts taking traffic only when all its other
 entries are in place (and removing in reverse order stops the traffic first).
@@ -12,6 +14,7 @@ from __future__ import annotations
 import itertools
 from collections.abc import Iterator
 from dataclasses import dataclass, field
+from functools import lru_cache
 
 from p4sfc_compiler.analysis.partition import Placement
 from p4sfc_compiler.analysis.plan import ChainPlan, NFPlan, Plan
@@ -127,7 +130,22 @@ def build_entries(plan: Plan, params: ProgramParams | None = None) -> dict[str, 
         claims.setdefault(ingress.switch, []).append((claim, chain))
     for switch, switch_claims in claims.items():
         _check_claims(switch, switch_claims)
+    for se in result.values():
+        se.entries = [_p4info_names(e) for e in se.entries]
     return result
+
+
+@lru_cache(maxsize=4096)
+def _key_names(exprs: tuple[str, ...]) -> tuple[str, ...]:
+    return tuple(F.key_name(x) for x in exprs)
+
+
+def _p4info_names(entry: Entry) -> Entry:
+    """The entry with its match fields by P4Info name (``ip_src``) instead of the key
+    expressions (``hdr.ipv4.srcAddr``) the builder and the families work with: the one
+    place the two meet."""
+    names = _key_names(tuple(x for x, _ in entry.match))
+    return entry._replace(match=tuple(zip(names, (v for _, v in entry.match), strict=True)))
 
 
 _Claim = tuple[Entry, ChainPlan]

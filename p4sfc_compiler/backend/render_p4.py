@@ -59,7 +59,9 @@ def p4_table(spec: TableSpec, size: int, key_prefix: Iterable[str] = (), indent:
     pad = " " * indent
     keys = [(k, "exact") for k in key_prefix] + list(spec.keys)
     lines = [f"table {spec.name} {{", "    key = {"]
-    lines += [f"        {k}: {kind};" for k, kind in keys]
+    # each key element carries its P4Info name (a P4_16 key element's annotations follow
+    # its match kind)
+    lines += [f'        {k}: {kind} @name("{fields.key_name(k)}");' for k, kind in keys]
     lines += ["    }", "    actions = {"]
     lines += [f"        {a};" for a in spec.actions]
     lines += [f"        @defaultonly {program.NO_ACTION};", "    }",

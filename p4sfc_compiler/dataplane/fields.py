@@ -1,8 +1,11 @@
 """The program's metadata and the width of every field a table matches on.
 
-Key fields are named by their P4 expressions (``hdr.ipv4.srcAddr``, ``meta.sport``), as
-p4c names match fields in the P4Info; :func:`field_width` gives any of them its width from
-the header layouts (:mod:`.wire`) and the metadata below, so a width is written once.
+Inside the compiler, key fields are named by their P4 expressions (``hdr.ipv4.srcAddr``,
+``meta.sport``); :func:`field_width` gives any of them its width from the header layouts
+(:mod:`.wire`) and the metadata below, so a width is written once. On the switch a key
+field has its P4Info name (:data:`KEY_NAMES`: ``hdr.ipv4.srcAddr`` -> ``ip_src``), which
+the program gives it with ``@name`` and entries carry: a name without dots, unique in its
+table by itself, since clients index match fields by the part after the last dot.
 """
 
 from __future__ import annotations
@@ -183,3 +186,47 @@ ROUTE_MATCH: dict[str, str] = {
     "dport": "meta.dport",
 }
 CHAIN_CLASSIFY_KEY: tuple[str, ...] = (INGRESS_PORT, *ROUTE_MATCH.values())
+
+
+# The P4Info name of every key expression: the program annotates each key element with it
+# (``hdr.ipv4.srcAddr: ternary @name("ip_src");``), the P4Info and the entries use it.
+KEY_NAMES: dict[str, str] = {
+    CHAIN_ID: "chain_id",
+    NF_ID: "nf_id",
+    ELEM_ID: "elem_id",
+    PREV_ELEM: "prev_elem",
+    PREV_PORT: "prev_port",
+    TO_SERVER: "to_server",
+    INGRESS_PORT: "ingress_port",
+    DST_ANNO: "dst_anno",
+    "hdr.ethernet.dstAddr": "eth_dst",
+    "hdr.ethernet.srcAddr": "eth_src",
+    ETHER_TYPE: "ether_type",
+    IP_OK: "ip_ok",
+    "hdr.ipv4.version": "ip_version",
+    "hdr.ipv4.ihl": "ip_ihl",
+    "hdr.ipv4.diffserv": "ip_diffserv",
+    "hdr.ipv4.totalLen": "ip_len",
+    "hdr.ipv4.identification": "ip_id",
+    "hdr.ipv4.flags": "ip_flags",
+    "hdr.ipv4.fragOffset": "ip_frag_offset",
+    "hdr.ipv4.ttl": "ip_ttl",
+    "hdr.ipv4.protocol": "ip_proto",
+    "hdr.ipv4.srcAddr": "ip_src",
+    "hdr.ipv4.dstAddr": "ip_dst",
+    L4_OK: "l4_ok",
+    "meta.sport": "sport",
+    "meta.dport": "dport",
+    "meta.tcp_flags": "tcp_flags",
+    "meta.icmp_type": "icmp_type",
+    "meta.icmp_code": "icmp_code",
+}
+KEY_EXPRESSIONS: dict[str, str] = {name: expr for expr, name in KEY_NAMES.items()}
+
+
+def key_name(expr: str) -> str:
+    """The P4Info name of a key expression (``hdr.ipv4.srcAddr`` -> ``ip_src``)."""
+    try:
+        return KEY_NAMES[expr]
+    except KeyError:
+        raise KeyError(f"{expr} has no P4Info name (dataplane.fields.KEY_NAMES)") from None

@@ -60,9 +60,14 @@ EXEC_COMMON_PARAMS: ParamSpecs = (
 
 @dataclass(frozen=True)
 class Key:
-    field: str  # the P4 key expression, as P4Info names the match field
+    field: str  # the P4 key expression (hdr.ipv4.srcAddr)
     match_kind: str  # "exact" | "ternary" | "lpm"
     bitwidth: int
+
+    @property
+    def name(self) -> str:
+        """The match field's P4Info name (``ip_src``), given in the program by ``@name``."""
+        return F.key_name(self.field)
 
 
 @dataclass(frozen=True)

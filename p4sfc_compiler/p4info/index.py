@@ -147,3 +147,42 @@ def summarize(p4info: dict[str, list[Any]]) -> dict[str, Any]:
         bit = one(one(one(r, "type_spec", {}), "bitstring", {}), "bit", {})
         registers[one(one(r, "preamble"), "name")] = (one(bit, "bitwidth"), one(r, "size"))
     return {"tables": tables, "actions": actions, "registers": registers}
+
+
+def first_difference(ours: P4InfoIndex, theirs: P4InfoIndex) -> str | None:
+    """What first differs between two P4Infos in names and ids (tables, their match
+    fields, actions and sizes; actions and their parameters), said in a few words; None
+    when entries written by ``ours`` mean the same on ``theirs``."""
+    for name, t in sorted(ours.tables.items()):
+        o = theirs.tables.get(name)
+        if o is None:
+            return f"table {name} is missing"
+        if o.id != t.id:
+            return f"table {name} has id {o.id}, not {t.id}"
+        for fname, f in t.fields.items():
+            of = o.fields.get(fname)
+            if of is None:
+                return f"table {name} has no match field '{fname}'"
+            if of != f:
+                return (f"match field '{fname}' of table {name} is {of.match_kind} "
+                        f"bit<{of.bitwidth}> id {of.id}, not {f.match_kind} bit<{f.bitwidth}> "
+                        f"id {f.id}")
+        if set(o.fields) != set(t.fields):
+            extra = sorted(set(o.fields) - set(t.fields))
+            return f"table {name} has other match fields ({', '.join(extra)})"
+        if o.actions != t.actions:
+            return f"table {name} has other actions"
+        if o.size != t.size:
+            return f"table {name} holds {o.size} entries, not {t.size}"
+    for name, a in sorted(ours.actions.items()):
+        oa = theirs.actions.get(name)
+        if oa is None:
+            return f"action {name} is missing"
+        if oa.id != a.id:
+            return f"action {name} has id {oa.id}, not {a.id}"
+        if oa.params != a.params:
+            return f"action {name} has other parameters ({', '.join(oa.params)})"
+    extra_tables = sorted(set(theirs.tables) - set(ours.tables))
+    if extra_tables:
+        return f"table {extra_tables[0]} is not in ours"
+    return None

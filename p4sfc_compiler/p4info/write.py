@@ -119,7 +119,7 @@ def render_p4info(program: Program) -> str:
         for i, key in enumerate(table.keys, start=1):
             w.open("match_fields")
             w.field("id", i)
-            w.field("name", key.field)
+            w.field("name", key.name)
             w.field("bitwidth", key.bitwidth)
             w.field("match_type", _MATCH_TYPES[key.match_kind], enum=True)
             w.close()

@@ -23,6 +23,7 @@ from support.traces import trace
 
 from p4sfc_compiler.backend.compile import compile_chains
 from p4sfc_compiler.backend.entry_formats import write_request_txtpb
+from p4sfc_compiler.dataplane.fields import REWRITER_KEY, key_name
 from p4sfc_compiler.dataplane.match import Entry, Exact
 from p4sfc_compiler.frontend.chainspec import load_chains, load_topology, validate
 from p4sfc_compiler.p4info.checks import check_entry
@@ -176,12 +177,12 @@ def _rewriter_entry(result, flow: tuple, to: tuple) -> str:
     nsrc, nsport, ndst, ndport = to
     stage = f"MyIngress.stage{rw['stage']}"
     key = (("chain_id", chain_id), ("nf_id", nat["nf_id"]), ("elem_id", rw["elem_id"]))
-    five_tuple = (("hdr.ipv4.srcAddr", int(IPv4Address(src))), ("meta.sport", sport),
-                  ("hdr.ipv4.dstAddr", int(IPv4Address(dst))), ("meta.dport", dport),
-                  ("hdr.ipv4.protocol", proto))
+    five_tuple = (("ip_src", int(IPv4Address(src))), ("sport", sport),
+                  ("ip_dst", int(IPv4Address(dst))), ("dport", dport), ("ip_proto", proto))
+    assert [n for n, _ in five_tuple] == [key_name(k) for k in REWRITER_KEY]
     entry = Entry(
         f"{stage}.rewriter",
-        tuple((f"meta.{n}", Exact(v)) for n, v in key) + tuple((n, Exact(v)) for n, v in five_tuple),
+        tuple((n, Exact(v)) for n, v in key + five_tuple),
         f"{stage}.rewrite",
         (("saddr", int(IPv4Address(nsrc))), ("sport", nsport), ("daddr", int(IPv4Address(ndst))),
          ("dport", ndport), ("port", 0)),

@@ -83,9 +83,9 @@ def test_keys_start_with_chain_and_nf(compiled) -> None:
             if e.table.endswith(".classify_chain"):
                 continue  # the chain discriminator itself
             if e.table.endswith(".chain_exit"):
-                assert fields == ["meta.chain_id"]
+                assert fields == ["chain_id"]
                 continue
-            assert fields[:2] == ["meta.chain_id", "meta.nf_id"], e.table
+            assert fields[:2] == ["chain_id", "nf_id"], e.table
 
 
 def test_entries_of_two_chains_never_overlap() -> None:
@@ -101,7 +101,7 @@ def test_entries_of_two_chains_never_overlap() -> None:
             if e.table.endswith(".classify_chain"):
                 continue
             match = dict(e.match)
-            assert match["meta.chain_id"] == Exact(owner_ids[e.chain])
+            assert match["chain_id"] == Exact(owner_ids[e.chain])
 
 
 def _twin(chain, match: dict):
@@ -131,7 +131,7 @@ def test_disjoint_or_more_specific_routes_share_an_ingress() -> None:
 
 
 def test_duplicate_keys_are_refused() -> None:
-    entry = Entry("MyIngress.chain_exit", (("meta.chain_id", Exact(1)),), "MyIngress.exit_chain",
+    entry = Entry("MyIngress.chain_exit", (("chain_id", Exact(1)),), "MyIngress.exit_chain",
                   (("port", 2),), chain="a")
     check_unique([entry], "s1")
     with pytest.raises(P4SFCError, match="same key .*'a' and 'b'"):
@@ -157,7 +157,7 @@ def test_dont_care_fields_are_left_out_of_both_formats() -> None:
                     assert not (isinstance(value, list) and value[1] == 0), row
     # the router's default route is an LPM entry without its field
     assert any(
-        '"meta.dst_anno"' not in line and "ip_lookup" in line
+        '"dst_anno"' not in line and "ip_lookup" in line
         for path, text in files.items() if path.endswith("-runtime.json")
         for line in text.splitlines()
     )
@@ -207,7 +207,7 @@ def test_p4info_matches_the_model() -> None:
     index = P4InfoIndex.from_text(render_p4info(program))
     assert set(index.tables) == set(program.tables)
     for name, table in program.tables.items():
-        assert [k.field for k in table.keys] == list(index.tables[name].fields)
+        assert [k.name for k in table.keys] == list(index.tables[name].fields)
 
 
 def test_txtpb_write_request_matches_the_runtime_json(compiled) -> None:
@@ -269,20 +269,20 @@ def test_check_entry_rejects_what_p4runtime_would() -> None:
 
     index = P4InfoIndex.from_text(render_p4info(build_program(ProgramParams(stages=1))))
     ctl = "MyIngress.stage0.element_control"
-    key = (("meta.chain_id", Exact(1)), ("meta.nf_id", Exact(1)),
-           ("meta.prev_elem", Exact(0)), ("meta.prev_port", Exact(0)))
+    key = (("chain_id", Exact(1)), ("nf_id", Exact(1)),
+           ("prev_elem", Exact(0)), ("prev_port", Exact(0)))
     good = Entry(ctl, key, "MyIngress.stage0.exec_discard",
                  (("elem_id", 1), ("exit_ports", 0), ("drop_ports", 0)))
     check_entry(good, index)
     bad = [
-        (Entry(ctl, key[:3], good.action, good.params), "exact field 'meta.prev_port' is missing"),
+        (Entry(ctl, key[:3], good.action, good.params), "exact field 'prev_port' is missing"),
         (Entry(ctl, key, good.action, good.params[:2]), "takes"),
         (Entry(ctl, key, good.action, (("elem_id", 256),) + good.params[1:]), "does not fit"),
         (Entry(ctl, key, "MyIngress.stage0.set_port", (("port", 1),)), "not an action of"),
-        (Entry("MyIngress.stage0.classify", key[:2] + (("meta.elem_id", Exact(1)),
-               ("hdr.ipv4.ttl", Ternary(3, 1))), "MyIngress.stage0.drop_packet", (), 1),
+        (Entry("MyIngress.stage0.classify", key[:2] + (("elem_id", Exact(1)),
+               ("ip_ttl", Ternary(3, 1))), "MyIngress.stage0.drop_packet", (), 1),
          "outside its mask"),
-        (Entry("MyIngress.stage0.classify", key[:2] + (("meta.elem_id", Exact(1)),),
+        (Entry("MyIngress.stage0.classify", key[:2] + (("elem_id", Exact(1)),),
                "MyIngress.stage0.drop_packet", ()), "priority"),
     ]
     for entry, message in bad:

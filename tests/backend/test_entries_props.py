@@ -85,9 +85,9 @@ def test_entries_isolate_chains_and_fit_the_p4info(tmp_path_factory, case) -> No
                 assert all(isinstance(v, Ternary) for v in match.values())
                 continue
             # isolation: keyed first by the owner chain's id (and NF id below chain level)
-            assert fields[0] == "meta.chain_id" and match["meta.chain_id"] == Exact(ids[e.chain])
+            assert fields[0] == "chain_id" and match["chain_id"] == Exact(ids[e.chain])
             if not e.table.endswith(".chain_exit"):
-                assert fields[1] == "meta.nf_id"
+                assert fields[1] == "nf_id"
             # no two entries of a table share a key: nothing of one chain shadows another
             key = (e.table, tuple(e.match), e.priority)
             assert key not in seen, (e, seen.get(key))

@@ -6,6 +6,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
+from p4sfc_compiler.dataplane.fields import KEY_NAMES
 from p4sfc_compiler.dataplane.program import ALL_KINDS, Program, ProgramParams, build_program
 from p4sfc_compiler.p4info.index import summarize
 from p4sfc_compiler.p4info.textformat import parse_text_format
@@ -24,7 +25,7 @@ def model_summary(prog: Program) -> dict:
     match = {"exact": "EXACT", "ternary": "TERNARY", "lpm": "LPM"}
     return {
         "tables": {
-            t.name: {"keys": [(k.field, k.bitwidth, match[k.match_kind]) for k in t.keys],
+            t.name: {"keys": [(k.name, k.bitwidth, match[k.match_kind]) for k in t.keys],
                      "actions": list(t.actions), "size": t.size}
             for t in prog.tables.values()
         },
@@ -100,8 +101,8 @@ def test_table_details() -> None:
     by_name = {t["preamble"][0]["name"][0]: t for t in info["tables"]}
     t = by_name["MyIngress.stage1.ip_lookup"]
     assert [(m["id"][0], m["name"][0], m["match_type"][0]) for m in t["match_fields"]] == [
-        (1, "meta.chain_id", "EXACT"), (2, "meta.nf_id", "EXACT"),
-        (3, "meta.elem_id", "EXACT"), (4, "meta.dst_anno", "LPM")]
+        (1, "chain_id", "EXACT"), (2, "nf_id", "EXACT"),
+        (3, "elem_id", "EXACT"), (4, "dst_anno", "LPM")]
     assert t["size"] == [300]
     noaction = [r for r in t["action_refs"] if "scope" in r]
     assert len(noaction) == 1 and noaction[0]["scope"] == ["DEFAULT_ONLY"]
@@ -133,3 +134,31 @@ def test_parser_handles_text_format_details() -> None:
 def test_parser_rejects_broken_text(bad: str) -> None:
     with pytest.raises(ValueError):
         parse_text_format(bad)
+
+
+def test_match_field_names_are_unique_by_their_last_part() -> None:
+    """Clients (finsy) index a table's match fields by the part after the last dot too:
+    every key's P4Info name has no dot and is unique in its table."""
+    prog = build_program(ProgramParams(stages=2))
+    for t in prog.tables.values():
+        names = [k.name for k in t.keys]
+        assert all("." not in n for n in names), t.name
+        assert len(set(names)) == len(names), t.name
+    assert len(set(KEY_NAMES.values())) == len(KEY_NAMES)
+
+
+@pytest.mark.parametrize("params", [ProgramParams(), ProgramParams(stages=3, max_chain=12)])
+def test_finsy_loads_our_p4info(params: ProgramParams) -> None:
+    """finsy's P4Schema (what `p4sfc apply` uses) accepts the P4Info and finds every match
+    field, action and parameter by the names the entries use."""
+    from finsy import P4Schema
+    from finsy.proto import p4i
+    from google.protobuf import text_format
+
+    prog = build_program(params)
+    schema = P4Schema(text_format.Parse(render_p4info(prog), p4i.P4Info()))
+    for t in prog.tables.values():
+        table = schema.tables[t.name]
+        assert [f.name for f in table.match_fields] == [k.name for k in t.keys]
+    for a in prog.actions.values():
+        assert [p.name for p in schema.actions[a.name].params] == [p.name for p in a.params]

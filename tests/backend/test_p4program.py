@@ -23,6 +23,8 @@ _TABLE = re.compile(
     r"\btable (\w+) \{\s*key = \{(?P<keys>[^}]*)\}\s*actions = \{(?P<actions>[^}]*)\}"
     r"(?P<rest>[^}]*)\}"
 )
+# a key element: expression, match kind, its P4Info name
+_KEY = re.compile(r'(\S+)\s*:\s*(\w+)\s*@name\("(\w+)"\)')
 _ACTION = re.compile(r"\baction (\w+)\(([^)]*)\)")
 _REGISTER = re.compile(r"\bregister<bit<(\d+)>>\((\d+)\) (\w+);")
 
@@ -35,7 +37,7 @@ def _strip_comments(text: str) -> str:
 def _p4_tables(text: str) -> dict[str, dict]:
     tables = {}
     for m in _TABLE.finditer(text):
-        keys = [tuple(part.strip().rstrip(";").split(":")) for part in m["keys"].split(";")
+        keys = [_KEY.fullmatch(part.strip()).groups() for part in m["keys"].split(";")
                 if part.strip()]
         actions = [a.strip().replace("@defaultonly", "").strip()
                    for a in m["actions"].split(";") if a.strip()]
@@ -43,7 +45,7 @@ def _p4_tables(text: str) -> dict[str, dict]:
         default = re.search(r"default_action = (\w+)\(\)", m["rest"])
         assert m[1] not in tables, f"table {m[1]} declared twice"
         tables[m[1]] = {
-            "keys": [(f.strip(), k.strip()) for f, k in keys],
+            "keys": keys,
             "actions": actions,
             "size": int(size[1]) if size else None,
             "default": default[1] if default else None,
@@ -81,7 +83,7 @@ def _check_agreement(params: ProgramParams) -> tuple[str, Program]:
     for short, tables in model_by_short.items():
         p4 = p4_tables[short]
         for t in tables:
-            assert p4["keys"] == [(k.field, k.match_kind) for k in t.keys], t.name
+            assert p4["keys"] == [(k.field, k.match_kind, k.name) for k in t.keys], t.name
             assert p4["actions"] == [a.rsplit(".", 1)[-1] for a in t.actions], t.name
             assert p4["size"] == t.size
             assert p4["default"] == t.default_action

@@ -30,11 +30,11 @@ _PROBE = textwrap.dedent(
     text = render_p4()
     index = P4InfoIndex.from_text(render_p4info(build_program()))
     entry = Entry(
-        "MyIngress.chain_exit", (("meta.chain_id", Exact(1)),), "MyIngress.exit_chain",
+        "MyIngress.chain_exit", (("chain_id", Exact(1)),), "MyIngress.exit_chain",
         (("port", 2),))
     big_nf = Entry(
         "MyIngress.nf_dispatch",
-        (("meta.chain_id", Exact(1)), ("meta.nf_id", Exact(300)), ("meta.to_server", Exact(0))),
+        (("chain_id", Exact(1)), ("nf_id", Exact(300)), ("to_server", Exact(0))),
         "MyIngress.run_local")
     check_entry(entry, index)
     try:
@@ -45,7 +45,7 @@ _PROBE = textwrap.dedent(
     print(json.dumps({
         "header": f"bit<{nf_bits}> nfId;" in text,
         "metadata": f"bit<{nf_bits}>" in text.split("struct metadata_t")[1].split("nf_id;")[0],
-        "p4info_key": index.table("MyIngress.nf_dispatch").fields["meta.nf_id"].bitwidth,
+        "p4info_key": index.table("MyIngress.nf_dispatch").fields["nf_id"].bitwidth,
         "p4info_param": index.action("MyIngress.push_chain").params["nf0"].bitwidth,
         "nf_id_300_accepted": accepted,
     }))

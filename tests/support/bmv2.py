@@ -363,9 +363,12 @@ class Lab:
     frame)``). The program is compiled by p4c-bm2-ss, loaded with the compiler's own
     P4Info, and each switch gets its ``.txtpb`` WriteRequest."""
 
-    def __init__(self, files: dict[str, str], topology, workdir: Path) -> None:
+    def __init__(self, files: dict[str, str], topology, workdir: Path, load: bool = True) -> None:
+        """``load=False``: the switches start empty (no program, no entries) and without
+        the test's own controller, for a P4Runtime client under test."""
         self.topology = topology
         self.workdir = workdir
+        self.load = load
         self.ns = Netns()
         self.switches: dict[str, Switch] = {}
         self.wire: Wire | None = None
@@ -377,6 +380,7 @@ class Lab:
 
     def _start(self, files: dict[str, str]) -> None:
         device_json = compile_p4(files["p4/p4sfc.p4"], self.workdir).read_bytes()
+        self.device_json = device_json
         linked = {}
         for lk in self.topology.links:
             linked[(lk.a, lk.a_port)] = (lk.b, lk.b_port)
@@ -395,11 +399,19 @@ class Lab:
         for i, (name, sw) in enumerate(sorted(self.topology.switches.items())):
             switch = Switch(self.ns, name, sw.ports, sw.device_id, self.workdir, 9090 + i)
             self.switches[name] = switch
+            if not self.load:
+                switch.client.close()
+                switch.client = None
+                continue
             switch.client.set_pipeline(files["p4/p4sfc.p4info.txtpb"], device_json)
             entries = files.get(f"switches/{name}.txtpb")
             if entries:
                 switch.client.write_text(entries)
         self.wire.drain()
+
+    def addresses(self) -> dict[str, str]:
+        """Each switch's P4Runtime address (a unix socket)."""
+        return {n: f"unix:{s.socket_path}" for n, s in self.switches.items()}
 
     def logs(self) -> str:
         return "\n".join(f"==== {n}\n{s.log_text()[-20000:]}" for n, s in self.switches.items())

@@ -265,30 +265,30 @@ control Stage(inout headers_t hdr,
 
     table classify {
         key = {
-            meta.chain_id: exact;
-            meta.nf_id: exact;
-            meta.elem_id: exact;
-            hdr.ethernet.dstAddr: ternary;
-            hdr.ethernet.srcAddr: ternary;
-            meta.ether_type: ternary;
-            meta.ip_ok: ternary;
-            hdr.ipv4.version: ternary;
-            hdr.ipv4.ihl: ternary;
-            hdr.ipv4.diffserv: ternary;
-            hdr.ipv4.totalLen: ternary;
-            hdr.ipv4.identification: ternary;
-            hdr.ipv4.flags: ternary;
-            hdr.ipv4.fragOffset: ternary;
-            hdr.ipv4.ttl: ternary;
-            hdr.ipv4.protocol: ternary;
-            hdr.ipv4.srcAddr: ternary;
-            hdr.ipv4.dstAddr: ternary;
-            meta.l4_ok: ternary;
-            meta.sport: ternary;
-            meta.dport: ternary;
-            meta.tcp_flags: ternary;
-            meta.icmp_type: ternary;
-            meta.icmp_code: ternary;
+            meta.chain_id: exact @name("chain_id");
+            meta.nf_id: exact @name("nf_id");
+            meta.elem_id: exact @name("elem_id");
+            hdr.ethernet.dstAddr: ternary @name("eth_dst");
+            hdr.ethernet.srcAddr: ternary @name("eth_src");
+            meta.ether_type: ternary @name("ether_type");
+            meta.ip_ok: ternary @name("ip_ok");
+            hdr.ipv4.version: ternary @name("ip_version");
+            hdr.ipv4.ihl: ternary @name("ip_ihl");
+            hdr.ipv4.diffserv: ternary @name("ip_diffserv");
+            hdr.ipv4.totalLen: ternary @name("ip_len");
+            hdr.ipv4.identification: ternary @name("ip_id");
+            hdr.ipv4.flags: ternary @name("ip_flags");
+            hdr.ipv4.fragOffset: ternary @name("ip_frag_offset");
+            hdr.ipv4.ttl: ternary @name("ip_ttl");
+            hdr.ipv4.protocol: ternary @name("ip_proto");
+            hdr.ipv4.srcAddr: ternary @name("ip_src");
+            hdr.ipv4.dstAddr: ternary @name("ip_dst");
+            meta.l4_ok: ternary @name("l4_ok");
+            meta.sport: ternary @name("sport");
+            meta.dport: ternary @name("dport");
+            meta.tcp_flags: ternary @name("tcp_flags");
+            meta.icmp_type: ternary @name("icmp_type");
+            meta.icmp_code: ternary @name("icmp_code");
         }
         actions = {
             set_port;
@@ -318,10 +318,10 @@ control Stage(inout headers_t hdr,
 
     table ip_lookup {
         key = {
-            meta.chain_id: exact;
-            meta.nf_id: exact;
-            meta.elem_id: exact;
-            meta.dst_anno: lpm;
+            meta.chain_id: exact @name("chain_id");
+            meta.nf_id: exact @name("nf_id");
+            meta.elem_id: exact @name("elem_id");
+            meta.dst_anno: lpm @name("dst_anno");
         }
         actions = {
             route;
@@ -362,14 +362,14 @@ control Stage(inout headers_t hdr,
 
     table rewriter {
         key = {
-            meta.chain_id: exact;
-            meta.nf_id: exact;
-            meta.elem_id: exact;
-            hdr.ipv4.srcAddr: exact;
-            meta.sport: exact;
-            hdr.ipv4.dstAddr: exact;
-            meta.dport: exact;
-            hdr.ipv4.protocol: exact;
+            meta.chain_id: exact @name("chain_id");
+            meta.nf_id: exact @name("nf_id");
+            meta.elem_id: exact @name("elem_id");
+            hdr.ipv4.srcAddr: exact @name("ip_src");
+            meta.sport: exact @name("sport");
+            hdr.ipv4.dstAddr: exact @name("ip_dst");
+            meta.dport: exact @name("dport");
+            hdr.ipv4.protocol: exact @name("ip_proto");
         }
         actions = {
             rewrite;
@@ -507,10 +507,10 @@ control Stage(inout headers_t hdr,
 
     table element_control {
         key = {
-            meta.chain_id: exact;
-            meta.nf_id: exact;
-            meta.prev_elem: exact;
-            meta.prev_port: exact;
+            meta.chain_id: exact @name("chain_id");
+            meta.nf_id: exact @name("nf_id");
+            meta.prev_elem: exact @name("prev_elem");
+            meta.prev_port: exact @name("prev_port");
         }
         actions = {
             exec_classify;
@@ -813,12 +813,12 @@ control MyIngress(inout headers_t hdr,
 
     table classify_chain {
         key = {
-            standard_metadata.ingress_port: ternary;
-            hdr.ipv4.srcAddr: ternary;
-            hdr.ipv4.dstAddr: ternary;
-            hdr.ipv4.protocol: ternary;
-            meta.sport: ternary;
-            meta.dport: ternary;
+            standard_metadata.ingress_port: ternary @name("ingress_port");
+            hdr.ipv4.srcAddr: ternary @name("ip_src");
+            hdr.ipv4.dstAddr: ternary @name("ip_dst");
+            hdr.ipv4.protocol: ternary @name("ip_proto");
+            meta.sport: ternary @name("sport");
+            meta.dport: ternary @name("dport");
         }
         actions = {
             push_chain;
@@ -840,9 +840,9 @@ control MyIngress(inout headers_t hdr,
 
     table nf_dispatch {
         key = {
-            meta.chain_id: exact;
-            meta.nf_id: exact;
-            meta.to_server: exact;
+            meta.chain_id: exact @name("chain_id");
+            meta.nf_id: exact @name("nf_id");
+            meta.to_server: exact @name("to_server");
         }
         actions = {
             run_local;
@@ -874,7 +874,7 @@ control MyIngress(inout headers_t hdr,
 
     table chain_exit {
         key = {
-            meta.chain_id: exact;
+            meta.chain_id: exact @name("chain_id");
         }
         actions = {
             exit_chain;

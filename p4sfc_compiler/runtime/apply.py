@@ -1,0 +1,341 @@
+"""``p4sfc apply``: make each switch hold exactly the entries of a compile output.
+
+Per switch: connect and become primary; load OUT's pipeline (``--pipeline``) or check the
+switch runs OUT's P4Info; write the missing clone sessions; read every table entry back
+and write only the difference (INSERT, MODIFY, DELETE), in batches.
+
+A chain is applied all or nothing. BMv2 only offers CONTINUE_ON_ERROR, so the client keeps
+what it wrote for each chain and, when any update of the chain fails, undoes it and
+reports the failing entry. Order per chain: stale classification entries are deleted
+first (the chain stops taking traffic), then the other entries, and the classification
+entries go in last, only when everything else of the chain is in place.
+"""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Callable, Iterable, Sequence
+from dataclasses import dataclass, field
+
+from finsy.proto import p4r
+
+from p4sfc_compiler.errors import P4SFCError
+from p4sfc_compiler.p4info.index import P4InfoIndex, first_difference
+from p4sfc_compiler.runtime.client import CONNECT_TIMEOUT, Connection, SwitchError
+from p4sfc_compiler.runtime.outdir import (
+    CLASSIFY_CHAIN_TABLE,
+    EntryKey,
+    EntryValue,
+    OutDir,
+    SwitchPlan,
+)
+
+BATCH = 256  # updates per Write: BMv2's per-update errors fit the client's metadata limit
+
+INSERT, MODIFY, DELETE = p4r.Update.INSERT, p4r.Update.MODIFY, p4r.Update.DELETE
+_VERB: dict[int, str] = {INSERT: "insert", MODIFY: "modify", DELETE: "delete"}
+
+# (switch, updates done, updates in all)
+Progress = Callable[[str, int, int], None]
+
+
+@dataclass(frozen=True)
+class Op:
+    kind: int
+    key: EntryKey
+    value: EntryValue | None  # what the entry does after the update (None: deleted)
+    old: EntryValue | None  # what it did before (None: absent)
+    chain: str
+
+    def undo(self) -> Op:
+        if self.kind == INSERT:
+            return Op(DELETE, self.key, None, self.value, self.chain)
+        if self.kind == DELETE:
+            return Op(INSERT, self.key, self.old, None, self.chain)
+        return Op(MODIFY, self.key, self.old, self.value, self.chain)
+
+
+@dataclass
+class ChainFailure:
+    switch: str
+    chain: str
+    operation: str  # insert / modify / delete
+    table: str
+    key: str
+    reason: str  # the switch's
+    rollback: str = "rolled back"
+
+    def one_line(self) -> str:
+        return (f"switch {self.switch}: chain '{self.chain}' not applied ({self.rollback}): "
+                f"{self.operation} into {self.table} [{self.key}] failed: {self.reason}")
+
+
+@dataclass
+class SwitchResult:
+    switch: str
+    address: str
+    device_id: int
+    pipeline_set: bool = False
+    inserted: int = 0
+    modified: int = 0
+    deleted: int = 0
+    unchanged: int = 0
+    sessions_written: int = 0
+    writes: int = 0  # Write RPCs
+    seconds: float = 0.0  # in all: connect, pipeline, read back, writes
+    write_seconds: float = 0.0  # in table-entry Write requests
+    chains: list[str] = field(default_factory=list)  # chains applied (or unchanged)
+    failures: list[ChainFailure] = field(default_factory=list)
+
+    @property
+    def updates(self) -> int:
+        return self.inserted + self.modified + self.deleted
+
+
+@dataclass(frozen=True)
+class Target:
+    """A switch of OUT and where to reach it."""
+
+    plan: SwitchPlan
+    address: str
+    device_id: int
+
+
+def select_targets(out: OutDir, selectors: Sequence[str], device_id: int | None) -> list[Target]:
+    """The switches to apply: every switch with entries, or those ``selectors`` name.
+
+    A selector is a switch name, a ``HOST:PORT`` address of the topology, or
+    ``NAME=ADDRESS`` (that switch, reached at another address: ``s1=unix:/tmp/s1.sock``).
+    """
+    by_name = out.switches
+    chosen: dict[str, str] = {}
+    for sel in selectors:
+        name, sep, address = sel.partition("=")
+        if sep:
+            if name not in by_name:
+                raise P4SFCError(f"--switch {sel}: no switch '{name}' in {out.path} "
+                                 f"(switches: {', '.join(by_name)})")
+            chosen[name] = address
+        elif sel in by_name:
+            chosen[sel] = by_name[sel].address
+        else:
+            hits = [n for n, sw in by_name.items() if sw.address == sel]
+            if not hits:
+                raise P4SFCError(f"--switch {sel}: neither a switch name nor a switch address "
+                                 f"of {out.path} (switches: {', '.join(by_name)})")
+            chosen.update((n, sel) for n in hits)
+    if not selectors:
+        chosen = {n: sw.address for n, sw in by_name.items() if sw.entries}
+    if device_id is not None and len(chosen) != 1:
+        raise P4SFCError("--device-id needs exactly one switch (--switch NAME)")
+    return [Target(by_name[n], a, by_name[n].device_id if device_id is None else device_id)
+            for n, a in sorted(chosen.items())]
+
+
+class _Names:
+    """Ids back to names, for messages, and the owner chain of an entry read back."""
+
+    def __init__(self, out: OutDir) -> None:
+        index = out.index
+        self.tables = {t.id: t for t in index.tables.values()}
+        self.fields = {(t.id, f.id): n for t in index.tables.values() for n, f in t.fields.items()}
+        self.chain_field = {t.id: f.id for t in index.tables.values()
+                            for n, f in t.fields.items() if n == "chain_id"}
+        self.chain_param = {a.id: p.id for a in index.actions.values()
+                            for n, p in a.params.items() if n == "chain_id"}
+        self.chains = out.chain_names()
+        self.claim_table = index.tables[CLASSIFY_CHAIN_TABLE].id
+
+    def table(self, key: EntryKey) -> str:
+        t = self.tables.get(key[0])
+        return t.name if t else f"table id {key[0]}"
+
+    def match(self, key: EntryKey) -> str:
+        parts = []
+        for fid, kind, v, extra in key[1]:
+            name = self.fields.get((key[0], fid), f"field {fid}")
+            parts.append(f"{name}={v}" if kind == "e" else
+                         f"{name}={v:#x}&&&{extra:#x}" if kind == "t" else f"{name}={v:#x}/{extra}")
+        if key[2]:
+            parts.append(f"priority={key[2]}")
+        return ", ".join(parts)
+
+    def owner(self, key: EntryKey, value: EntryValue) -> str:
+        fid = self.chain_field.get(key[0])
+        chain_id = None
+        if fid is not None:
+            chain_id = next((v for f, _, v, _ in key[1] if f == fid), None)
+        else:
+            pid = self.chain_param.get(value[0])
+            chain_id = next((v for p, v in value[1] if p == pid), None)
+        if chain_id is None:
+            return "(no chain)"
+        return self.chains.get(chain_id, f"chain id {chain_id}")
+
+
+def plan_ops(wanted_entries: Iterable, existing: dict[EntryKey, EntryValue], names: _Names
+             ) -> tuple[list[list[Op]], int]:
+    """The updates that turn ``existing`` into the wanted entries, in three phases (stale
+    classifications out; other entries; classifications in), and how many are unchanged."""
+    wanted = {w.key: w for w in wanted_entries}
+    claims_out: list[Op] = []
+    main_del: list[Op] = []
+    main: list[Op] = []
+    claims_in: list[Op] = []
+    unchanged = 0
+    for key, w in wanted.items():
+        have = existing.get(key)
+        if have == w.value:
+            unchanged += 1
+            continue
+        op = Op(INSERT if have is None else MODIFY, key, w.value, have, w.chain)
+        (claims_in if key[0] == names.claim_table else main).append(op)
+    for key, have in existing.items():
+        if key not in wanted:
+            op = Op(DELETE, key, None, have, names.owner(key, have))
+            (claims_out if key[0] == names.claim_table else main_del).append(op)
+    return [claims_out, main_del + main, claims_in], unchanged
+
+
+class _Applier:
+    def __init__(self, conn: Connection, target: Target, names: _Names, batch: int,
+                 progress: Progress | None, result: SwitchResult) -> None:
+        self.conn = conn
+        self.target = target
+        self.names = names
+        self.batch = batch
+        self.progress = progress
+        self.result = result
+        self.done: dict[str, list[Op]] = {}
+        self.failed: dict[str, ChainFailure] = {}
+        self.count = 0
+        self.total = 0
+
+    async def run_phase(self, ops: list[Op]) -> None:
+        pending: list[Op] = []
+        for op in ops:
+            if op.chain in self.failed:
+                continue
+            pending.append(op)
+            if len(pending) >= self.batch:
+                await self._write(pending)
+                pending = []
+        await self._write(pending)
+
+    async def _write(self, ops: list[Op]) -> None:
+        ops = [op for op in ops if op.chain not in self.failed]
+        if not ops:
+            return
+        began = time.monotonic()
+        updates = [self.conn.table_update(op.kind, op.key, op.value) for op in ops]
+        errors = await self.conn.write(updates)
+        self.result.write_seconds += time.monotonic() - began
+        self.result.writes += 1
+        bad = {e.index: e for e in errors}
+        for i, op in enumerate(ops):
+            err = bad.get(i)
+            if err is None:
+                self.done.setdefault(op.chain, []).append(op)
+            elif op.chain not in self.failed:
+                self.failed[op.chain] = ChainFailure(
+                    self.target.plan.name, op.chain, _VERB[op.kind], self.names.table(op.key),
+                    self.names.match(op.key), f"{err.code} {err.message.strip()}")
+        self.count += len(ops)
+        if self.progress:
+            self.progress(self.target.plan.name, self.count, self.total)
+
+    async def roll_back(self) -> None:
+        for chain, failure in self.failed.items():
+            undo = [op.undo() for op in reversed(self.done.pop(chain, []))]
+            problems = []
+            for start in range(0, len(undo), self.batch):
+                part = undo[start:start + self.batch]
+                errors = await self.conn.write(
+                    [self.conn.table_update(op.kind, op.key, op.value) for op in part])
+                self.result.writes += 1
+                problems += [e for e in errors
+                             if e.code not in ("NOT_FOUND", "ALREADY_EXISTS")]
+            if problems:
+                failure.rollback = (f"rollback incomplete: {len(problems)} of {len(undo)} "
+                                    f"updates failed, first: {problems[0].message.strip()}")
+            elif not undo:
+                failure.rollback = "nothing of it was written"
+
+
+async def apply_switch(out: OutDir, target: Target, *, device_config: bytes | None = None,
+                       election_id: int = 1, batch: int = BATCH,
+                       progress: Progress | None = None,
+                       timeout: float = CONNECT_TIMEOUT) -> SwitchResult:
+    """Apply OUT's entries for one switch; load the pipeline first when ``device_config``
+    (BMv2: p4c's JSON) is given."""
+    sw = target.plan
+    result = SwitchResult(sw.name, target.address, target.device_id)
+    start = time.monotonic()
+    names = _Names(out)
+    async with Connection(sw.name, target.address, target.device_id, election_id,
+                          timeout) as conn:
+        if device_config is not None:
+            await conn.set_pipeline(out.p4info_text, device_config)
+            result.pipeline_set = True
+        else:
+            text = await conn.get_p4info()
+            if text is None:
+                raise SwitchError(f"switch {sw.name} ({target.address}): device "
+                                  f"{target.device_id} has no P4 program (run with --pipeline, "
+                                  "or give the right --device-id)")
+            theirs = P4InfoIndex.from_text(text, f"switch {sw.name}'s P4Info")
+            diff = first_difference(out.index, theirs)
+            if diff is not None:
+                raise SwitchError(
+                    f"switch {sw.name} ({target.address}) runs another P4Info than "
+                    f"{out.p4info_path}: {diff} (run with --pipeline to load OUT's program)")
+        conn.use_index(out.index)
+        await _apply_sessions(conn, sw, result)
+        existing = {} if result.pipeline_set else await conn.read_entries()
+        phases, result.unchanged = plan_ops(sw.entries, existing, names)
+        applier = _Applier(conn, target, names, batch, progress, result)
+        applier.total = sum(len(p) for p in phases)
+        if progress:
+            progress(sw.name, 0, applier.total)
+        for ops in phases:
+            await applier.run_phase(ops)
+        await applier.roll_back()
+        result.failures = list(applier.failed.values())
+        for ops in applier.done.values():
+            for op in ops:
+                if op.kind == INSERT:
+                    result.inserted += 1
+                elif op.kind == MODIFY:
+                    result.modified += 1
+                else:
+                    result.deleted += 1
+    failed = {f.chain for f in result.failures}
+    result.chains = sorted({w.chain for w in sw.entries} - failed)
+    result.seconds = time.monotonic() - start
+    return result
+
+
+async def _apply_sessions(conn: Connection, sw: SwitchPlan, result: SwitchResult) -> None:
+    """Clone sessions first: an Alert's entry must find its session. A session the
+    switch refuses stops the switch's apply (nothing else was written yet)."""
+    if not sw.clone_sessions:
+        return
+    have = await conn.read_clone_sessions()
+    ops = []
+    for cs in sw.clone_sessions:
+        replicas = tuple(sorted(cs.replicas))
+        if have is not None and have.get(cs.session_id) == replicas:
+            continue
+        kind = MODIFY if have is not None and cs.session_id in have else INSERT
+        ops.append((kind, cs))
+    for kind, cs in ops:
+        errors = await conn.write([conn.session_update(kind, cs.session_id, cs.replicas)])
+        if errors and errors[0].code == "ALREADY_EXISTS" and kind == INSERT:
+            errors = await conn.write([conn.session_update(MODIFY, cs.session_id, cs.replicas)])
+        result.writes += 1
+        if errors:
+            raise SwitchError(f"switch {sw.name}: clone session {cs.session_id} "
+                              f"(chains {', '.join(cs.chains)}) refused: {errors[0].code} "
+                              f"{errors[0].message.strip()}")
+        result.sessions_written += 1
+

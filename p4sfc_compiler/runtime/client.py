@@ -1,0 +1,263 @@
+"""One P4Runtime connection to a switch, over finsy's low-level ``P4Client``: connect with a
+deadline, arbitrate, get or set the pipeline, read table entries and clone sessions, write
+batches and report each failed update.
+
+Every step that waits on the switch has a deadline, so an unreachable or silent switch is
+an error after a few seconds, never a hang. Table entries travel as ids and integers
+(:mod:`.outdir`'s ``EntryKey`` / ``EntryValue``); values read back are compared as
+integers, so the canonical byte strings a switch returns need no special care.
+"""
+
+from __future__ import annotations
+
+import asyncio
+from dataclasses import dataclass
+from typing import Any, cast
+
+from finsy import P4Client, P4ClientError
+from finsy.grpcutil import GRPCStatusCode
+from finsy.proto import p4i, p4r
+from google.protobuf import text_format
+
+from p4sfc_compiler.errors import P4SFCError
+from p4sfc_compiler.p4info.index import P4InfoIndex
+from p4sfc_compiler.runtime.outdir import EntryKey, EntryValue, MatchItem
+
+CONNECT_TIMEOUT = 3.0
+
+
+class SwitchError(P4SFCError):
+    """A switch refused or did not answer: one line naming the switch."""
+
+
+@dataclass(frozen=True)
+class UpdateError:
+    index: int  # in the batch
+    code: str
+    message: str
+
+
+def _int(b: bytes) -> int:
+    return int.from_bytes(b, "big")
+
+
+class Connection:
+    """The primary controller of one device (``async with``)."""
+
+    def __init__(self, name: str, address: str, device_id: int, election_id: int = 1,
+                 timeout: float = CONNECT_TIMEOUT) -> None:
+        self.name = name
+        self.address = address
+        self.device_id = device_id
+        self.election = p4r.Uint128(high=election_id >> 64, low=election_id & (2**64 - 1))
+        self.timeout = timeout
+        self.client = P4Client(address, wait_for_ready=False)
+        self.widths: dict[tuple[int, int], int] = {}  # (table id, field id) -> bytes
+        self.param_widths: dict[tuple[int, int], int] = {}  # (action id, param id) -> bytes
+
+    def _error(self, what: str) -> SwitchError:
+        return SwitchError(f"switch {self.name} ({self.address}): {what}")
+
+    async def __aenter__(self) -> Connection:
+        await self.client.open()
+        try:
+            await self._connect()
+        except BaseException:
+            await self.client.close()
+            raise
+        return self
+
+    async def __aexit__(self, *exc: object) -> None:
+        await self.client.close()
+
+    async def _connect(self) -> None:
+        channel = self.client.channel
+        assert channel is not None
+        try:
+            await asyncio.wait_for(channel.channel_ready(), self.timeout)
+        except TimeoutError:
+            raise self._error(
+                f"no P4Runtime server answers within {self.timeout:g} s") from None
+        try:
+            await self.client.send(p4r.StreamMessageRequest(arbitration=p4r.MasterArbitrationUpdate(
+                device_id=self.device_id, election_id=self.election)))
+            reply = await asyncio.wait_for(self.client.receive(), self.timeout)
+        except TimeoutError:
+            raise self._error("no answer to arbitration (is the device id right?)") from None
+        except P4ClientError as exc:
+            raise self._arbitration_error(exc.code.name, exc.message) from None
+        if reply.HasField("error"):
+            raise self._arbitration_error(
+                GRPCStatusCode(reply.error.canonical_code).name, reply.error.message)
+        status = reply.arbitration.status
+        if status.code != 0:
+            primary = reply.arbitration.election_id
+            raise self._error(
+                f"not primary: another controller holds election id "
+                f"{(primary.high << 64) | primary.low} (ours: {self._election_int()}; "
+                "use --election-id)")
+
+    def _election_int(self) -> int:
+        return (self.election.high << 64) | self.election.low
+
+    def _arbitration_error(self, code: str, message: str) -> SwitchError:
+        text = message.strip().rstrip(".")
+        if "device" in text.lower():
+            return self._error(f"device id {self.device_id} refused: {text} (use --device-id)")
+        if "election" in text.lower():
+            return self._error(f"election id {self._election_int()} refused: {text} "
+                               "(use --election-id)")
+        return self._error(f"arbitration failed: {code} {text}")
+
+    async def _request(self, msg: Any, what: str) -> Any:
+        try:
+            return await self.client.request(msg)
+        except P4ClientError as exc:
+            raise self._error(f"{what}: {exc.code.name} {exc.message.strip()}") from None
+
+    # -- pipeline ---------------------------------------------------------------
+
+    async def get_p4info(self) -> str | None:
+        """The switch's P4Info in protobuf text, or None when it has no pipeline."""
+        try:
+            reply = await self.client.request(p4r.GetForwardingPipelineConfigRequest(
+                device_id=self.device_id,
+                response_type=p4r.GetForwardingPipelineConfigRequest.P4INFO_AND_COOKIE))
+        except P4ClientError as exc:
+            if exc.is_pipeline_missing:
+                return None
+            raise self._error(f"reading the pipeline: {exc.code.name} {exc.message}") from None
+        if not reply.config.HasField("p4info"):
+            return None
+        return text_format.MessageToString(reply.config.p4info)
+
+    async def set_pipeline(self, p4info_text: str, device_config: bytes) -> None:
+        info = text_format.Parse(p4info_text, p4i.P4Info())
+        await self._request(p4r.SetForwardingPipelineConfigRequest(
+            device_id=self.device_id, election_id=self.election,
+            action=p4r.SetForwardingPipelineConfigRequest.VERIFY_AND_COMMIT,
+            config=p4r.ForwardingPipelineConfig(p4info=info, p4_device_config=device_config),
+        ), f"setting the pipeline of device {self.device_id} (is --device-id right?)")
+
+    def use_index(self, index: P4InfoIndex) -> None:
+        """Byte widths of every match field and action parameter, for encoding."""
+        for t in index.tables.values():
+            for f in t.fields.values():
+                self.widths[(t.id, f.id)] = (f.bitwidth + 7) // 8
+        for a in index.actions.values():
+            for p in a.params.values():
+                self.param_widths[(a.id, p.id)] = (p.bitwidth + 7) // 8
+
+    # -- reads ------------------------------------------------------------------
+
+    async def read_entries(self) -> dict[EntryKey, EntryValue]:
+        """Every table entry of the device (default entries aside)."""
+        request = p4r.ReadRequest(device_id=self.device_id,
+                                  entities=[p4r.Entity(table_entry=p4r.TableEntry())])
+        out: dict[EntryKey, EntryValue] = {}
+        try:
+            async for reply in self.client.request_iter(request):
+                for entity in reply.entities:
+                    te = entity.table_entry
+                    if te.is_default_action:
+                        continue
+                    out[_key_of(te)] = _value_of(te)
+        except P4ClientError as exc:
+            raise self._error(f"reading entries: {exc.code.name} {exc.message}") from None
+        return out
+
+    async def read_clone_sessions(self) -> dict[int, tuple[tuple[int, int], ...]] | None:
+        """Clone sessions by id, or None when the switch cannot read them back."""
+        request = p4r.ReadRequest(device_id=self.device_id, entities=[p4r.Entity(
+            packet_replication_engine_entry=p4r.PacketReplicationEngineEntry(
+                clone_session_entry=p4r.CloneSessionEntry()))])
+        out = {}
+        try:
+            async for reply in self.client.request_iter(request):
+                for entity in reply.entities:
+                    cs = entity.packet_replication_engine_entry.clone_session_entry
+                    out[cs.session_id] = tuple(sorted(
+                        (r.egress_port, r.instance) for r in cs.replicas))
+        except P4ClientError:
+            return None
+        return out
+
+    # -- writes -----------------------------------------------------------------
+
+    def table_update(self, kind: int, key: EntryKey, value: EntryValue | None) -> Any:
+        table_id, items, priority = key
+        te = p4r.TableEntry(table_id=table_id, priority=priority)
+        for fid, kind_char, v, extra in items:
+            size = self.widths[(table_id, fid)]
+            fm = te.match.add()
+            fm.field_id = fid
+            if kind_char == "e":
+                fm.exact.value = v.to_bytes(size, "big")
+            elif kind_char == "t":
+                fm.ternary.value = v.to_bytes(size, "big")
+                fm.ternary.mask = extra.to_bytes(size, "big")
+            else:
+                fm.lpm.value = v.to_bytes(size, "big")
+                fm.lpm.prefix_len = extra
+        if value is not None and kind != p4r.Update.DELETE:
+            action_id, params = value
+            act = te.action.action
+            act.action_id = action_id
+            for pid, pv in params:
+                p = act.params.add()
+                p.param_id = pid
+                p.value = pv.to_bytes(self.param_widths[(action_id, pid)], "big")
+        return p4r.Update(type=cast(Any, kind), entity=p4r.Entity(table_entry=te))
+
+    @staticmethod
+    def session_update(kind: int, session_id: int, replicas: tuple[tuple[int, int], ...]) -> Any:
+        cs = p4r.CloneSessionEntry(session_id=session_id)
+        if kind != p4r.Update.DELETE:
+            for port, instance in replicas:
+                cs.replicas.add(egress_port=port, instance=instance)
+        return p4r.Update(type=cast(Any, kind), entity=p4r.Entity(
+            packet_replication_engine_entry=p4r.PacketReplicationEngineEntry(
+                clone_session_entry=cs)))
+
+    async def write(self, updates: list[Any]) -> list[UpdateError]:
+        """Write one batch (CONTINUE_ON_ERROR, all BMv2 offers); the failed updates.
+
+        When the switch fails the batch without saying which updates failed, every update
+        is reported failed (its effect unknown: callers undo them leniently)."""
+        if not updates:
+            return []
+        request = p4r.WriteRequest(device_id=self.device_id, election_id=self.election,
+                                   atomicity=p4r.WriteRequest.CONTINUE_ON_ERROR,
+                                   updates=updates)
+        try:
+            await self.client.request(request)
+        except P4ClientError as exc:
+            if exc.code.name in ("UNAVAILABLE", "PERMISSION_DENIED", "FAILED_PRECONDITION",
+                                 "DEADLINE_EXCEEDED") and not exc.details:
+                raise self._error(f"write refused: {exc.code.name} {exc.message}") from None
+            if not exc.details:
+                return [UpdateError(i, exc.code.name, exc.message or "write failed")
+                        for i in range(len(updates))]
+            return [UpdateError(i, err.canonical_code.name, err.message)
+                    for i, err in sorted(exc.details.items())]
+        return []
+
+
+def _key_of(te: Any) -> EntryKey:
+    items: list[MatchItem] = []
+    for m in te.match:
+        which = m.WhichOneof("field_match_type")
+        if which == "exact":
+            items.append((m.field_id, "e", _int(m.exact.value), 0))
+        elif which == "ternary":
+            items.append((m.field_id, "t", _int(m.ternary.value), _int(m.ternary.mask)))
+        elif which == "lpm":
+            items.append((m.field_id, "l", _int(m.lpm.value), m.lpm.prefix_len))
+        else:
+            items.append((m.field_id, which or "?", 0, 0))
+    return (te.table_id, tuple(sorted(items)), te.priority)
+
+
+def _value_of(te: Any) -> EntryValue:
+    act = te.action.action
+    return (act.action_id, tuple(sorted((p.param_id, _int(p.value)) for p in act.params)))

@@ -1,0 +1,35 @@
+"""The device config ``--pipeline`` sends: for BMv2, p4c's JSON of OUT's program
+(``OUT/p4/p4sfc.json``), compiled with ``p4c-bm2-ss`` when it is missing."""
+
+from __future__ import annotations
+
+import shutil
+import subprocess
+from pathlib import Path
+
+from p4sfc_compiler.errors import P4SFCError
+from p4sfc_compiler.runtime.outdir import OutDir
+
+P4C = "p4c-bm2-ss"
+
+
+def device_config(out: OutDir, compile_timeout: float = 600) -> bytes:
+    """BMv2's device config for OUT's program; compiles it when it is missing."""
+    target = out.device_json
+    if target.is_file():
+        return target.read_bytes()
+    source = target.with_name("p4sfc.p4")
+    if not source.is_file():
+        raise P4SFCError(f"{out.path}: no {source.name} to compile the pipeline from")
+    if shutil.which(P4C) is None:
+        raise P4SFCError(f"{target} is missing and {P4C} is not on PATH to compile it "
+                         f"(p4c-bm2-ss -o {target} {source})")
+    try:
+        done = subprocess.run([P4C, "-o", str(target), str(source)], capture_output=True,
+                              text=True, timeout=compile_timeout)
+    except subprocess.TimeoutExpired:
+        raise P4SFCError(f"{P4C} took longer than {compile_timeout:g} s on {source}") from None
+    if done.returncode != 0 or not target.is_file():
+        first = (done.stderr or done.stdout).strip().splitlines()
+        raise P4SFCError(f"{P4C} failed on {source}: {first[0] if first else 'no output'}")
+    return Path(target).read_bytes()

@@ -1,0 +1,100 @@
+"""``p4sfc apply`` without a switch: reading OUT/, choosing switches, the diff, and the
+one-line errors a user meets before anything is written."""
+
+from __future__ import annotations
+
+import json
+import time
+from pathlib import Path
+
+import pytest
+from click.testing import CliRunner
+
+from p4sfc_compiler.backend.compile import compile_chains
+from p4sfc_compiler.cli import main
+from p4sfc_compiler.errors import P4SFCError
+from p4sfc_compiler.frontend.chainspec import load_chains, load_topology, validate
+from p4sfc_compiler.runtime.apply import DELETE, INSERT, MODIFY, _Names, plan_ops, select_targets
+from p4sfc_compiler.runtime.outdir import CLASSIFY_CHAIN_TABLE, load_out_dir
+
+EX = Path(__file__).resolve().parents[2] / "examples"
+
+
+@pytest.fixture(scope="module")
+def two_server(tmp_path_factory) -> Path:
+    out = tmp_path_factory.mktemp("two") / "out"
+    chains = load_chains(EX / "two-server-chain.json")
+    topo = load_topology(EX / "two-server-topology.json")
+    validate(chains, topo)
+    compile_chains(chains, topo, out_dir=out)
+    return out
+
+
+def test_out_dir_is_read_by_name_through_the_p4info(two_server: Path) -> None:
+    out = load_out_dir(two_server)
+    plan = json.loads((two_server / "plan.json").read_text())
+    for name, sw in out.switches.items():
+        rows = json.loads((two_server / f"switches/{name}-runtime.json").read_text())
+        assert len(sw.entries) == len(rows["table_entries"])
+        owned = plan["switches"][name]["entries_by_chain"]
+        assert {e.chain for e in sw.entries} == set(owned)
+        assert len({e.key for e in sw.entries}) == len(sw.entries)  # keys are unique
+    claims = [e for sw in out.switches.values() for e in sw.entries
+              if e.table == CLASSIFY_CHAIN_TABLE]
+    assert len(claims) == len(plan["chains"])
+
+
+def test_switch_selection(two_server: Path) -> None:
+    out = load_out_dir(two_server)
+    assert [t.plan.name for t in select_targets(out, (), None)] == ["s1", "s2"]
+    (t,) = select_targets(out, ("s2=unix:/tmp/x.sock",), 7)
+    assert (t.plan.name, t.address, t.device_id) == ("s2", "unix:/tmp/x.sock", 7)
+    (t,) = select_targets(out, (out.switches["s1"].address,), None)
+    assert t.plan.name == "s1"
+    with pytest.raises(P4SFCError, match="neither a switch name"):
+        select_targets(out, ("s9",), None)
+    with pytest.raises(P4SFCError, match="exactly one switch"):
+        select_targets(out, (), 3)
+
+
+def test_the_diff_writes_only_what_differs_classification_last(two_server: Path) -> None:
+    out = load_out_dir(two_server)
+    names = _Names(out)
+    entries = out.switches["s1"].entries
+    phases, unchanged = plan_ops(entries, {}, names)
+    assert unchanged == 0 and not phases[0]
+    assert all(op.kind == INSERT for p in phases for op in p)
+    assert {op.key[0] for op in phases[2]} == {names.claim_table}
+    assert names.claim_table not in {op.key[0] for op in phases[1]}
+
+    have = {e.key: e.value for e in entries}
+    assert plan_ops(entries, have, names) == ([[], [], []], len(entries))
+
+    # one entry changed its action params, one stale entry of an unknown chain id
+    first = entries[0]
+    stale_key = (first.key[0], tuple((f, k, 99 if i == 0 else v, x)
+                                      for i, (f, k, v, x) in enumerate(first.key[1])), 0)
+    have[first.key] = (first.value[0], ())
+    have[stale_key] = first.value
+    phases, unchanged = plan_ops(entries, have, names)
+    ops = [op for p in phases for op in p]
+    assert sorted((op.kind, op.chain) for op in ops) == [
+        (MODIFY, first.chain), (DELETE, "chain id 99")]
+    assert unchanged == len(entries) - 1
+
+
+def _run(*args: str):
+    return CliRunner().invoke(main, [str(a) for a in args])
+
+
+def test_errors_are_one_line_and_quick(two_server: Path, tmp_path: Path) -> None:
+    r = _run("apply", tmp_path)
+    assert r.exit_code == 1 and "not a p4sfc compile output folder (no plan.json)" in r.output
+    r = _run("apply", two_server, "--switch", "s9")
+    assert r.exit_code == 1 and "neither a switch name" in r.output
+    start = time.monotonic()
+    r = _run("apply", two_server, "--switch", f"s1=unix:{tmp_path}/none.sock", "--timeout", "1")
+    assert r.exit_code == 1, r.output
+    assert "no P4Runtime server answers within 1 s" in r.output
+    assert time.monotonic() - start < 5
+    assert len(r.output.strip().splitlines()) == 1, r.output
