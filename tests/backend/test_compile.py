@@ -7,6 +7,7 @@ import json
 from pathlib import Path
 
 import pytest
+from support.outputs import check_output
 
 from p4sfc_compiler.analysis.partition import Placement
 from p4sfc_compiler.backend.compile import compile_chains
@@ -288,3 +289,7 @@ def test_check_entry_rejects_what_p4runtime_would() -> None:
     for entry, message in bad:
         with pytest.raises(P4SFCError, match=message):
             check_entry(entry, index)
+
+
+def test_outputs_read_back_as_a_switch_and_a_server_take_them(compiled) -> None:
+    check_output(compiled)

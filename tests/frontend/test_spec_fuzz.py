@@ -15,6 +15,7 @@ from typing import Any
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from rich.console import Console
+from support.outputs import check_output
 
 from p4sfc_compiler.backend.compile import compile_chains
 from p4sfc_compiler.errors import P4SFCError
@@ -146,6 +147,8 @@ def _run(files: dict[str, bytes]) -> None:
             topology = load_topology(paths["topology"])
             validate(chains, topology)
             result = compile_chains(chains, topology, state=paths.get("state"))
+            # what compiled applies: entries a switch takes, configs the plan's NFs run in
+            check_output(result)
             # a console with markup and emoji on: the report's user text must be Text
             console = Console(file=io.StringIO(), width=100)
             for renderable in compile_report(result):

@@ -1,0 +1,56 @@
+"""Checks of a compile's output as a switch and a server would take it, from the files
+alone: every runtime-JSON entry read back through the written P4Info must pass the entry
+checks and have a key of its own, and every server config must parse into the NF
+instances the plan puts on that server."""
+
+from __future__ import annotations
+
+import json
+
+from p4sfc_compiler.backend.compile import CompileResult
+from p4sfc_compiler.dataplane.match import Entry, Exact, Lpm, Match, Ternary
+from p4sfc_compiler.frontend.parser import parse_text
+from p4sfc_compiler.p4info.checks import check_capacity, check_entry, check_unique
+from p4sfc_compiler.p4info.index import P4InfoIndex
+
+
+def _match(kind: str, value: object) -> Match:
+    if kind == "exact":
+        assert isinstance(value, int)
+        return Exact(value)
+    assert isinstance(value, list) and len(value) == 2
+    return Ternary(*value) if kind == "ternary" else Lpm(*value)
+
+
+def entries_of(result: CompileResult, index: P4InfoIndex, switch: str) -> list[Entry]:
+    rows = json.loads(result.files[f"switches/{switch}-runtime.json"])["table_entries"]
+    out = []
+    for row in rows:
+        fields = index.table(row["table"]).fields
+        match = tuple((k, _match(fields[k].match_kind, v)) for k, v in row["match"].items())
+        out.append(Entry(row["table"], match, row["action_name"],
+                         tuple(row["action_params"].items()), row.get("priority")))
+    return out
+
+
+def check_output(result: CompileResult) -> None:
+    index = P4InfoIndex.from_text(result.files["p4/p4sfc.p4info.txtpb"])
+    for switch in result.switch_files:
+        entries = entries_of(result, index, switch)
+        for e in entries:
+            check_entry(e, index)
+        check_unique(entries, switch)
+        check_capacity(entries, index, switch)
+    for server, (path,) in result.server_files.items():
+        g = parse_text(result.files[path], path)
+        instances = {n.split("/")[0] for n in g if "/" in n}
+        expected = [
+            (c.chain_id, nf.name)
+            for c in result.plan.chains
+            for nf in c.nfs
+            if nf.location == server and nf.on_server
+        ]
+        # one elementclass instance per server-side NF (a split NF's is its miss part)
+        assert len(instances) == len(expected), (server, sorted(instances), expected)
+        for cid, _ in expected:
+            assert any(i.startswith(f"c_{cid}_") for i in instances), (server, cid)
