@@ -184,7 +184,7 @@ def plan(chain: Path, topology: Path | None, stages: int, as_json: bool) -> None
 @click.option(
     "-o",
     "--output",
-    type=click.Path(file_okay=False, path_type=Path),
+    type=click.Path(path_type=Path),
     default=Path("out"),
     show_default=True,
     help="Output folder.",

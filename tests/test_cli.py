@@ -378,3 +378,11 @@ def test_a_real_process_prints_one_line_and_exits_1(tmp_path: Path, name: str, c
     assert "Traceback" not in p.stderr and p.stdout == ""
     lines = p.stderr.splitlines()
     assert len(lines) == 1 and lines[0].startswith(f"error: {tmp_path}/{expected}"), p.stderr
+
+
+def test_output_that_is_a_file_is_one_error_line(tmp_path: Path) -> None:
+    target = tmp_path / "afile"
+    target.write_text("mine")
+    r = run("compile", EX / "paper-chain.json", "-o", target)
+    assert r.exit_code == 1 and "afile: cannot write the output folder" in r.output
+    assert target.read_text() == "mine"
