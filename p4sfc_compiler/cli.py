@@ -244,24 +244,38 @@ def compile(  # noqa: A001 - the command is named after what it does
         _out.print(renderable)
 
 
+def _switch_opt(verb: str, default: str) -> Callable[[Any], Any]:
+    return click.option(
+        "--switch", "switches", multiple=True, metavar="NAME|HOST:PORT|NAME=ADDRESS",
+        help=f"{verb} only this switch (repeatable): its name, its topology address, or "
+             f"NAME=ADDRESS to reach it elsewhere (e.g. s1=unix:/tmp/s1.sock). "
+             f"Default: {default}, at its topology address.")
+
+
+_device_id_opt = click.option(
+    "--device-id", type=click.IntRange(0), default=None,
+    help="P4Runtime device id (default: the topology's; needs one --switch).")
+_election_opt = click.option(
+    "--election-id", type=click.IntRange(1), default=1, show_default=True,
+    help="P4Runtime election id (the highest is primary).")
+_batch_opt = click.option("--batch", type=click.IntRange(1, 10000), default=256,
+                          show_default=True, help="Updates per Write request.")
+_timeout_opt = click.option(
+    "--timeout", type=click.FloatRange(0.1), default=3.0, show_default=True,
+    help="Seconds to wait for a switch to answer when connecting.")
+
+
 @main.command()
 @click.argument("out", type=click.Path(path_type=Path))
-@click.option("--switch", "switches", multiple=True, metavar="NAME|HOST:PORT|NAME=ADDRESS",
-              help="Apply only this switch (repeatable): its name, its topology address, or "
-                   "NAME=ADDRESS to reach it elsewhere (e.g. s1=unix:/tmp/s1.sock). "
-                   "Default: every switch with entries, at its topology address.")
-@click.option("--device-id", type=click.IntRange(0), default=None,
-              help="P4Runtime device id (default: the topology's; needs one --switch).")
+@_switch_opt("Apply", "every switch with entries")
+@_device_id_opt
 @click.option("--pipeline", is_flag=True,
               help="Load OUT's program first (BMv2: OUT/p4/p4sfc.json, compiled with "
                    "p4c-bm2-ss when missing); this empties every table. Without it the "
                    "switch must already run OUT's P4Info.")
-@click.option("--election-id", type=click.IntRange(1), default=1, show_default=True,
-              help="P4Runtime election id (the highest is primary).")
-@click.option("--batch", type=click.IntRange(1, 10000), default=256, show_default=True,
-              help="Updates per Write request.")
-@click.option("--timeout", type=click.FloatRange(0.1), default=3.0, show_default=True,
-              help="Seconds to wait for a switch to answer when connecting.")
+@_election_opt
+@_batch_opt
+@_timeout_opt
 @_reports_errors
 def apply(out: Path, switches: tuple[str, ...], device_id: int | None, pipeline: bool,
           election_id: int, batch: int, timeout: float) -> None:
@@ -300,6 +314,83 @@ def apply(out: Path, switches: tuple[str, ...], device_id: int | None, pipeline:
     for f in failures:
         _say("error:", "red", f.one_line())
     if failures:
+        sys.exit(1)
+
+
+@main.command()
+@click.argument("out", type=click.Path(path_type=Path))
+@click.option("--chain", required=True, help="The chain to remove (a chain of OUT).")
+@_switch_opt("Clean", "every switch OUT has entries of the chain on")
+@_device_id_opt
+@_election_opt
+@_batch_opt
+@_timeout_opt
+@_reports_errors
+def destroy(out: Path, chain: str, switches: tuple[str, ...], device_id: int | None,
+            election_id: int, batch: int, timeout: float) -> None:
+    """Remove one chain's entries from the switches of OUT (a p4sfc compile folder).
+
+    The chain's classification entry goes first, so no packet enters a half-removed
+    chain, then its other entries in the reverse of apply's order, then the clone
+    sessions no other chain uses. Other chains' entries stay. A chain that is not there
+    writes nothing; a failing delete is reported entry by entry (exit status 1).
+    """
+    from p4sfc_compiler.report import destroy_report
+    from p4sfc_compiler.runtime.destroy import destroy_switch, destroy_targets
+    from p4sfc_compiler.runtime.outdir import load_out_dir
+
+    out_dir = load_out_dir(out)
+    targets = destroy_targets(out_dir, chain, switches, device_id)
+    if not targets:
+        raise P4SFCError(f"{out}: chain '{chain}' has no entries on any switch")
+    results = [asyncio.run(destroy_switch(out_dir, t, chain, election_id=election_id,
+                                          batch=batch, timeout=timeout)) for t in targets]
+    _out.print(destroy_report(results))
+    if not any(r.found or r.writes for r in results):
+        _out.print(Text.assemble("chain '", (printable(chain), "bold"),
+                                 "' is on none of these switches: nothing written"))
+    failures = [f for r in results for f in r.failures]
+    for f in failures:
+        _say("error:", "red", f.one_line())
+    if failures:
+        sys.exit(1)
+
+
+@main.command()
+@click.argument("out", type=click.Path(path_type=Path), default=Path("out"))
+@_switch_opt("Read", "every switch with entries")
+@_device_id_opt
+@_timeout_opt
+@_reports_errors
+def status(out: Path, switches: tuple[str, ...], device_id: int | None,
+           timeout: float) -> None:
+    """What the switches of OUT (default: out/) hold: chains, entries, counters.
+
+    Reads only (no arbitration). Per switch: the chains of OUT present, entries per
+    table ("foreign": owned by no chain of OUT), and each counting element's packets and
+    bytes when the switch gives register reads over P4Runtime (BMv2 does not).
+    """
+    from p4sfc_compiler.report import status_report
+    from p4sfc_compiler.runtime.apply import select_targets
+    from p4sfc_compiler.runtime.client import SwitchError
+    from p4sfc_compiler.runtime.outdir import load_out_dir
+    from p4sfc_compiler.runtime.status import status_switch
+
+    out_dir = load_out_dir(out)
+    targets = select_targets(out_dir, switches, device_id)
+    if not targets:
+        raise P4SFCError(f"{out}: no switch has entries")
+    failed = False
+    for target in targets:
+        try:
+            st = asyncio.run(status_switch(out_dir, target, timeout=timeout))
+        except SwitchError as exc:
+            _say("error:", "red", exc.one_line())
+            failed = True
+            continue
+        for renderable in status_report([st]):
+            _out.print(renderable)
+    if failed:
         sys.exit(1)
 
 

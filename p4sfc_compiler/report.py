@@ -25,6 +25,8 @@ if TYPE_CHECKING:
     from p4sfc_compiler.analysis.plan import Plan
     from p4sfc_compiler.backend.compile import CompileResult
     from p4sfc_compiler.runtime.apply import SwitchResult
+    from p4sfc_compiler.runtime.destroy import DestroyResult
+    from p4sfc_compiler.runtime.status import SwitchStatus
 
 _CLASS_STYLE = {"fully": "green", "partially": "yellow", "non": "red"}
 
@@ -139,3 +141,59 @@ def apply_report(results: list[SwitchResult]) -> Table:
                   str(r.inserted), str(r.modified), str(r.deleted), str(r.unchanged),
                   str(r.writes), f"{r.seconds:.2f} s{rate}", chains)
     return t
+
+
+def destroy_report(results: list[DestroyResult]) -> Table:
+    """One row per switch: what ``p4sfc destroy`` removed."""
+    t = Table(title="p4sfc destroy")
+    for col in ("switch", "address", "chain", "found", "deleted", "sessions", "writes",
+                "time", "note"):
+        t.add_column(col, justify="right" if col in ("found", "deleted", "writes", "time")
+                     else "left")
+    for r in results:
+        sessions = str(r.sessions_deleted)
+        if r.sessions_kept:
+            sessions += f" (kept shared {', '.join(map(str, r.sessions_kept))})"
+        note = _t("not there: nothing written" if not r.found and not r.writes else
+                  "classification stayed: nothing else deleted" if r.stopped else
+                  f"{len(r.failures)} delete(s) failed" if r.failures else "removed")
+        t.add_row(_t(r.switch), _t(r.address), _t(r.chain), str(r.found), str(r.deleted),
+                  sessions, str(r.writes), f"{r.seconds:.2f} s", note)
+    return t
+
+
+NOT_READABLE = "counters: not readable over P4Runtime on this switch"
+
+
+def status_report(statuses: list[SwitchStatus]) -> Iterator[object]:
+    """Per switch: chains present, entries per table, element counters when readable."""
+    for s in statuses:
+        head = Text.assemble(("switch ", "bold"), _t(s.switch, "bold"), " ", _t(s.address))
+        if not s.program:
+            yield Text.assemble(head, ": no P4 program loaded")
+            continue
+        chains = ", ".join(f"{c} ({s.total(c)} of {s.expected.get(c, 0)} entries)"
+                           for c in s.chains) or "none"
+        yield Text.assemble(head, ": chains ", _t(chains),
+                            f"; foreign entries: {s.foreign}")
+        t = Table(title=None, show_header=True)
+        owners = [*s.chains, *(["foreign"] if s.foreign else [])]
+        t.add_column("table")
+        for o in owners:
+            t.add_column(printable(o), justify="right")
+        tables = sorted({tb for o in owners for tb in s.entries[o]})
+        for tb in tables:
+            t.add_row(_t(tb), *(str(s.entries[o][tb] or "") for o in owners))
+        if tables:
+            yield t
+        if s.counters_readable is False:
+            yield _t(f"  {NOT_READABLE}")
+        elif s.counters:
+            c = Table(title=None)
+            for col in ("chain", "NF", "element", "packets", "bytes"):
+                c.add_column(col, justify="right" if col in ("packets", "bytes") else "left")
+            for e in s.counters:
+                c.add_row(_t(e.chain), _t(e.nf), _t(e.element),
+                          "-" if e.packets is None else str(e.packets),
+                          "-" if e.bytes is None else str(e.bytes))
+            yield c

@@ -132,7 +132,7 @@ def select_targets(out: OutDir, selectors: Sequence[str], device_id: int | None)
             for n, a in sorted(chosen.items())]
 
 
-class _Names:
+class Names:
     """Ids back to names, for messages, and the owner chain of an entry read back."""
 
     def __init__(self, out: OutDir) -> None:
@@ -144,6 +144,7 @@ class _Names:
         self.chain_param = {a.id: p.id for a in index.actions.values()
                             for n, p in a.params.items() if n == "chain_id"}
         self.chains = out.chain_names()
+        self.chain_ids = set(out.chain_ids)
         self.claim_table = index.tables[CLASSIFY_CHAIN_TABLE].id
 
     def table(self, key: EntryKey) -> str:
@@ -173,7 +174,7 @@ class _Names:
         return self.chains.get(chain_id, f"chain id {chain_id}")
 
 
-def plan_ops(wanted_entries: Iterable, existing: dict[EntryKey, EntryValue], names: _Names
+def plan_ops(wanted_entries: Iterable, existing: dict[EntryKey, EntryValue], names: Names
              ) -> tuple[list[list[Op]], int]:
     """The updates that turn ``existing`` into the wanted entries, in three phases (stale
     classifications out; other entries; classifications in), and how many are unchanged."""
@@ -198,7 +199,7 @@ def plan_ops(wanted_entries: Iterable, existing: dict[EntryKey, EntryValue], nam
 
 
 class _Applier:
-    def __init__(self, conn: Connection, target: Target, names: _Names, batch: int,
+    def __init__(self, conn: Connection, target: Target, names: Names, batch: int,
                  progress: Progress | None, result: SwitchResult) -> None:
         self.conn = conn
         self.target = target
@@ -271,24 +272,15 @@ async def apply_switch(out: OutDir, target: Target, *, device_config: bytes | No
     sw = target.plan
     result = SwitchResult(sw.name, target.address, target.device_id)
     start = time.monotonic()
-    names = _Names(out)
+    names = Names(out)
     async with Connection(sw.name, target.address, target.device_id, election_id,
                           timeout) as conn:
         if device_config is not None:
             await conn.set_pipeline(out.p4info_text, device_config)
             result.pipeline_set = True
         else:
-            text = await conn.get_p4info()
-            if text is None:
-                raise SwitchError(f"switch {sw.name} ({target.address}): device "
-                                  f"{target.device_id} has no P4 program (run with --pipeline, "
-                                  "or give the right --device-id)")
-            theirs = P4InfoIndex.from_text(text, f"switch {sw.name}'s P4Info")
-            diff = first_difference(out.index, theirs)
-            if diff is not None:
-                raise SwitchError(
-                    f"switch {sw.name} ({target.address}) runs another P4Info than "
-                    f"{out.p4info_path}: {diff} (run with --pipeline to load OUT's program)")
+            await check_pipeline(conn, out, target, "run with --pipeline, or give the right "
+                                 "--device-id", "run with --pipeline to load OUT's program")
         conn.use_index(out.index)
         await _apply_sessions(conn, sw, result)
         existing = {} if result.pipeline_set else await conn.read_entries()
@@ -313,6 +305,25 @@ async def apply_switch(out: OutDir, target: Target, *, device_config: bytes | No
     result.chains = sorted({w.chain for w in sw.entries} - failed)
     result.seconds = time.monotonic() - start
     return result
+
+
+async def check_pipeline(conn: Connection, out: OutDir, target: Target, no_program_hint: str,
+                         other_hint: str) -> bool:
+    """Raise unless the switch runs OUT's P4Info (names, ids, widths). False when the
+    device has no program and ``no_program_hint`` is empty (the caller reports it)."""
+    name = target.plan.name
+    text = await conn.get_p4info()
+    if text is None:
+        if not no_program_hint:
+            return False
+        raise SwitchError(f"switch {name} ({target.address}): device {target.device_id} "
+                          f"has no P4 program ({no_program_hint})")
+    theirs = P4InfoIndex.from_text(text, f"switch {name}'s P4Info")
+    diff = first_difference(out.index, theirs)
+    if diff is not None:
+        raise SwitchError(f"switch {name} ({target.address}) runs another P4Info than "
+                          f"{out.p4info_path}: {diff} ({other_hint})")
+    return True
 
 
 async def _apply_sessions(conn: Connection, sw: SwitchPlan, result: SwitchResult) -> None:

@@ -42,11 +42,13 @@ def _int(b: bytes) -> int:
 
 
 class Connection:
-    """The primary controller of one device (``async with``)."""
+    """The primary controller of one device (``async with``); with ``primary=False`` a
+    reader that does not arbitrate (P4Runtime lets any client read)."""
 
     def __init__(self, name: str, address: str, device_id: int, election_id: int = 1,
-                 timeout: float = CONNECT_TIMEOUT) -> None:
+                 timeout: float = CONNECT_TIMEOUT, primary: bool = True) -> None:
         self.name = name
+        self.primary = primary
         self.address = address
         self.device_id = device_id
         self.election = p4r.Uint128(high=election_id >> 64, low=election_id & (2**64 - 1))
@@ -78,6 +80,8 @@ class Connection:
         except TimeoutError:
             raise self._error(
                 f"no P4Runtime server answers within {self.timeout:g} s") from None
+        if not self.primary:
+            return
         try:
             await self.client.send(p4r.StreamMessageRequest(arbitration=p4r.MasterArbitrationUpdate(
                 device_id=self.device_id, election_id=self.election)))
@@ -181,6 +185,26 @@ class Connection:
         except P4ClientError:
             return None
         return out
+
+    async def read_register(self, register_id: int, index: int) -> int | None:
+        """One cell of a register array, or None when the switch does not implement
+        register reads (BMv2 answers UNIMPLEMENTED); other refusals raise."""
+        request = p4r.ReadRequest(device_id=self.device_id, entities=[p4r.Entity(
+            register_entry=p4r.RegisterEntry(register_id=register_id,
+                                             index=p4r.Index(index=index)))])
+        value = 0
+        try:
+            async for reply in self.client.request_iter(request):
+                for entity in reply.entities:
+                    data = entity.register_entry.data
+                    if data.WhichOneof("data") == "bitstring":
+                        value = _int(data.bitstring)
+        except P4ClientError as exc:
+            if exc.code.name == "UNIMPLEMENTED":
+                return None
+            raise self._error(f"reading register {register_id}[{index}]: {exc.code.name} "
+                              f"{exc.message.strip()}") from None
+        return value
 
     # -- writes -----------------------------------------------------------------
 

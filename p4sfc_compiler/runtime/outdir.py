@@ -43,6 +43,17 @@ class CloneSession:
     chains: tuple[str, ...]
 
 
+@dataclass(frozen=True)
+class RegisterSlot:
+    """Where an element's switch state is: one index of each of its register arrays."""
+
+    chain: str
+    nf: str
+    element: str
+    registers: tuple[str, ...]  # P4Info names
+    index: int
+
+
 @dataclass
 class SwitchPlan:
     name: str
@@ -50,6 +61,13 @@ class SwitchPlan:
     device_id: int
     entries: list[WantedEntry] = field(default_factory=list)
     clone_sessions: list[CloneSession] = field(default_factory=list)
+    registers: list[RegisterSlot] = field(default_factory=list)
+
+    def chain_entries(self, chain: str) -> list[WantedEntry]:
+        """The chain's entries in the order apply writes them (classification last)."""
+        mine = [e for e in self.entries if e.chain == chain]
+        return ([e for e in mine if e.table != CLASSIFY_CHAIN_TABLE]
+                + [e for e in mine if e.table == CLASSIFY_CHAIN_TABLE])
 
 
 @dataclass
@@ -100,6 +118,10 @@ def load_out_dir(path: Path) -> OutDir:
             owner = {i: chain for chain, idx in sw["entries_by_chain"].items() for i in idx}
             sessions = {cs["session"]: tuple(cs["chains"]) for cs in sw["clone_sessions"]}
             runtime = [f for f in sw["entries"] if f.endswith("-runtime.json")]
+            plan_sw.registers = [
+                RegisterSlot(str(r["chain"]), str(r["nf"]), str(r["element"]),
+                             tuple(str(x) for x in r["registers"]), int(r["index"]))
+                for r in sw.get("registers", [])]
         except (KeyError, TypeError, ValueError) as exc:
             raise _bad(path, f"plan.json: switches.{name}: {exc}") from None
         if runtime:

@@ -14,7 +14,7 @@ from p4sfc_compiler.backend.compile import compile_chains
 from p4sfc_compiler.cli import main
 from p4sfc_compiler.errors import P4SFCError
 from p4sfc_compiler.frontend.chainspec import load_chains, load_topology, validate
-from p4sfc_compiler.runtime.apply import DELETE, INSERT, MODIFY, _Names, plan_ops, select_targets
+from p4sfc_compiler.runtime.apply import DELETE, INSERT, MODIFY, Names, plan_ops, select_targets
 from p4sfc_compiler.runtime.outdir import CLASSIFY_CHAIN_TABLE, load_out_dir
 
 EX = Path(__file__).resolve().parents[2] / "examples"
@@ -59,7 +59,7 @@ def test_switch_selection(two_server: Path) -> None:
 
 def test_the_diff_writes_only_what_differs_classification_last(two_server: Path) -> None:
     out = load_out_dir(two_server)
-    names = _Names(out)
+    names = Names(out)
     entries = out.switches["s1"].entries
     phases, unchanged = plan_ops(entries, {}, names)
     assert unchanged == 0 and not phases[0]

@@ -1,0 +1,165 @@
+"""``p4sfc destroy``: remove one chain of a compile output from its switches.
+
+Per switch: connect and become primary, check the switch runs OUT's P4Info, read every
+table entry back and take those the chain owns (its ``chain_id``, as for apply). They are
+deleted in two steps: the classification entries first, alone (no packet enters the
+chain from then on; when one of them fails, nothing else is deleted), then the rest in the
+reverse of the order apply writes them. Last, the clone sessions that no other chain of
+OUT uses (``plan.json`` lists the chains sharing each session), when every entry went.
+
+Nothing of the chain on a switch: nothing is written there. Other chains' entries and
+entries no chain of OUT owns are never touched.
+"""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+
+from p4sfc_compiler.errors import P4SFCError
+from p4sfc_compiler.runtime.apply import (
+    BATCH,
+    DELETE,
+    Names,
+    Target,
+    check_pipeline,
+    select_targets,
+)
+from p4sfc_compiler.runtime.client import CONNECT_TIMEOUT, Connection
+from p4sfc_compiler.runtime.outdir import EntryKey, EntryValue, OutDir, SwitchPlan
+
+
+@dataclass
+class DeleteFailure:
+    switch: str
+    chain: str
+    what: str  # "TABLE [key]" or "clone session N"
+    reason: str  # the switch's
+
+    def one_line(self) -> str:
+        return (f"switch {self.switch}: chain '{self.chain}': delete of {self.what} "
+                f"failed: {self.reason}")
+
+
+@dataclass
+class DestroyResult:
+    switch: str
+    address: str
+    chain: str
+    found: int = 0  # the chain's entries on the switch before
+    deleted: int = 0
+    sessions_deleted: int = 0
+    sessions_kept: list[int] = field(default_factory=list)  # shared with other chains
+    writes: int = 0
+    seconds: float = 0.0
+    failures: list[DeleteFailure] = field(default_factory=list)
+    stopped: bool = False  # a classification entry stayed: the rest was not deleted
+
+
+def check_chain(out: OutDir, chain: str) -> None:
+    if chain not in out.chain_ids:
+        raise P4SFCError(f"unknown chain '{chain}': {out.path} has chains "
+                         f"{', '.join(sorted(out.chain_ids)) or '(none)'}")
+
+
+def destroy_targets(out: OutDir, chain: str, selectors: Sequence[str],
+                    device_id: int | None) -> list[Target]:
+    """The switches to clean: those the chain has entries on in OUT, or those
+    ``selectors`` name (as for apply)."""
+    check_chain(out, chain)
+    if selectors:
+        return select_targets(out, selectors, device_id)
+    targets = [t for t in select_targets(out, (), None)
+               if any(e.chain == chain for e in t.plan.entries)]
+    if device_id is not None:
+        if len(targets) != 1:
+            raise P4SFCError("--device-id needs exactly one switch (--switch NAME)")
+        targets = [Target(targets[0].plan, targets[0].address, device_id)]
+    return targets
+
+
+def deletion_order(sw: SwitchPlan, chain: str, existing: dict[EntryKey, EntryValue],
+                   names: Names) -> tuple[list[EntryKey], list[EntryKey]]:
+    """The chain's entries present on the switch: (classification entries, the rest), the
+    rest in the reverse of apply's order; entries of the chain OUT does not list (an
+    older compile's) go first among the rest."""
+    owned = [k for k, v in existing.items() if names.owner(k, v) == chain]
+    claims = [k for k in owned if k[0] == names.claim_table]
+    applied = [e.key for e in sw.chain_entries(chain) if e.key in existing]
+    listed = set(applied)
+    rest = sorted((k for k in owned if k not in listed and k[0] != names.claim_table),
+                  key=repr)
+    rest += [k for k in reversed(applied) if k[0] != names.claim_table]
+    return claims, rest
+
+
+def own_sessions(sw: SwitchPlan, chain: str) -> tuple[list[int], list[int]]:
+    """The chain's clone sessions on this switch: (only it uses, shared with others)."""
+    alone: list[int] = []
+    shared: list[int] = []
+    for cs in sw.clone_sessions:
+        if chain in cs.chains:
+            (alone if set(cs.chains) == {chain} else shared).append(cs.session_id)
+    return alone, shared
+
+
+async def destroy_switch(out: OutDir, target: Target, chain: str, *, election_id: int = 1,
+                         batch: int = BATCH, timeout: float = CONNECT_TIMEOUT) -> DestroyResult:
+    sw = target.plan
+    result = DestroyResult(sw.name, target.address, chain)
+    start = time.monotonic()
+    names = Names(out)
+    async with Connection(sw.name, target.address, target.device_id, election_id,
+                          timeout) as conn:
+        await check_pipeline(conn, out, target, "give the right --device-id",
+                             "destroy needs the program OUT was compiled for")
+        conn.use_index(out.index)
+        existing = await conn.read_entries()
+        claims, rest = deletion_order(sw, chain, existing, names)
+        result.found = len(claims) + len(rest)
+
+        async def delete(keys: list[EntryKey]) -> None:
+            for i in range(0, len(keys), batch):
+                part = keys[i:i + batch]
+                errors = await conn.write([conn.table_update(DELETE, k, None) for k in part])
+                result.writes += 1
+                bad = {e.index: e for e in errors}
+                for j, key in enumerate(part):
+                    err = bad.get(j)
+                    if err is None or err.code == "NOT_FOUND":  # gone is what we want
+                        result.deleted += 1
+                    else:
+                        result.failures.append(DeleteFailure(
+                            sw.name, chain, f"{names.table(key)} [{names.match(key)}]",
+                            f"{err.code} {err.message.strip()}"))
+
+        await delete(claims)
+        if result.failures:
+            result.stopped = True
+        else:
+            await delete(rest)
+        alone, result.sessions_kept = own_sessions(sw, chain)
+        if alone and not result.failures:
+            await _delete_sessions(conn, alone, result)
+    result.seconds = time.monotonic() - start
+    return result
+
+
+async def _delete_sessions(conn: Connection, sessions: list[int],
+                           result: DestroyResult) -> None:
+    have = await conn.read_clone_sessions()
+    if have is None:
+        # not readable back: delete them where the chain was (NOT_FOUND is fine)
+        todo = sessions if result.found else []
+    else:
+        todo = [s for s in sessions if s in have]
+    for sid in todo:
+        errors = await conn.write([conn.session_update(DELETE, sid, ())])
+        result.writes += 1
+        if errors and errors[0].code != "NOT_FOUND":
+            result.failures.append(DeleteFailure(
+                result.switch, result.chain, f"clone session {sid}",
+                f"{errors[0].code} {errors[0].message.strip()}"))
+        else:
+            result.sessions_deleted += 1

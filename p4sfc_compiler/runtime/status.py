@@ -1,0 +1,103 @@
+"""``p4sfc status``: what a switch holds, seen through a compile output.
+
+Per switch, as a reader (no arbitration, nothing written): check the switch runs OUT's
+P4Info, read every table entry back and count them per owner chain (its ``chain_id``, as
+for apply; entries of no chain of OUT are "foreign") and per table. Then the packet and
+byte counters of each counting element of the chains present (``plan.json``'s register
+slots), over P4Runtime register reads; a switch that refuses them (BMv2: UNIMPLEMENTED)
+is reported as such, and no number is shown.
+"""
+
+from __future__ import annotations
+
+import time
+from collections import Counter
+from dataclasses import dataclass, field
+
+from p4sfc_compiler.runtime.apply import Names, Target, check_pipeline
+from p4sfc_compiler.runtime.client import CONNECT_TIMEOUT, Connection
+from p4sfc_compiler.runtime.outdir import EntryKey, EntryValue, OutDir
+
+FOREIGN = "foreign"
+COUNTS = {"counter_packets": "packets", "counter_bytes": "bytes"}  # register name suffix
+
+
+@dataclass
+class ElementCount:
+    chain: str
+    nf: str
+    element: str
+    packets: int | None = None
+    bytes: int | None = None
+
+
+@dataclass
+class SwitchStatus:
+    switch: str
+    address: str
+    program: bool = True  # False: the device has no P4 program
+    entries: dict[str, Counter[str]] = field(default_factory=dict)  # owner -> table -> n
+    expected: dict[str, int] = field(default_factory=dict)  # OUT's entries per chain
+    counters: list[ElementCount] = field(default_factory=list)
+    counters_readable: bool | None = None  # None: nothing to read
+    seconds: float = 0.0
+
+    @property
+    def chains(self) -> list[str]:
+        return sorted(c for c in self.entries if c != FOREIGN)
+
+    @property
+    def foreign(self) -> int:
+        return sum(self.entries.get(FOREIGN, Counter()).values())
+
+    def total(self, owner: str) -> int:
+        return sum(self.entries.get(owner, Counter()).values())
+
+
+def tally(existing: dict[EntryKey, EntryValue], names: Names
+          ) -> dict[str, Counter[str]]:
+    """Entries read back per owner chain (``foreign`` for any other) and table."""
+    out: dict[str, Counter[str]] = {}
+    for key, value in existing.items():
+        owner = names.owner(key, value)
+        if owner not in names.chain_ids:
+            owner = FOREIGN
+        out.setdefault(owner, Counter())[names.table(key).removeprefix("MyIngress.")] += 1
+    return out
+
+
+async def status_switch(out: OutDir, target: Target, *,
+                        timeout: float = CONNECT_TIMEOUT) -> SwitchStatus:
+    sw = target.plan
+    result = SwitchStatus(sw.name, target.address)
+    start = time.monotonic()
+    names = Names(out)
+    result.expected = dict(Counter(e.chain for e in sw.entries))
+    async with Connection(sw.name, target.address, target.device_id, timeout=timeout,
+                          primary=False) as conn:
+        if not await check_pipeline(conn, out, target, "",
+                                    "status reads through OUT's P4Info"):
+            result.program = False
+            result.seconds = time.monotonic() - start
+            return result
+        result.entries = tally(await conn.read_entries(), names)
+        present = set(result.chains)
+        for slot in sw.registers:
+            if slot.chain not in present:
+                continue
+            count = ElementCount(slot.chain, slot.nf, slot.element)
+            result.counters.append(count)
+            if result.counters_readable is False:
+                continue
+            for reg in slot.registers:
+                what = next((v for k, v in COUNTS.items() if reg.endswith(k)), None)
+                if what is None or reg not in out.index.registers:
+                    continue
+                value = await conn.read_register(out.index.registers[reg][0], slot.index)
+                if value is None:
+                    result.counters_readable = False
+                    break
+                result.counters_readable = True
+                setattr(count, what, value)
+    result.seconds = time.monotonic() - start
+    return result
