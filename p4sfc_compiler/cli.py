@@ -5,6 +5,7 @@ from __future__ import annotations
 import asyncio
 import json
 import sys
+import time
 import warnings
 from collections.abc import Callable
 from functools import wraps
@@ -336,19 +337,25 @@ def destroy(out: Path, chain: str, switches: tuple[str, ...], device_id: int | N
     writes nothing; a failing delete is reported entry by entry (exit status 1).
     """
     from p4sfc_compiler.report import destroy_report
-    from p4sfc_compiler.runtime.destroy import destroy_switch, destroy_targets
+    from p4sfc_compiler.runtime.destroy import destroy_chain, destroy_targets
     from p4sfc_compiler.runtime.outdir import load_out_dir
 
     out_dir = load_out_dir(out)
     targets = destroy_targets(out_dir, chain, switches, device_id)
     if not targets:
         raise P4SFCError(f"{out}: chain '{chain}' has no entries on any switch")
-    results = [asyncio.run(destroy_switch(out_dir, t, chain, election_id=election_id,
-                                          batch=batch, timeout=timeout)) for t in targets]
+    started = time.monotonic()
+    results = asyncio.run(destroy_chain(out_dir, targets, chain, election_id=election_id,
+                                        batch=batch, timeout=timeout))
+    took = time.monotonic() - started
     _out.print(destroy_report(results))
     if not any(r.found or r.writes for r in results):
         _out.print(Text.assemble("chain '", (printable(chain), "bold"),
                                  "' is on none of these switches: nothing written"))
+    else:
+        deleted = sum(r.deleted for r in results)
+        _out.print(Text.assemble("chain '", (printable(chain), "bold"),
+                                 f"': {deleted} entries deleted in {took:.2f} s"))
     failures = [f for r in results for f in r.failures]
     for f in failures:
         _say("error:", "red", f.one_line())

@@ -1,11 +1,12 @@
 """``p4sfc destroy``: remove one chain of a compile output from its switches.
 
-Per switch: connect and become primary, check the switch runs OUT's P4Info, read every
-table entry back and take those the chain owns (its ``chain_id``, as for apply). They are
-deleted in two steps: the classification entries first, alone (no packet enters the
-chain from then on; when one of them fails, nothing else is deleted), then the rest in the
-reverse of the order apply writes them. Last, the clone sessions that no other chain of
-OUT uses (``plan.json`` lists the chains sharing each session), when every entry went.
+On every switch of the chain: connect and become primary, check the switch runs OUT's
+P4Info, read every table entry back and take those the chain owns (its ``chain_id``, as
+for apply). Then the classification entries are deleted on every switch, alone (no packet
+enters the chain from then on; when one of them fails, nothing else is deleted anywhere),
+then per switch the rest in the reverse of the order apply writes them, and last the
+clone sessions no other chain of OUT uses (``plan.json`` lists the chains sharing each
+session), when every entry of the switch went.
 
 Nothing of the chain on a switch: nothing is written there. Other chains' entries and
 entries no chain of OUT owns are never touched.
@@ -15,6 +16,7 @@ from __future__ import annotations
 
 import time
 from collections.abc import Sequence
+from contextlib import AsyncExitStack
 from dataclasses import dataclass, field
 
 from p4sfc_compiler.errors import P4SFCError
@@ -52,9 +54,10 @@ class DestroyResult:
     sessions_deleted: int = 0
     sessions_kept: list[int] = field(default_factory=list)  # shared with other chains
     writes: int = 0
-    seconds: float = 0.0
+    seconds: float = 0.0  # connecting, reading back and writing on this switch
     failures: list[DeleteFailure] = field(default_factory=list)
-    stopped: bool = False  # a classification entry stayed: the rest was not deleted
+    stopped: bool = False  # a classification entry stayed (here or on another
+    # switch): nothing else of the chain was deleted
 
 
 def check_chain(out: OutDir, chain: str) -> None:
@@ -104,45 +107,89 @@ def own_sessions(sw: SwitchPlan, chain: str) -> tuple[list[int], list[int]]:
     return alone, shared
 
 
+class _Switch:
+    """One switch's part of a destroy: its connection, what to delete, what happened."""
+
+    def __init__(self, conn: Connection, target: Target, result: DestroyResult,
+                 names: Names, batch: int) -> None:
+        self.conn = conn
+        self.target = target
+        self.result = result
+        self.names = names
+        self.batch = batch
+        self.claims: list[EntryKey] = []
+        self.rest: list[EntryKey] = []
+
+    async def prepare(self, out: OutDir) -> None:
+        await check_pipeline(self.conn, out, self.target, "give the right --device-id",
+                             "destroy needs the program OUT was compiled for")
+        self.conn.use_index(out.index)
+        existing = await self.conn.read_entries()
+        self.claims, self.rest = deletion_order(self.target.plan, self.result.chain,
+                                                existing, self.names)
+        self.result.found = len(self.claims) + len(self.rest)
+
+    async def delete(self, keys: list[EntryKey]) -> None:
+        conn, result, names = self.conn, self.result, self.names
+        began = time.monotonic()
+        for i in range(0, len(keys), self.batch):
+            part = keys[i:i + self.batch]
+            errors = await conn.write([conn.table_update(DELETE, k, None) for k in part])
+            result.writes += 1
+            bad = {e.index: e for e in errors}
+            for j, key in enumerate(part):
+                err = bad.get(j)
+                if err is None or err.code == "NOT_FOUND":  # gone is what we want
+                    result.deleted += 1
+                else:
+                    result.failures.append(DeleteFailure(
+                        result.switch, result.chain,
+                        f"{names.table(key)} [{names.match(key)}]",
+                        f"{err.code} {err.message.strip()}"))
+        result.seconds += time.monotonic() - began
+
+
+async def destroy_chain(out: OutDir, targets: Sequence[Target], chain: str, *,
+                        election_id: int = 1, batch: int = BATCH,
+                        timeout: float = CONNECT_TIMEOUT) -> list[DestroyResult]:
+    """Remove ``chain`` from every target: connect to all and read them back first, then
+    delete its classification entries on every switch, and only when all of them went,
+    the rest of its entries and its own clone sessions, switch by switch."""
+    check_chain(out, chain)
+    names = Names(out)
+    async with AsyncExitStack() as stack:
+        parts = []
+        for target in targets:
+            sw = target.plan
+            began = time.monotonic()
+            conn = await stack.enter_async_context(Connection(
+                sw.name, target.address, target.device_id, election_id, timeout))
+            part = _Switch(conn, target, DestroyResult(sw.name, target.address, chain),
+                           names, batch)
+            await part.prepare(out)
+            part.result.seconds = time.monotonic() - began
+            parts.append(part)
+        for part in parts:
+            await part.delete(part.claims)
+        if any(p.result.failures for p in parts):
+            for p in parts:
+                p.result.stopped = True
+            return [p.result for p in parts]
+        for part in parts:
+            await part.delete(part.rest)
+            alone, part.result.sessions_kept = own_sessions(part.target.plan, chain)
+            if alone and not part.result.failures:
+                began = time.monotonic()
+                await _delete_sessions(part.conn, alone, part.result)
+                part.result.seconds += time.monotonic() - began
+    return [p.result for p in parts]
+
+
 async def destroy_switch(out: OutDir, target: Target, chain: str, *, election_id: int = 1,
                          batch: int = BATCH, timeout: float = CONNECT_TIMEOUT) -> DestroyResult:
-    sw = target.plan
-    result = DestroyResult(sw.name, target.address, chain)
-    start = time.monotonic()
-    names = Names(out)
-    async with Connection(sw.name, target.address, target.device_id, election_id,
-                          timeout) as conn:
-        await check_pipeline(conn, out, target, "give the right --device-id",
-                             "destroy needs the program OUT was compiled for")
-        conn.use_index(out.index)
-        existing = await conn.read_entries()
-        claims, rest = deletion_order(sw, chain, existing, names)
-        result.found = len(claims) + len(rest)
-
-        async def delete(keys: list[EntryKey]) -> None:
-            for i in range(0, len(keys), batch):
-                part = keys[i:i + batch]
-                errors = await conn.write([conn.table_update(DELETE, k, None) for k in part])
-                result.writes += 1
-                bad = {e.index: e for e in errors}
-                for j, key in enumerate(part):
-                    err = bad.get(j)
-                    if err is None or err.code == "NOT_FOUND":  # gone is what we want
-                        result.deleted += 1
-                    else:
-                        result.failures.append(DeleteFailure(
-                            sw.name, chain, f"{names.table(key)} [{names.match(key)}]",
-                            f"{err.code} {err.message.strip()}"))
-
-        await delete(claims)
-        if result.failures:
-            result.stopped = True
-        else:
-            await delete(rest)
-        alone, result.sessions_kept = own_sessions(sw, chain)
-        if alone and not result.failures:
-            await _delete_sessions(conn, alone, result)
-    result.seconds = time.monotonic() - start
+    """One switch alone (its classification entries, then the rest)."""
+    (result,) = await destroy_chain(out, [target], chain, election_id=election_id,
+                                    batch=batch, timeout=timeout)
     return result
 
 
