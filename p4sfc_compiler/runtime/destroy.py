@@ -5,8 +5,9 @@ P4Info, read every table entry back and take those the chain owns (its ``chain_i
 for apply). Then the classification entries are deleted on every switch, alone (no packet
 enters the chain from then on; when one of them fails, nothing else is deleted anywhere),
 then per switch the rest in the reverse of the order apply writes them, and last the
-clone sessions no other chain of OUT uses (``plan.json`` lists the chains sharing each
-session), when every entry of the switch went.
+clone sessions no other chain on the switch uses (``plan.json`` lists the chains sharing
+each session; a sharing chain counts while it has entries there), when every entry of the
+switch went.
 
 Nothing of the chain on a switch: nothing is written there. Other chains' entries and
 entries no chain of OUT owns are never touched.
@@ -97,13 +98,20 @@ def deletion_order(sw: SwitchPlan, chain: str, existing: dict[EntryKey, EntryVal
     return claims, rest
 
 
-def own_sessions(sw: SwitchPlan, chain: str) -> tuple[list[int], list[int]]:
-    """The chain's clone sessions on this switch: (only it uses, shared with others)."""
+def own_sessions(sw: SwitchPlan, chain: str, present: set[str] | None = None
+                 ) -> tuple[list[int], list[int]]:
+    """The chain's clone sessions on this switch: (to delete, to keep). A session stays
+    while another chain sharing it is on the switch (``present``: the owners of the
+    entries read back; None: every chain of the plan counts as present)."""
     alone: list[int] = []
     shared: list[int] = []
     for cs in sw.clone_sessions:
-        if chain in cs.chains:
-            (alone if set(cs.chains) == {chain} else shared).append(cs.session_id)
+        if chain not in cs.chains:
+            continue
+        others = set(cs.chains) - {chain}
+        if present is not None:
+            others &= present
+        (shared if others else alone).append(cs.session_id)
     return alone, shared
 
 
@@ -119,12 +127,14 @@ class _Switch:
         self.batch = batch
         self.claims: list[EntryKey] = []
         self.rest: list[EntryKey] = []
+        self.present: set[str] = set()  # owner chains of the entries read back
 
     async def prepare(self, out: OutDir) -> None:
         await check_pipeline(self.conn, out, self.target, "give the right --device-id",
                              "destroy needs the program OUT was compiled for")
         self.conn.use_index(out.index)
         existing = await self.conn.read_entries()
+        self.present = {self.names.owner(k, v) for k, v in existing.items()}
         self.claims, self.rest = deletion_order(self.target.plan, self.result.chain,
                                                 existing, self.names)
         self.result.found = len(self.claims) + len(self.rest)
@@ -177,7 +187,8 @@ async def destroy_chain(out: OutDir, targets: Sequence[Target], chain: str, *,
             return [p.result for p in parts]
         for part in parts:
             await part.delete(part.rest)
-            alone, part.result.sessions_kept = own_sessions(part.target.plan, chain)
+            alone, part.result.sessions_kept = own_sessions(part.target.plan, chain,
+                                                            part.present)
             if alone and not part.result.failures:
                 began = time.monotonic()
                 await _delete_sessions(part.conn, alone, part.result)

@@ -169,6 +169,9 @@ def test_a_session_only_the_chain_uses_goes_a_shared_one_stays(two_server: Path,
                          CloneSession(601, ((2, 1),), ("site-to-site", "web")),
                          CloneSession(602, ((3, 1),), ("site-to-site",))]
     assert own_sessions(s1, "web") == ([600], [601])
+    # a sharing chain that is no longer on the switch keeps nothing
+    assert own_sessions(s1, "web", {"web"}) == ([600, 601], [])
+    assert own_sessions(s1, "site-to-site", {"site-to-site"}) == ([601, 602], [])
     fake = FakeSwitches(out)
     fake.sessions[s1.address] = {600: ((1, 1),), 601: ((2, 1),), 602: ((3, 1),)}
     results = _destroy(out, fake, "web", monkeypatch)

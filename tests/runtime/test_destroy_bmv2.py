@@ -99,3 +99,65 @@ def test_destroy_removes_one_chain_and_leaves_the_other(tmp_path: Path) -> None:
         assert _read(addresses["s2"], s2.device_id) == {stray: web.value}
     finally:
         lab.close()
+
+
+def test_a_shared_clone_session_stays_until_its_last_chain_goes(tmp_path: Path) -> None:
+    """Chain a alerts at srv1, chain b at srv1 and srv2: s1's session is shared, s2's is
+    b's alone. Destroying b removes s2's session and keeps s1's; destroying a removes it."""
+    import json
+
+    from backend.test_clone_sessions import ALERT_NF, TOPOLOGY, _chain
+    from support.bmv2 import Lab
+
+    from p4sfc_compiler.backend.compile import compile_chains
+    from p4sfc_compiler.frontend.chainspec import load_chains, load_topology, validate
+
+    (tmp_path / "alert.click").write_text(ALERT_NF)
+    chains = [_chain("a", [("al1", "alert.click", "srv1")], "10.0.0.0/8"),
+              _chain("b", [("al2", "alert.click", "srv1"), ("al3", "alert.click", "srv2")],
+                     "11.0.0.0/8")]
+    (tmp_path / "chains.json").write_text(json.dumps(chains))
+    (tmp_path / "topo.json").write_text(json.dumps(TOPOLOGY))
+    specs = load_chains(tmp_path / "chains.json")
+    topo = load_topology(tmp_path / "topo.json")
+    validate(specs, topo)
+    out = tmp_path / "out"
+    result = compile_chains(specs, topo, out_dir=out)
+    lab = Lab(result.files, topo, tmp_path, load=False)
+    try:
+        (out / "p4" / "p4sfc.json").write_bytes(lab.device_json)
+        args = _switch_args(lab)
+        addresses = lab.addresses()
+        runner = CliRunner()
+        r = runner.invoke(main, ["apply", str(out), "--pipeline", *args])
+        assert r.exit_code == 0, r.output
+        out_dir = load_out_dir(out)
+        (session,) = {cs.session_id for sw in out_dir.switches.values()
+                      for cs in sw.clone_sessions}
+
+        def sessions(name: str) -> set[int] | None:
+            async def go() -> set[int] | None:
+                async with Connection("probe", addresses[name],
+                                      out_dir.switches[name].device_id, election_id=9) as conn:
+                    got = await conn.read_clone_sessions()
+                    return None if got is None else set(got)
+            return asyncio.run(go())
+
+        if sessions("s1") is None:
+            pytest.skip("this BMv2 does not read clone sessions back over P4Runtime")
+        assert sessions("s1") == sessions("s2") == {session}
+
+        r = runner.invoke(main, ["destroy", str(out), "--chain", "b", *args])
+        assert r.exit_code == 0, r.output
+        assert sessions("s1") == {session} and sessions("s2") == set()
+        names = Names(out_dir)
+        for name, sw in out_dir.switches.items():
+            got = _read(addresses[name], sw.device_id)
+            assert got == {e.key: e.value for e in sw.entries if e.chain == "a"}, name
+            assert not any(names.owner(k, v) == "b" for k, v in got.items())
+
+        r = runner.invoke(main, ["destroy", str(out), "--chain", "a", *args])
+        assert r.exit_code == 0, r.output
+        assert sessions("s1") == set() and _read(addresses["s1"], 0) == {}
+    finally:
+        lab.close()
