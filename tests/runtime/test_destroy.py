@@ -251,3 +251,34 @@ def test_status_counts_chains_tables_and_foreign(two_server: Path, monkeypatch) 
     assert r.exit_code == 0, r.output
     assert "site-to-site (47 of 47 entries); foreign entries: 1" in r.output
     assert "counters: not readable over P4Runtime on this switch" in r.output
+
+
+def test_status_shows_counters_a_switch_gives_and_a_switch_without_program(
+        two_server: Path, monkeypatch) -> None:
+    out = load_out_dir(two_server)
+    fake = FakeSwitches(out)
+    conn_class = fake.connection()
+    reads: list[tuple[int, int]] = []
+
+    class Counting(conn_class):  # type: ignore[misc, valid-type]
+        async def read_register(self, register_id, index):
+            reads.append((register_id, index))
+            return 1000 + index
+
+    monkeypatch.setattr(status_mod, "Connection", Counting)
+    (target,) = select_targets(out, ("s2",), None)
+    st = asyncio.run(status_mod.status_switch(out, target))
+    assert st.counters_readable is True and reads
+    total = next(c for c in st.counters if c.element == "total")
+    assert (total.packets, total.bytes) == (1000, 1000)
+    r = CliRunner().invoke(main, ["status", str(two_server), "--switch", "s2"])
+    assert r.exit_code == 0 and "not readable" not in r.output, r.output
+    assert "c_web" in r.output and "1000" in r.output
+
+    class Empty(conn_class):  # type: ignore[misc, valid-type]
+        async def get_p4info(self):
+            return None
+
+    monkeypatch.setattr(status_mod, "Connection", Empty)
+    r = CliRunner().invoke(main, ["status", str(two_server), "--switch", "s1"])
+    assert r.exit_code == 0 and "no P4 program loaded" in r.output, r.output
