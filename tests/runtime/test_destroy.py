@@ -282,3 +282,23 @@ def test_status_shows_counters_a_switch_gives_and_a_switch_without_program(
     monkeypatch.setattr(status_mod, "Connection", Empty)
     r = CliRunner().invoke(main, ["status", str(two_server), "--switch", "s1"])
     assert r.exit_code == 0 and "no P4 program loaded" in r.output, r.output
+
+
+def test_an_unreachable_switch_stops_destroy_before_any_write(two_server: Path,
+                                                             monkeypatch) -> None:
+    from p4sfc_compiler.runtime.client import SwitchError
+
+    out = load_out_dir(two_server)
+    fake = FakeSwitches(out)
+    conn_class = fake.connection()
+
+    class HalfDown(conn_class):  # type: ignore[misc, valid-type]
+        async def __aenter__(self):
+            if self.name == "s2":
+                raise SwitchError("switch s2 (x): no P4Runtime server answers within 3 s")
+            return self
+
+    monkeypatch.setattr(destroy_mod, "Connection", HalfDown)
+    r = CliRunner().invoke(main, ["destroy", str(two_server), "--chain", "web"])
+    assert r.exit_code == 1 and fake.log == []
+    assert r.output.strip() == "error: switch s2 (x): no P4Runtime server answers within 3 s"
