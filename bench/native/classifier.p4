@@ -1,6 +1,10 @@
 /* Native IPFilter alone (the firewall's acl rules, bench element "classifier"):
  * Strip(14) -> MarkIPHeader -> acl :: IPFilter(...) -> Unstrip(14). One ternary table on
- * the fields the rules test; allowed frames leave on port 2, the rest drop. */
+ * the fields the rules test; allowed frames leave on port 2, the rest drop.
+ *
+ * With -DWIDE_KEY (bench/dataplane_ablation.py only): the same table keyed like the
+ * dynamic program's classify table (its 21 fields), the entries unchanged; what a key
+ * wider than any entry uses costs BMv2. */
 #include "headers.p4"
 
 #define EGRESS_PORT 2
@@ -19,6 +23,11 @@ struct metadata_t {
     bit<16> dport;
     bit<8>  tcp_flags;
     bit<8>  icmp_type;
+#ifdef WIDE_KEY
+    bit<16> ether_type;
+    bit<1>  ip_ok;
+    bit<8>  icmp_code;
+#endif
 }
 
 parser ClsParser(packet_in packet, out headers_t hdr, inout metadata_t meta,
@@ -76,6 +85,29 @@ control ClsIngress(inout headers_t hdr, inout metadata_t meta,
     action deny() { mark_to_drop(standard_metadata); }
     table acl {
         key = {
+#ifdef WIDE_KEY
+            hdr.ethernet.dstAddr: ternary;
+            hdr.ethernet.srcAddr: ternary;
+            meta.ether_type: ternary;
+            meta.ip_ok: ternary;
+            hdr.ipv4.version: ternary;
+            hdr.ipv4.ihl: ternary;
+            hdr.ipv4.diffserv: ternary;
+            hdr.ipv4.totalLen: ternary;
+            hdr.ipv4.identification: ternary;
+            hdr.ipv4.flags: ternary;
+            hdr.ipv4.fragOffset: ternary;
+            hdr.ipv4.ttl: ternary;
+            hdr.ipv4.protocol: ternary;
+            hdr.ipv4.srcAddr: ternary;
+            hdr.ipv4.dstAddr: ternary;
+            meta.l4_ok: ternary;
+            meta.sport: ternary;
+            meta.dport: ternary;
+            meta.tcp_flags: ternary;
+            meta.icmp_type: ternary;
+            meta.icmp_code: ternary;
+#else
             hdr.ipv4.srcAddr: ternary;
             hdr.ipv4.dstAddr: ternary;
             hdr.ipv4.protocol: ternary;
@@ -85,6 +117,7 @@ control ClsIngress(inout headers_t hdr, inout metadata_t meta,
             meta.dport: ternary;
             meta.tcp_flags: ternary;
             meta.icmp_type: ternary;
+#endif
         }
         actions = { allow; deny; }
         default_action = deny();

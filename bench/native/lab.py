@@ -46,13 +46,15 @@ def p4c_version() -> str:
     return " ".join((done.stdout + done.stderr).split())
 
 
-def compile_p4(source: Path, cache: Path | None, *, includes: Sequence[Path] = ()) -> Compiled:
+def compile_p4(source: Path, cache: Path | None, *, includes: Sequence[Path] = (),
+               defines: Sequence[str] = ()) -> Compiled:
     """p4c-bm2-ss on ``source`` (JSON and P4Info), cached by the source text, the
-    ``includes`` it pulls in and p4c's version."""
+    ``includes`` it pulls in, the preprocessor ``defines`` and p4c's version."""
     key = hashlib.sha256()
     for p in (source, *includes):
         key.update(p.read_bytes())
     key.update(p4c_version().encode())
+    key.update(" ".join(defines).encode())
     folder = None
     if cache is not None:
         folder = cache / key.hexdigest()[:20]
@@ -65,8 +67,9 @@ def compile_p4(source: Path, cache: Path | None, *, includes: Sequence[Path] = (
     out.mkdir(parents=True, exist_ok=True)
     t0 = time.perf_counter()
     proc = subprocess.run(
-        ["p4c-bm2-ss", "--p4v", "16", "--p4runtime-files", str(out / "prog.p4info.txtpb"),
-         "-o", str(out / "prog.json"), str(source)],
+        ["p4c-bm2-ss", "--p4v", "16", *(f"-D{d}" for d in defines),
+         "--p4runtime-files", str(out / "prog.p4info.txtpb"), "-o", str(out / "prog.json"),
+         str(source)],
         capture_output=True, text=True, timeout=900,
     )
     seconds = time.perf_counter() - t0
