@@ -291,7 +291,8 @@ def summarize(variant: Variant, rows: list[dict], native: dict | None, same: str
 
 def plot(summary: list[dict], path: Path) -> str:
     """Fig. 6's layout: per element (and the chain), native next to dynamic; throughput
-    above, latency (median, p99 as the whisker) below."""
+    above, latency (median, p99 as the whisker) below, and the switch's CPU time per
+    packet (the steadiest of the three on a shared machine) at the bottom."""
     try:
         import matplotlib
 
@@ -307,7 +308,7 @@ def plot(summary: list[dict], path: Path) -> str:
         r["_label"] = label
         if label not in programs:
             programs.append(label)
-    fig, (top, bottom) = plt.subplots(2, 1, figsize=(10, 7.5), sharex=True)
+    fig, (top, bottom, cpu) = plt.subplots(3, 1, figsize=(10, 10), sharex=True)
     colors = {label: f"C{k}" for k, label in enumerate(programs)}
     width = 0.8 / max(len([r for r in summary if r["case"] == g]) for g in groups)
     seen: set[str] = set()
@@ -325,12 +326,16 @@ def plot(summary: list[dict], path: Path) -> str:
             p99 = max(0.0, row["latency_p99_us"] - row["latency_median_us"]) / 1000
             bottom.bar(x, med, width, yerr=[[0], [p99]], capsize=2, color=colors[label])
             bottom.annotate(f"{med:.2f}", (x, med), ha="center", va="bottom", fontsize=7)
+            us = row["cpu_us_per_packet"]
+            cpu.bar(x, us, width, color=colors[label])
+            cpu.annotate(f"{us:.0f}", (x, us), ha="center", va="bottom", fontsize=7)
     top.set_ylabel("lossless throughput (kpps)")
     top.set_yscale("log")
     top.legend(fontsize=8)
     top.set_title("BMv2 simple_switch_grpc: native P4 vs p4sfc's dynamic program")
     bottom.set_ylabel("latency (ms), median; whisker p99")
-    bottom.set_xticks(range(len(groups)), groups)
+    cpu.set_ylabel("switch CPU per packet (us)")
+    cpu.set_xticks(range(len(groups)), groups)
     fig.tight_layout()
     fig.savefig(path, dpi=120)
     for r in summary:
@@ -392,7 +397,7 @@ def main(argv: list[str] | None = None) -> int:
         with args.plot_from.open() as f:
             rows = [dict(r) for r in csv.DictReader(f)]
         for r in rows:
-            for k in ("lossless_pps", "latency_median_us", "latency_p99_us"):
+            for k in ("lossless_pps", "latency_median_us", "latency_p99_us", "cpu_us_per_packet"):
                 r[k] = float(r[k])
             r["passes"] = int(r["passes"])
         log(plot(rows, args.plot_from.with_name("fig6.png")))
