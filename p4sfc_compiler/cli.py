@@ -7,7 +7,7 @@ import json
 import sys
 import time
 import warnings
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from functools import wraps
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -59,6 +59,15 @@ def _reports_errors(fn: Callable[..., Any]) -> Callable[..., Any]:
         return result
 
     return wrapper
+
+
+def _exit_on_failures(results: Sequence[Any]) -> None:
+    """One error line per failed update of an apply or destroy, then exit status 1."""
+    failures = [f for r in results for f in r.failures]
+    for f in failures:
+        _say("error:", "red", f.one_line())
+    if failures:
+        sys.exit(1)
 
 
 def _print_warnings(caught: list[warnings.WarningMessage]) -> None:
@@ -311,11 +320,7 @@ def apply(out: Path, switches: tuple[str, ...], device_id: int | None, pipeline:
                 out_dir, target, device_config=config, election_id=election_id, batch=batch,
                 progress=step, timeout=timeout)))
     _out.print(apply_report(results))
-    failures = [f for r in results for f in r.failures]
-    for f in failures:
-        _say("error:", "red", f.one_line())
-    if failures:
-        sys.exit(1)
+    _exit_on_failures(results)
 
 
 @main.command()
@@ -356,11 +361,7 @@ def destroy(out: Path, chain: str, switches: tuple[str, ...], device_id: int | N
         deleted = sum(r.deleted for r in results)
         _out.print(Text.assemble("chain '", (printable(chain), "bold"),
                                  f"': {deleted} entries deleted in {took:.2f} s"))
-    failures = [f for r in results for f in r.failures]
-    for f in failures:
-        _say("error:", "red", f.one_line())
-    if failures:
-        sys.exit(1)
+    _exit_on_failures(results)
 
 
 @main.command()

@@ -19,13 +19,12 @@ import socket
 import statistics
 import struct
 import subprocess
-import threading
 import time
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from support.bmv2 import CLONE_NEWNET, ETH_P_ALL, PACKET_OUTGOING, SO_RCVBUFFORCE, Netns, Switch
+from support.bmv2 import ETH_P_ALL, PACKET_OUTGOING, SO_RCVBUFFORCE, Netns, Switch
 
 SO_TIMESTAMPNS = 35  # = SCM_TIMESTAMPNS (x86-64 and most Linux ports)
 PR_SET_TIMERSLACK = 29
@@ -83,36 +82,6 @@ def compile_p4(source: Path, cache: Path | None, *, includes: Sequence[Path] = (
     return compiled
 
 
-def _socket_in(ns: Netns, ifname: str, protocol: int, setup: Callable[[socket.socket], None]
-               ) -> socket.socket:
-    """A packet socket bound to ``ifname`` inside ``ns`` (made by a thread that joins it)."""
-    made: dict[str, object] = {}
-
-    def inside() -> None:
-        try:
-            libc = ctypes.CDLL(None, use_errno=True)
-            fd = os.open(ns.path, os.O_RDONLY)
-            try:
-                if libc.setns(fd, CLONE_NEWNET) != 0:
-                    err = ctypes.get_errno()
-                    raise OSError(err, os.strerror(err))
-            finally:
-                os.close(fd)
-            s = socket.socket(socket.AF_PACKET, socket.SOCK_RAW, socket.htons(protocol))
-            s.bind((ifname, protocol))
-            setup(s)
-            made["socket"] = s
-        except OSError as exc:
-            made["error"] = exc
-
-    t = threading.Thread(target=inside)
-    t.start()
-    t.join()
-    if "error" in made:
-        raise made["error"]  # type: ignore[misc]
-    return made["socket"]  # type: ignore[return-value]
-
-
 def _receiver(s: socket.socket) -> None:
     s.setsockopt(socket.SOL_SOCKET, SO_RCVBUFFORCE, 64 << 20)
     s.setsockopt(socket.SOL_SOCKET, SO_TIMESTAMPNS, 1)
@@ -165,9 +134,9 @@ class BenchLab:
         try:
             for p in PORTS:
                 self.ns.veth(f"s1p{p}", f"s1h{p}")
-            self.tx = _socket_in(self.ns, "s1h1", 0, _sender)
+            self.tx = self.ns.socket_in("s1h1", 0, 0, _sender)
             for p in PORTS:
-                self.rx[p] = _socket_in(self.ns, f"s1h{p}", ETH_P_ALL, _receiver)
+                self.rx[p] = self.ns.socket_in(f"s1h{p}", ETH_P_ALL, ETH_P_ALL, _receiver)
             old = os.environ.get("P4SFC_BMV2_LOG")
             os.environ["P4SFC_BMV2_LOG"] = log_level
             try:

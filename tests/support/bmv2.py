@@ -21,7 +21,7 @@ import socket
 import subprocess
 import threading
 import time
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from contextlib import suppress
 from itertools import count
 from pathlib import Path
@@ -101,6 +101,19 @@ class Netns:
 
     def packet_socket(self, ifname: str) -> socket.socket:
         """A raw socket bound to ``ifname`` inside the namespace."""
+
+        def setup(s: socket.socket) -> None:
+            # frames are read only after a whole batch is sent: room for thousands
+            s.setsockopt(socket.SOL_SOCKET, SO_RCVBUFFORCE, 32 << 20)
+            s.setblocking(False)
+
+        return self.socket_in(ifname, ETH_P_ALL, 0, setup)
+
+    def socket_in(self, ifname: str, protocol: int, bind_protocol: int,
+                  setup: Callable[[socket.socket], None]) -> socket.socket:
+        """An AF_PACKET socket for ``protocol`` bound to ``ifname`` inside the namespace,
+        made by a thread that joins it with setns(2) (a socket keeps the namespace it was
+        made in, and the test's own thread must stay outside)."""
         made: dict[str, object] = {}
 
         def inside() -> None:
@@ -113,11 +126,9 @@ class Netns:
                         raise OSError(err, os.strerror(err))
                 finally:
                     os.close(fd)
-                s = socket.socket(socket.AF_PACKET, socket.SOCK_RAW, socket.htons(ETH_P_ALL))
-                s.bind((ifname, 0))
-                # frames are read only after a whole batch is sent: room for thousands
-                s.setsockopt(socket.SOL_SOCKET, SO_RCVBUFFORCE, 32 << 20)
-                s.setblocking(False)
+                s = socket.socket(socket.AF_PACKET, socket.SOCK_RAW, socket.htons(protocol))
+                s.bind((ifname, bind_protocol))
+                setup(s)
                 made["socket"] = s
             except OSError as exc:
                 made["error"] = exc
