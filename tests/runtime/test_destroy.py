@@ -12,10 +12,8 @@ from typing import Any
 import pytest
 from click.testing import CliRunner
 
-from p4sfc_compiler.backend.compile import compile_chains
 from p4sfc_compiler.cli import main
 from p4sfc_compiler.errors import P4SFCError
-from p4sfc_compiler.frontend.chainspec import load_chains, load_topology, validate
 from p4sfc_compiler.runtime import destroy as destroy_mod
 from p4sfc_compiler.runtime import status as status_mod
 from p4sfc_compiler.runtime.apply import DELETE, Names, select_targets
@@ -30,16 +28,6 @@ from p4sfc_compiler.runtime.outdir import CLASSIFY_CHAIN_TABLE, CloneSession, lo
 from p4sfc_compiler.runtime.status import FOREIGN, tally
 
 EX = Path(__file__).resolve().parents[2] / "examples"
-
-
-@pytest.fixture(scope="module")
-def two_server(tmp_path_factory) -> Path:
-    out = tmp_path_factory.mktemp("two") / "out"
-    chains = load_chains(EX / "two-server-chain.json")
-    topo = load_topology(EX / "two-server-topology.json")
-    validate(chains, topo)
-    compile_chains(chains, topo, out_dir=out)
-    return out
 
 
 class FakeSwitches:
