@@ -165,8 +165,9 @@ def _intersect(a: Entry, b: Entry) -> bool:
 def _check_claims(switch: str, claims: list[_Claim]) -> None:
     """Two chains whose classification entries have equal priority and match a common
     packet: which one takes it is up to the switch (and equal keys it refuses outright).
-    Entries are bucketed by ingress port and by the most common source prefix, so
-    thousands of disjoint routes are not compared pairwise."""
+    Entries are grouped by priority and ingress port, then bucketed by the field and mask
+    most of them test (:func:`_candidate_pairs`), so thousands of disjoint routes are not
+    compared pairwise."""
     by_group: dict[tuple[int | None, object], list[_Claim]] = {}
     for entry, chain in claims:
         port = dict(entry.match)[F.INGRESS_PORT]

@@ -11,6 +11,7 @@ from typing import Any
 from p4sfc_compiler.backend.entries import CloneSession
 from p4sfc_compiler.dataplane.match import Entry, Exact, Lpm, Match, Ternary
 from p4sfc_compiler.dataplane.reserved import CLONE_INSTANCE
+from p4sfc_compiler.errors import P4SFCError
 from p4sfc_compiler.p4info.index import P4InfoIndex
 from p4sfc_compiler.p4info.textformat import escape_bytes
 
@@ -23,6 +24,27 @@ def _json_match(value: Match) -> Any:
     if isinstance(value, Ternary):
         return [value.value, value.mask]
     return [value.value, value.prefix_len]
+
+
+def entry_from_runtime_json(row: dict[str, Any], index: P4InfoIndex) -> Entry:
+    """One ``table_entries`` row read back by name; the P4Info says which list is a
+    ternary ``[value, mask]`` and which an LPM ``[value, prefix_len]``."""
+    table = index.table(row["table"])
+    match: list[tuple[str, Match]] = []
+    for name, v in row["match"].items():
+        f = table.fields.get(name)
+        if f is None:
+            raise P4SFCError(f"table {table.name} has no match field '{name}'")
+        if f.match_kind == "exact":
+            match.append((name, Exact(int(v))))
+        elif f.match_kind == "ternary":
+            match.append((name, Ternary(int(v[0]), int(v[1]))))
+        elif f.match_kind == "lpm":
+            match.append((name, Lpm(int(v[0]), int(v[1]))))
+        else:
+            raise P4SFCError(f"table {table.name}: match kind {f.match_kind} is not supported")
+    params = tuple((name, int(v)) for name, v in row["action_params"].items())
+    return Entry(row["table"], tuple(match), row["action_name"], params, row.get("priority"))
 
 
 def runtime_json(

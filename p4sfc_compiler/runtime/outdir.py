@@ -12,6 +12,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from p4sfc_compiler.backend.entry_formats import entry_from_runtime_json
+from p4sfc_compiler.dataplane.match import Exact, Ternary
 from p4sfc_compiler.dataplane.program import CLASSIFY_CHAIN, INGRESS
 from p4sfc_compiler.errors import P4SFCError
 from p4sfc_compiler.p4info.index import P4InfoIndex
@@ -149,27 +151,24 @@ def load_out_dir(path: Path) -> OutDir:
 
 def resolve_row(row: dict[str, Any], index: P4InfoIndex, chain: str) -> WantedEntry:
     """One runtime JSON entry by ids: what the switch will hold for it."""
-    table = index.table(row["table"])
+    entry = entry_from_runtime_json(row, index)
+    table = index.table(entry.table)
     items: list[MatchItem] = []
-    for name, v in row["match"].items():
-        f = table.fields.get(name)
-        if f is None:
-            raise P4SFCError(f"table {table.name} has no match field '{name}'")
-        if f.match_kind == "exact":
-            items.append((f.id, "e", int(v), 0))
-        elif f.match_kind == "ternary":
-            items.append((f.id, "t", int(v[0]), int(v[1])))
-        elif f.match_kind == "lpm":
-            items.append((f.id, "l", int(v[0]), int(v[1])))
+    for name, m in entry.match:
+        fid = table.fields[name].id
+        if isinstance(m, Exact):
+            items.append((fid, "e", m.value, 0))
+        elif isinstance(m, Ternary):
+            items.append((fid, "t", m.value, m.mask))
         else:
-            raise P4SFCError(f"table {table.name}: match kind {f.match_kind} is not supported")
-    action = index.action(row["action_name"])
+            items.append((fid, "l", m.value, m.prefix_len))
+    action = index.action(entry.action)
     params = []
-    for pname, pv in row["action_params"].items():
+    for pname, pv in entry.params:
         p = action.params.get(pname)
         if p is None:
             raise P4SFCError(f"action {action.name} has no parameter '{pname}'")
-        params.append((p.id, int(pv)))
-    key: EntryKey = (table.id, tuple(sorted(items)), int(row.get("priority", 0)))
+        params.append((p.id, pv))
+    key: EntryKey = (table.id, tuple(sorted(items)), entry.priority or 0)
     text = ", ".join(f"{k}={v}" for k, v in row["match"].items())
     return WantedEntry(key, (action.id, tuple(sorted(params))), chain, table.name, text)

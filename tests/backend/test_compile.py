@@ -7,7 +7,7 @@ import json
 from pathlib import Path
 
 import pytest
-from support.outputs import check_output
+from support.outputs import check_output, entries_of
 
 from p4sfc_compiler.analysis.partition import Placement
 from p4sfc_compiler.backend.compile import compile_chains
@@ -293,3 +293,12 @@ def test_check_entry_rejects_what_p4runtime_would() -> None:
 
 def test_outputs_read_back_as_a_switch_and_a_server_take_them(compiled) -> None:
     check_output(compiled)
+
+
+def test_runtime_json_reads_back_into_the_entries_written(compiled) -> None:
+    index = P4InfoIndex.from_text(compiled.files["p4/p4sfc.p4info.txtpb"])
+    for sw, se in build_entries(compiled.plan).items():
+        if not se.entries:
+            continue
+        written = [e._replace(chain=None) for e in se.entries]
+        assert entries_of(compiled, index, sw) == written

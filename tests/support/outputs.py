@@ -8,29 +8,16 @@ from __future__ import annotations
 import json
 
 from p4sfc_compiler.backend.compile import CompileResult
-from p4sfc_compiler.dataplane.match import Entry, Exact, Lpm, Match, Ternary
+from p4sfc_compiler.backend.entry_formats import entry_from_runtime_json
+from p4sfc_compiler.dataplane.match import Entry
 from p4sfc_compiler.frontend.parser import parse_text
 from p4sfc_compiler.p4info.checks import check_capacity, check_entry, check_unique
 from p4sfc_compiler.p4info.index import P4InfoIndex
 
 
-def _match(kind: str, value: object) -> Match:
-    if kind == "exact":
-        assert isinstance(value, int)
-        return Exact(value)
-    assert isinstance(value, list) and len(value) == 2
-    return Ternary(*value) if kind == "ternary" else Lpm(*value)
-
-
 def entries_of(result: CompileResult, index: P4InfoIndex, switch: str) -> list[Entry]:
     rows = json.loads(result.files[f"switches/{switch}-runtime.json"])["table_entries"]
-    out = []
-    for row in rows:
-        fields = index.table(row["table"]).fields
-        match = tuple((k, _match(fields[k].match_kind, v)) for k, v in row["match"].items())
-        out.append(Entry(row["table"], match, row["action_name"],
-                         tuple(row["action_params"].items()), row.get("priority")))
-    return out
+    return [entry_from_runtime_json(row, index) for row in rows]
 
 
 def check_output(result: CompileResult) -> None:
