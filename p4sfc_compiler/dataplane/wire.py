@@ -118,10 +118,6 @@ TCP = _header(
 UDP = _header("udp_t", ("srcPort", 16), ("dstPort", 16), ("length", 16), ("checksum", 16))
 ICMP = _header("icmp_t", ("icmpType", 8), ("icmpCode", 8), ("checksum", 16))
 
-HEADER_TYPES: tuple[HeaderType, ...] = (
-    ETHERNET, SFC, SFC_NF, IPV4_LEAD, IPV4, IPV4_OUTER, TCP, UDP, ICMP,
-)
-
 PROTO_ICMP, PROTO_TCP, PROTO_UDP = 1, 6, 17
 # The transport header length a first fragment must hold, inside the IP total length, for
 # the switch to read its ports, flags or ICMP type: Click's header structs (TCP without
