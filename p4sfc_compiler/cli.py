@@ -281,8 +281,9 @@ _timeout_opt = click.option(
 @_device_id_opt
 @click.option("--pipeline", is_flag=True,
               help="Load OUT's program first (BMv2: OUT/p4/p4sfc.json, compiled with "
-                   "p4c-bm2-ss when missing); this empties every table. Without it the "
-                   "switch must already run OUT's P4Info.")
+                   "p4c-bm2-ss when missing; the embedded switch needs only the P4Info); "
+                   "this empties every table. Without it the switch must already run "
+                   "OUT's P4Info.")
 @_election_opt
 @_batch_opt
 @_timeout_opt
@@ -400,6 +401,69 @@ def status(out: Path, switches: tuple[str, ...], device_id: int | None,
             _out.print(renderable)
     if failed:
         sys.exit(1)
+
+
+@main.command()
+@click.option("--grpc", "grpc_address", default="127.0.0.1:9559", show_default=True,
+              metavar="HOST:PORT",
+              help="Where the P4Runtime server listens (loopback by default; port 0: any "
+                   "free port; unix:PATH: a unix socket).")
+@click.option("--device-id", type=click.IntRange(0, 2**64 - 1), default=0, show_default=True,
+              help="The P4Runtime device id this switch answers as.")
+@click.option("--pcap-dir", type=click.Path(file_okay=False, path_type=Path), default=None,
+              help="Ports as pcap files: portN-in.pcap is played into port N each time it "
+                   "is written or touched; what leaves port N goes to portN-out.pcap.")
+@click.option("--iface", "ifaces", multiple=True, metavar="PORT@INTERFACE",
+              help="Bind a port to a Linux interface (repeatable), e.g. 1@veth0 "
+                   "(AF_PACKET: needs CAP_NET_RAW).")
+@click.option("--cpu-port", type=click.IntRange(0, 511), default=None,
+              help="The port whose frames go to the primary controller as PacketIn, and "
+                   "where PacketOut frames enter.")
+@_reports_errors
+def switch(grpc_address: str, device_id: int, pcap_dir: Path | None, ifaces: tuple[str, ...],
+           cpu_port: int | None) -> None:
+    """Run the embedded switch: a P4Runtime server that executes p4sfc programs.
+
+    Load a program and entries with `p4sfc apply OUT --pipeline --switch NAME=HOST:PORT`.
+    Runs until SIGINT or SIGTERM. Frames pass through the ports given (pcap files,
+    interfaces); without any, the switch only holds state.
+    """
+    import signal
+    import threading
+
+    from p4sfc_compiler.switch.embedded import EmbeddedSwitch
+    from p4sfc_compiler.switch.ports import parse_interface
+
+    interfaces: dict[int, str] = {}
+    for spec in ifaces:
+        port, name = parse_interface(spec)
+        if port in interfaces:
+            raise P4SFCError(f"--iface {spec}: port {port} is already bound to "
+                             f"{interfaces[port]}")
+        interfaces[port] = name
+    stop = threading.Event()
+    sw = EmbeddedSwitch(grpc_address, device_id=device_id, cpu_port=cpu_port,
+                        pcap_dir=pcap_dir, interfaces=interfaces,
+                        report=lambda text: _say("p4sfc switch:", "cyan", printable(text)))
+    previous = {sig: signal.signal(sig, lambda *_: stop.set())
+                for sig in (signal.SIGINT, signal.SIGTERM)}
+    try:
+        with sw:
+            ports = [f"port {p}@{n}" for p, n in sorted(interfaces.items())]
+            if pcap_dir is not None:
+                ports.append(f"pcap files in {pcap_dir}")
+            _err.print(Text.assemble(
+                ("p4sfc switch", "bold"), f": device {device_id}, P4Runtime on ",
+                (sw.address, "bold"),
+                f"; {', '.join(ports) if ports else 'no packet ports'}"
+                + (f"; CPU port {cpu_port}" if cpu_port is not None else "")
+                + "; Ctrl-C stops"))
+            while not stop.wait(0.5):
+                pass
+    finally:
+        for sig, handler in previous.items():
+            signal.signal(sig, handler)
+    _err.print("p4sfc switch: stopped")
 
 
 if __name__ == "__main__":

@@ -29,6 +29,7 @@ from p4sfc_compiler.runtime.outdir import (
     OutDir,
     SwitchPlan,
 )
+from p4sfc_compiler.runtime.pipeline import no_device_config_hint
 
 BATCH = 256  # updates per Write: BMv2's per-update errors fit the client's metadata limit
 
@@ -268,7 +269,7 @@ async def apply_switch(out: OutDir, target: Target, *, device_config: bytes | No
                        progress: Progress | None = None,
                        timeout: float = CONNECT_TIMEOUT) -> SwitchResult:
     """Apply OUT's entries for one switch; load the pipeline first when ``device_config``
-    (BMv2: p4c's JSON) is given."""
+    (BMv2: p4c's JSON; the embedded switch takes any, empty included) is given."""
     sw = target.plan
     result = SwitchResult(sw.name, target.address, target.device_id)
     start = time.monotonic()
@@ -276,7 +277,12 @@ async def apply_switch(out: OutDir, target: Target, *, device_config: bytes | No
     async with Connection(sw.name, target.address, target.device_id, election_id,
                           timeout) as conn:
         if device_config is not None:
-            await conn.set_pipeline(out.p4info_text, device_config)
+            try:
+                await conn.set_pipeline(out.p4info_text, device_config)
+            except SwitchError as exc:
+                if device_config:
+                    raise
+                raise SwitchError(f"{exc.message} ({no_device_config_hint(out)})") from None
             result.pipeline_set = True
         else:
             await check_pipeline(conn, out, target, "run with --pipeline, or give the right "

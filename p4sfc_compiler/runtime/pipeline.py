@@ -1,5 +1,10 @@
 """The device config ``--pipeline`` sends: for BMv2, p4c's JSON of OUT's program
-(``OUT/p4/p4sfc.json``), compiled with ``p4c-bm2-ss`` when it is missing."""
+(``OUT/p4/p4sfc.json``), compiled with ``p4c-bm2-ss`` when it is missing.
+
+The embedded switch needs only the P4Info (it recognises the p4sfc program from it and
+ignores the device config), so without the JSON and without p4c the config is empty: the
+embedded switch takes it, BMv2 refuses it and the error says p4c's JSON is needed
+(:data:`NO_DEVICE_CONFIG_HINT`)."""
 
 from __future__ import annotations
 
@@ -13,17 +18,24 @@ from p4sfc_compiler.runtime.outdir import OutDir
 P4C = "p4c-bm2-ss"
 
 
+def no_device_config_hint(out: OutDir) -> str:
+    """What a switch that refused an empty device config needs (BMv2: p4c's JSON)."""
+    target = out.device_json
+    return (f"a BMv2 switch needs p4c's JSON: {target} is missing and {P4C} is not on PATH "
+            f"to compile it ({P4C} -o {target} {target.with_name('p4sfc.p4')})")
+
+
 def device_config(out: OutDir, compile_timeout: float = 600) -> bytes:
-    """BMv2's device config for OUT's program; compiles it when it is missing."""
+    """BMv2's device config for OUT's program; compiles it when it is missing; empty
+    when it is missing and p4c is not on PATH (enough for the embedded switch)."""
     target = out.device_json
     if target.is_file():
         return target.read_bytes()
     source = target.with_name("p4sfc.p4")
+    if shutil.which(P4C) is None:
+        return b""
     if not source.is_file():
         raise P4SFCError(f"{out.path}: no {source.name} to compile the pipeline from")
-    if shutil.which(P4C) is None:
-        raise P4SFCError(f"{target} is missing and {P4C} is not on PATH to compile it "
-                         f"(p4c-bm2-ss -o {target} {source})")
     try:
         done = subprocess.run([P4C, "-o", str(target), str(source)], capture_output=True,
                               text=True, timeout=compile_timeout)

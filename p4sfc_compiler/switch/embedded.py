@@ -9,6 +9,8 @@ folder, or else the in-process queue that ``receive`` / ``collect`` read.
 
 from __future__ import annotations
 
+import socket
+from collections.abc import Callable
 from concurrent import futures
 from pathlib import Path
 from types import TracebackType
@@ -17,7 +19,7 @@ from typing import Any
 import grpc
 from finsy.proto import p4r_grpc, rpc_code
 
-from p4sfc_compiler.errors import P4SFCError
+from p4sfc_compiler.errors import P4SFCError, printable
 from p4sfc_compiler.switch.p4rt_codec import P4RTError
 from p4sfc_compiler.switch.p4rt_server import P4RuntimeService
 from p4sfc_compiler.switch.p4rt_state import FaultHook, SwitchState
@@ -36,7 +38,8 @@ class EmbeddedSwitch:
 
     def __init__(self, grpc_address: str = "127.0.0.1:0", *, device_id: int = 0,
                  cpu_port: int | None = None, pcap_dir: Path | None = None,
-                 interfaces: dict[int, str] | None = None) -> None:
+                 interfaces: dict[int, str] | None = None,
+                 report: Callable[[str], None] | None = None) -> None:
         self.requested = grpc_address
         self.device_id = device_id
         self.cpu_port = cpu_port
@@ -45,6 +48,7 @@ class EmbeddedSwitch:
         self.queues = QueuePorts()
         self._pcap_dir = pcap_dir
         self._interfaces = dict(interfaces or {})
+        self._report = report  # news of the ports (pcap files played), one line each
         self.pcaps: PcapPorts | None = None
         self.ifaces: InterfacePorts | None = None
         self._server: Any = None
@@ -53,6 +57,7 @@ class EmbeddedSwitch:
     # -- life ---------------------------------------------------------------------
 
     def start(self) -> EmbeddedSwitch:
+        _check_bindable(self.requested)
         server = grpc.server(futures.ThreadPoolExecutor(max_workers=WORKERS,
                                                         thread_name_prefix="p4rt"),
                              options=[("grpc.max_receive_message_length", MAX_MESSAGE),
@@ -69,7 +74,7 @@ class EmbeddedSwitch:
         self.address = self.requested if self.requested.startswith("unix:") else f"{host}:{port}"
         try:
             if self._pcap_dir is not None:
-                self.pcaps = PcapPorts(self._pcap_dir, self.send)
+                self.pcaps = PcapPorts(self._pcap_dir, self.send, self._report)
             if self._interfaces:
                 self.ifaces = InterfacePorts(self._interfaces, self.send)
         except BaseException:
@@ -149,3 +154,26 @@ class EmbeddedSwitch:
     def set_fault(self, hook: FaultHook | None) -> None:
         """Any per-update fault hook (None: none)."""
         self.state.fault = hook
+
+
+def _check_bindable(address: str) -> None:
+    """A one-line error for a TCP address the server cannot listen on (gRPC would only
+    log it): in use, or not an address of this host."""
+    if address.startswith("unix:"):
+        return
+    host, sep, port = address.rpartition(":")
+    if not sep or not port.isascii() or not port.isdigit() or int(port) > 65535:
+        raise P4SFCError(f"--grpc {printable(address)}: expected HOST:PORT")
+    host = host.strip("[]") or "0.0.0.0"
+    try:
+        infos = socket.getaddrinfo(host, int(port), type=socket.SOCK_STREAM)
+    except socket.gaierror as exc:
+        raise P4SFCError(f"--grpc {printable(address)}: {exc.strerror}") from None
+    family, _, _, _, sockaddr = infos[0]
+    with socket.socket(family, socket.SOCK_STREAM) as s:
+        s.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+        try:
+            s.bind(sockaddr)
+        except OSError as exc:
+            raise P4SFCError(f"cannot listen on {printable(address)}: "
+                             f"{exc.strerror or exc}") from None
