@@ -11,7 +11,9 @@ controller meant. The device config bytes (BMv2's JSON, for instance) are not ne
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from typing import Any
 
+from p4sfc_compiler.backend.entry_formats import entry_from_runtime_json
 from p4sfc_compiler.dataplane.program import (
     ALL_KINDS,
     INGRESS,
@@ -20,6 +22,7 @@ from p4sfc_compiler.dataplane.program import (
     build_program,
 )
 from p4sfc_compiler.errors import P4SFCError
+from p4sfc_compiler.families.kind_model import CounterCells
 from p4sfc_compiler.p4info.index import P4InfoIndex, first_difference
 from p4sfc_compiler.p4info.write import render_p4info
 from p4sfc_compiler.switch.tables import Table
@@ -38,20 +41,13 @@ class CounterArray:
 
     name: str
     size: int
-    packets: list[int] = field(default_factory=list)
-    bytes: list[int] = field(default_factory=list)
+    cells: CounterCells = field(init=False)
 
     def __post_init__(self) -> None:
-        self.packets = [0] * self.size
-        self.bytes = [0] * self.size
-
-    def count(self, index: int, nbytes: int) -> None:
-        self.packets[index] += 1
-        self.bytes[index] += nbytes
+        self.cells = CounterCells(self.size)
 
     def clear(self) -> None:
-        self.packets = [0] * self.size
-        self.bytes = [0] * self.size
+        self.cells.clear()
 
 
 @dataclass
@@ -68,7 +64,8 @@ class RegisterArray:
         self.mask = (1 << self.bitwidth) - 1
 
     def clear(self) -> None:
-        self.cells = [0] * self.size
+        # in place: the pipeline's models hold the list
+        self.cells[:] = [0] * self.size
 
 
 class Device:
@@ -84,10 +81,8 @@ class Device:
             name: RegisterArray(name, r.bitwidth, r.size)
             for name, r in program.registers.items()
         }
-        self.counters: dict[str, CounterArray] = {
-            name: CounterArray(name, c.size)
-            for name, c in getattr(program, "counters", {}).items()
-        }
+        # The program's counter externs (none until the counter kind uses them).
+        self.counters: dict[str, CounterArray] = {}
         self.clone_sessions: dict[int, Replicas] = {}
 
     @classmethod
@@ -99,6 +94,17 @@ class Device:
             return self.tables[name]
         except KeyError:
             raise KeyError(f"table {name} is not in the program") from None
+
+    def load_runtime_json(self, data: dict[str, Any]) -> None:
+        """Insert a compile output's ``<switch>-runtime.json`` (clone sessions, then table
+        entries), as ``p4sfc apply`` writes them to an empty switch."""
+        index = P4InfoIndex.from_text(render_p4info(self.program))
+        for cs in data.get("clone_session_entries", ()):
+            self.clone_sessions[int(cs["clone_session_id"])] = tuple(
+                (int(r["egress_port"]), int(r["instance"])) for r in cs["replicas"])
+        for row in data.get("table_entries", ()):
+            entry = entry_from_runtime_json(row, index)
+            self.table(entry.table).insert(entry)
 
     def reset_state(self) -> None:
         """Counters and registers back to 0 (tables and sessions stay)."""

@@ -27,8 +27,12 @@ from collections.abc import Iterable, Iterator
 from typing import NamedTuple
 
 from p4sfc_compiler.dataplane.match import Entry, Exact, Lpm, Match, Ternary
+from p4sfc_compiler.dataplane.packet import Hit
 from p4sfc_compiler.dataplane.program import NO_ACTION, Action
 from p4sfc_compiler.dataplane.program import Table as TableSpec
+
+__all__ = ["EntryExists", "EntryMissing", "Hit", "InvalidEntry", "Table", "TableError",
+           "TableFull"]
 
 
 class TableError(Exception):
@@ -50,15 +54,6 @@ class TableFull(TableError):
 class InvalidEntry(TableError):
     """An entry that does not fit the table: unknown field or action, a value wider than
     its field, ternary value bits outside the mask, a missing or needless priority."""
-
-
-class Hit(NamedTuple):
-    """What a lookup returns: the action's full name, its parameters in the action's
-    order, and the entry (for direct counters or reads)."""
-
-    action: str
-    params: tuple[int, ...]
-    entry: Entry
 
 
 # An entry's identity inside a table: the match in key order (exact: value; ternary:
