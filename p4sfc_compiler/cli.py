@@ -299,7 +299,7 @@ def apply(out: Path, switches: tuple[str, ...], device_id: int | None, pipeline:
     from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn
 
     from p4sfc_compiler.report import apply_report
-    from p4sfc_compiler.runtime.apply import apply_switch, select_targets
+    from p4sfc_compiler.runtime.apply import apply_switches, select_targets
     from p4sfc_compiler.runtime.outdir import load_out_dir
     from p4sfc_compiler.runtime.pipeline import device_config
 
@@ -308,18 +308,16 @@ def apply(out: Path, switches: tuple[str, ...], device_id: int | None, pipeline:
     if not targets:
         raise P4SFCError(f"{out}: no switch has entries")
     config = device_config(out_dir) if pipeline else None
-    results = []
     with Progress(TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn(),
                   console=_err, transient=True) as bar:
-        for target in targets:
-            task = bar.add_task(f"{target.plan.name}", total=None)
+        tasks = {t.plan.name: bar.add_task(t.plan.name, total=None) for t in targets}
 
-            def step(_sw: str, done: int, total: int, task: Any = task) -> None:
-                bar.update(task, completed=done, total=total)
+        def step(sw: str, done: int, total: int) -> None:
+            bar.update(tasks[sw], completed=done, total=total)
 
-            results.append(asyncio.run(apply_switch(
-                out_dir, target, device_config=config, election_id=election_id, batch=batch,
-                progress=step, timeout=timeout)))
+        results = asyncio.run(apply_switches(
+            out_dir, targets, device_config=config, election_id=election_id, batch=batch,
+            progress=step, timeout=timeout))
     _out.print(apply_report(results))
     _exit_on_failures(results)
 

@@ -2,19 +2,23 @@
 
 Per switch: connect and become primary; load OUT's pipeline (``--pipeline``) or check the
 switch runs OUT's P4Info; write the missing clone sessions; read every table entry back
-and write only the difference (INSERT, MODIFY, DELETE), in batches.
+and write only the difference (INSERT, MODIFY, DELETE), in batches. Every switch is
+prepared so before the first entry is written anywhere.
 
-A chain is applied all or nothing. BMv2 only offers CONTINUE_ON_ERROR, so the client keeps
-what it wrote for each chain and, when any update of the chain fails, undoes it and
-reports the failing entry. Order per chain: stale classification entries are deleted
-first (the chain stops taking traffic), then the other entries, and the classification
-entries go in last, only when everything else of the chain is in place.
+A chain is applied all or nothing, across every switch it touches. BMv2 only offers
+CONTINUE_ON_ERROR, so the client keeps what it wrote for each chain on each switch and,
+when any update of the chain fails on any switch, undoes it everywhere and reports the
+failing entry. Order, phase by phase over all the switches: stale classification entries
+are deleted first (the chain stops taking traffic), then the other entries, and the
+classification entries go in last, only when everything else of the chain is in place on
+every switch.
 """
 
 from __future__ import annotations
 
 import time
 from collections.abc import Callable, Iterable, Sequence
+from contextlib import AsyncExitStack
 from dataclasses import dataclass, field
 
 from finsy.proto import p4r
@@ -200,8 +204,12 @@ def plan_ops(wanted_entries: Iterable, existing: dict[EntryKey, EntryValue], nam
 
 
 class _Applier:
+    """The writes to one switch. ``failed`` is shared by every switch of the apply: a
+    chain that fails on one switch is written no further anywhere and undone everywhere."""
+
     def __init__(self, conn: Connection, target: Target, names: Names, batch: int,
-                 progress: Progress | None, result: SwitchResult) -> None:
+                 progress: Progress | None, result: SwitchResult,
+                 failed: dict[str, ChainFailure]) -> None:
         self.conn = conn
         self.target = target
         self.names = names
@@ -209,7 +217,7 @@ class _Applier:
         self.progress = progress
         self.result = result
         self.done: dict[str, list[Op]] = {}
-        self.failed: dict[str, ChainFailure] = {}
+        self.failed = failed
         self.count = 0
         self.total = 0
 
@@ -239,14 +247,17 @@ class _Applier:
             if err is None:
                 self.done.setdefault(op.chain, []).append(op)
             elif op.chain not in self.failed:
-                self.failed[op.chain] = ChainFailure(
+                failure = ChainFailure(
                     self.target.plan.name, op.chain, _VERB[op.kind], self.names.table(op.key),
                     self.names.match(op.key), f"{err.code} {err.message.strip()}")
+                self.failed[op.chain] = failure
+                self.result.failures.append(failure)
         self.count += len(ops)
         if self.progress:
             self.progress(self.target.plan.name, self.count, self.total)
 
     async def roll_back(self) -> None:
+        """Undo, in reverse order, what this switch took of every failed chain."""
         for chain, failure in self.failed.items():
             undo = [op.undo() for op in reversed(self.done.pop(chain, []))]
             problems = []
@@ -258,47 +269,75 @@ class _Applier:
                 problems += [e for e in errors
                              if e.code not in ("NOT_FOUND", "ALREADY_EXISTS")]
             if problems:
-                failure.rollback = (f"rollback incomplete: {len(problems)} of {len(undo)} "
-                                    f"updates failed, first: {problems[0].message.strip()}")
-            elif not undo:
-                failure.rollback = "nothing of it was written"
+                note = (f"rollback incomplete on switch {self.target.plan.name}: "
+                        f"{len(problems)} of {len(undo)} updates failed, first: "
+                        f"{problems[0].message.strip()}")
+                failure.rollback = (note if failure.rollback in (ROLLED_BACK, NOTHING_WRITTEN)
+                                    else f"{failure.rollback}; {note}")
+            elif undo and failure.rollback == NOTHING_WRITTEN:
+                failure.rollback = ROLLED_BACK
+
+
+ROLLED_BACK = "rolled back"
+NOTHING_WRITTEN = "nothing of it was written"
 
 
 async def apply_switch(out: OutDir, target: Target, *, device_config: bytes | None = None,
                        election_id: int = 1, batch: int = BATCH,
                        progress: Progress | None = None,
                        timeout: float = CONNECT_TIMEOUT) -> SwitchResult:
-    """Apply OUT's entries for one switch; load the pipeline first when ``device_config``
-    (BMv2: p4c's JSON; the embedded switch takes any, empty included) is given."""
-    sw = target.plan
-    result = SwitchResult(sw.name, target.address, target.device_id)
-    start = time.monotonic()
+    """Apply OUT's entries for one switch (see :func:`apply_switches`)."""
+    (result,) = await apply_switches(out, [target], device_config=device_config,
+                                     election_id=election_id, batch=batch, progress=progress,
+                                     timeout=timeout)
+    return result
+
+
+async def apply_switches(out: OutDir, targets: Sequence[Target], *,
+                         device_config: bytes | None = None, election_id: int = 1,
+                         batch: int = BATCH, progress: Progress | None = None,
+                         timeout: float = CONNECT_TIMEOUT) -> list[SwitchResult]:
+    """Apply OUT's entries to these switches; load the pipeline first when
+    ``device_config`` (BMv2: p4c's JSON; the embedded switch takes any, empty included)
+    is given.
+
+    Every switch is reached, checked and read back before anything is written anywhere.
+    Then each phase (stale classifications out; other entries; classifications in) runs
+    on every switch before the next, so a chain's classification entries go in only once
+    its other entries are on all its switches. A chain with a failed update on any switch
+    is written no further and undone on every switch."""
     names = Names(out)
-    async with Connection(sw.name, target.address, target.device_id, election_id,
-                          timeout) as conn:
-        if device_config is not None:
-            try:
-                await conn.set_pipeline(out.p4info_text, device_config)
-            except SwitchError as exc:
-                if device_config:
-                    raise
-                raise SwitchError(f"{exc.message} ({no_device_config_hint(out)})") from None
-            result.pipeline_set = True
-        else:
-            await check_pipeline(conn, out, target, "run with --pipeline, or give the right "
-                                 "--device-id", "run with --pipeline to load OUT's program")
-        conn.use_index(out.index)
-        await _apply_sessions(conn, sw, result)
-        existing = {} if result.pipeline_set else await conn.read_entries()
-        phases, result.unchanged = plan_ops(sw.entries, existing, names)
-        applier = _Applier(conn, target, names, batch, progress, result)
-        applier.total = sum(len(p) for p in phases)
-        if progress:
-            progress(sw.name, 0, applier.total)
-        for ops in phases:
-            await applier.run_phase(ops)
-        await applier.roll_back()
-        result.failures = list(applier.failed.values())
+    failed: dict[str, ChainFailure] = {}
+    async with AsyncExitStack() as stack:
+        appliers: list[tuple[_Applier, list[list[Op]], float]] = []
+        for target in targets:
+            start = time.monotonic()
+            sw = target.plan
+            result = SwitchResult(sw.name, target.address, target.device_id)
+            conn = await stack.enter_async_context(Connection(
+                sw.name, target.address, target.device_id, election_id, timeout))
+            await _load_or_check_pipeline(conn, out, target, device_config, result)
+            conn.use_index(out.index)
+            await _apply_sessions(conn, sw, result)
+            existing = {} if result.pipeline_set else await conn.read_entries()
+            phases, result.unchanged = plan_ops(sw.entries, existing, names)
+            applier = _Applier(conn, target, names, batch, progress, result, failed)
+            applier.total = sum(len(p) for p in phases)
+            if progress:
+                progress(sw.name, 0, applier.total)
+            appliers.append((applier, phases, time.monotonic() - start))
+        began = time.monotonic()
+        for phase in range(3):
+            for applier, phases, _ in appliers:
+                await applier.run_phase(phases[phase])
+        for failure in failed.values():
+            failure.rollback = NOTHING_WRITTEN
+        for applier, _, _ in appliers:
+            await applier.roll_back()
+        shared = (time.monotonic() - began) / max(1, len(appliers))
+    results = []
+    for applier, _, own in appliers:
+        result = applier.result
         for ops in applier.done.values():
             for op in ops:
                 if op.kind == INSERT:
@@ -307,10 +346,25 @@ async def apply_switch(out: OutDir, target: Target, *, device_config: bytes | No
                     result.modified += 1
                 else:
                     result.deleted += 1
-    failed = {f.chain for f in result.failures}
-    result.chains = sorted({w.chain for w in sw.entries} - failed)
-    result.seconds = time.monotonic() - start
-    return result
+        result.chains = sorted({w.chain for w in applier.target.plan.entries} - set(failed))
+        result.seconds = own + shared
+        results.append(result)
+    return results
+
+
+async def _load_or_check_pipeline(conn: Connection, out: OutDir, target: Target,
+                                  device_config: bytes | None, result: SwitchResult) -> None:
+    if device_config is None:
+        await check_pipeline(conn, out, target, "run with --pipeline, or give the right "
+                             "--device-id", "run with --pipeline to load OUT's program")
+        return
+    try:
+        await conn.set_pipeline(out.p4info_text, device_config)
+    except SwitchError as exc:
+        if device_config:
+            raise
+        raise SwitchError(f"{exc.message} ({no_device_config_hint(out)})") from None
+    result.pipeline_set = True
 
 
 async def check_pipeline(conn: Connection, out: OutDir, target: Target, no_program_hint: str,

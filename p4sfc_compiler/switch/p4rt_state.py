@@ -230,10 +230,10 @@ class SwitchState:
         if not ce.HasField("index"):
             raise P4RTError(rpc_code.UNIMPLEMENTED,
                             "Wildcard write is not supported for indirect counters yet")
-        counter = loaded.device.counters[info.name]
+        cells = loaded.device.counters[info.name].cells
         index = _index(ce.index.index, info)
-        counter.packets[index] = ce.data.packet_count
-        counter.bytes[index] = ce.data.byte_count
+        cells.packets[index] = ce.data.packet_count
+        cells.bytes[index] = ce.data.byte_count
 
     # -- reads --------------------------------------------------------------------
 
@@ -287,15 +287,15 @@ class SwitchState:
                 raise P4RTError(rpc_code.INVALID_ARGUMENT, "Invalid P4 id")
             arrays = [info]
         for info in arrays:
-            counter = loaded.device.counters[info.name]
+            cells = loaded.device.counters[info.name].cells
             indexes = ([_index(ce.index.index, info)] if ce.HasField("index")
                        else range(info.size))
             for i in indexes:
                 e = out.entities.add().counter_entry
                 e.counter_id = info.id
                 e.index.index = i
-                e.data.packet_count = counter.packets[i]
-                e.data.byte_count = counter.bytes[i]
+                e.data.packet_count = cells.packets[i]
+                e.data.byte_count = cells.bytes[i]
 
     @staticmethod
     def _read_registers(loaded: Loaded, re_: Any, out: Any) -> None:
