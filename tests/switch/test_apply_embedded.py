@@ -1,0 +1,195 @@
+"""``p4sfc apply / destroy / status`` against embedded switches, as a fresh ``pip install``
+runs them (no p4c, no BMv2): both examples go in with ``--pipeline``, a second apply
+writes nothing, status reads chains and counters, destroy removes one chain only.
+Fault injection: whichever update of a deploy fails, nothing of that chain remains on any
+switch and the other chain's entries are untouched. The one-line errors a user meets:
+wrong device id, another primary controller, a full table."""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import Iterator
+from contextlib import ExitStack, contextmanager
+from pathlib import Path
+
+import pytest
+from click.testing import CliRunner, Result
+from support.p4rt import Controller
+
+from p4sfc_compiler.backend.compile import compile_chains
+from p4sfc_compiler.cli import main
+from p4sfc_compiler.frontend.chainspec import load_chains, load_topology, validate
+from p4sfc_compiler.runtime import pipeline as pipeline_mod
+from p4sfc_compiler.runtime.apply import Names, apply_switches, select_targets
+from p4sfc_compiler.runtime.client import Connection
+from p4sfc_compiler.runtime.outdir import EntryKey, EntryValue, OutDir, load_out_dir
+from p4sfc_compiler.runtime.status import status_switch
+from p4sfc_compiler.switch.embedded import EmbeddedSwitch
+
+EX = Path(__file__).resolve().parents[2] / "examples"
+EXAMPLES = {
+    "paper": ("paper-chain.json", "paper-topology.json", "paper"),
+    "two-server": ("two-server-chain.json", "two-server-topology.json", "web"),
+}
+
+
+def _compile(tmp: Path, example: str) -> Path:
+    chain, topology, _ = EXAMPLES[example]
+    chains = load_chains(EX / chain)
+    topo = load_topology(EX / topology)
+    validate(chains, topo)
+    out = tmp / "out"
+    compile_chains(chains, topo, out_dir=out)
+    return out
+
+
+@pytest.fixture(scope="module")
+def outs(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Path]:
+    return {ex: _compile(tmp_path_factory.mktemp(ex), ex) for ex in EXAMPLES}
+
+
+@pytest.fixture(autouse=True)
+def no_p4c(monkeypatch: pytest.MonkeyPatch) -> None:
+    """As after a fresh pip install: p4c is not on PATH (and OUT has no p4c JSON)."""
+    monkeypatch.setattr(pipeline_mod.shutil, "which", lambda _name: None)
+
+
+@contextmanager
+def switches(out: Path) -> Iterator[dict[str, EmbeddedSwitch]]:
+    """One embedded switch per switch of OUT, with its topology device id."""
+    plan = load_out_dir(out)
+    with ExitStack() as stack:
+        yield {name: stack.enter_context(EmbeddedSwitch(device_id=sw.device_id))
+               for name, sw in plan.switches.items()}
+
+
+def _args(sws: dict[str, EmbeddedSwitch]) -> list[str]:
+    return [a for name, sw in sws.items() for a in ("--switch", f"{name}={sw.address}")]
+
+
+def _cli(*args: object) -> Result:
+    return CliRunner().invoke(main, [str(a) for a in args])
+
+
+def held(sw: EmbeddedSwitch) -> dict[EntryKey, EntryValue]:
+    """The switch's entries, read back over P4Runtime as the client sees them."""
+    async def go() -> dict[EntryKey, EntryValue]:
+        async with Connection("probe", sw.address, sw.device_id, primary=False) as conn:
+            return await conn.read_entries()
+    return asyncio.run(go())
+
+
+def wanted(out: OutDir, name: str, chains: set[str] | None = None) -> dict:
+    return {e.key: e.value for e in out.switches[name].entries
+            if chains is None or e.chain in chains}
+
+
+@pytest.mark.parametrize("example", sorted(EXAMPLES))
+def test_apply_reapply_status_destroy(example: str, outs: dict[str, Path]) -> None:
+    out = outs[example]
+    plan = load_out_dir(out)
+    victim = EXAMPLES[example][2]
+    with switches(out) as sws:
+        r = _cli("apply", out, "--pipeline", *_args(sws))
+        assert r.exit_code == 0, r.output
+        for name, sw in sws.items():
+            assert held(sw) == wanted(plan, name), name
+
+        targets = select_targets(plan, tuple(f"{n}={s.address}" for n, s in sws.items()), None)
+        for again in asyncio.run(apply_switches(plan, targets)):
+            assert (again.inserted, again.modified, again.deleted, again.writes) == (0, 0, 0, 0)
+            assert not again.failures
+        r = _cli("apply", out, *_args(sws))
+        assert r.exit_code == 0 and "kept" in r.output, r.output
+
+        r = _cli("status", out, *_args(sws))
+        assert r.exit_code == 0, r.output
+        for chain in plan.chain_ids:
+            assert chain in r.output
+        statuses = [asyncio.run(status_switch(plan, t)) for t in targets]
+        assert all(st.total(c) == st.expected[c] for st in statuses for c in st.expected)
+        counted = [c for st in statuses for c in st.counters]
+        if counted:  # the embedded switch answers counter reads (BMv2 cannot)
+            assert all(c.packets == 0 and c.bytes == 0 for c in counted)
+
+        r = _cli("destroy", out, "--chain", victim, *_args(sws))
+        assert r.exit_code == 0, r.output
+        others = set(plan.chain_ids) - {victim}
+        for name, sw in sws.items():
+            assert held(sw) == wanted(plan, name, others), name
+        r = _cli("destroy", out, "--chain", victim, *_args(sws))
+        assert r.exit_code == 0 and "nothing written" in r.output, r.output
+
+
+def test_a_failure_at_any_update_leaves_nothing_of_the_chain(outs: dict[str, Path]) -> None:
+    """Two chains over two switches; web goes in again after a destroy, and its k-th
+    update on one switch fails, for every k on either switch."""
+    out = outs["two-server"]
+    plan = load_out_dir(out)
+    names = Names(plan)
+    with switches(out) as sws:
+        assert _cli("apply", out, "--pipeline", *_args(sws)).exit_code == 0
+        assert _cli("destroy", out, "--chain", "web", *_args(sws)).exit_code == 0
+        without = {name: held(sw) for name, sw in sws.items()}
+        targets = select_targets(plan, tuple(f"{n}={s.address}" for n, s in sws.items()), None)
+        tried = 0
+        for name, sw in sws.items():
+            n_updates = len(wanted(plan, name, {"web"}))
+            assert n_updates > 0
+            for k in range(1, n_updates + 1):
+                sw.fail_update(k)
+                results = asyncio.run(apply_switches(plan, targets, batch=5))
+                failures = [f for r in results for f in r.failures]
+                assert [(f.switch, f.chain) for f in failures] == [(name, "web")], (name, k)
+                assert failures[0].reason == "INTERNAL injected failure"
+                assert failures[0].rollback in ("rolled back", "nothing of it was written")
+                for other, osw in sws.items():
+                    got = held(osw)
+                    assert got == without[other], (name, k, other)
+                    assert not any(names.owner(key, v) == "web" for key, v in got.items())
+                tried += 1
+        assert tried == len(wanted(plan, "s1", {"web"})) + len(wanted(plan, "s2", {"web"}))
+        r = _cli("apply", out, *_args(sws))  # no fault: converges
+        assert r.exit_code == 0, r.output
+        for name, sw in sws.items():
+            assert held(sw) == wanted(plan, name), name
+
+
+def test_one_line_errors(outs: dict[str, Path]) -> None:
+    out = outs["paper"]
+    with switches(out) as sws:
+        sw = sws["s1"]
+        where = f"s1={sw.address}"
+        r = _cli("apply", out, "--switch", where, "--device-id", 7)
+        assert r.exit_code == 1 and len(r.output.strip().splitlines()) == 1, r.output
+        assert "device 7 has no P4 program (run with --pipeline, or give the right " \
+               "--device-id)" in r.output
+        r = _cli("apply", out, "--pipeline", "--switch", where, "--device-id", 7)
+        assert r.exit_code == 1 and len(r.output.strip().splitlines()) == 1, r.output
+        assert "NOT_FOUND Device 7 not found (this switch is device 0)" in r.output
+
+        with Controller(sw.address, device_id=0, election_id=5) as other:
+            assert other.arbitrate().arbitration.status.code == 0
+            r = _cli("apply", out, "--pipeline", "--switch", where)
+            assert r.exit_code == 1 and len(r.output.strip().splitlines()) == 1, r.output
+            assert "not primary: another controller holds election id 5 (ours: 1; use " \
+                   "--election-id)" in r.output
+            # a higher election id takes over; the other controller is told
+            r = _cli("apply", out, "--pipeline", "--switch", where, "--election-id", 9)
+            assert r.exit_code == 0, r.output
+            told = other.receive().arbitration
+            assert (told.status.message, told.election_id.low) == ("Is backup", 9)
+
+        plan = load_out_dir(out)
+        assert held(sw) == wanted(plan, "s1")
+        # a table holding fewer entries than the chain needs: the error names both
+        table = "MyIngress.stage0.element_control"
+        n = sum(1 for e in plan.switches["s1"].entries if e.table == table)
+        assert _cli("destroy", out, "--chain", "paper", "--switch", where).exit_code == 0
+        sw.state.require().device.tables[table].size = n - 1
+        r = _cli("apply", out, "--switch", where)
+        assert r.exit_code == 1, r.output
+        (line,) = [x for x in r.output.splitlines() if x.startswith("error:")]
+        assert f"chain 'paper' not applied (rolled back): insert into {table}" in line, line
+        assert f"RESOURCE_EXHAUSTED Table {table} is full ({n - 1} entries)" in line, line
+        assert held(sw) == {}
