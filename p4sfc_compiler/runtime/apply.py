@@ -25,7 +25,12 @@ from finsy.proto import p4r
 
 from p4sfc_compiler.errors import P4SFCError
 from p4sfc_compiler.p4info.index import P4InfoIndex, first_difference
-from p4sfc_compiler.runtime.client import CONNECT_TIMEOUT, Connection, SwitchError
+from p4sfc_compiler.runtime.client import (
+    CONNECT_TIMEOUT,
+    Connection,
+    SwitchError,
+    p4info_cookie,
+)
 from p4sfc_compiler.runtime.outdir import (
     CLASSIFY_CHAIN_TABLE,
     EntryKey,
@@ -372,6 +377,10 @@ async def check_pipeline(conn: Connection, out: OutDir, target: Target, no_progr
     """Raise unless the switch runs OUT's P4Info (names, ids, widths). False when the
     device has no program and ``no_program_hint`` is empty (the caller reports it)."""
     name = target.plan.name
+    # The cookie p4sfc loads a program with names its P4Info: when it matches, the
+    # P4Info (~100 KB of text to compare) need not be read at all.
+    if await conn.get_cookie() == p4info_cookie(out.p4info_text):
+        return True
     text = await conn.get_p4info()
     if text is None:
         if not no_program_hint:

@@ -11,6 +11,7 @@ integers, so the canonical byte strings a switch returns need no special care.
 from __future__ import annotations
 
 import asyncio
+import hashlib
 from dataclasses import dataclass
 from typing import Any, cast
 
@@ -35,6 +36,11 @@ class UpdateError:
     index: int  # in the batch
     code: str
     message: str
+
+
+def p4info_cookie(p4info_text: str) -> int:
+    """The pipeline cookie p4sfc sets with a P4Info: 64 bits of its SHA-256."""
+    return int.from_bytes(hashlib.sha256(p4info_text.encode()).digest()[:8], "big")
 
 
 def _int(b: bytes) -> int:
@@ -135,12 +141,28 @@ class Connection:
             return None
         return text_format.MessageToString(reply.config.p4info)
 
+    async def get_cookie(self) -> int | None:
+        """The cookie the switch's pipeline was set with, or None (no pipeline, or none
+        given)."""
+        try:
+            reply = await self.client.request(p4r.GetForwardingPipelineConfigRequest(
+                device_id=self.device_id,
+                response_type=p4r.GetForwardingPipelineConfigRequest.COOKIE_ONLY))
+        except P4ClientError as exc:
+            if exc.is_pipeline_missing:
+                return None
+            raise self._error(f"reading the pipeline: {exc.code.name} {exc.message}") from None
+        return reply.config.cookie.cookie if reply.config.HasField("cookie") else None
+
     async def set_pipeline(self, p4info_text: str, device_config: bytes) -> None:
+        """Load a program; its cookie is :func:`p4info_cookie` of the P4Info, so a later
+        check that the switch runs this P4Info needs only the cookie."""
         info = text_format.Parse(p4info_text, p4i.P4Info())
+        config = p4r.ForwardingPipelineConfig(p4info=info, p4_device_config=device_config)
+        config.cookie.cookie = p4info_cookie(p4info_text)
         await self._request(p4r.SetForwardingPipelineConfigRequest(
             device_id=self.device_id, election_id=self.election,
-            action=p4r.SetForwardingPipelineConfigRequest.VERIFY_AND_COMMIT,
-            config=p4r.ForwardingPipelineConfig(p4info=info, p4_device_config=device_config),
+            action=p4r.SetForwardingPipelineConfigRequest.VERIFY_AND_COMMIT, config=config,
         ), f"setting the pipeline of device {self.device_id} (is --device-id right?)")
 
     def use_index(self, index: P4InfoIndex) -> None:

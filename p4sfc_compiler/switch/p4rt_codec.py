@@ -86,6 +86,43 @@ def table_of(te: Any, ids: ProgramIds) -> TableIds:
 def match_of(te: Any, table: TableIds) -> tuple[tuple[tuple[str, Match], ...], int | None]:
     """The entry's match fields (by P4Info name, in key order) and priority (None when
     the table has none), checked as PI's ``construct_match_key``."""
+    try:
+        return _match_fast(te, table)
+    except (P4RTError, KeyError):
+        # the checks again in PI's order, for PI's first error
+        return _match_checked(te, table)
+
+
+def _match_fast(te: Any, table: TableIds) -> tuple[tuple[tuple[str, Match], ...], int | None]:
+    """The common case in one pass over the fields given (a well-formed entry, its fields
+    in key order); anything unusual raises and :func:`_match_checked` decides."""
+    by_id = table.by_id
+    match = []
+    last = -1
+    n_exact = 0
+    for m in te.match:
+        pos, name, kind, width = by_id[m.field_id]
+        if pos <= last or m.WhichOneof("field_match_type") != kind:
+            raise KeyError(name)
+        last = pos
+        if kind == "exact":
+            match.append((name, Exact(to_int(m.exact.value, width))))
+            n_exact += 1
+        else:
+            match.append((name, _field_value(m, kind, width)))
+    if n_exact != table.n_exact:
+        raise KeyError("exact")
+    priority = te.priority
+    if table.needs_priority:
+        if priority == 0:
+            raise KeyError("priority")
+        return tuple(match), priority
+    if priority:
+        raise KeyError("priority")
+    return tuple(match), None
+
+
+def _match_checked(te: Any, table: TableIds) -> tuple[tuple[tuple[str, Match], ...], int | None]:
     if len(te.match) > len(table.order):
         raise P4RTError(INVALID, "Too many fields in match key")
     given = {m.field_id: m for m in te.match}

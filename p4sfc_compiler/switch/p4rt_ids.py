@@ -52,9 +52,13 @@ class TableIds:
     const_default: bool
     size: int
 
-    @property
-    def needs_priority(self) -> bool:
-        return any(f.match_kind in ("ternary", "range", "optional") for f in self.fields.values())
+    def __post_init__(self) -> None:
+        self.needs_priority = any(f.match_kind in ("ternary", "range", "optional")
+                                  for f in self.fields.values())
+        # per field id: (position in the key, name, kind, bitwidth), for the fast decode
+        self.by_id = {fid: (i, self.fields[fid].name, self.fields[fid].match_kind,
+                            self.fields[fid].bitwidth) for i, fid in enumerate(self.order)}
+        self.n_exact = sum(1 for f in self.fields.values() if f.match_kind == "exact")
 
 
 @dataclass(frozen=True)

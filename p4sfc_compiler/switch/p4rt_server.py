@@ -144,7 +144,11 @@ class P4RuntimeService(p4r_grpc.P4RuntimeServicer):
             self._streams.add(out)
         reader = threading.Thread(target=self._read_stream, args=(request_iterator, conn, out),
                                   name="p4rt-stream", daemon=True)
-        context.add_callback(lambda: out.put(None))
+        def gone() -> None:
+            # the client went away: another controller may take over at once
+            self.arbiter.leave(conn)
+            out.put(None)
+        context.add_callback(gone)
         reader.start()
         try:
             while True:
@@ -176,6 +180,7 @@ class P4RuntimeService(p4r_grpc.P4RuntimeServicer):
         except grpc.RpcError:
             pass  # the client went away
         finally:
+            self.arbiter.leave(conn)
             out.put(None)
 
     def _packet_out(self, conn: StreamConnection, payload: bytes) -> None:

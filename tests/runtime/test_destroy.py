@@ -55,6 +55,9 @@ class FakeSwitches:
             async def __aexit__(self, *exc):
                 return None
 
+            async def get_cookie(self):
+                return None  # set by another tool: the P4Info itself is compared
+
             async def get_p4info(self):
                 return fake.out.p4info_text
 
