@@ -97,7 +97,7 @@ def _match_fast(te: Any, table: TableIds) -> tuple[tuple[tuple[str, Match], ...]
     """The common case in one pass over the fields given (a well-formed entry, its fields
     in key order); anything unusual raises and :func:`_match_checked` decides."""
     by_id = table.by_id
-    match = []
+    match: list[tuple[str, Match]] = []
     last = -1
     n_exact = 0
     for m in te.match:
