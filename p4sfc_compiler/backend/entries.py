@@ -40,18 +40,19 @@ from p4sfc_compiler.frontend.ir import INPUT_CLASS
 
 # element kinds whose block owns a table, and the table's name inside the stage
 KIND_TABLES = {kind: spec.tables[0].name for kind, spec in KIND_SPECS.items() if spec.tables}
-# register arrays a kind indexes through its ``index`` parameter
+# register and counter arrays a kind indexes through its ``index`` parameter
 KIND_REGISTERS = {
-    kind: tuple(name for name, _ in spec.registers)
+    kind: tuple(name for name, _ in spec.counters + spec.registers)
     for kind, spec in KIND_SPECS.items()
-    if spec.registers
+    if spec.registers or spec.counters
 }
 PORT_MASK = (1 << PORT_BITS) - 1
 
 
 @dataclass(frozen=True)
 class RegisterSlot:
-    """A register index held by one element instance (counters, IPEncap ids)."""
+    """A register slot held by one element instance (counters, IPEncap ids): its index in
+    the kind's register arrays and (scaled by the cells per slot) in its counter arrays."""
 
     switch: str
     chain: str
@@ -319,9 +320,10 @@ def _nf_entries(
         for src, port, target in snf.inputs(elem):
             prev = INPUT_ELEM_ID if src == INPUT_CLASS else snf.elem_ids[src]
             all_params = common + sorted({**params, **low.input_params.get(target.in_port, {})}.items())
+            ctl = F.pack_control_key(chain.chain_id, nf.nf_id, prev, port)
             yield Entry(
                 f"{path}.element_control",
-                key + ((F.PREV_ELEM, Exact(prev)), (F.PREV_PORT, Exact(port))),
+                ((F.CONTROL_KEY, Exact(ctl)),),
                 f"{path}.exec_{low.kind}",
                 tuple(all_params),
                 chain=chain.name,
