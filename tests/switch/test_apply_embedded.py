@@ -24,6 +24,7 @@ from p4sfc_compiler.runtime import pipeline as pipeline_mod
 from p4sfc_compiler.runtime.apply import Names, apply_switches, select_targets
 from p4sfc_compiler.runtime.client import Connection
 from p4sfc_compiler.runtime.outdir import EntryKey, EntryValue, OutDir, load_out_dir
+from p4sfc_compiler.runtime.pipeline import NO_JSON
 from p4sfc_compiler.runtime.status import status_switch
 from p4sfc_compiler.switch.embedded import EmbeddedSwitch
 
@@ -219,7 +220,7 @@ def test_a_client_killed_mid_apply_is_repaired_by_applying_again(
                         raise Killed
 
             try:
-                asyncio.run(apply_switches(plan, targets, device_config=b"", batch=5,
+                asyncio.run(apply_switches(plan, targets, device_config=NO_JSON, batch=5,
                                            progress=die))
             except Killed:
                 if {n: held(sw) for n, sw in sws.items()} != {n: wanted(plan, n) for n in sws}:
