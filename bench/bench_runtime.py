@@ -195,6 +195,7 @@ def embedded() -> Iterator[tuple[str, int, bytes]]:
 def bmv2(work: Path, files: dict[str, str], topo) -> Iterator[tuple[str, int, bytes]]:  # type: ignore[no-untyped-def]
     from support.bmv2 import Lab
 
+    work.mkdir(parents=True, exist_ok=True)
     lab = Lab(files, topo, work, load=False)
     try:
         yield lab.addresses()["s1"], topo.switches["s1"].device_id, lab.device_json
