@@ -16,6 +16,7 @@ from pathlib import Path
 import pytest
 from click.testing import CliRunner, Result
 from support.p4rt import Controller
+from support.sfc import tag, untag
 from support.traces import trace
 
 from p4sfc_compiler.backend.compile import compile_chains
@@ -30,14 +31,14 @@ from p4sfc_compiler.runtime.status import status_switch
 from p4sfc_compiler.switch.embedded import EmbeddedSwitch
 
 EX = Path(__file__).resolve().parents[2] / "examples"
-EXAMPLES = {  # chain, topology, the chain destroyed, the ingress switch
-    "paper": ("paper-chain.json", "paper-topology.json", "paper", "s1"),
-    "two-server": ("two-server-chain.json", "two-server-topology.json", "web", "s1"),
+EXAMPLES = {  # chain, topology, the chain destroyed, ingress switch, its server's port
+    "paper": ("paper-chain.json", "paper-topology.json", "paper", "s1", 3),
+    "two-server": ("two-server-chain.json", "two-server-topology.json", "web", "s1", 2),
 }
 
 
 def _compile(tmp: Path, example: str) -> Path:
-    chain, topology, _, _ = EXAMPLES[example]
+    chain, topology, *_ = EXAMPLES[example]
     chains = load_chains(EX / chain)
     topo = load_topology(EX / topology)
     validate(chains, topo)
@@ -113,9 +114,15 @@ def test_apply_reapply_status_destroy(example: str, outs: dict[str, Path]) -> No
         assert all(st.total(c) == st.expected[c] for st in statuses for c in st.expected)
         counted = [c for st in statuses for c in st.counters]
         assert all(c.packets == 0 and c.bytes == 0 for c in counted)
-        # traffic: what status reads over P4Runtime is what the switches counted
+        # traffic: what status reads over P4Runtime is what the switches counted. The
+        # frames sent to the server come back as if it had run its first NF.
+        ingress, server_port = sws[EXAMPLES[example][3]], EXAMPLES[example][4]
         for f in trace():
-            sws[EXAMPLES[example][3]].send(1, bytes(f))
+            ingress.send(1, bytes(f))
+        for f in ingress.collect(server_port):
+            t = untag(f)
+            assert t is not None
+            ingress.send(server_port, tag(t.inner, t.chain_id, t.nf_ids[1:]))
         statuses = [asyncio.run(status_switch(plan, t)) for t in targets]
         by_slot = {(c.chain, c.nf, c.element): c.packets for st in statuses for c in st.counters}
         for t in targets:
@@ -125,6 +132,8 @@ def test_apply_reapply_status_destroy(example: str, outs: dict[str, Path]) -> No
                 if packets:
                     cells = device.counters[packets[0]].cells.packets
                     assert by_slot[(slot.chain, slot.nf, slot.element)] == cells[slot.index]
+        if example == "paper":  # mon1 follows the server's ips1
+            assert sum(by_slot.values()) > 0
 
         r = _cli("destroy", out, "--chain", victim, *_args(sws))
         assert r.exit_code == 0, r.output
