@@ -327,3 +327,16 @@ def test_counter_reads_and_resets(ctl: Controller, switch: EmbeddedSwitch) -> No
     assert (cells.packets[3], cells.bytes[3]) == (0, 0)
     err = ctl.read_error(p4r.Entity(counter_entry=p4r.CounterEntry(counter_id=12345)))
     assert (err.code.name, err.message) == ("INVALID_ARGUMENT", "Invalid P4 id")
+
+
+def test_large_reads_come_in_several_replies(ctl: Controller,
+                                              monkeypatch: pytest.MonkeyPatch) -> None:
+    from p4sfc_compiler.switch import p4rt_server
+
+    monkeypatch.setattr(p4rt_server, "READ_CHUNK", 3)
+    entries = [exit_entry(c) for c in range(1, 5)] + [claim(p, 1) for p in range(1, 4)]
+    assert ctl.write([E.update(INSERT, te) for te in entries]) == {}
+    got = ctl.read(p4r.Entity(table_entry=p4r.TableEntry()))
+    assert sorted(e.table_entry.SerializeToString() for e in got) == sorted(
+        ctl.read(p4r.Entity(table_entry=te))[0].table_entry.SerializeToString()
+        for te in entries)

@@ -224,3 +224,27 @@ def test_switch_command_errors_are_one_line(tmp_path: Path) -> None:
                                if args[0] != "--grpc" else ["switch", *args])
         assert r.exit_code == 1 and len(r.output.strip().splitlines()) == 1, r.output
         assert message in r.output, r.output
+
+
+def test_a_frame_the_switch_fails_on_is_dropped_and_said(tmp_path: Path) -> None:
+    from p4sfc_compiler.switch.ports import PcapPorts
+
+    said: list[str] = []
+    taken: list[bytes] = []
+
+    def inject(port: int, frame: bytes) -> None:
+        if frame == b"bad":
+            raise ValueError("the model failed")
+        taken.append(frame)
+
+    ports = PcapPorts(tmp_path, inject, said.append)
+    w = PcapWriter(tmp_path / "port4-in.pcap")
+    for f in (b"one", b"bad", b"two"):
+        w.write(f)
+    w.close()
+    assert ports.play_changed() == 3
+    assert taken == [b"one", b"two"]
+    assert said == ["port 4: frame of 3 bytes dropped: ValueError: the model failed",
+                    "played 3 frames from port4-in.pcap"]
+    assert ports.play_changed() == 0  # unchanged since: not played again
+    ports.close()
