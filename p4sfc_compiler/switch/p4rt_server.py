@@ -196,7 +196,10 @@ class P4RuntimeService(p4r_grpc.P4RuntimeServicer):
             return
         if conn.device_id != self.state.device_id:
             return
-        self.emit(self.cpu_port, payload)
+        try:
+            self.emit(self.cpu_port, payload)
+        except Exception:  # noqa: BLE001 - a frame the model fails on must not end the stream
+            return  # dropped, as the switch would drop a frame it cannot parse
 
     def packet_in(self, frame: bytes) -> None:
         """A frame the pipeline sent to the CPU port: to the primary controller's stream."""
