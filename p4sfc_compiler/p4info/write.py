@@ -101,7 +101,7 @@ def _program_ids(program: Program) -> dict[tuple[int, str], int]:
 
 def index_p4info(program: Program) -> P4InfoIndex:
     """The index of :func:`render_p4info`'s P4Info, built from the program without
-    writing and parsing the text (which takes ~85 ms of a compile); equal to
+    writing and parsing the text (~22 ms of a compile); equal to
     ``P4InfoIndex.from_text(render_p4info(program))`` (tested)."""
     ids = _program_ids(program)
     idx = P4InfoIndex()
