@@ -49,10 +49,11 @@ class ElementFamily(Generic[C]):
     themselves (P4SFC's Alert and Forward are not Click classes). Its ``config`` is the
     raw configuration string, since a server's Click config is written from strings.
 
-    Two slots are reserved and ``None`` until the issues that fill them: ``behaviour``,
-    the family's software form for the NF engine (a packet in, Click's result out), and
-    ``switch_model``, the embedded switch's model of the family's P4 block (only for
-    families with a P4 kind).
+    ``behaviour`` is reserved and ``None`` until the issue that fills it: the family's
+    software form for the NF engine (a packet in, Click's result out). The embedded
+    switch's models are per P4 kind, not per family (one family may own several kinds,
+    two families share ``classify``): each lives in the owning family's ``switch.py`` and
+    :data:`~p4sfc_compiler.families.kind_models.KIND_MODELS` maps kinds to them.
     """
 
     name: str
@@ -62,4 +63,3 @@ class ElementFamily(Generic[C]):
     data_offset: DataOffsetFn[C] = unchanged_offset
     server_form: ServerFormFn = same_form
     behaviour: None = None
-    switch_model: None = None

@@ -1,0 +1,285 @@
+"""The pipeline model: the Python twin of the P4 program rendered from ``p4/templates/``
+(``p4sfc.p4.j2`` and ``elements/*.p4.j2``), run over a :class:`~.device.Device`.
+
+``Pipeline(device).process(in_port, frame)`` gives every frame that leaves the switch for
+one frame in, as BMv2 ``simple_switch`` would send them: per pass the parser, checksum
+verification, ``MyIngress`` (chain classification, the stages, exit or dispatch), an
+ingress-to-egress clone for Alert (the frame as this pass received it, enqueued before
+the original), ``mark_to_drop``, then egress, checksum update and deparser; a pass that
+recirculates is parsed again from its deparsed bytes with only the preserved metadata
+kept (``fields.METADATA``'s ``preserved`` fields), ahead of any later frame (BMv2 puts
+recirculated packets at the front of its input buffer).
+
+The stages only dispatch: each element kind's block is modelled in its family's
+``switch.py`` (:data:`~p4sfc_compiler.families.kind_models.KIND_MODELS`), bound once per
+stage to the stage's tables and registers. A template change is a model change in the
+same commit; the differential tests against BMv2 (``tests/switch``) check the two agree.
+"""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Callable
+
+from p4sfc_compiler.dataplane import wire
+from p4sfc_compiler.dataplane.packet import (
+    ETH_TYPE,
+    IP_IHL,
+    IP_LEN,
+    NF_ID,
+    PRESERVED_META,
+    SFC,
+    SFC_CHAIN,
+    SFC_COUNT,
+    SFC_ENTRY,
+    SFC_TYPE,
+    Lookup,
+    PacketState,
+    key_reader,
+)
+from p4sfc_compiler.dataplane.program import (
+    EXEC_COMMON_PARAMS,
+    INGRESS,
+    INGRESS_ACTIONS,
+    KIND_SPECS,
+    TIMESTAMP_BITS,
+    Program,
+    push_chain_params,
+)
+from p4sfc_compiler.dataplane.reserved import BMV2_DROP_PORT, DROP_PORT, MASK_BITS
+from p4sfc_compiler.families.kind_model import KindRun, StageResources, StageTable
+from p4sfc_compiler.families.kind_models import KIND_MODELS
+from p4sfc_compiler.switch.device import Device
+from p4sfc_compiler.switch.frames import STACK_OUT_OF_BOUNDS, deparse, parse, update_checksums
+
+# Passes one frame may take before the model gives up on it. BMv2 has no such limit; an
+# entry set whose elements loop would recirculate there forever (each pass makes
+# progress), here the frame is dropped instead of hanging the switch.
+MAX_PASSES = 4096
+
+_MASK = (1 << MASK_BITS) - 1
+_TS_MASK = (1 << TIMESTAMP_BITS) - 1
+_UDP_LEN = wire.L4_HEADER_LEN[wire.PROTO_UDP]
+_TCP_EXTRA = wire.L4_HEADER_LEN[wire.PROTO_TCP] - _UDP_LEN
+_NF_COUNT_MASK = (1 << wire.SFC.field("nfCount").bitwidth) - 1
+_COMMON = tuple(name for name, _ in EXEC_COMMON_PARAMS)
+_ELEM_AT, _EXIT_AT, _DROP_AT = (_COMMON.index(n) for n in ("elem_id", "exit_ports",
+                                                             "drop_ports"))
+
+Stage = tuple[Lookup, Callable[[PacketState], tuple[int, ...]], dict[str, KindRun]]
+
+
+def _table(device: Device, name: str) -> StageTable:
+    spec = device.program.tables[name]
+    return StageTable(device.tables[name].lookup, key_reader(tuple(k.field for k in spec.keys)))
+
+
+def _param_at(params: tuple[tuple[str, int], ...], name: str) -> int:
+    return [n for n, _ in params].index(name)
+
+
+class Pipeline:
+    """The program's behaviour over one device's state."""
+
+    def __init__(self, device: Device, clock: Callable[[], int] = time.monotonic_ns) -> None:
+        self.device = device
+        program: Program = device.program
+        params = program.params
+        self.max_chain = params.max_chain
+        self._clock = clock
+        self._t0 = clock()
+        self._classify_chain = _table(device, f"{INGRESS}.classify_chain")
+        self._nf_dispatch = _table(device, f"{INGRESS}.nf_dispatch")
+        self._chain_exit = _table(device, f"{INGRESS}.chain_exit")
+        push = push_chain_params(params.max_chain)
+        self._push = f"{INGRESS}.push_chain"
+        self._push_chain_at = _param_at(push, "chain_id")
+        self._push_count_at = _param_at(push, "nf_count")
+        self._push_nf_at = tuple(_param_at(push, f"nf{i}") for i in range(params.max_chain))
+        self._run_local = f"{INGRESS}.run_local"
+        self._to_port = f"{INGRESS}.to_port"
+        self._to_port_at = _param_at(INGRESS_ACTIONS["to_port"], "port")
+        self._exit_chain = f"{INGRESS}.exit_chain"
+        self._exit_port_at = _param_at(INGRESS_ACTIONS["exit_chain"], "port")
+        self._forward_chain = f"{INGRESS}.forward_chain"
+        self._forward_port_at = _param_at(INGRESS_ACTIONS["forward_chain"], "port")
+        self._stages = [self._stage(s) for s in range(params.stages)]
+
+    def _stage(self, s: int) -> Stage:
+        device = self.device
+        prefix = device.program.stage_prefix(s)
+        control = _table(device, f"{prefix}.element_control")
+        dispatch: dict[str, KindRun] = {}
+        for kind in device.program.params.kinds:
+            spec = KIND_SPECS[kind]
+            res = StageResources(
+                prefix=prefix,
+                kind=kind,
+                tables={t.name: _table(device, f"{prefix}.{t.name}") for t in spec.tables},
+                registers={r: device.registers[f"{prefix}.{r}"].cells
+                           for r, _ in spec.registers},
+                counters={c: device.counters[f"{prefix}.{c}"].cells
+                          for c, _ in spec.counters},
+            )
+            dispatch[f"{prefix}.exec_{kind}"] = KIND_MODELS[kind](res)
+        return control.lookup, control.key, dispatch
+
+    # ---- one frame ----
+
+    def process(self, in_port: int, frame: bytes) -> list[tuple[int, bytes]]:
+        """Every (egress port, frame) leaving the switch for ``frame`` arriving on
+        ``in_port``, in the order the switch sends them."""
+        out: list[tuple[int, bytes]] = []
+        preserved: tuple[int, ...] | None = None
+        for _ in range(MAX_PASSES):
+            st = PacketState(in_port, len(frame))
+            if preserved is not None:
+                for name, value in zip(PRESERVED_META, preserved, strict=True):
+                    setattr(st, name, value)
+            st.timestamp = ((self._clock() - self._t0) // 1000) & _TS_MASK
+            parse(frame, st, self.max_chain)
+            self._ingress(st)
+            if st.clone_session is not None:
+                # An I2E copy is the pass's packet as received, parsed again with fresh
+                # metadata: no element ran on it, so it deparses to the same bytes.
+                for port, _instance in self.device.clone_sessions.get(st.clone_session, ()):
+                    out.append((port, frame))
+            if st.egress_spec == BMV2_DROP_PORT:
+                return out
+            update_checksums(st)
+            data = deparse(st)
+            if st.recirc == 1:
+                preserved = tuple(getattr(st, name) for name in PRESERVED_META)
+                frame = data
+                continue
+            if st.trim == 1 and st.ipv4 is not None:
+                # MyEgress: truncate(len) to the headers and the IP packet's total length.
+                data = data[:self._trimmed_length(st)]
+            out.append((st.egress_spec, data))
+            return out
+        return out
+
+    @staticmethod
+    def _trimmed_length(st: PacketState) -> int:
+        ip = st.ipv4
+        assert ip is not None
+        length = wire.ETH_LEN + ip[IP_LEN]
+        if st.sfc is not None:
+            length += wire.SFC_LEN + wire.SFC_NF_LEN * st.sfc[SFC_COUNT]
+        if st.ipv4_outer is not None:
+            length += wire.IPV4_OUTER.fixed_bytes
+        return length & 0xFFFFFFFF
+
+    def _ingress(self, st: PacketState) -> None:
+        if st.l4_ok == 1:
+            # A transport header running past the IP total length is not one.
+            ip = st.ipv4
+            assert ip is not None
+            l4_end = (ip[IP_IHL] << 2) + _UDP_LEN + (_TCP_EXTRA if st.tcp is not None else 0)
+            if ip[IP_LEN] < l4_end:
+                st.l4_ok = st.sport = st.dport = st.tcp_flags = 0
+                st.icmp_type = st.icmp_code = 0
+        if st.parser_error == STACK_OUT_OF_BOUNDS:
+            st.dropped = 1
+        elif st.sfc is None:
+            table = self._classify_chain
+            hit = table.lookup(table.key(st))
+            if hit is not None and hit.action == self._push:
+                self._push_chain(st, hit.params)
+            else:
+                st.dropped = 1
+        nfs = st.sfc_nfs
+        if nfs:
+            st.nf_id = nfs[0][NF_ID]
+        if st.dropped == 0:
+            for stage in self._stages:
+                if st.dropped == 1 or st.halted == 1 or not st.sfc_nfs:
+                    break
+                self._run_stage(st, stage)
+        if st.dropped == 1:
+            st.egress_spec = BMV2_DROP_PORT
+        elif st.forwarded == 1:
+            # Forward set the egress port; the packet leaves without its SFC header.
+            self._untag(st)
+        elif not st.sfc_nfs:
+            table = self._chain_exit
+            hit = table.lookup(table.key(st))
+            if hit is None:
+                st.egress_spec = BMV2_DROP_PORT
+            elif hit.action == self._exit_chain:
+                st.egress_spec = hit.params[self._exit_port_at]
+                self._untag(st)
+            else:
+                st.egress_spec = hit.params[self._forward_port_at]
+        else:
+            table = self._nf_dispatch
+            hit = table.lookup(table.key(st))
+            if hit is None:
+                st.egress_spec = BMV2_DROP_PORT
+            elif hit.action == self._run_local:
+                st.recirc = 1
+                st.egress_spec = st.ingress_port
+                # Another pass only if this one ran an element: bad entries cannot loop.
+                if st.progress == 0:
+                    st.egress_spec = BMV2_DROP_PORT
+                    st.recirc = 0
+            else:
+                st.egress_spec = hit.params[self._to_port_at]
+                if st.sfc is not None:
+                    st.sfc[SFC_ENTRY] = st.server_entry
+
+    def _push_chain(self, st: PacketState, params: tuple[int, ...]) -> None:
+        eth = st.ethernet
+        count = params[self._push_count_at]
+        sfc = [0] * len(SFC.names)
+        sfc[SFC_CHAIN] = params[self._push_chain_at]
+        sfc[SFC_COUNT] = count
+        sfc[SFC_ENTRY] = 0
+        sfc[SFC_TYPE] = eth[ETH_TYPE] if eth is not None else 0
+        st.sfc = sfc
+        if eth is not None:
+            eth[ETH_TYPE] = wire.ETHERTYPE_SFC
+        st.chain_id = params[self._push_chain_at]
+        # The pushed stack keeps the chain's NF ids; bos marks its last.
+        kept = min(count, self.max_chain)
+        st.sfc_nfs = [[params[self._push_nf_at[i]], 0, int(i == count - 1)]
+                      for i in range(kept)]
+
+    @staticmethod
+    def _untag(st: PacketState) -> None:
+        if st.sfc is not None:
+            if st.ethernet is not None:
+                st.ethernet[ETH_TYPE] = st.sfc[SFC_TYPE]
+            st.sfc = None
+        st.sfc_nfs = []
+
+    @staticmethod
+    def _run_stage(st: PacketState, stage: Stage) -> None:
+        lookup, key, dispatch = stage
+        st.out_port = 0
+        hit = lookup(key(st))
+        if hit is None:
+            return
+        p = hit.params
+        st.elem_id, st.exit_ports, st.drop_ports = p[_ELEM_AT], p[_EXIT_AT], p[_DROP_AT]
+        dispatch[hit.action](st, p)
+        st.progress = 1
+        out = st.out_port
+        port_bit = (1 << out) & _MASK
+        if st.forwarded == 1 or st.to_server == 1:
+            # The packet leaves this switch's processing of the chain now.
+            st.halted = 1
+        elif out == DROP_PORT or st.drop_ports & port_bit:
+            st.dropped = 1
+        elif st.exit_ports & port_bit:
+            # NF complete: the next NF starts at its input with fresh annotations.
+            nfs = st.sfc_nfs
+            nfs.pop(0)
+            if st.sfc is not None:
+                st.sfc[SFC_COUNT] = (st.sfc[SFC_COUNT] - 1) & _NF_COUNT_MASK
+            st.nf_id = nfs[0][NF_ID] if nfs else 0
+            st.prev_elem = st.prev_port = 0
+            st.dst_anno = st.paint = 0
+        else:
+            st.prev_elem = st.elem_id
+            st.prev_port = out
