@@ -108,3 +108,30 @@ def test_a_full_table_differs_on_purpose(controllers: dict[str, Controller]) -> 
     assert got["bmv2"] == {4: ("UNKNOWN", "Error when adding match entry to target")}
     assert got["embedded"] == {
         4: ("RESOURCE_EXHAUSTED", "Table MyIngress.chain_exit is full (4 entries)")}
+
+
+def test_arbitration_agrees(controllers: dict[str, Controller]) -> None:
+    """A higher election id takes over and the primary is told; a backup's write is
+    refused; the newcomer leaving gives the primary back. Same messages on both."""
+    seen = {}
+    for name, c in controllers.items():
+        address = c.address  # the same switch, a second controller
+        log = []
+        with Controller(address, 3, 20) as newer:
+            a = newer.arbitrate().arbitration
+            log.append(("newer", a.status.code, a.status.message, a.election_id.low))
+            t = c.receive().arbitration
+            log.append(("older", t.status.code, t.status.message, t.election_id.low))
+            err = c.error_of(c.write_request([E.update(INSERT, exit_entry(9))]))
+            log.append(("older write", err.code.name, err.message))
+            with Controller(address, 3, 20) as same:
+                same.send(p4r.StreamMessageRequest(arbitration=p4r.MasterArbitrationUpdate(
+                    device_id=3, election_id=p4r.Uint128(low=20))))
+                with pytest.raises(Exception) as exc:
+                    same.receive()
+                log.append(("same id", "Election id already exists" in str(exc.value)))
+        back = c.receive().arbitration
+        log.append(("older again", back.status.code, back.status.message, back.election_id.low))
+        seen[name] = log
+    assert seen["bmv2"] == seen["embedded"]
+    assert seen["embedded"][1] == ("older", 6, "Is backup", 20)
