@@ -135,3 +135,18 @@ def test_arbitration_agrees(controllers: dict[str, Controller]) -> None:
         seen[name] = log
     assert seen["bmv2"] == seen["embedded"]
     assert seen["embedded"][1] == ("older", 6, "Is backup", 20)
+
+
+def test_another_device_id_agrees(controllers: dict[str, Controller]) -> None:
+    """Get and Write for a device id the switch is not (a SetForwardingPipelineConfig
+    for one stops BMv2 1.15.5, so it is not sent)."""
+    seen = {}
+    for name, c in controllers.items():
+        with Controller(c.address, 4, 1) as other:
+            log = [other.arbitrate().arbitration.status.message]
+            for req in (p4r.GetForwardingPipelineConfigRequest(device_id=4),
+                        other.write_request([E.update(INSERT, exit_entry(1))])):
+                err = other.error_of(req)
+                log.append((err.code.name, err.message))
+        seen[name] = log
+    assert seen["bmv2"] == seen["embedded"]
