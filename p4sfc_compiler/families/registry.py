@@ -25,6 +25,7 @@ from p4sfc_compiler.families.ipheader.family import IPHEADER
 from p4sfc_compiler.families.iplookup.family import IPLOOKUP
 from p4sfc_compiler.families.plumbing.family import PLUMBING
 from p4sfc_compiler.families.rewriter.family import REWRITER
+from p4sfc_compiler.families.switches.family import SWITCHES
 from p4sfc_compiler.families.values import ConfigEnv
 
 # Each family is typed by its own config; here they are held side by side.
@@ -40,6 +41,7 @@ FAMILIES: tuple[AnyFamily, ...] = (
     IPHEADER,
     COUNTERS,
     PLUMBING,
+    SWITCHES,
     IO,
     CONFIG_ONLY,
 )

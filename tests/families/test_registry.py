@@ -21,6 +21,7 @@ from p4sfc_compiler.families.registry import (
     parse_config,
 )
 from p4sfc_compiler.families.rewriter.family import REWRITER
+from p4sfc_compiler.families.switches.family import SWITCHES
 from p4sfc_compiler.families.values import ConfigEnv
 from p4sfc_compiler.frontend.ir import n_ports_used
 
@@ -35,6 +36,7 @@ MINE = {
     IPHEADER: {"CheckIPHeader", "MarkIPHeader", "DecIPTTL", "SetIPDSCP", "SetIPChecksum",
                "GetIPAddress", "StoreIPAddress"},
     IO: {"FromDump", "ToDump"},
+    SWITCHES: {"PaintSwitch", "HashSwitch", "RoundRobinSwitch"},
     COUNTERS: {"Counter", "AverageCounter"},
     PLUMBING: {"Strip", "Unstrip", "Queue", "SimpleQueue", "Paint", "Discard", "Tee",
                "PullTee", "Alert", "Forward"},
@@ -129,6 +131,9 @@ NO_SWITCH_FORM = {
     "ToDump": "reads or writes a file",
     "GetIPAddress": "arbitrary offset",
     "StoreIPAddress": "arbitrary offset",
+    "PaintSwitch": "no switch kind",
+    "HashSwitch": "no switch kind",
+    "RoundRobinSwitch": "no switch kind",
 }
 EXPECTED_KIND = {
     ("checkipheader_offset", "chk"): "check_ip_header",  # CheckIPHeader(14) on the frame
