@@ -22,14 +22,6 @@ CASES = sorted(p.name for p in GOLDEN.iterdir() if (p / "case.json").is_file())
 
 # case -> what the engine lacks for it
 MISSING: dict[str, str] = {
-    "ipaddrrewriter_nat": "IPAddrRewriter",
-    "iprewriter_dnat": "IPRewriter",
-    "iprewriter_keep_pass": "IPRewriter",
-    "iprewriter_nat_preserve": "IPRewriter",
-    "iprewriter_nat_sequential": "IPRewriter",
-    "nf_nat": "IPRewriter",
-    "tcprewriter_nat": "TCPRewriter",
-    "udprewriter_nat": "UDPRewriter",
     "nf_router": "RadixIPLookup, ICMPError",
     "nf_vpn_ipsec": "RadixIPsecLookup and the IPsec elements",
 }
