@@ -19,6 +19,7 @@ from p4sfc_compiler.families.config_only import CONFIG_ONLY
 from p4sfc_compiler.families.counters.family import COUNTERS
 from p4sfc_compiler.families.encap.family import ENCAP
 from p4sfc_compiler.families.family import ElementFamily
+from p4sfc_compiler.families.icmp.family import ICMP
 from p4sfc_compiler.families.io.family import IO
 from p4sfc_compiler.families.ipfilter.family import IPFILTER
 from p4sfc_compiler.families.ipheader.family import IPHEADER
@@ -42,6 +43,7 @@ FAMILIES: tuple[AnyFamily, ...] = (
     COUNTERS,
     PLUMBING,
     SWITCHES,
+    ICMP,
     IO,
     CONFIG_ONLY,
 )

@@ -9,6 +9,7 @@ from p4sfc_compiler.families import registry
 from p4sfc_compiler.families.base import ElementConfigError, LowerContext, NotOffloadable
 from p4sfc_compiler.families.counters.family import COUNTERS
 from p4sfc_compiler.families.encap.family import ENCAP
+from p4sfc_compiler.families.icmp.family import ICMP
 from p4sfc_compiler.families.io.family import IO
 from p4sfc_compiler.families.ipheader.family import IPHEADER
 from p4sfc_compiler.families.iplookup.family import IPLOOKUP
@@ -37,6 +38,7 @@ MINE = {
                "GetIPAddress", "StoreIPAddress"},
     IO: {"FromDump", "ToDump"},
     SWITCHES: {"PaintSwitch", "HashSwitch", "RoundRobinSwitch"},
+    ICMP: {"ICMPError"},
     COUNTERS: {"Counter", "AverageCounter"},
     PLUMBING: {"Strip", "Unstrip", "Queue", "SimpleQueue", "Paint", "Discard", "Tee",
                "PullTee", "Alert", "Forward"},
@@ -49,7 +51,7 @@ def test_family_for_every_class() -> None:
         for cls in classes:
             assert family_for(cls) is family
             assert cls in known_classes()
-    assert family_for("ICMPError") is None
+    assert family_for("IPsecAES") is None
     assert family_for("ipfilter") is None  # family names are not classes
 
 
@@ -80,9 +82,9 @@ def test_lower_and_data_offset_defaults() -> None:
     cfg = parse_config("Strip", ("14",))
     assert data_offset("Strip", cfg, 0) == 14
     assert data_offset("Counter", parse_config("Counter", ()), 14) == 14  # the default data_offset
-    assert data_offset("ICMPError", None, 6) == 6  # unknown class: unchanged
-    with pytest.raises(NotOffloadable, match="ICMPError has no switch implementation"):
-        lower("ICMPError", None, LowerContext())
+    assert data_offset("IPsecAES", None, 6) == 6  # unknown class: unchanged
+    with pytest.raises(NotOffloadable, match="IPsecAES has no switch implementation"):
+        lower("IPsecAES", None, LowerContext())
     assert lower("Counter", parse_config("Counter", ())).kind == "counter"  # default ctx
 
 
@@ -134,6 +136,7 @@ NO_SWITCH_FORM = {
     "PaintSwitch": "no switch kind",
     "HashSwitch": "no switch kind",
     "RoundRobinSwitch": "no switch kind",
+    "ICMPError": "new packet",
 }
 EXPECTED_KIND = {
     ("checkipheader_offset", "chk"): "check_ip_header",  # CheckIPHeader(14) on the frame
