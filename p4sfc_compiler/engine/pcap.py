@@ -11,10 +11,10 @@ from p4sfc_compiler.errors import P4SFCError
 
 LINKTYPE_ETHERNET = 1
 _MAGICS = {
-    b"\xd4\xc3\xb2\xa1": ("<", 1000),
-    b"\xa1\xb2\xc3\xd4": (">", 1000),
-    b"\x4d\x3c\xb2\xa1": ("<", 1),
-    b"\xa1\xb2\x3c\x4d": (">", 1),
+    b"\xd4\xc3\xb2\xa1": ("<", 1),  # microseconds
+    b"\xa1\xb2\xc3\xd4": (">", 1),
+    b"\x4d\x3c\xb2\xa1": ("<", 1000),  # nanoseconds
+    b"\xa1\xb2\x3c\x4d": (">", 1000),
 }
 
 Record = tuple[bytes, tuple[int, int]]  # frame, (seconds, microseconds)
@@ -28,7 +28,7 @@ def read_pcap(path: Path) -> list[Record]:
     data = path.read_bytes()
     if len(data) < 24 or data[:4] not in _MAGICS:
         raise PcapError(f"{path}: not a pcap file")
-    order, per_usec = _MAGICS[data[:4]]
+    order, per_usec = _MAGICS[data[:4]]  # fraction units per microsecond
     rec = struct.Struct(order + "IIII")
     out: list[Record] = []
     i = 24
