@@ -36,12 +36,12 @@ MINE = {
     ENCAP: {"EtherEncap", "IPEncap"},
     IPHEADER: {"CheckIPHeader", "MarkIPHeader", "DecIPTTL", "SetIPDSCP", "SetIPChecksum",
                "GetIPAddress", "StoreIPAddress"},
-    IO: {"FromDump", "ToDump"},
+    IO: {"FromDump", "ToDump", "FromDevice", "ToDevice"},
     SWITCHES: {"PaintSwitch", "HashSwitch", "RoundRobinSwitch"},
     ICMP: {"ICMPError"},
     COUNTERS: {"Counter", "AverageCounter"},
     PLUMBING: {"Strip", "Unstrip", "Queue", "SimpleQueue", "Paint", "Discard", "Tee",
-               "PullTee", "Alert", "Forward"},
+               "PullTee", "Alert", "Forward", "StoreData"},
 }
 
 
