@@ -140,3 +140,34 @@ def test_generated_server_configs_build_and_run(server_io: str) -> None:
         # an untagged frame: the entry classifier drops it
         eng.run({source: [SYN_WEB]})
         assert sink.records == []
+
+
+def _udp(src: str, sport: int, dst: str, dport: int, ident: int) -> bytes:
+    from p4sfc_compiler.families.checksum import in_cksum
+
+    def ip4(a: str) -> bytes:
+        return bytes(int(x) for x in a.split("."))
+
+    udp = sport.to_bytes(2, "big") + dport.to_bytes(2, "big") + (8).to_bytes(2, "big") + bytes(2)
+    ip = bytearray(bytes([0x45, 0]) + (28).to_bytes(2, "big") + ident.to_bytes(2, "big")
+                   + bytes(2) + bytes([64, 17, 0, 0]) + ip4(src) + ip4(dst))
+    ip[10:12] = in_cksum(ip).to_bytes(2, "big")
+    return bytes(12) + b"\x08\x00" + bytes(ip) + udp
+
+
+def test_round_robin_mapper_as_in_clicks_own_test() -> None:
+    # click's test/IPRewriter/RoundRobinIPMapper-01.clicktest: new flows take the mapper's
+    # patterns in turn, packets of a known flow follow their mapping
+    text = """
+        r :: RoundRobinIPMapper(- - - - 0 0, - - - - 1 0, - - - - 2 0);
+        FromDump(x) -> Strip(14) -> MarkIPHeader -> rw :: IPRewriter(r);
+        rw[0] -> ToDump(o0); rw[1] -> ToDump(o1); rw[2] -> ToDump(o2);
+    """
+    flows = [("1.0.0.2", 2), ("1.0.0.2", 3), ("1.0.0.2", 2), ("1.0.0.3", 2), ("1.0.0.4", 2),
+             ("1.0.0.2", 3), ("1.0.0.2", 3)]
+    eng = run_config(text, [_udp("1.0.0.1", 1, dst, dport, i) for i, (dst, dport) in
+                            enumerate(flows)])
+    port_of = {int.from_bytes(f[4:6], "big"): int(name[1:])
+               for name, recs in eng.outputs().items() for f, _ in recs}
+    assert [port_of[i] for i in range(len(flows))] == [0, 1, 0, 2, 0, 1, 1]
+    assert eng.read_handler("rw.table_size") == "4"

@@ -30,7 +30,7 @@ GOLDEN = Path(__file__).resolve().parents[1] / "golden" / "click"
 
 MINE = {
     REWRITER: {"IPRewriter", "TCPRewriter", "UDPRewriter", "IPAddrRewriter",
-               "IPRewriterPatterns"},
+               "IPRewriterPatterns", "RoundRobinIPMapper"},
     IPLOOKUP: {"StaticIPLookup", "LinearIPLookup", "RadixIPLookup", "DirectIPLookup",
                "RangeIPLookup", "SortedIPLookup"},
     ENCAP: {"EtherEncap", "IPEncap"},
