@@ -34,11 +34,11 @@ ARP = bytes(12) + b"\x08\x06" + bytes(28)
 
 
 def test_an_element_the_engine_lacks_is_named_with_its_place_before_any_packet() -> None:
-    text = "src :: FromDump(in.pcap);\nsrc -> Strip(14)\n  -> aes :: IPsecAES(1) -> Discard;\n"
+    text = "src :: FromDump(in.pcap);\nsrc -> Strip(14)\n  -> sum :: ToIPSummaryDump(x);\n"
     with pytest.raises(UnsupportedElement) as e:
-        Engine.from_text(text, "vpn.click")
+        Engine.from_text(text, "sum.click")
     assert e.value.one_line() == \
-        "vpn.click:3:6: the NF engine has no element class IPsecAES (element 'aes')"
+        "sum.click:3:6: the NF engine has no element class ToIPSummaryDump (element 'sum')"
 
 
 def test_a_setting_the_engine_cannot_run_is_refused_while_building() -> None:

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
+import pytest
 from click.testing import CliRunner
 
 from p4sfc_compiler.cli import main
@@ -49,12 +50,28 @@ def test_errors_are_one_line(tmp_path: Path) -> None:
     r = runner.invoke(main, ["run", "--software", str(two), "--in", str(TRACE),
                              "-o", str(tmp_path / "o.pcap")])
     assert r.exit_code == 1 and "pick one with --chain" in r.output
-    r = runner.invoke(main, ["run", "--software", str(two), "--chain", "site-to-site",
-                             "--in", str(TRACE), "-o", str(tmp_path / "o.pcap")])
-    # the VPN's IPsec elements are not in the engine yet: named with their place
-    assert r.exit_code == 1
-    assert "vpn.click:" in r.output and "RadixIPsecLookup" in r.output
+    bad = tmp_path / "nf.click"
+    bad.write_text("input -> Strip(14)\n  -> t :: ToIPSummaryDump(x) -> output;\n")
+    chain = tmp_path / "chain.json"
+    chain.write_text('{"name": "c", "NFs": [{"name": "n", "type": "firewall", '
+                     '"location": "srv1", "click": "nf.click"}], "Links": [], '
+                     '"Route": {"ingress": {"switch": "s1", "port": 1}, '
+                     '"egress": {"switch": "s1", "port": 2}}}')
+    r = runner.invoke(main, ["run", "--software", str(chain), "--in", str(TRACE),
+                             "-o", str(tmp_path / "o.pcap")])
+    # an element the engine does not have: its class and place, one line
+    assert r.exit_code == 1, r.output
+    assert f"{bad}:2:6:" in r.output and "ToIPSummaryDump" in r.output
     assert len(r.output.strip().splitlines()) == 1
     r = runner.invoke(main, ["run", "--software", str(CHAIN), "--in", str(CHAIN),
                              "-o", str(tmp_path / "o.pcap")])
     assert r.exit_code == 1 and "not a pcap file" in r.output
+
+
+def test_the_vpn_chain_runs(tmp_path: Path) -> None:
+    pytest.importorskip("cryptography")
+    two = REPO / "examples" / "two-server-chain.json"
+    r = CliRunner().invoke(main, ["run", "--software", str(two), "--chain", "site-to-site",
+                                  "--in", str(TRACE), "-o", str(tmp_path / "o.pcap")])
+    assert r.exit_code == 0, r.output
+    assert "(vpn)" in r.output
