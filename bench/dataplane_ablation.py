@@ -9,15 +9,12 @@ switch CPU per packet), on the chain firewall -> monitor -> router.
 Variants of the dynamic program at ``--stages`` (default 8):
 
 * ``as generated``;
-* ``no local init``: the Stage control's copies of every kind's action parameters are
-  declared without initialisers, so a stage no longer assigns all 26 of them (p4c turns
-  each initialiser into an assignment at the start of every stage that runs);
 * ``narrow classify``: the classify tables keyed only on the fields this chain's entries
-  use (the fixed program cannot know them; a measure of what the 21-field key costs);
-* ``packed element key``: element_control keyed on one 40-bit field (chain id, NF id,
-  previous element and port concatenated) in place of four (BMv2 formats each field of
-  the key and of the matched entry for its log, printed or not);
-* the first two together, and all three.
+  use (the fixed program cannot know them; a measure of what the 21-field key costs).
+
+Two earlier variants are now the program itself (issue 10): element_control keyed on one
+packed field, and the kinds' parameter copies without per-stage initialisers (shared
+metadata fields).
 
 And a native pair: ``classifier.p4`` against itself built with ``-DWIDE_KEY`` (the
 dynamic classify table's 21-field key, same entries). Writes ``ablation.csv`` and
@@ -46,21 +43,10 @@ from support.bmv2 import unavailable  # noqa: E402
 
 from p4sfc_compiler.backend.entries import build_entries  # noqa: E402
 from p4sfc_compiler.backend.entry_formats import write_request_txtpb  # noqa: E402
-from p4sfc_compiler.dataplane.match import Entry, Exact  # noqa: E402
 from p4sfc_compiler.dataplane.program import ProgramParams  # noqa: E402
 from p4sfc_compiler.p4info.index import P4InfoIndex  # noqa: E402
 
-# the Stage control's kind locals: "    bit<8>  rw_proto = 0;"
-_LOCAL = re.compile(r"^(    bit<\d+>\s+[a-z]+_\w+) = \w+;$", re.MULTILINE)
 _CLASSIFY = re.compile(r"(    table classify \{\n        key = \{\n)(.*?)(        \})", re.DOTALL)
-
-
-def no_local_init(source: str) -> str:
-    stage = source.index("control Stage(")
-    end = source.index("control MyIngress(")
-    body, n = _LOCAL.subn(r"\1;", source[stage:end])
-    assert n > 0, "no kind locals found"
-    return source[:stage] + body + source[end:]
 
 
 def narrow_classify(source: str, used: set[str]) -> str:
@@ -71,39 +57,6 @@ def narrow_classify(source: str, used: set[str]) -> str:
 
     out, n = _CLASSIFY.subn(keep, source)
     assert n > 0, "no classify table found"
-    return out
-
-
-_EC_KEY = ("            meta.chain_id: exact;\n            meta.nf_id: exact;\n"
-           "            meta.prev_elem: exact;\n            meta.prev_port: exact;\n")
-_EC_WIDTHS = (("meta.chain_id", 16), ("meta.nf_id", 8), ("meta.prev_elem", 8),
-              ("meta.prev_port", 8))
-
-
-def packed_element_key(source: str) -> str:
-    """element_control keyed on one 40-bit field, the concatenation of its four."""
-    assert _EC_KEY in source, "element_control key not found"
-    out = source.replace(_EC_KEY, "            meta.ec_key: exact;\n")
-    out = out.replace("struct metadata_t {\n", "struct metadata_t {\n    bit<40> ec_key;\n", 1)
-    return out.replace(
-        "        switch (element_control.apply().action_run) {",
-        "        meta.ec_key = meta.chain_id ++ meta.nf_id ++ meta.prev_elem ++ meta.prev_port;\n"
-        "        switch (element_control.apply().action_run) {")
-
-
-def packed_entries(entries: list[Entry]) -> list[Entry]:
-    out = []
-    for e in entries:
-        if not e.table.endswith(".element_control"):
-            out.append(e)
-            continue
-        fields = dict(e.match)
-        value = 0
-        for name, width in _EC_WIDTHS:
-            m = fields[name]
-            assert isinstance(m, Exact)
-            value = (value << width) | m.value
-        out.append(e._replace(match=(("meta.ec_key", Exact(value)),)))
     return out
 
 
@@ -118,14 +71,9 @@ def dynamic_variants(stages: int, cache: Path, work: Path) -> list[tuple[str, Va
         if e.table.endswith(".classify"):
             used.update(name for name, _ in e.match)
     source = result.files["p4/p4sfc.p4"]
-    both = narrow_classify(no_local_init(source), used)
     edits = {
         "as generated": source,
-        "no local init": no_local_init(source),
         "narrow classify": narrow_classify(source, used),
-        "packed element key": packed_element_key(source),
-        "no local init + narrow classify": both,
-        "all three": packed_element_key(both),
     }
     out = []
     for name, text in edits.items():
@@ -134,8 +82,7 @@ def dynamic_variants(stages: int, cache: Path, work: Path) -> list[tuple[str, Va
         compiled = compile_p4(path, cache)
         # p4c's P4Info: a narrowed table has fewer fields than the compiler's own
         index = P4InfoIndex.from_text(compiled.p4info)
-        mine = packed_entries(entries) if "packed" in name or name == "all three" else entries
-        writes = [write_request_txtpb(mine, index, device_id=0)]
+        writes = [write_request_txtpb(entries, index, device_id=0)]
         v = Variant(case, "dynamic", stages, passes(result), compiled, compiled.p4info,
                     writes, len(entries), len(text.splitlines()))
         out.append((name, v))

@@ -162,7 +162,6 @@ def destroy_report(results: list[DestroyResult]) -> Table:
     return t
 
 
-NOT_READABLE = "counters: not readable over P4Runtime on this switch"
 
 
 def status_report(statuses: list[SwitchStatus]) -> Iterator[object]:
@@ -186,9 +185,7 @@ def status_report(statuses: list[SwitchStatus]) -> Iterator[object]:
             t.add_row(_t(tb), *(str(s.entries[o][tb] or "") for o in owners))
         if tables:
             yield t
-        if s.counters_readable is False:
-            yield _t(f"  {NOT_READABLE}")
-        elif s.counters:
+        if s.counters:
             c = Table(title=None)
             for col in ("chain", "NF", "element", "packets", "bytes"):
                 c.add_column(col, justify="right" if col in ("packets", "bytes") else "left")

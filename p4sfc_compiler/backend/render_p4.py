@@ -43,13 +43,18 @@ def p4_header(ht: wire.HeaderType) -> str:
     return "\n".join(lines + ["}"])
 
 
-def p4_metadata() -> str:
+def p4_metadata(kinds: Iterable[str] = ()) -> str:
     lines = ["struct metadata_t {"]
-    typed = _bit_types((m.name, m.bitwidth, False) for m in fields.METADATA)
-    for m, (typ, name) in zip(fields.METADATA, typed, strict=True):
-        if m.note:
-            lines.append(f"    // {m.note}")
-        if m.preserved:
+    rows = [(m.name, m.bitwidth, m.note, m.preserved) for m in fields.METADATA]
+    for kind in kinds:
+        for i, (name, width) in enumerate(program.kind_copies(kind)):
+            rows.append((name, width, f"{kind}'s parameters, for its block" if i == 0 else "",
+                         False))
+    typed = _bit_types((name, width, False) for name, width, _, _ in rows)
+    for (_, _, note, preserved), (typ, name) in zip(rows, typed, strict=True):
+        if note:
+            lines.append(f"    // {note}")
+        if preserved:
             lines.append("    @field_list(0)")
         lines.append(f"    {typ} {name};")
     return "\n".join(lines + ["}"])
@@ -106,21 +111,16 @@ def ingress_action(name: str, max_chain: int) -> str:
     return _signature(name, params, (), 4)
 
 
-def kind_locals(
-    kind: str, prefix: str, actions: Iterable[str] = (), defaults: dict[str, int] | None = None
-) -> str:
-    """Control-local copies of ``exec_<kind>``'s parameters (and those of ``actions`` of the
-    kind's tables), which the kind's apply block reads after the action ran."""
-    spec = KIND_SPECS[kind]
-    params = spec.exec_params + tuple(p for a in actions for p in spec.table_actions[a])
-    defaults = defaults or {}
-    typed = _bit_types((name, width, False) for name, width in params)
-    return "\n".join(f"    {typ} {prefix}{name} = {defaults.get(name, 0)};" for typ, name in typed)
-
-
 def kind_registers(kind: str, size: int) -> str:
     return "\n".join(
         f"    register<bit<{w}>>({size}) {name};" for name, w in KIND_SPECS[kind].registers
+    )
+
+
+def kind_counters(kind: str, register_size: int) -> str:
+    return "\n".join(
+        f"    counter({register_size * cells}, CounterType.packets) {name};"
+        for name, cells in KIND_SPECS[kind].counters
     )
 
 
@@ -141,6 +141,7 @@ def _environment() -> jinja2.Environment:
         drop_port=reserved.DROP_PORT,
         mask_bits=reserved.MASK_BITS,
         wire=wire,
+        fields=fields,
         l4_len=SimpleNamespace(
             tcp=wire.L4_HEADER_LEN[wire.PROTO_TCP], udp=wire.L4_HEADER_LEN[wire.PROTO_UDP]
         ),
@@ -151,8 +152,9 @@ def _environment() -> jinja2.Environment:
         exec_action=exec_action,
         table_action=table_action,
         ingress_action=ingress_action,
-        kind_locals=kind_locals,
         kind_registers=kind_registers,
+        kind_counters=kind_counters,
+        counter_len_bits=program.COUNTER_LEN_BITS,
         kind_table=kind_table,
     )
     return env

@@ -31,11 +31,14 @@ _IPV4_W = {f.name: f.bitwidth for f in wire.IPV4.fields}
 _TCP_W = {f.name: f.bitwidth for f in wire.TCP.fields}
 _ICMP_W = {f.name: f.bitwidth for f in wire.ICMP.fields}
 
+# An element's id inside its NF (meta.elem_id, meta.prev_elem).
+ELEM_ID_BITS = 8
+
 METADATA: tuple[MetaField, ...] = (
     MetaField("chain_id", _SFC_W["chainId"]),
     MetaField("nf_id", _NF_W["nfId"]),
-    MetaField("elem_id", 8),
-    MetaField("prev_elem", 8, preserved=True,
+    MetaField("elem_id", ELEM_ID_BITS),
+    MetaField("prev_elem", ELEM_ID_BITS, preserved=True,
               note="Position inside the current NF and Click's annotations survive recirculation."),
     MetaField("prev_port", reserved.ELEMENT_PORT_BITS, preserved=True),
     MetaField("ether_type", _SFC_W["etherType"]),
@@ -48,6 +51,8 @@ METADATA: tuple[MetaField, ...] = (
     MetaField("icmp_code", _ICMP_W["icmpCode"]),
     MetaField("dst_anno", _IPV4_W["dstAddr"], preserved=True),
     MetaField("paint", 8, preserved=True),
+    # CheckIPHeader saw bytes past the IP total length: the packet leaves without them.
+    MetaField("trim", 1, preserved=True),
     MetaField("out_port", reserved.ELEMENT_PORT_BITS, note="Set by the element that ran in a stage."),
     MetaField("exit_ports", reserved.MASK_BITS),
     MetaField("drop_ports", reserved.MASK_BITS),
@@ -60,6 +65,8 @@ METADATA: tuple[MetaField, ...] = (
     MetaField("ip_dirty", 1),
     MetaField("recirc", 1),
     MetaField("l2_len", 16),
+    MetaField("ctl_key", _SFC_W["chainId"] + _NF_W["nfId"] + ELEM_ID_BITS + reserved.ELEMENT_PORT_BITS,
+              note="element_control's key: chain_id ++ nf_id ++ prev_elem ++ prev_port."),
 )
 
 _HEADER_INSTANCES = {
@@ -100,6 +107,11 @@ ELEM_ID = "meta.elem_id"
 PREV_ELEM = "meta.prev_elem"
 PREV_PORT = "meta.prev_port"
 TO_SERVER = "meta.to_server"
+# element_control matches one exact field packed from four: BMv2 pays per key field on
+# every lookup (it builds and formats each one), and a stage looks up element_control on
+# every pass, so one field is measurably cheaper than four (bench/README.md).
+CONTROL_KEY = "meta.ctl_key"
+CONTROL_KEY_PARTS: tuple[str, ...] = (CHAIN_ID, NF_ID, PREV_ELEM, PREV_PORT)
 INGRESS_PORT = "standard_metadata.ingress_port"
 DST_ANNO = "meta.dst_anno"
 
@@ -128,6 +140,20 @@ CLASSIFY_KEY: tuple[str, ...] = (
     "meta.tcp_flags",
     "meta.icmp_type",
     "meta.icmp_code",
+)
+# The fields IP 5-tuple filters test (what the NF library's IPFilter / IPClassifier rules
+# use): a second, narrow classify table keyed on these alone, since BMv2's cost of a
+# lookup grows with its key fields (bench/README.md: -61 us per packet on the paper chain).
+CLASSIFY_IP_KEY: tuple[str, ...] = (
+    "meta.ip_ok",
+    "hdr.ipv4.fragOffset",
+    "hdr.ipv4.protocol",
+    "hdr.ipv4.srcAddr",
+    "hdr.ipv4.dstAddr",
+    "meta.l4_ok",
+    "meta.sport",
+    "meta.dport",
+    "meta.tcp_flags",
 )
 
 # Where the classify key's header fields come from: (key, first bit, width) from the start
@@ -196,6 +222,7 @@ KEY_NAMES: dict[str, str] = {
     ELEM_ID: "elem_id",
     PREV_ELEM: "prev_elem",
     PREV_PORT: "prev_port",
+    CONTROL_KEY: "ctl",
     TO_SERVER: "to_server",
     INGRESS_PORT: "ingress_port",
     DST_ANNO: "dst_anno",
@@ -222,6 +249,27 @@ KEY_NAMES: dict[str, str] = {
     "meta.icmp_code": "icmp_code",
 }
 KEY_EXPRESSIONS: dict[str, str] = {name: expr for expr, name in KEY_NAMES.items()}
+
+
+def pack_control_key(chain_id: int, nf_id: int, prev_elem: int, prev_port: int) -> int:
+    """The value of :data:`CONTROL_KEY` for the four parts, first part in the high bits."""
+    value = 0
+    for part, v in zip(CONTROL_KEY_PARTS, (chain_id, nf_id, prev_elem, prev_port), strict=True):
+        width = field_width(part)
+        if not 0 <= v < 1 << width:
+            raise ValueError(f"{part} = {v} does not fit in {width} bits")
+        value = (value << width) | v
+    return value
+
+
+def unpack_control_key(value: int) -> tuple[int, ...]:
+    """The four parts of a :data:`CONTROL_KEY` value (inverse of :func:`pack_control_key`)."""
+    parts = []
+    for part in reversed(CONTROL_KEY_PARTS):
+        width = field_width(part)
+        parts.append(value & ((1 << width) - 1))
+        value >>= width
+    return tuple(reversed(parts))
 
 
 def key_name(expr: str) -> str:

@@ -18,6 +18,9 @@ from p4sfc_compiler.dataplane.wire import ETHERNET, IPV4, SFC, SFC_NF
 
 INGRESS = "MyIngress"
 NO_ACTION = "NoAction"
+# Bits of a counted length (IP total length + bytes_base, or a non-IP frame's length):
+# the counter kind keeps one packet counter per bit.
+COUNTER_LEN_BITS = 17
 # v1model's ingress_global_timestamp, which the counters' first/last registers keep.
 TIMESTAMP_BITS = 48
 
@@ -107,6 +110,14 @@ class Register:
 
 
 @dataclass(frozen=True)
+class CounterArray:
+    """An indirect P4 ``counter`` extern of packets (P4Runtime reads it, BMv2 included)."""
+
+    name: str
+    size: int
+
+
+@dataclass(frozen=True)
 class TableSpec:
     """A table as the program declares it: short name, key (expression, match kind) and
     its actions' short names (the miss is always a fixed ``NoAction``)."""
@@ -116,14 +127,28 @@ class TableSpec:
     actions: tuple[str, ...]
 
 
+# exec_<kind>'s parameter naming the table of a kind with several (KindSpec.tables).
+TABLE_PARAM = "table_sel"
+
+
 @dataclass(frozen=True)
 class KindSpec:
     """What one element kind adds to each stage."""
 
     exec_params: ParamSpecs = ()  # after EXEC_COMMON_PARAMS
-    tables: tuple[TableSpec, ...] = ()  # keys after ELEMENT_KEY_PREFIX
+    # Keys after ELEMENT_KEY_PREFIX. With several, an element's entries all go to the
+    # first table whose key holds every field they test, and exec_<kind>'s parameter
+    # TABLE_PARAM says which (its position): narrow keys are cheaper lookups.
+    tables: tuple[TableSpec, ...] = ()
     table_actions: dict[str, ParamSpecs] = field(default_factory=dict)
     registers: tuple[tuple[str, int], ...] = ()
+    # Packet counter externs: (name, cells per register slot).
+    counters: tuple[tuple[str, int], ...] = ()
+    # The kind's block reads its parameters after the action ran, from metadata fields
+    # named prefix + parameter (exec_<kind>'s, and those of ``copied_actions``), one set
+    # shared by all stages: control locals would be assigned at every stage's start.
+    copy_prefix: str = ""
+    copied_actions: tuple[str, ...] = ()
 
 
 _W = F.field_width
@@ -131,8 +156,14 @@ _PORT8 = ("port", ELEMENT_PORT_BITS)
 
 KIND_SPECS: dict[str, KindSpec] = {
     "classify": KindSpec(
-        tables=(TableSpec("classify", tuple((k, "ternary") for k in F.CLASSIFY_KEY),
-                          ("set_port", "drop_packet")),),
+        copy_prefix="cls_",
+        exec_params=((TABLE_PARAM, 1),),
+        tables=(
+            TableSpec("classify_ip", tuple((k, "ternary") for k in F.CLASSIFY_IP_KEY),
+                      ("set_port", "drop_packet")),
+            TableSpec("classify", tuple((k, "ternary") for k in F.CLASSIFY_KEY),
+                      ("set_port", "drop_packet")),
+        ),
         table_actions={"set_port": (_PORT8,), "drop_packet": ()},
     ),
     "ip_lookup": KindSpec(
@@ -140,6 +171,7 @@ KIND_SPECS: dict[str, KindSpec] = {
         table_actions={"route": (_PORT8,), "route_gw": (_PORT8, ("gw", _W(F.DST_ANNO)))},
     ),
     "rewriter": KindSpec(
+        copy_prefix="rw_", copied_actions=("rewrite",),
         exec_params=(
             ("proto", IPV4.field("protocol").bitwidth),
             ("server_entry", SFC.field("entry").bitwidth),
@@ -158,15 +190,21 @@ KIND_SPECS: dict[str, KindSpec] = {
         },
     ),
     "counter": KindSpec(
+        copy_prefix="cnt_",
         exec_params=(("index", 32), ("timed", 1), ("bytes_base", 16)),
+        # Click's byte count of a packet is not the frame length a P4 byte counter adds
+        # (it starts at the data pointer: IP length + bytes_base), so the bytes are kept
+        # bit by bit: cell slot * COUNTER_LEN_BITS + b counts the packets whose length has
+        # bit b set, and bytes = sum(count[b] << b). P4Runtime reads counters on BMv2
+        # (it answers register reads with UNIMPLEMENTED).
+        counters=(("counter_packets", 1), ("counter_len_bits", COUNTER_LEN_BITS)),
         registers=(
-            ("counter_packets", 64),
-            ("counter_bytes", 64),
             ("counter_first", TIMESTAMP_BITS),
             ("counter_last", TIMESTAMP_BITS),
         ),
     ),
     "ether_encap": KindSpec(
+        copy_prefix="ee_",
         exec_params=(
             ("ether_type", ETHERNET.field("etherType").bitwidth),
             ("src", ETHERNET.field("srcAddr").bitwidth),
@@ -174,6 +212,7 @@ KIND_SPECS: dict[str, KindSpec] = {
         )
     ),
     "ip_encap": KindSpec(
+        copy_prefix="ie_",
         exec_params=(
             ("proto", IPV4.field("protocol").bitwidth),
             ("src", IPV4.field("srcAddr").bitwidth),
@@ -187,12 +226,12 @@ KIND_SPECS: dict[str, KindSpec] = {
         registers=(("ipencap_id", IPV4.field("identification").bitwidth),),
     ),
     "dec_ip_ttl": KindSpec(),
-    "set_ip_dscp": KindSpec(exec_params=(("dscp", 6),)),
+    "set_ip_dscp": KindSpec(copy_prefix="sd_", exec_params=(("dscp", 6),)),
     "check_ip_header": KindSpec(),
-    "paint": KindSpec(exec_params=(("color", _W("meta.paint")),)),
+    "paint": KindSpec(copy_prefix="pt_", exec_params=(("color", _W("meta.paint")),)),
     "discard": KindSpec(),
-    "alert": KindSpec(exec_params=(("session", 32),)),
-    "forward": KindSpec(exec_params=(("port", PORT_BITS),)),
+    "alert": KindSpec(copy_prefix="al_", exec_params=(("session", 32),)),
+    "forward": KindSpec(copy_prefix="fw_", exec_params=(("port", PORT_BITS),)),
 }
 
 # The tables of MyIngress around the stages, and their actions' parameters.
@@ -204,9 +243,14 @@ NF_DISPATCH = TableSpec(
     ("run_local", "to_port"),
 )
 CHAIN_EXIT = TableSpec("chain_exit", ((F.CHAIN_ID, "exact"),), ("exit_chain", "forward_chain"))
-ELEMENT_CONTROL_KEY: tuple[tuple[str, str], ...] = (
-    (F.CHAIN_ID, "exact"), (F.NF_ID, "exact"), (F.PREV_ELEM, "exact"), (F.PREV_PORT, "exact"),
-)
+ELEMENT_CONTROL_KEY: tuple[tuple[str, str], ...] = ((F.CONTROL_KEY, "exact"),)
+
+
+def kind_copies(kind: str) -> ParamSpecs:
+    """The metadata fields holding ``kind``'s parameter copies: (name, width)."""
+    spec = KIND_SPECS[kind]
+    params = spec.exec_params + tuple(p for a in spec.copied_actions for p in spec.table_actions[a])
+    return tuple((spec.copy_prefix + name, width) for name, width in params)
 
 
 def push_chain_params(max_chain: int) -> ParamSpecs:
@@ -262,6 +306,7 @@ class Program:
     tables: dict[str, Table] = field(default_factory=dict)
     actions: dict[str, Action] = field(default_factory=dict)
     registers: dict[str, Register] = field(default_factory=dict)
+    counters: dict[str, CounterArray] = field(default_factory=dict)
 
     def stage_prefix(self, stage: int) -> str:
         return f"{INGRESS}.stage{stage}"
@@ -315,6 +360,10 @@ def build_program(params: ProgramParams | None = None) -> Program:
             for rname, width in spec.registers:
                 prog.registers[f"{sp}.{rname}"] = Register(
                     f"{sp}.{rname}", width, params.register_size
+                )
+            for cname, cells in spec.counters:
+                prog.counters[f"{sp}.{cname}"] = CounterArray(
+                    f"{sp}.{cname}", params.register_size * cells
                 )
 
     for name in NF_DISPATCH.actions:

@@ -62,6 +62,7 @@ class P4InfoIndex:
     tables: dict[str, TableInfo] = field(default_factory=dict)
     actions: dict[str, ActionInfo] = field(default_factory=dict)
     registers: dict[str, tuple[int, int, int]] = field(default_factory=dict)  # id, width, size
+    counters: dict[str, tuple[int, int]] = field(default_factory=dict)  # id, size
     # entry shape -> bit widths its values must fit (checks.check_entry fills it)
     entry_shapes: dict[tuple[object, ...], tuple[tuple[int, ...], tuple[int, ...]]] = field(
         default_factory=dict, repr=False, compare=False
@@ -93,6 +94,9 @@ class P4InfoIndex:
             idx.tables[pre["name"][0]] = TableInfo(
                 pre["id"][0], pre["name"][0], fields, actions, t.get("size", [0])[0]
             )
+        for c in msg.get("counters", []):
+            pre = c["preamble"][0]
+            idx.counters[pre["name"][0]] = (pre["id"][0], c.get("size", [0])[0])
         for r in msg.get("registers", []):
             pre = r["preamble"][0]
             width = r["type_spec"][0]["bitstring"][0]["bit"][0]["bitwidth"][0]

@@ -16,6 +16,7 @@ from p4sfc_compiler.p4info.textformat import quote
 # P4Ids.Prefix in p4/config/v1/p4info.proto.
 PREFIX_ACTION = 0x01
 PREFIX_TABLE = 0x02
+PREFIX_COUNTER = 0x12
 PREFIX_REGISTER = 0x16
 
 _MATCH_TYPES = {"exact": "EXACT", "ternary": "TERNARY", "lpm": "LPM", "range": "RANGE",
@@ -93,9 +94,10 @@ def render_p4info(program: Program) -> str:
     ids = assign_ids({
         PREFIX_TABLE: program.tables,
         PREFIX_ACTION: program.actions,
+        PREFIX_COUNTER: program.counters,
         PREFIX_REGISTER: program.registers,
     })
-    alias = aliases([*program.tables, *program.actions, *program.registers])
+    alias = aliases([*program.tables, *program.actions, *program.counters, *program.registers])
     w = _Writer()
     w.lines += ["# proto-file: p4/config/v1/p4info.proto",
                 "# proto-message: p4.config.v1.P4Info", ""]
@@ -150,6 +152,15 @@ def render_p4info(program: Program) -> str:
             w.field("name", param.name)
             w.field("bitwidth", param.bitwidth)
             w.close()
+        w.close()
+
+    for counter in sorted(program.counters.values(), key=lambda c: c.name):
+        w.open("counters")
+        preamble(PREFIX_COUNTER, counter.name)
+        w.open("spec")
+        w.field("unit", "PACKETS", enum=True)
+        w.close()
+        w.field("size", counter.size)
         w.close()
 
     for reg in sorted(program.registers.values(), key=lambda r: r.name):

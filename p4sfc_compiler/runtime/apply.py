@@ -19,6 +19,7 @@ from dataclasses import dataclass, field
 
 from finsy.proto import p4r
 
+from p4sfc_compiler.dataplane.fields import CONTROL_KEY, key_name, unpack_control_key
 from p4sfc_compiler.errors import P4SFCError
 from p4sfc_compiler.p4info.index import P4InfoIndex, first_difference
 from p4sfc_compiler.runtime.client import CONNECT_TIMEOUT, Connection, SwitchError
@@ -143,6 +144,9 @@ class Names:
                             for n, f in t.fields.items() if n == "chain_id"}
         self.chain_param = {a.id: p.id for a in index.actions.values()
                             for n, p in a.params.items() if n == "chain_id"}
+        # element_control's key packs the chain id into its high bits
+        self.ctl_field = {t.id: f.id for t in index.tables.values()
+                          for n, f in t.fields.items() if n == key_name(CONTROL_KEY)}
         self.chains = out.chain_names()
         self.chain_ids = set(out.chain_ids)
         self.claim_table = index.tables[CLASSIFY_CHAIN_TABLE].id
@@ -163,9 +167,13 @@ class Names:
 
     def owner(self, key: EntryKey, value: EntryValue) -> str:
         fid = self.chain_field.get(key[0])
+        ctl = self.ctl_field.get(key[0])
         chain_id = None
         if fid is not None:
             chain_id = next((v for f, _, v, _ in key[1] if f == fid), None)
+        elif ctl is not None:
+            packed = next((v for f, _, v, _ in key[1] if f == ctl), None)
+            chain_id = None if packed is None else unpack_control_key(packed)[0]
         else:
             pid = self.chain_param.get(value[0])
             chain_id = next((v for p, v in value[1] if p == pid), None)

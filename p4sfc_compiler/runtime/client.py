@@ -186,25 +186,21 @@ class Connection:
             return None
         return out
 
-    async def read_register(self, register_id: int, index: int) -> int | None:
-        """One cell of a register array, or None when the switch does not implement
-        register reads (BMv2 answers UNIMPLEMENTED); other refusals raise."""
+    async def read_counter(self, counter_id: int) -> dict[int, int]:
+        """Every cell of an indirect packet counter array: index -> packets (cells a
+        switch leaves out are 0)."""
         request = p4r.ReadRequest(device_id=self.device_id, entities=[p4r.Entity(
-            register_entry=p4r.RegisterEntry(register_id=register_id,
-                                             index=p4r.Index(index=index)))])
-        value = 0
+            counter_entry=p4r.CounterEntry(counter_id=counter_id))])
+        cells: dict[int, int] = {}
         try:
             async for reply in self.client.request_iter(request):
                 for entity in reply.entities:
-                    data = entity.register_entry.data
-                    if data.WhichOneof("data") == "bitstring":
-                        value = _int(data.bitstring)
+                    entry = entity.counter_entry
+                    cells[entry.index.index] = entry.data.packet_count
         except P4ClientError as exc:
-            if exc.code.name == "UNIMPLEMENTED":
-                return None
-            raise self._error(f"reading register {register_id}[{index}]: {exc.code.name} "
+            raise self._error(f"reading counter {counter_id}: {exc.code.name} "
                               f"{exc.message.strip()}") from None
-        return value
+        return cells
 
     # -- writes -----------------------------------------------------------------
 

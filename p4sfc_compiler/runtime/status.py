@@ -3,9 +3,10 @@
 Per switch, as a reader (no arbitration, nothing written): check the switch runs OUT's
 P4Info, read every table entry back and count them per owner chain (its ``chain_id``, as
 for apply; entries of no chain of OUT are "foreign") and per table. Then the packet and
-byte counters of each counting element of the chains present (``plan.json``'s register
-slots), over P4Runtime register reads; a switch that refuses them (BMv2: UNIMPLEMENTED)
-is reported as such, and no number is shown.
+byte counts of each counting element of the chains present (``plan.json``'s register
+slots), from the program's counter externs over P4Runtime counter reads, which BMv2
+answers too: packets from ``counter_packets``, bytes summed from ``counter_len_bits``
+(one cell per bit of the counted length, dataplane/program.py).
 """
 
 from __future__ import annotations
@@ -14,12 +15,14 @@ import time
 from collections import Counter
 from dataclasses import dataclass, field
 
+from p4sfc_compiler.dataplane.program import COUNTER_LEN_BITS
 from p4sfc_compiler.runtime.apply import Names, Target, check_pipeline
 from p4sfc_compiler.runtime.client import CONNECT_TIMEOUT, Connection
 from p4sfc_compiler.runtime.outdir import EntryKey, EntryValue, OutDir
 
 FOREIGN = "foreign"
-COUNTS = {"counter_packets": "packets", "counter_bytes": "bytes"}  # register name suffix
+PACKETS = "counter_packets"
+LEN_BITS = "counter_len_bits"
 
 
 @dataclass
@@ -39,7 +42,6 @@ class SwitchStatus:
     entries: dict[str, Counter[str]] = field(default_factory=dict)  # owner -> table -> n
     expected: dict[str, int] = field(default_factory=dict)  # OUT's entries per chain
     counters: list[ElementCount] = field(default_factory=list)
-    counters_readable: bool | None = None  # None: nothing to read
     seconds: float = 0.0
 
     @property
@@ -82,22 +84,26 @@ async def status_switch(out: OutDir, target: Target, *,
             return result
         result.entries = tally(await conn.read_entries(), names)
         present = set(result.chains)
+        arrays: dict[str, dict[int, int]] = {}  # counter name -> its cells, read once
+
+        async def cells(name: str) -> dict[int, int]:
+            if name not in arrays:
+                arrays[name] = await conn.read_counter(out.index.counters[name][0])
+            return arrays[name]
+
         for slot in sw.registers:
             if slot.chain not in present:
                 continue
+            arrays_of_slot = [n for n in slot.registers if n in out.index.counters]
+            packets = next((n for n in arrays_of_slot if n.endswith(PACKETS)), None)
+            bits = next((n for n in arrays_of_slot if n.endswith(LEN_BITS)), None)
+            if packets is None or bits is None:
+                continue  # an IPEncap id slot: nothing counted
             count = ElementCount(slot.chain, slot.nf, slot.element)
+            count.packets = (await cells(packets)).get(slot.index, 0)
+            by_bit = await cells(bits)
+            base = slot.index * COUNTER_LEN_BITS
+            count.bytes = sum(by_bit.get(base + b, 0) << b for b in range(COUNTER_LEN_BITS))
             result.counters.append(count)
-            if result.counters_readable is False:
-                continue
-            for reg in slot.registers:
-                what = next((v for k, v in COUNTS.items() if reg.endswith(k)), None)
-                if what is None or reg not in out.index.registers:
-                    continue
-                value = await conn.read_register(out.index.registers[reg][0], slot.index)
-                if value is None:
-                    result.counters_readable = False
-                    break
-                result.counters_readable = True
-                setattr(count, what, value)
     result.seconds = time.monotonic() - start
     return result

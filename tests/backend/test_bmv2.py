@@ -15,7 +15,7 @@ from pathlib import Path
 import pytest
 from hypothesis import HealthCheck, Phase, assume, example, given, settings
 from hypothesis import strategies as st
-from support.bmv2 import Lab, register_value, unavailable
+from support.bmv2 import Lab, counter_cells, unavailable
 from support.click import click_binary, run_click, wrap_chain
 from support.frames import patterns, random_frame
 from support.sfc import tag, untag
@@ -25,6 +25,7 @@ from p4sfc_compiler.backend.compile import compile_chains
 from p4sfc_compiler.backend.entry_formats import write_request_txtpb
 from p4sfc_compiler.dataplane.fields import REWRITER_KEY, key_name
 from p4sfc_compiler.dataplane.match import Entry, Exact
+from p4sfc_compiler.dataplane.program import COUNTER_LEN_BITS
 from p4sfc_compiler.frontend.chainspec import load_chains, load_topology, validate
 from p4sfc_compiler.p4info.checks import check_entry
 from p4sfc_compiler.p4info.index import P4InfoIndex
@@ -150,21 +151,29 @@ def test_switch_nfs_do_what_click_does(paper, tmp_path: Path) -> None:
     assert got[SERVER] == expected, lab.logs()
     assert got[EGRESS] == [] and got[HOST] == []
 
-    # the monitor's counters are switch registers: the same values as Click's handlers
+    # the monitor's counters on the switch: the same values as Click's handlers
     _check_counters(result, lab, "mon1", counts)
 
 
 def _check_counters(result, lab: Lab, nf: str, handlers: dict[str, str]) -> None:
-    """Switch counter registers of ``nf`` on s1 against click's ``E.count`` and
-    ``E.byte_count`` handler values (``nfK/E.count``)."""
+    """The switch's counters of ``nf`` on s1, read over P4Runtime as ``p4sfc status``
+    reads them, against click's ``E.count`` and ``E.byte_count`` handler values
+    (``nfK/E.count``)."""
     index = P4InfoIndex.from_text(result.files["p4/p4sfc.p4info.txtpb"])
     plan = _plan(result)
     slots = {r["element"]: r for r in plan["switches"]["s1"]["registers"] if r["nf"] == nf}
     for handler, value in handlers.items():
         element, what = handler.split("/")[1].split(".")
         slot = slots[element]
-        reg = slot["registers"][0 if what == "count" else 1]
-        assert register_value(lab.switches["s1"], index, reg, slot["index"]) == int(value), handler
+        name = next(n for n in slot["registers"]
+                    if n.endswith("counter_packets" if what == "count" else "counter_len_bits"))
+        cells = counter_cells(lab.switches["s1"], index, name)
+        if what == "count":
+            got = cells.get(slot["index"], 0)
+        else:
+            base = slot["index"] * COUNTER_LEN_BITS
+            got = sum(cells.get(base + b, 0) << b for b in range(COUNTER_LEN_BITS))
+        assert got == int(value), handler
 
 
 def _rewriter_entry(result, flow: tuple, to: tuple) -> str:
@@ -307,6 +316,44 @@ def test_header_rewrites_equal_click(stages: int, tmp_path: Path) -> None:
                             "FromDump(in.pcap, STOP true, TIMING false) -> NF_hdr "
                             "-> ToDump(out.pcap);\n", [], frames)
     assert len(software) == 15  # ARP and the TTL-1 frame are dropped
+    got, logs = _through_switch(result, topology, tmp_path, frames)
+    assert got[EGRESS] == software, logs
+
+
+TRIM_NF = """// CheckIPHeader cuts the bytes that follow the IP packet; Counter counts IP lengths
+input -> Strip(14) -> chk :: CheckIPHeader -> cnt :: Counter -> Unstrip(14) -> output;
+chk[1] -> Discard;
+"""
+
+
+def _trailing(frame, extra: bytes):
+    from scapy.layers.l2 import Ether
+
+    return Ether(bytes(frame) + extra)
+
+
+@pytest.mark.parametrize("stages", [8, 1])
+def test_bytes_past_the_ip_length_are_cut_as_click_does(stages: int, tmp_path: Path) -> None:
+    """Frames with a trailer after their IP packet leave the switch without it, as click's
+    CheckIPHeader outputs them, also after recirculations (1 stage) and beside frames
+    without one."""
+    from scapy.layers.inet import IP
+    from scapy.layers.l2 import Ether
+
+    (tmp_path / "trim.click").write_text(TRIM_NF)
+    result, topology = _compile(tmp_path, _solo({"type": "trim", "click": "trim.click"}),
+                                stages=stages)
+    assert _nf(_plan(result), "n1")["placement"] == "switch"
+    frames = []
+    for i, f in enumerate(Ether(bytes(f)) for f in trace() if IP in f):
+        frames.append(_trailing(f, bytes(range(i + 1))) if i % 2 == 0 else f)
+    assert any(len(bytes(f)) > 60 and bytes(f)[14 + f[IP].len:] for f in frames)
+    (tmp_path / "sw").mkdir()
+    software, _ = run_click(
+        tmp_path / "sw", "elementclass NF_trim {\n" + TRIM_NF + "}\n"
+        "FromDump(in.pcap, STOP true, TIMING false) -> NF_trim -> ToDump(out.pcap);\n",
+        [], frames)
+    assert all(len(f) == 14 + Ether(f)[IP].len for f in software)
     got, logs = _through_switch(result, topology, tmp_path, frames)
     assert got[EGRESS] == software, logs
 

@@ -12,6 +12,12 @@ from support.outputs import check_output, entries_of
 from p4sfc_compiler.analysis.partition import Placement
 from p4sfc_compiler.backend.compile import compile_chains
 from p4sfc_compiler.backend.entries import build_entries
+from p4sfc_compiler.dataplane.fields import (
+    CLASSIFY_IP_KEY,
+    key_name,
+    pack_control_key,
+    unpack_control_key,
+)
 from p4sfc_compiler.dataplane.match import Entry, Exact, Ternary
 from p4sfc_compiler.dataplane.program import ProgramParams, build_program
 from p4sfc_compiler.errors import CapacityError, P4SFCError, SpecError
@@ -78,6 +84,7 @@ def test_every_entry_fits_the_p4info(compiled) -> None:
 
 def test_keys_start_with_chain_and_nf(compiled) -> None:
     """Isolation: every per-NF entry is keyed by its chain id and NF id first."""
+    ids = {c.name: (c.chain_id, {nf.nf_id for nf in c.nfs}) for c in compiled.plan.chains}
     for se in build_entries(compiled.plan).values():
         for e in se.entries:
             fields = [k for k, _ in e.match]
@@ -86,7 +93,44 @@ def test_keys_start_with_chain_and_nf(compiled) -> None:
             if e.table.endswith(".chain_exit"):
                 assert fields == ["chain_id"]
                 continue
+            if e.table.endswith(".element_control"):
+                # one packed field whose high bits are the chain id and the NF id
+                assert fields == ["ctl"]
+                (_, ctl), = e.match
+                chain_id, nf_id, _, _ = unpack_control_key(ctl.value)
+                assert chain_id == ids[e.chain][0] and nf_id in ids[e.chain][1], e
+                continue
             assert fields[:2] == ["chain_id", "nf_id"], e.table
+
+
+def test_classifiers_use_the_narrowest_table_that_holds_their_rules(compiled) -> None:
+    """An element's classify entries all sit in one table: classify_ip when every field
+    they test is in its key, else the wide classify; its element_control entry says which
+    (table_sel), and a narrow-enough element never lands in the wide table."""
+    narrow = {key_name(k) for k in CLASSIFY_IP_KEY} | {"chain_id", "nf_id", "elem_id"}
+    for se in build_entries(compiled.plan).values():
+        tables: dict[tuple, set[str]] = {}
+        fields: dict[tuple, set[str]] = {}
+        for e in se.entries:
+            if e.table.split(".")[-1] in ("classify", "classify_ip"):
+                m = dict(e.match)
+                elem = (e.table.split(".")[1], m["chain_id"].value, m["nf_id"].value,
+                        m["elem_id"].value)
+                tables.setdefault(elem, set()).add(e.table.split(".")[-1])
+                fields.setdefault(elem, set()).update(m)
+        for elem, names in tables.items():
+            assert len(names) == 1, elem
+            assert names == ({"classify_ip"} if fields[elem] <= narrow else {"classify"}), elem
+        sel = {}
+        for e in se.entries:
+            if e.action.endswith(".exec_classify"):
+                chain_id, nf_id, _, _ = unpack_control_key(dict(e.match)["ctl"].value)
+                p = dict(e.params)
+                sel[(e.table.split(".")[1], chain_id, nf_id, p["elem_id"])] = p["table_sel"]
+        for elem, names in tables.items():
+            assert sel[elem] == (0 if names == {"classify_ip"} else 1), elem
+    assert any("classify_ip" in n for se in build_entries(compiled.plan).values()
+               for n in (e.table for e in se.entries))
 
 
 def test_entries_of_two_chains_never_overlap() -> None:
@@ -102,7 +146,10 @@ def test_entries_of_two_chains_never_overlap() -> None:
             if e.table.endswith(".classify_chain"):
                 continue
             match = dict(e.match)
-            assert match["chain_id"] == Exact(owner_ids[e.chain])
+            if "ctl" in match:
+                assert unpack_control_key(match["ctl"].value)[0] == owner_ids[e.chain]
+            else:
+                assert match["chain_id"] == Exact(owner_ids[e.chain])
 
 
 def _twin(chain, match: dict):
@@ -270,20 +317,21 @@ def test_check_entry_rejects_what_p4runtime_would() -> None:
 
     index = P4InfoIndex.from_text(render_p4info(build_program(ProgramParams(stages=1))))
     ctl = "MyIngress.stage0.element_control"
-    key = (("chain_id", Exact(1)), ("nf_id", Exact(1)),
-           ("prev_elem", Exact(0)), ("prev_port", Exact(0)))
+    key = (("ctl", Exact(pack_control_key(1, 1, 0, 0))),)
+    classify_key = (("chain_id", Exact(1)), ("nf_id", Exact(1)))
     good = Entry(ctl, key, "MyIngress.stage0.exec_discard",
                  (("elem_id", 1), ("exit_ports", 0), ("drop_ports", 0)))
     check_entry(good, index)
     bad = [
-        (Entry(ctl, key[:3], good.action, good.params), "exact field 'prev_port' is missing"),
+        (Entry(ctl, (), good.action, good.params), "exact field 'ctl' is missing"),
+        (Entry(ctl, (("ctl", Exact(1 << 40)),), good.action, good.params), "does not fit"),
         (Entry(ctl, key, good.action, good.params[:2]), "takes"),
         (Entry(ctl, key, good.action, (("elem_id", 256),) + good.params[1:]), "does not fit"),
         (Entry(ctl, key, "MyIngress.stage0.set_port", (("port", 1),)), "not an action of"),
-        (Entry("MyIngress.stage0.classify", key[:2] + (("elem_id", Exact(1)),
+        (Entry("MyIngress.stage0.classify", classify_key + (("elem_id", Exact(1)),
                ("ip_ttl", Ternary(3, 1))), "MyIngress.stage0.drop_packet", (), 1),
          "outside its mask"),
-        (Entry("MyIngress.stage0.classify", key[:2] + (("elem_id", Exact(1)),),
+        (Entry("MyIngress.stage0.classify", classify_key + (("elem_id", Exact(1)),),
                "MyIngress.stage0.drop_packet", ()), "priority"),
     ]
     for entry, message in bad:

@@ -6,11 +6,12 @@ import json
 
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
+from support.outputs import chain_and_nf
 
 from p4sfc_compiler.analysis.partition import Placement
 from p4sfc_compiler.backend.compile import compile_chains
 from p4sfc_compiler.backend.entries import build_entries
-from p4sfc_compiler.dataplane.match import Exact, Ternary
+from p4sfc_compiler.dataplane.match import Ternary
 from p4sfc_compiler.frontend.chainspec import load_chains, load_topology, validate
 from p4sfc_compiler.frontend.nflib import nf_types
 from p4sfc_compiler.p4info.checks import check_entry
@@ -85,9 +86,10 @@ def test_entries_isolate_chains_and_fit_the_p4info(tmp_path_factory, case) -> No
                 assert all(isinstance(v, Ternary) for v in match.values())
                 continue
             # isolation: keyed first by the owner chain's id (and NF id below chain level)
-            assert fields[0] == "chain_id" and match["chain_id"] == Exact(ids[e.chain])
-            if not e.table.endswith(".chain_exit"):
-                assert fields[1] == "nf_id"
+            assert fields[0] in ("chain_id", "ctl")
+            chain_id, nf_id = chain_and_nf(match)
+            assert chain_id == ids[e.chain]
+            assert (nf_id is None) == e.table.endswith(".chain_exit")
             # no two entries of a table share a key: nothing of one chain shadows another
             key = (e.table, tuple(e.match), e.priority)
             assert key not in seen, (e, seen.get(key))

@@ -7,7 +7,13 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from p4sfc_compiler.dataplane.fields import KEY_NAMES
-from p4sfc_compiler.dataplane.program import ALL_KINDS, Program, ProgramParams, build_program
+from p4sfc_compiler.dataplane.program import (
+    ALL_KINDS,
+    COUNTER_LEN_BITS,
+    Program,
+    ProgramParams,
+    build_program,
+)
 from p4sfc_compiler.p4info.index import summarize
 from p4sfc_compiler.p4info.textformat import parse_text_format
 from p4sfc_compiler.p4info.write import (
@@ -108,9 +114,14 @@ def test_table_details() -> None:
     assert len(noaction) == 1 and noaction[0]["scope"] == ["DEFAULT_ONLY"]
     assert t["const_default_action_id"] == [noaction[0]["id"][0]]
     regs = {r["preamble"][0]["name"][0]: r for r in info["registers"]}
-    r = regs["MyIngress.stage0.counter_packets"]
-    assert r["type_spec"][0]["bitstring"][0]["bit"][0]["bitwidth"] == [64]
+    r = regs["MyIngress.stage0.counter_first"]
+    assert r["type_spec"][0]["bitstring"][0]["bit"][0]["bitwidth"] == [48]
     assert r["size"] == [1024]
+    counters = {c["preamble"][0]["name"][0]: c for c in info["counters"]}
+    c = counters["MyIngress.stage1.counter_len_bits"]
+    assert c["spec"] == [{"unit": ["PACKETS"]}]
+    assert c["size"] == [1024 * COUNTER_LEN_BITS]
+    assert counters["MyIngress.stage0.counter_packets"]["size"] == [1024]
 
 
 def test_parser_handles_text_format_details() -> None:

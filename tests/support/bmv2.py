@@ -307,23 +307,6 @@ class Switch:
             time.sleep(0.05)
         self.client = P4RuntimeClient(f"unix:{self.socket_path}", device_id)
 
-    def thrift_register_read(self, name: str, index: int) -> int:
-        import pytest
-
-        if shutil.which("simple_switch_CLI") is None:
-            pytest.skip("P4Runtime register reads are unimplemented and simple_switch_CLI "
-                        "is not on PATH")
-        done = subprocess.run(
-            ["ip", "netns", "exec", self.ns.name, "simple_switch_CLI",
-             "--thrift-port", str(self.thrift_port)],
-            input=f"register_read {name} {index}\n", capture_output=True, text=True, timeout=60,
-        )
-        for line in done.stdout.splitlines():
-            # "RuntimeCmd: MyIngress.stage1.counter_packets[0]= 5"
-            if f"{name}[{index}]=" in line:
-                return int(line.rsplit("=", 1)[1])
-        raise RuntimeError(f"register_read {name} {index}: {done.stdout}{done.stderr}")
-
     def iface(self, port: int) -> str:
         return f"{self.name}p{port}"
 
@@ -349,23 +332,14 @@ class Switch:
         self.stderr.close()
 
 
-def register_value(switch: Switch, p4info_index, name: str, index: int) -> int:
-    """One cell of a register array. P4Runtime first; BMv2's PI answers register reads
-    with UNIMPLEMENTED, so then its Thrift CLI (``register_read``) inside the namespace."""
-    import grpc
-
+def counter_cells(switch: Switch, p4info_index, name: str) -> dict[int, int]:
+    """Every cell of an indirect packet counter over P4Runtime: index -> packets."""
     client = switch.client
     p4r = client.p4r
-    reg_id = p4info_index.registers[name][0]
-    entity = p4r.Entity(register_entry=p4r.RegisterEntry(
-        register_id=reg_id, index=p4r.Index(index=index)))
-    try:
-        (got,) = client.read(entity)
-        return int.from_bytes(got.register_entry.data.bitstring or b"\0", "big")
-    except grpc.RpcError as exc:
-        if exc.code() != grpc.StatusCode.UNIMPLEMENTED:
-            raise
-    return switch.thrift_register_read(name, index)
+    entity = p4r.Entity(counter_entry=p4r.CounterEntry(
+        counter_id=p4info_index.counters[name][0]))
+    return {e.counter_entry.index.index: e.counter_entry.data.packet_count
+            for e in client.read(entity)}
 
 
 class Lab:

@@ -122,6 +122,8 @@ struct metadata_t {
     bit<32> dst_anno;
     @field_list(0)
     bit<8>  paint;
+    @field_list(0)
+    bit<1>  trim;
     // Set by the element that ran in a stage.
     bit<8>  out_port;
     bit<32> exit_ports;
@@ -136,6 +138,44 @@ struct metadata_t {
     bit<1>  ip_dirty;
     bit<1>  recirc;
     bit<16> l2_len;
+    // element_control's key: chain_id ++ nf_id ++ prev_elem ++ prev_port.
+    bit<40> ctl_key;
+    // classify's parameters, for its block
+    bit<1>  cls_table_sel;
+    // rewriter's parameters, for its block
+    bit<8>  rw_proto;
+    bit<8>  rw_server_entry;
+    bit<8>  rw_pass_port;
+    bit<32> rw_saddr;
+    bit<16> rw_sport;
+    bit<32> rw_daddr;
+    bit<16> rw_dport;
+    bit<8>  rw_port;
+    // counter's parameters, for its block
+    bit<32> cnt_index;
+    bit<1>  cnt_timed;
+    bit<16> cnt_bytes_base;
+    // ether_encap's parameters, for its block
+    bit<16> ee_ether_type;
+    bit<48> ee_src;
+    bit<48> ee_dst;
+    // ip_encap's parameters, for its block
+    bit<8>  ie_proto;
+    bit<32> ie_src;
+    bit<32> ie_dst;
+    bit<8>  ie_ttl;
+    bit<8>  ie_tos;
+    bit<1>  ie_df;
+    bit<1>  ie_dst_anno;
+    bit<32> ie_index;
+    // set_ip_dscp's parameters, for its block
+    bit<6>  sd_dscp;
+    // paint's parameters, for its block
+    bit<8>  pt_color;
+    // alert's parameters, for its block
+    bit<32> al_session;
+    // forward's parameters, for its block
+    bit<9>  fw_port;
 }
 
 /*************************************************************************
@@ -248,10 +288,12 @@ control Stage(inout headers_t hdr,
               inout standard_metadata_t standard_metadata) {
 
     /* ---- classify ---- */
-    action exec_classify(bit<8> elem_id, bit<32> exit_ports, bit<32> drop_ports) {
+    action exec_classify(bit<8> elem_id, bit<32> exit_ports, bit<32> drop_ports,
+                         bit<1> table_sel) {
         meta.elem_id = elem_id;
         meta.exit_ports = exit_ports;
         meta.drop_ports = drop_ports;
+        meta.cls_table_sel = table_sel;
     }
 
     action set_port(bit<8> port) {
@@ -261,6 +303,30 @@ control Stage(inout headers_t hdr,
     // an explicit deny rule: ends the search like a match, then drops
     action drop_packet() {
         meta.out_port = 255;
+    }
+
+    table classify_ip {
+        key = {
+            meta.chain_id: exact @name("chain_id");
+            meta.nf_id: exact @name("nf_id");
+            meta.elem_id: exact @name("elem_id");
+            meta.ip_ok: ternary @name("ip_ok");
+            hdr.ipv4.fragOffset: ternary @name("ip_frag_offset");
+            hdr.ipv4.protocol: ternary @name("ip_proto");
+            hdr.ipv4.srcAddr: ternary @name("ip_src");
+            hdr.ipv4.dstAddr: ternary @name("ip_dst");
+            meta.l4_ok: ternary @name("l4_ok");
+            meta.sport: ternary @name("sport");
+            meta.dport: ternary @name("dport");
+            meta.tcp_flags: ternary @name("tcp_flags");
+        }
+        actions = {
+            set_port;
+            drop_packet;
+            @defaultonly NoAction;
+        }
+        const default_action = NoAction();
+        size = 1024;
     }
 
     table classify {
@@ -333,31 +399,22 @@ control Stage(inout headers_t hdr,
     }
 
     /* ---- rewriter ---- */
-    bit<8>  rw_proto = 0;
-    bit<8>  rw_server_entry = 0;
-    bit<8>  rw_pass_port = 255;
-    bit<32> rw_saddr = 0;
-    bit<16> rw_sport = 0;
-    bit<32> rw_daddr = 0;
-    bit<16> rw_dport = 0;
-    bit<8>  rw_port = 0;
-
     action exec_rewriter(bit<8> elem_id, bit<32> exit_ports, bit<32> drop_ports,
                          bit<8> proto, bit<8> server_entry, bit<8> pass_port) {
         meta.elem_id = elem_id;
         meta.exit_ports = exit_ports;
         meta.drop_ports = drop_ports;
-        rw_proto = proto;
-        rw_server_entry = server_entry;
-        rw_pass_port = pass_port;
+        meta.rw_proto = proto;
+        meta.rw_server_entry = server_entry;
+        meta.rw_pass_port = pass_port;
     }
 
     action rewrite(bit<32> saddr, bit<16> sport, bit<32> daddr, bit<16> dport, bit<8> port) {
-        rw_saddr = saddr;
-        rw_sport = sport;
-        rw_daddr = daddr;
-        rw_dport = dport;
-        rw_port = port;
+        meta.rw_saddr = saddr;
+        meta.rw_sport = sport;
+        meta.rw_daddr = daddr;
+        meta.rw_dport = dport;
+        meta.rw_port = port;
     }
 
     table rewriter {
@@ -380,49 +437,34 @@ control Stage(inout headers_t hdr,
     }
 
     /* ---- counter ---- */
-    register<bit<64>>(1024) counter_packets;
-    register<bit<64>>(1024) counter_bytes;
+    counter(1024, CounterType.packets) counter_packets;
+    counter(17408, CounterType.packets) counter_len_bits;
     register<bit<48>>(1024) counter_first;
     register<bit<48>>(1024) counter_last;
-    bit<32> cnt_index = 0;
-    bit<1>  cnt_timed = 0;
-    bit<16> cnt_bytes_base = 0;
 
     action exec_counter(bit<8> elem_id, bit<32> exit_ports, bit<32> drop_ports,
                         bit<32> index, bit<1> timed, bit<16> bytes_base) {
         meta.elem_id = elem_id;
         meta.exit_ports = exit_ports;
         meta.drop_ports = drop_ports;
-        cnt_index = index;
-        cnt_timed = timed;
-        cnt_bytes_base = bytes_base;
+        meta.cnt_index = index;
+        meta.cnt_timed = timed;
+        meta.cnt_bytes_base = bytes_base;
     }
 
     /* ---- ether_encap ---- */
-    bit<16> ee_ether_type = 0;
-    bit<48> ee_src = 0;
-    bit<48> ee_dst = 0;
-
     action exec_ether_encap(bit<8> elem_id, bit<32> exit_ports, bit<32> drop_ports,
                             bit<16> ether_type, bit<48> src, bit<48> dst) {
         meta.elem_id = elem_id;
         meta.exit_ports = exit_ports;
         meta.drop_ports = drop_ports;
-        ee_ether_type = ether_type;
-        ee_src = src;
-        ee_dst = dst;
+        meta.ee_ether_type = ether_type;
+        meta.ee_src = src;
+        meta.ee_dst = dst;
     }
 
     /* ---- ip_encap ---- */
     register<bit<16>>(1024) ipencap_id;
-    bit<8>  ie_proto = 0;
-    bit<32> ie_src = 0;
-    bit<32> ie_dst = 0;
-    bit<8>  ie_ttl = 0;
-    bit<8>  ie_tos = 0;
-    bit<1>  ie_df = 0;
-    bit<1>  ie_dst_anno = 0;
-    bit<32> ie_index = 0;
 
     action exec_ip_encap(bit<8> elem_id, bit<32> exit_ports, bit<32> drop_ports,
                          bit<8> proto, bit<32> src, bit<32> dst, bit<8> ttl, bit<8> tos,
@@ -430,14 +472,14 @@ control Stage(inout headers_t hdr,
         meta.elem_id = elem_id;
         meta.exit_ports = exit_ports;
         meta.drop_ports = drop_ports;
-        ie_proto = proto;
-        ie_src = src;
-        ie_dst = dst;
-        ie_ttl = ttl;
-        ie_tos = tos;
-        ie_df = df;
-        ie_dst_anno = dst_anno;
-        ie_index = index;
+        meta.ie_proto = proto;
+        meta.ie_src = src;
+        meta.ie_dst = dst;
+        meta.ie_ttl = ttl;
+        meta.ie_tos = tos;
+        meta.ie_df = df;
+        meta.ie_dst_anno = dst_anno;
+        meta.ie_index = index;
     }
 
     /* ---- dec_ip_ttl ---- */
@@ -448,14 +490,12 @@ control Stage(inout headers_t hdr,
     }
 
     /* ---- set_ip_dscp ---- */
-    bit<6> sd_dscp = 0;
-
     action exec_set_ip_dscp(bit<8> elem_id, bit<32> exit_ports, bit<32> drop_ports,
                             bit<6> dscp) {
         meta.elem_id = elem_id;
         meta.exit_ports = exit_ports;
         meta.drop_ports = drop_ports;
-        sd_dscp = dscp;
+        meta.sd_dscp = dscp;
     }
 
     /* ---- check_ip_header ---- */
@@ -466,14 +506,12 @@ control Stage(inout headers_t hdr,
     }
 
     /* ---- paint ---- */
-    bit<8> pt_color = 0;
-
     action exec_paint(bit<8> elem_id, bit<32> exit_ports, bit<32> drop_ports,
                       bit<8> color) {
         meta.elem_id = elem_id;
         meta.exit_ports = exit_ports;
         meta.drop_ports = drop_ports;
-        pt_color = color;
+        meta.pt_color = color;
     }
 
     /* ---- discard ---- */
@@ -484,33 +522,26 @@ control Stage(inout headers_t hdr,
     }
 
     /* ---- alert ---- */
-    bit<32> al_session = 0;
-
     action exec_alert(bit<8> elem_id, bit<32> exit_ports, bit<32> drop_ports,
                       bit<32> session) {
         meta.elem_id = elem_id;
         meta.exit_ports = exit_ports;
         meta.drop_ports = drop_ports;
-        al_session = session;
+        meta.al_session = session;
     }
 
     /* ---- forward ---- */
-    bit<9> fw_port = 0;
-
     action exec_forward(bit<8> elem_id, bit<32> exit_ports, bit<32> drop_ports,
                         bit<9> port) {
         meta.elem_id = elem_id;
         meta.exit_ports = exit_ports;
         meta.drop_ports = drop_ports;
-        fw_port = port;
+        meta.fw_port = port;
     }
 
     table element_control {
         key = {
-            meta.chain_id: exact @name("chain_id");
-            meta.nf_id: exact @name("nf_id");
-            meta.prev_elem: exact @name("prev_elem");
-            meta.prev_port: exact @name("prev_port");
+            meta.ctl_key: exact @name("ctl");
         }
         actions = {
             exec_classify;
@@ -535,11 +566,16 @@ control Stage(inout headers_t hdr,
     apply {
         bool ran = false;
         meta.out_port = 0;
+        meta.ctl_key = meta.chain_id ++ meta.nf_id ++ meta.prev_elem ++ meta.prev_port;
         switch (element_control.apply().action_run) {
             exec_classify: {
                 ran = true;
                 meta.out_port = 255;
-                classify.apply();
+                if (meta.cls_table_sel == 0) {
+                    classify_ip.apply();
+                } else {
+                    classify.apply();
+                }
             }
             exec_ip_lookup: {
                 ran = true;
@@ -549,27 +585,27 @@ control Stage(inout headers_t hdr,
             exec_rewriter: {
                 ran = true;
                 // Only whole TCP/UDP headers of first fragments, of the configured protocol(s).
-                bool rw_tcp = meta.l4_ok == 1 && hdr.tcp.isValid() && (rw_proto == 0 || rw_proto == 6);
-                bool rw_udp = meta.l4_ok == 1 && hdr.udp.isValid() && (rw_proto == 0 || rw_proto == 17);
+                bool rw_tcp = meta.l4_ok == 1 && hdr.tcp.isValid() && (meta.rw_proto == 0 || meta.rw_proto == 6);
+                bool rw_udp = meta.l4_ok == 1 && hdr.udp.isValid() && (meta.rw_proto == 0 || meta.rw_proto == 17);
                 if (!rw_tcp && !rw_udp) {
-                    meta.out_port = rw_pass_port;
+                    meta.out_port = meta.rw_pass_port;
                 } else {
                     switch (rewriter.apply().action_run) {
                         rewrite: {
                             // One's-complement sum of (~old word + new word) over every changed word.
-                            bit<32> rw_sum = (bit<32>)(~hdr.ipv4.srcAddr[31:16]) + (bit<32>)rw_saddr[31:16]
-                                + (bit<32>)(~hdr.ipv4.srcAddr[15:0]) + (bit<32>)rw_saddr[15:0]
-                                + (bit<32>)(~hdr.ipv4.dstAddr[31:16]) + (bit<32>)rw_daddr[31:16]
-                                + (bit<32>)(~hdr.ipv4.dstAddr[15:0]) + (bit<32>)rw_daddr[15:0]
-                                + (bit<32>)(~meta.sport) + (bit<32>)rw_sport
-                                + (bit<32>)(~meta.dport) + (bit<32>)rw_dport;
+                            bit<32> rw_sum = (bit<32>)(~hdr.ipv4.srcAddr[31:16]) + (bit<32>)meta.rw_saddr[31:16]
+                                + (bit<32>)(~hdr.ipv4.srcAddr[15:0]) + (bit<32>)meta.rw_saddr[15:0]
+                                + (bit<32>)(~hdr.ipv4.dstAddr[31:16]) + (bit<32>)meta.rw_daddr[31:16]
+                                + (bit<32>)(~hdr.ipv4.dstAddr[15:0]) + (bit<32>)meta.rw_daddr[15:0]
+                                + (bit<32>)(~meta.sport) + (bit<32>)meta.rw_sport
+                                + (bit<32>)(~meta.dport) + (bit<32>)meta.rw_dport;
                             if (hdr.tcp.isValid()) {
                                 bit<32> rw_tc = (bit<32>)(~hdr.tcp.checksum) + rw_sum;
                                 rw_tc = (rw_tc & 0xffff) + (rw_tc >> 16);
                                 rw_tc = (rw_tc & 0xffff) + (rw_tc >> 16);
                                 hdr.tcp.checksum = ~rw_tc[15:0];
-                                hdr.tcp.srcPort = rw_sport;
-                                hdr.tcp.dstPort = rw_dport;
+                                hdr.tcp.srcPort = meta.rw_sport;
+                                hdr.tcp.dstPort = meta.rw_dport;
                             } else {
                                 // A zero UDP checksum means "none" and stays zero.
                                 if (hdr.udp.checksum != 0) {
@@ -581,23 +617,23 @@ control Stage(inout headers_t hdr,
                                         hdr.udp.checksum = 0xffff;
                                     }
                                 }
-                                hdr.udp.srcPort = rw_sport;
-                                hdr.udp.dstPort = rw_dport;
+                                hdr.udp.srcPort = meta.rw_sport;
+                                hdr.udp.dstPort = meta.rw_dport;
                             }
-                            hdr.ipv4.srcAddr = rw_saddr;
-                            hdr.ipv4.dstAddr = rw_daddr;
-                            meta.sport = rw_sport;
-                            meta.dport = rw_dport;
-                            meta.dst_anno = rw_daddr;
+                            hdr.ipv4.srcAddr = meta.rw_saddr;
+                            hdr.ipv4.dstAddr = meta.rw_daddr;
+                            meta.sport = meta.rw_sport;
+                            meta.dport = meta.rw_dport;
+                            meta.dst_anno = meta.rw_daddr;
                             meta.ip_dirty = 1;
-                            meta.out_port = rw_port;
+                            meta.out_port = meta.rw_port;
                         }
                         default: {
-                            if (rw_server_entry != 0) {
+                            if (meta.rw_server_entry != 0) {
                                 meta.to_server = 1;
-                                meta.server_entry = rw_server_entry;
+                                meta.server_entry = meta.rw_server_entry;
                             } else {
-                                meta.out_port = rw_pass_port;
+                                meta.out_port = meta.rw_pass_port;
                             }
                         }
                     }
@@ -605,63 +641,113 @@ control Stage(inout headers_t hdr,
             }
             exec_counter: {
                 ran = true;
-                bit<64> cnt_packets;
-                bit<64> cnt_bytes;
                 // Click counts the packet from its data pointer: the IP length plus what
                 // precedes it there; a non-IP frame counts what follows the Ethernet header
                 // (the SFC header never counts) plus the same bytes_base.
                 bit<32> cnt_len = standard_metadata.packet_length - (bit<32>)meta.l2_len
-                    + (bit<32>)cnt_bytes_base;
+                    + (bit<32>)meta.cnt_bytes_base;
                 if (hdr.ipv4.isValid()) {
-                    cnt_len = (bit<32>)hdr.ipv4.totalLen + (bit<32>)cnt_bytes_base;
+                    cnt_len = (bit<32>)hdr.ipv4.totalLen + (bit<32>)meta.cnt_bytes_base;
                 }
-                counter_packets.read(cnt_packets, cnt_index);
-                counter_packets.write(cnt_index, cnt_packets + 1);
-                counter_bytes.read(cnt_bytes, cnt_index);
-                counter_bytes.write(cnt_index, cnt_bytes + (bit<64>)cnt_len);
-                if (cnt_timed == 1) {
-                    if (cnt_packets == 0) {
-                        counter_first.write(cnt_index, standard_metadata.ingress_global_timestamp);
+                counter_packets.count(meta.cnt_index);
+                // The bytes, one bit of the length per counter cell (dataplane/program.py).
+                bit<32> cnt_cell = meta.cnt_index * 17;
+                if (cnt_len[0:0] == 1) {
+                    counter_len_bits.count(cnt_cell + 0);
+                }
+                if (cnt_len[1:1] == 1) {
+                    counter_len_bits.count(cnt_cell + 1);
+                }
+                if (cnt_len[2:2] == 1) {
+                    counter_len_bits.count(cnt_cell + 2);
+                }
+                if (cnt_len[3:3] == 1) {
+                    counter_len_bits.count(cnt_cell + 3);
+                }
+                if (cnt_len[4:4] == 1) {
+                    counter_len_bits.count(cnt_cell + 4);
+                }
+                if (cnt_len[5:5] == 1) {
+                    counter_len_bits.count(cnt_cell + 5);
+                }
+                if (cnt_len[6:6] == 1) {
+                    counter_len_bits.count(cnt_cell + 6);
+                }
+                if (cnt_len[7:7] == 1) {
+                    counter_len_bits.count(cnt_cell + 7);
+                }
+                if (cnt_len[8:8] == 1) {
+                    counter_len_bits.count(cnt_cell + 8);
+                }
+                if (cnt_len[9:9] == 1) {
+                    counter_len_bits.count(cnt_cell + 9);
+                }
+                if (cnt_len[10:10] == 1) {
+                    counter_len_bits.count(cnt_cell + 10);
+                }
+                if (cnt_len[11:11] == 1) {
+                    counter_len_bits.count(cnt_cell + 11);
+                }
+                if (cnt_len[12:12] == 1) {
+                    counter_len_bits.count(cnt_cell + 12);
+                }
+                if (cnt_len[13:13] == 1) {
+                    counter_len_bits.count(cnt_cell + 13);
+                }
+                if (cnt_len[14:14] == 1) {
+                    counter_len_bits.count(cnt_cell + 14);
+                }
+                if (cnt_len[15:15] == 1) {
+                    counter_len_bits.count(cnt_cell + 15);
+                }
+                if (cnt_len[16:16] == 1) {
+                    counter_len_bits.count(cnt_cell + 16);
+                }
+                if (meta.cnt_timed == 1) {
+                    bit<48> cnt_first;
+                    counter_first.read(cnt_first, meta.cnt_index);
+                    if (cnt_first == 0) {
+                        counter_first.write(meta.cnt_index, standard_metadata.ingress_global_timestamp);
                     }
-                    counter_last.write(cnt_index, standard_metadata.ingress_global_timestamp);
+                    counter_last.write(meta.cnt_index, standard_metadata.ingress_global_timestamp);
                 }
                 meta.out_port = 0;
             }
             exec_ether_encap: {
                 ran = true;
-                hdr.ethernet.srcAddr = ee_src;
-                hdr.ethernet.dstAddr = ee_dst;
+                hdr.ethernet.srcAddr = meta.ee_src;
+                hdr.ethernet.dstAddr = meta.ee_dst;
                 // Under an SFC header the inner EtherType lives in the SFC header.
                 if (hdr.sfc.isValid()) {
-                    hdr.sfc.etherType = ee_ether_type;
+                    hdr.sfc.etherType = meta.ee_ether_type;
                 } else {
-                    hdr.ethernet.etherType = ee_ether_type;
+                    hdr.ethernet.etherType = meta.ee_ether_type;
                 }
-                meta.ether_type = ee_ether_type;
+                meta.ether_type = meta.ee_ether_type;
                 meta.out_port = 0;
             }
             exec_ip_encap: {
                 ran = true;
                 if (hdr.ipv4.isValid() && !hdr.ipv4_outer.isValid()) {
                     bit<16> ie_id;
-                    ipencap_id.read(ie_id, ie_index);
-                    ipencap_id.write(ie_index, ie_id + 1);
+                    ipencap_id.read(ie_id, meta.ie_index);
+                    ipencap_id.write(meta.ie_index, ie_id + 1);
                     hdr.ipv4_outer.setValid();
                     hdr.ipv4_outer.version = 4;
                     hdr.ipv4_outer.ihl = 5;
-                    hdr.ipv4_outer.diffserv = ie_tos;
+                    hdr.ipv4_outer.diffserv = meta.ie_tos;
                     hdr.ipv4_outer.totalLen = hdr.ipv4.totalLen + 20;
                     hdr.ipv4_outer.identification = ie_id;
-                    hdr.ipv4_outer.flags = ((bit<3>)ie_df) << 1;
+                    hdr.ipv4_outer.flags = ((bit<3>)meta.ie_df) << 1;
                     hdr.ipv4_outer.fragOffset = 0;
-                    hdr.ipv4_outer.ttl = ie_ttl;
-                    hdr.ipv4_outer.protocol = ie_proto;
+                    hdr.ipv4_outer.ttl = meta.ie_ttl;
+                    hdr.ipv4_outer.protocol = meta.ie_proto;
                     hdr.ipv4_outer.hdrChecksum = 0;
-                    hdr.ipv4_outer.srcAddr = ie_src;
-                    if (ie_dst_anno == 1) {
+                    hdr.ipv4_outer.srcAddr = meta.ie_src;
+                    if (meta.ie_dst_anno == 1) {
                         hdr.ipv4_outer.dstAddr = meta.dst_anno;
                     } else {
-                        hdr.ipv4_outer.dstAddr = ie_dst;
+                        hdr.ipv4_outer.dstAddr = meta.ie_dst;
                     }
                     meta.dst_anno = hdr.ipv4_outer.dstAddr;
                     meta.halted = 1;
@@ -685,7 +771,7 @@ control Stage(inout headers_t hdr,
             exec_set_ip_dscp: {
                 ran = true;
                 if (hdr.ipv4.isValid()) {
-                    hdr.ipv4.diffserv = (((bit<8>)sd_dscp) << 2) | (hdr.ipv4.diffserv & 8w3);
+                    hdr.ipv4.diffserv = (((bit<8>)meta.sd_dscp) << 2) | (hdr.ipv4.diffserv & 8w3);
                     meta.ip_dirty = 1;
                     meta.out_port = 0;
                 } else {
@@ -702,12 +788,16 @@ control Stage(inout headers_t hdr,
                             && (bit<32>)hdr.ipv4.totalLen + (bit<32>)meta.l2_len <= standard_metadata.packet_length) {
                         meta.dst_anno = hdr.ipv4.dstAddr;
                         meta.out_port = 0;
+                        if ((bit<32>)hdr.ipv4.totalLen + (bit<32>)meta.l2_len < standard_metadata.packet_length) {
+                            // Click truncates the packet to the IP length; egress cuts it.
+                            meta.trim = 1;
+                        }
                     }
                 }
             }
             exec_paint: {
                 ran = true;
-                meta.paint = pt_color;
+                meta.paint = meta.pt_color;
                 meta.out_port = 0;
             }
             exec_discard: {
@@ -716,12 +806,12 @@ control Stage(inout headers_t hdr,
             }
             exec_alert: {
                 ran = true;
-                clone(CloneType.I2E, al_session);
+                clone(CloneType.I2E, meta.al_session);
                 meta.out_port = 0;
             }
             exec_forward: {
                 ran = true;
-                standard_metadata.egress_spec = fw_port;
+                standard_metadata.egress_spec = meta.fw_port;
                 meta.forwarded = 1;
             }
         }
@@ -1028,6 +1118,16 @@ control MyEgress(inout headers_t hdr,
     apply {
         if (meta.recirc == 1) {
             recirculate_preserving_field_list(0);
+        } else if (meta.trim == 1 && hdr.ipv4.isValid()) {
+            // The frame as it leaves: its headers, then the IP packet's total length.
+            bit<32> len = 14 + (bit<32>)hdr.ipv4.totalLen;
+            if (hdr.sfc.isValid()) {
+                len = len + 6 + 2 * (bit<32>)hdr.sfc.nfCount;
+            }
+            if (hdr.ipv4_outer.isValid()) {
+                len = len + 20;
+            }
+            truncate(len);
         }
     }
 }
