@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import hmac
-import os
 import struct
 from collections.abc import Callable, Mapping
 from hashlib import sha1
@@ -18,6 +17,7 @@ from p4sfc_compiler.families.behaviour import (
     Packet,
 )
 from p4sfc_compiler.families.checksum import get32, in_cksum, put16
+from p4sfc_compiler.families.clickrandom import engine_random
 from p4sfc_compiler.families.ipsec.config import (
     IPsecConfig,
     IPsecEncapConfig,
@@ -26,7 +26,6 @@ from p4sfc_compiler.families.ipsec.config import (
     IPsecRoute,
     SecurityAssociation,
 )
-from p4sfc_compiler.families.ipsec.glibc_random import GlibcRandom
 
 try:  # the one third-party cipher; without it only IPsecAES is missing
     from cryptography.hazmat.primitives.ciphers import Cipher, algorithms, modes
@@ -38,7 +37,6 @@ BLOCK = 8  # ESP padding block
 DIGEST = 12  # HMAC-SHA1-96
 PROTO_ESP = 50
 ALL_ONES = 0xFFFFFFFF
-RANDOM = "click_random"  # the engine-wide libc random() state
 
 
 class SAState:
@@ -78,19 +76,6 @@ def _sa_states(ctx: BuildContext) -> dict[int, SAState]:
     states = ctx.shared.setdefault("ipsec_sa", {})
     assert isinstance(states, dict)
     return states
-
-
-def _random(ctx: BuildContext) -> GlibcRandom:
-    gen = ctx.shared.get(RANDOM)
-    if not isinstance(gen, GlibcRandom):
-        seed = int.from_bytes(os.urandom(4), "little")
-        for cls, config in ctx.configs.values():
-            if cls == "RandomSeed":
-                args: tuple[str, ...] = getattr(config, "args", ())
-                seed = int(args[0], 0) if args and args[0].strip() else seed
-        gen = GlibcRandom(seed)
-        ctx.shared[RANDOM] = gen
-    return gen
 
 
 class IPsecLookup(Behaviour):
@@ -140,7 +125,7 @@ class ESPEncap(Behaviour):
 
     def __init__(self, ctx: BuildContext) -> None:
         super().__init__(ctx)
-        self.random = _random(ctx)
+        self.random = engine_random(ctx)
 
     def push(self, port: int, p: Packet) -> None:
         state = p.anno(IPSEC_SA)

@@ -17,11 +17,11 @@ mapping's timeout as the time left, which is what a fast run of Click prints.
 
 from __future__ import annotations
 
-import random
 from collections.abc import Callable, Mapping
 
 from p4sfc_compiler.families.behaviour import Behaviour, BuildContext, Packet
 from p4sfc_compiler.families.checksum import get16, get32, put16, put32, update
+from p4sfc_compiler.families.clickrandom import GlibcRandom, click_random_range, engine_random
 from p4sfc_compiler.families.rewriter.config import (
     InputSpec,
     MapperConfig,
@@ -81,7 +81,7 @@ class PatternState:
     __slots__ = ("pattern", "napt", "base", "top", "sequential", "same_first", "next",
                  "rng")
 
-    def __init__(self, pattern: Pattern, napt: bool) -> None:
+    def __init__(self, pattern: Pattern, napt: bool, rng: GlibcRandom) -> None:
         self.pattern = pattern
         self.napt = napt
         self.base = 0
@@ -89,7 +89,7 @@ class PatternState:
         self.sequential = False
         self.same_first = True
         self.next = 0
-        self.rng = random.Random(0)
+        self.rng = rng  # the engine's click_random(), for '?' ranges and taken ports
         sa, sp = pattern.saddr, pattern.sport
         if sa is not None and sa.high > sa.low:
             low, high = sa.low, sa.high
@@ -126,7 +126,7 @@ class PatternState:
         if self.sequential:
             val = 0 if self.next > top else self.next
         else:
-            val = self.rng.randint(0, top)
+            val = click_random_range(self.rng, 0, top)
         for _ in range(top + 1):
             if not taken(self._lookup(new, base + val)):
                 return self._found(new, base + val, val)
@@ -427,7 +427,7 @@ def _mapper(ctx: BuildContext, spec: InputSpec, napt: bool) -> MapperState:
 
 def _pattern_state(ctx: BuildContext, spec: InputSpec, napt: bool) -> PatternState:
     if spec.pattern is not None:
-        return PatternState(spec.pattern, napt)
+        return PatternState(spec.pattern, napt, engine_random(ctx))
     assert spec.pattern_name is not None
     for name, (_cls, config) in ctx.configs.items():
         if isinstance(config, PatternsConfig) and config.get(spec.pattern_name) is not None:
@@ -437,7 +437,7 @@ def _pattern_state(ctx: BuildContext, spec: InputSpec, napt: bool) -> PatternSta
             if not isinstance(state, PatternState):
                 pattern = config.get(spec.pattern_name)
                 assert pattern is not None
-                state = PatternState(pattern, napt)
+                state = PatternState(pattern, napt, engine_random(ctx))
                 ctx.shared[key] = state
             return state
     raise ctx.unsupported(f"pattern '{spec.pattern_name}' (no IPRewriterPatterns names it)")
