@@ -14,6 +14,8 @@ Layout. A family is a folder ``families/<name>/`` with one module per job:
 * ``lower.py``: ``lower``, and ``data_offset`` where the family moves the data pointer;
 * ``family.py``: the family object (``IPFILTER``, ``PLUMBING``, ...), the only module
   the registry imports;
+* ``behaviour.py``: ``build``, the NF engine's form of the family's classes
+  (:mod:`~p4sfc_compiler.families.behaviour` is the contract);
 * more stage files where the family has more jobs: ``evaluate.py`` (Click's result in
   software: IPFilter, Classifier), ``server.py`` (plumbing's server forms),
   ``switch.py`` (the embedded switch's models of the family's P4 kinds, listed in
@@ -22,8 +24,8 @@ Layout. A family is a folder ``families/<name>/`` with one module per job:
 
 Imports run one way: ``evaluate``, ``lower`` and ``server`` import ``config``, ``family``
 imports them, and a family never imports another family; what two share is a module
-beside them (``values``, ``wordtests``, ``ternary``, ``classify_table``, and the
-``classify`` kind's model ``classify_switch``).
+beside them (``values``, ``wordtests``, ``wordprog``, ``ternary``, ``classify_table``,
+``behaviour``, ``checksum``, and the ``classify`` kind's model ``classify_switch``).
 ``config_only.py`` is the one single-module family: its classes have no packet ports and
 no P4 kind, so it has no jobs to split.
 

@@ -1,4 +1,4 @@
-"""Elements that only hold configuration: AddressInfo, RandomSeed, RoundRobinIPMapper.
+"""Elements that only hold configuration: AddressInfo, RandomSeed.
 
 They have no packet ports; other elements read them (names, mappers) at configuration
 time. On the switch they are ``nop``: their effect is already folded into the lowering
@@ -12,10 +12,11 @@ from dataclasses import dataclass
 
 from p4sfc_compiler.errors import SourcePos
 from p4sfc_compiler.families.base import ElementConfigError, LowerContext, Lowering
+from p4sfc_compiler.families.behaviour import Behaviour, BuildContext
 from p4sfc_compiler.families.family import ElementFamily
 from p4sfc_compiler.families.values import ConfigEnv, split_words
 
-CLASSES = ("AddressInfo", "RandomSeed", "RoundRobinIPMapper")
+CLASSES = ("AddressInfo", "RandomSeed")
 
 
 @dataclass(frozen=True)
@@ -30,8 +31,6 @@ def parse(
         for arg in args:
             if len(split_words(arg)) < 2:
                 raise ElementConfigError(f"AddressInfo: {arg!r}: expected NAME ADDRESS...", pos)
-    if cls == "RoundRobinIPMapper" and not args:
-        raise ElementConfigError("RoundRobinIPMapper: expected at least one pattern", pos)
     return ConfigOnly(tuple(args))
 
 
@@ -39,4 +38,20 @@ def lower(cls: str, config: ConfigOnly, ctx: LowerContext) -> Lowering:
     return Lowering("nop")
 
 
-CONFIG_ONLY: ElementFamily[ConfigOnly] = ElementFamily("config_only", CLASSES, parse, lower)
+class Inert(Behaviour):
+    """In the engine a configuration-only element takes no packets; the elements that
+    read it find its configuration through their build context."""
+
+    __slots__ = ()
+
+    def push(self, port: int, p: object) -> None:
+        raise TypeError(f"{self.name} has no packet ports")
+
+
+def build(cls: str, config: ConfigOnly, ctx: BuildContext) -> Behaviour:
+    return Inert(ctx)
+
+
+CONFIG_ONLY: ElementFamily[ConfigOnly] = ElementFamily(
+    "config_only", CLASSES, parse, lower, behaviour=build
+)

@@ -14,6 +14,7 @@ from typing import Generic, TypeVar
 
 from p4sfc_compiler.errors import SourcePos
 from p4sfc_compiler.families.base import LowerContext, Lowering
+from p4sfc_compiler.families.behaviour import BuildFn
 from p4sfc_compiler.families.values import ConfigEnv
 
 C = TypeVar("C")  # the family's parsed configuration
@@ -49,10 +50,11 @@ class ElementFamily(Generic[C]):
     themselves (P4SFC's Alert and Forward are not Click classes). Its ``config`` is the
     raw configuration string, since a server's Click config is written from strings.
 
-    ``behaviour`` is reserved and ``None`` until the issue that fills it: the family's
-    software form for the NF engine (a packet in, Click's result out). The embedded
-    switch's models are per P4 kind, not per family (one family may own several kinds,
-    two families share ``classify``): each lives in the owning family's ``switch.py`` and
+    ``behaviour`` builds an instance as the NF engine runs it
+    (:mod:`~p4sfc_compiler.families.behaviour`; ``None`` = the engine cannot run the
+    family's classes). The embedded switch's models are per P4 kind, not per family (one
+    family may own several kinds, two families share ``classify``): each lives in the
+    owning family's ``switch.py`` and
     :data:`~p4sfc_compiler.families.kind_models.KIND_MODELS` maps kinds to them.
     """
 
@@ -62,4 +64,4 @@ class ElementFamily(Generic[C]):
     lower: LowerFn[C]
     data_offset: DataOffsetFn[C] = unchanged_offset
     server_form: ServerFormFn = same_form
-    behaviour: None = None
+    behaviour: BuildFn[C] | None = None

@@ -1,4 +1,5 @@
-"""Run the emitted server configuration in the real ``click`` (skipped where it is absent).
+"""Run the emitted server configuration in the real ``click`` (skipped where it is absent),
+and in the NF engine, which must give click's bytes.
 
 The switch side is played by hand-made frames: SFC-tagged packets that the switch would
 send to the server for the paper chain's IPS, and for the NAT's rewriter misses.
@@ -14,6 +15,7 @@ import pytest
 
 from p4sfc_compiler.backend.compile import compile_chains
 from p4sfc_compiler.dataplane.wire import sfc_header as sfc_bytes
+from p4sfc_compiler.engine.engine import Engine
 from p4sfc_compiler.frontend.chainspec import load_chains, load_topology, validate
 
 scapy = pytest.importorskip("scapy.all")
@@ -48,7 +50,12 @@ def _run(tmp_path: Path, config: str, frames: list[bytes]) -> list[bytes]:
     )
     assert proc.returncode == 0, proc.stderr
     out = tmp_path / "out.pcap"
-    return [bytes(p) for p in scapy.rdpcap(str(out))] if out.exists() else []
+    got = [bytes(p) for p in scapy.rdpcap(str(out))] if out.exists() else []
+    # the NF engine runs the same server configuration to the same bytes
+    eng = Engine.from_text(config, str(tmp_path / "srv.click"), base_dir=tmp_path)
+    eng.run()
+    assert [f for f, _ in eng.outputs().get("out.pcap", [])] == got
+    return got
 
 
 def test_paper_chain_server_runs_in_click(tmp_path: Path) -> None:

@@ -8,9 +8,12 @@ from p4sfc_compiler.families.plumbing.config import (
     AlertConfig,
     DiscardConfig,
     ForwardConfig,
+    IdleConfig,
+    NullConfig,
     PaintConfig,
     PlumbingConfig,
     QueueConfig,
+    StoreDataConfig,
     StripConfig,
     TeeConfig,
 )
@@ -24,8 +27,10 @@ def lower(cls: str, config: PlumbingConfig, ctx: LowerContext) -> Lowering:
                 "pointer before the frame start"
             )
         return Lowering("nop")
-    if isinstance(config, QueueConfig):
+    if isinstance(config, QueueConfig | NullConfig):
         return Lowering("nop")
+    if isinstance(config, IdleConfig):
+        return Lowering("discard")  # the catalog's kind: what reaches it is dropped
     if isinstance(config, PaintConfig):
         if config.anno != PAINT_ANNO:
             raise NotOffloadable(
@@ -42,6 +47,9 @@ def lower(cls: str, config: PlumbingConfig, ctx: LowerContext) -> Lowering:
         return Lowering("alert", params={"session": config.session})
     if isinstance(config, ForwardConfig):
         return Lowering("forward", params={"port": config.port})
+    if isinstance(config, StoreDataConfig):
+        raise NotOffloadable("StoreData writes packet bytes at an arbitrary offset; no "
+                             "switch kind does")
     raise TypeError(f"not a plumbing config: {config!r}")
 
 
