@@ -287,14 +287,19 @@ _timeout_opt = click.option(
 @_election_opt
 @_batch_opt
 @_timeout_opt
+@click.option("--drain", type=click.FloatRange(0), default=0.2, show_default=True,
+              help="Seconds a running chain's old version stays after its traffic moved "
+                   "to the new one (packets in flight finish there).")
 @_reports_errors
 def apply(out: Path, switches: tuple[str, ...], device_id: int | None, pipeline: bool,
-          election_id: int, batch: int, timeout: float) -> None:
+          election_id: int, batch: int, timeout: float, drain: float) -> None:
     """Put the entries of OUT (a p4sfc compile folder) onto its switches over P4Runtime.
 
     Reads each switch's entries back and writes only the difference. A chain goes in
     all or nothing: when an update of it fails, what was written for it is removed and
-    the failing entry is reported (exit status 1).
+    the failing entry is reported (exit status 1). A chain already running is updated
+    make-before-break: its new version goes in beside the old, its classification flips
+    to it, and the old version is removed after --drain seconds.
     """
     from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn
 
@@ -317,7 +322,7 @@ def apply(out: Path, switches: tuple[str, ...], device_id: int | None, pipeline:
 
         results = asyncio.run(apply_switches(
             out_dir, targets, device_config=config, election_id=election_id, batch=batch,
-            progress=step, timeout=timeout))
+            progress=step, timeout=timeout, drain=drain))
     _out.print(apply_report(results))
     _exit_on_failures(results)
 

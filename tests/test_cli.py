@@ -241,8 +241,8 @@ def test_state_is_validated_with_file_and_path(tmp_path: Path) -> None:
     for chains, expected in [
         ([{"name": "paper", "chain_id": 2.7}], "chains[0].chain_id: expected an integer, got number 2.7"),
         ([{"name": "paper", "chain_id": True}], "chains[0].chain_id: expected an integer, got boolean true"),
-        ([{"name": "paper", "chain_id": 0}], "chains[0].chain_id: 0 is out of range 1..65535"),
-        ([{"name": "paper", "chain_id": -1}], "chains[0].chain_id: -1 is out of range 1..65535"),
+        ([{"name": "paper", "chain_id": 0}], "chains[0].chain_id: 0 is out of range 1..32767"),
+        ([{"name": "paper", "chain_id": -1}], "chains[0].chain_id: -1 is out of range 1..32767"),
         ([{"name": "x", "chain_id": 1}, {"name": "paper", "chain_id": 1}],
          "chains[1].chain_id: chain id 1 is already used by chain 'x' (chains[0])"),
     ]:

@@ -6,6 +6,9 @@ element. Packets arrive from the switch with the SFC header; a ``Classifier`` on
 (chain id, server entry, first NF id) picks the entry point, the header is stripped and
 an Ethernet header put back, the NFs run, and on the way out the header is rebuilt with
 the NF ids still to pass (``Unstrip`` + ``StoreData`` + ``EtherEncap``, stock elements).
+Both versions of a chain id are accepted (``dataplane.reserved.CHAIN_VERSION_BIT``, for
+``p4sfc apply``'s make-before-break); ``Paint(v, ANNO VERSION_ANNO)`` keeps the version
+through the NFs and a ``PaintSwitch`` on it picks the header to send back.
 
 The byte offsets of the SFC header's fields come from its layout in the data-plane contract
 (:mod:`p4sfc_compiler.dataplane.wire`).
@@ -28,6 +31,7 @@ from p4sfc_compiler.analysis.catalog import load_catalog
 from p4sfc_compiler.analysis.offload import IP_HEADER_ANNO
 from p4sfc_compiler.analysis.partition import Placement
 from p4sfc_compiler.analysis.plan import ChainPlan, NFPlan, Plan
+from p4sfc_compiler.dataplane.reserved import VERSION_ANNO, with_version
 from p4sfc_compiler.dataplane.wire import (
     ETH_LEN,
     ETHERNET,
@@ -303,13 +307,18 @@ def _render(server: str, srv: Server, entries: list[_Entry], io: ServerIO) -> Se
         if nxt is not None and nxt.placement is Placement.SERVER and nxt.location == nf.location:
             body.append(f"{name} -> {instance(chain, nxt, False)};")
         else:
+            # back to the switch under the chain id version the packet came with
             remaining = [n.nf_id for n in chain.nfs[nf.nf_id :]]
-            data = sfc_header(chain.chain_id, remaining)
-            body.append(
-                f"{name} -> Strip({ETH_LEN}) -> Unstrip({len(data)}) -> StoreData(0, {_hex(data)})"
-                f" -> EtherEncap(0x{ETHERTYPE_SFC:04x}, {SERVER_MAC}, {SWITCH_MAC})"
-                " -> p4sfc_out;"
-            )
+            headers = [sfc_header(with_version(chain.chain_id, v), remaining) for v in (0, 1)]
+            back = _fresh(f"p4sfc_{name}_back", taken)
+            body.append(f"{name} -> Strip({ETH_LEN}) -> Unstrip({len(headers[0])})"
+                        f" -> {back} :: PaintSwitch(ANNO {VERSION_ANNO});")
+            for v, data in enumerate(headers):
+                body.append(
+                    f"{back}[{v}] -> StoreData(0, {_hex(data)})"
+                    f" -> EtherEncap(0x{ETHERTYPE_SFC:04x}, {SERVER_MAC}, {SWITCH_MAC})"
+                    " -> p4sfc_out;"
+                )
         return name
 
     patterns: list[str] = []
@@ -318,11 +327,14 @@ def _render(server: str, srv: Server, entries: list[_Entry], io: ServerIO) -> Se
     for k, e in enumerate(entries):
         chain, nf = e.chain, e.nf
         remaining = len(chain.nfs) - nf.nf_id + 1
-        patterns.append(
-            f"{_AT_ETHERTYPE}/{ETHERTYPE_SFC:04x} {_AT_CHAIN}/{chain.chain_id:04x}"
-            f" {_AT_ENTRY}/{e.entry:02x} {_AT_INNER_TYPE}/{ETHERTYPE_IPV4:04x}"
-            f" {_AT_FIRST_NF}/{nf.nf_id:02x}"
-        )
+        # one pattern per chain id version; the version rides in an annotation byte
+        for v in (0, 1):
+            patterns.append(
+                f"{_AT_ETHERTYPE}/{ETHERTYPE_SFC:04x}"
+                f" {_AT_CHAIN}/{with_version(chain.chain_id, v):04x}"
+                f" {_AT_ENTRY}/{e.entry:02x} {_AT_INNER_TYPE}/{ETHERTYPE_IPV4:04x}"
+                f" {_AT_FIRST_NF}/{nf.nf_id:02x}"
+            )
         hdr = ETH_LEN + SFC_LEN + SFC_NF_LEN * remaining
         steps = [f"Strip({hdr})", f"EtherEncap(0x{ETHERTYPE_IPV4:04x}, {SWITCH_MAC}, {SERVER_MAC})"]
         if e.entry:
@@ -330,10 +342,14 @@ def _render(server: str, srv: Server, entries: list[_Entry], io: ServerIO) -> Se
             target = f"[{e.in_port}]{instance(chain, nf, True)}"
         else:
             target = instance(chain, nf, False)
-        wiring.append(f"p4sfc_entry[{k}] -> " + " -> ".join(steps) + f" -> {target};")
+        start = _fresh(f"p4sfc_e{k}", taken)
+        for v in (0, 1):
+            to = start if v else f"{start} :: " + steps[0]
+            wiring.append(f"p4sfc_entry[{2 * k + v}] -> Paint({v}, ANNO {VERSION_ANNO}) -> {to};")
+        wiring.append(f"{start} -> " + " -> ".join(steps[1:]) + f" -> {target};")
         listed.append((chain.name, nf.name, e.entry))
     patterns.append("-")
-    wiring.append(f"p4sfc_entry[{len(entries)}] -> Discard;  // not for this server")
+    wiring.append(f"p4sfc_entry[{2 * len(entries)}] -> Discard;  // not for this server")
     # a server part needs every input of its partial element connected (a rewriter takes
     # one spec per input); inputs the switch never sends misses to get an Idle
     used: dict[str, set[int]] = {}

@@ -13,7 +13,12 @@ from collections.abc import Iterable
 from dataclasses import dataclass, field
 
 from p4sfc_compiler.dataplane import fields as F
-from p4sfc_compiler.dataplane.reserved import ELEMENT_PORT_BITS, MASK_BITS, PORT_BITS
+from p4sfc_compiler.dataplane.reserved import (
+    CHAIN_VERSION_BIT,
+    ELEMENT_PORT_BITS,
+    MASK_BITS,
+    PORT_BITS,
+)
 from p4sfc_compiler.dataplane.wire import ETHERNET, IPV4, SFC, SFC_NF
 
 INGRESS = "MyIngress"
@@ -27,7 +32,8 @@ TIMESTAMP_BITS = 48
 # Limits of the program's parameters and ids, from the widths that carry them.
 MAX_STAGES = 64
 MAX_CHAIN_NFS = (1 << SFC.field("nfCount").bitwidth) - 1  # NF ids one SFC header carries
-MAX_CHAIN_ID = (1 << F.field_width(F.CHAIN_ID)) - 1
+# the top bit of a chain id is its version (reserved.CHAIN_VERSION_BIT)
+MAX_CHAIN_ID = CHAIN_VERSION_BIT - 1
 MAX_NF_ID = (1 << F.field_width(F.NF_ID)) - 1  # NF ids count from 1
 MAX_ELEM_ID = (1 << F.field_width(F.ELEM_ID)) - 1  # element ids count from 1 (0 = input)
 

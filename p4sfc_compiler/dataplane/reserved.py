@@ -6,6 +6,8 @@ the spec checks and the switch model must agree on.
 
 from __future__ import annotations
 
+from p4sfc_compiler.dataplane.wire import SFC
+
 # v1model's port width (standard_metadata.ingress_port / egress_spec).
 PORT_BITS = 9
 # BMv2's default drop port (egress_spec 511 drops): no switch port may be it.
@@ -29,3 +31,23 @@ INPUT_ELEM_ID = 0
 # SESSION uses that one as it is (the user configures it).
 MIRROR_SESSION_BASE = 512
 CLONE_INSTANCE = 1
+
+# A chain id's top bit is its version. A chain changed in place is installed beside the
+# running one under the other version, its classification flips to it in one MODIFY,
+# and the old version goes once packets in flight drained (make-before-break, p4sfc
+# apply). Compiles emit version 0; server configs accept both and send a packet back
+# with the version it came with, which they keep in one Click annotation byte.
+CHAIN_VERSION_BIT = 1 << (SFC.field("chainId").bitwidth - 1)
+# Click annotation byte the server configs keep the version in: free in Click 2.1
+# (PAINT is 16, ICMP_PARAMPROB 17, FIX_IP_SRC 19, AGGREGATE/MISC_IP 20-23).
+VERSION_ANNO = 18
+
+
+def chain_version(chain_id: int) -> int:
+    """0 or 1: the version a chain id carries."""
+    return 1 if chain_id & CHAIN_VERSION_BIT else 0
+
+
+def with_version(chain_id: int, version: int) -> int:
+    """``chain_id`` (either version) as the id of ``version``."""
+    return (chain_id & ~CHAIN_VERSION_BIT) | (CHAIN_VERSION_BIT if version else 0)

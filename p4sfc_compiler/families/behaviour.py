@@ -106,6 +106,34 @@ IPSEC_SPI = "ipsec_spi"  # set by RadixIPsecLookup, used by IPsecESPEncap
 IPSEC_SA = "ipsec_sa"  # the security association, shared by the IPsec elements
 
 
+# Click's one-byte annotations by offset (Paint / PaintSwitch ANNO): PAINT is byte 16,
+# kept in ``Packet.paint``; other free bytes live in ``annos``. Bytes 0-3 are the
+# destination IP annotation, which the engine keeps as an address, not as bytes.
+PAINT_OFFSET = 16
+_DST_IP_BYTES = range(4)
+
+
+def anno_byte_offset(anno: str) -> int | None:
+    """The byte offset of a Paint/PaintSwitch ANNO (``PAINT`` or a number), or None when
+    the engine does not keep that annotation as a byte."""
+    off = PAINT_OFFSET if anno == "PAINT" else int(anno, 0) if anno.isdigit() else None
+    return None if off is None or off in _DST_IP_BYTES else off
+
+
+def get_anno_byte(p: Packet, offset: int) -> int:
+    if offset == PAINT_OFFSET:
+        return p.paint
+    value = p.anno(f"byte{offset}")
+    return value if isinstance(value, int) else 0
+
+
+def set_anno_byte(p: Packet, offset: int, value: int) -> None:
+    if offset == PAINT_OFFSET:
+        p.paint = value
+    else:
+        p.set_anno(f"byte{offset}", value)
+
+
 def drop(p: Packet) -> None:
     """Where an unconnected output leads: the packet is gone."""
 

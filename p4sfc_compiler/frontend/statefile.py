@@ -10,12 +10,11 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from p4sfc_compiler.dataplane.wire import SFC
+from p4sfc_compiler.dataplane.program import MAX_CHAIN_ID
 from p4sfc_compiler.frontend.specjson import NAME, JsonReader, json_path, read_json
 
 # Chain id 0 is never given (ids count from 1); the SFC header carries the id.
 MIN_CHAIN_ID = 1
-MAX_CHAIN_ID = (1 << SFC.field("chainId").bitwidth) - 1
 
 
 def load_state(path: Path) -> dict[str, int]:

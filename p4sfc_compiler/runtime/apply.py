@@ -12,18 +12,25 @@ failing entry. Order, phase by phase over all the switches: stale classification
 are deleted first (the chain stops taking traffic), then the other entries, and the
 classification entries go in last, only when everything else of the chain is in place on
 every switch.
+
+A running chain (one with a classification entry) is changed make-before-break: its new
+entries go in beside the old ones under the other version of its chain id
+(:mod:`.versions`), its classification entries flip to the new version, and after a
+drain time the old version's entries are deleted. No packet sees a half-written chain.
 """
 
 from __future__ import annotations
 
+import asyncio
 import time
+from collections import Counter
 from collections.abc import Callable, Iterable, Sequence
 from contextlib import AsyncExitStack
 from dataclasses import dataclass, field
 
 from finsy.proto import p4r
 
-from p4sfc_compiler.dataplane.fields import CONTROL_KEY, key_name, unpack_control_key
+from p4sfc_compiler.dataplane.reserved import with_version
 from p4sfc_compiler.errors import P4SFCError
 from p4sfc_compiler.p4info.index import P4InfoIndex, first_difference
 from p4sfc_compiler.runtime.client import (
@@ -38,10 +45,15 @@ from p4sfc_compiler.runtime.outdir import (
     EntryValue,
     OutDir,
     SwitchPlan,
+    WantedEntry,
 )
 from p4sfc_compiler.runtime.pipeline import NO_JSON, no_device_config_hint
+from p4sfc_compiler.runtime.versions import ChainIdFields
 
 BATCH = 256  # updates per Write: BMv2's per-update errors fit the client's metadata limit
+# Seconds between a running chain's flip to its new version and its old version's removal:
+# a packet still recirculating or at a server under the old version finishes there.
+DRAIN_SECONDS = 0.2
 
 INSERT, MODIFY, DELETE = p4r.Update.INSERT, p4r.Update.MODIFY, p4r.Update.DELETE
 _VERB: dict[int, str] = {INSERT: "insert", MODIFY: "modify", DELETE: "delete"}
@@ -150,13 +162,8 @@ class Names:
         index = out.index
         self.tables = {t.id: t for t in index.tables.values()}
         self.fields = {(t.id, f.id): n for t in index.tables.values() for n, f in t.fields.items()}
-        self.chain_field = {t.id: f.id for t in index.tables.values()
-                            for n, f in t.fields.items() if n == "chain_id"}
-        self.chain_param = {a.id: p.id for a in index.actions.values()
-                            for n, p in a.params.items() if n == "chain_id"}
-        # element_control's key packs the chain id into its high bits
-        self.ctl_field = {t.id: f.id for t in index.tables.values()
-                          for n, f in t.fields.items() if n == key_name(CONTROL_KEY)}
+        self.ids = ChainIdFields.of(index)
+        self.chain_field = self.ids.chain_field
         self.chains = out.chain_names()
         self.chain_ids = set(out.chain_ids)
         self.claim_table = index.tables[CLASSIFY_CHAIN_TABLE].id
@@ -176,44 +183,94 @@ class Names:
         return ", ".join(parts)
 
     def owner(self, key: EntryKey, value: EntryValue) -> str:
-        fid = self.chain_field.get(key[0])
-        ctl = self.ctl_field.get(key[0])
-        chain_id = None
-        if fid is not None:
-            chain_id = next((v for f, _, v, _ in key[1] if f == fid), None)
-        elif ctl is not None:
-            packed = next((v for f, _, v, _ in key[1] if f == ctl), None)
-            chain_id = None if packed is None else unpack_control_key(packed)[0]
-        else:
-            pid = self.chain_param.get(value[0])
-            chain_id = next((v for p, v in value[1] if p == pid), None)
+        """The chain an entry belongs to, whichever version of its id it carries."""
+        chain_id = self.ids.chain_id(key, value)
         if chain_id is None:
             return "(no chain)"
-        return self.chains.get(chain_id, f"chain id {chain_id}")
+        base = with_version(chain_id, 0)
+        return self.chains.get(base, f"chain id {base}")
 
 
-def plan_ops(wanted_entries: Iterable, existing: dict[EntryKey, EntryValue], names: Names
-             ) -> tuple[list[list[Op]], int]:
-    """The updates that turn ``existing`` into the wanted entries, in three phases (stale
-    classifications out; other entries; classifications in), and how many are unchanged."""
-    wanted = {w.key: w for w in wanted_entries}
-    claims_out: list[Op] = []
+# Phases of an apply, each run on every switch before the next: stale classifications
+# of chains not running out; the entries; classifications in; after the drain, what
+# running chains no longer use (their old version, stale classifications).
+PHASES = 4
+
+
+def chain_versions(wanted: dict[str, Iterable[WantedEntry]],
+                   existing: dict[str, dict[EntryKey, EntryValue]], names: Names
+                   ) -> dict[str, int]:
+    """The chain id version each chain of OUT is applied at, given every switch's
+    entries (by switch name). A chain not running (no classification entry anywhere)
+    goes in at version 0. A running chain stays at a version whose entries already equal
+    OUT's (the classifications are then fixed in place); otherwise it moves to the other
+    version: make-before-break."""
+    live: dict[str, Counter[int]] = {}
+    have: dict[tuple[str, str, int], dict[EntryKey, EntryValue]] = {}
+    for sw, entries in existing.items():
+        for key, value in entries.items():
+            chain = names.owner(key, value)
+            version = names.ids.version(key, value)
+            if key[0] == names.claim_table:
+                live.setdefault(chain, Counter())[version] += 1
+            else:
+                have.setdefault((sw, chain, version), {})[key] = value
+    want: dict[tuple[str, str, int], dict[EntryKey, EntryValue]] = {}
+    chains: set[str] = set()
+    for sw, entries_of in wanted.items():
+        for w in entries_of:
+            chains.add(w.chain)
+            if w.key[0] == names.claim_table:
+                continue
+            for version in (0, 1):
+                key, value = names.ids.at_version(w.key, w.value, version)
+                want.setdefault((sw, w.chain, version), {})[key] = value
+    switches = set(existing) | set(wanted)
+    out: dict[str, int] = {}
+    for chain in chains:
+        running = live.get(chain)
+        if not running:
+            out[chain] = 0
+            continue
+        ready = [v for v in (0, 1) if all(
+            have.get((sw, chain, v), {}) == want.get((sw, chain, v), {}) for sw in switches)]
+        ready.sort(key=lambda v: -running[v])
+        out[chain] = ready[0] if ready else 1 - running.most_common(1)[0][0]
+    return out
+
+
+def plan_ops(wanted_entries: Iterable[WantedEntry], existing: dict[EntryKey, EntryValue],
+             names: Names, versions: dict[str, int] | None = None,
+             running: frozenset[str] = frozenset()) -> tuple[list[list[Op]], int]:
+    """The updates that turn ``existing`` into the wanted entries (each chain at its
+    version of ``versions``, default 0), in :data:`PHASES` phases, and how many are
+    unchanged. What a running chain no longer uses is deleted only in the last phase."""
+    versions = versions or {}
+    wanted: dict[EntryKey, tuple[EntryValue, str]] = {}
+    for w in wanted_entries:
+        key, value = names.ids.at_version(w.key, w.value, versions.get(w.chain, 0))
+        wanted[key] = (value, w.chain)
+    phases: list[list[Op]] = [[] for _ in range(PHASES)]
+    claims_out, main, claims_in, after_drain = phases
     main_del: list[Op] = []
-    main: list[Op] = []
-    claims_in: list[Op] = []
     unchanged = 0
-    for key, w in wanted.items():
+    for key, (value, chain) in wanted.items():
         have = existing.get(key)
-        if have == w.value:
+        if have == value:
             unchanged += 1
             continue
-        op = Op(INSERT if have is None else MODIFY, key, w.value, have, w.chain)
+        op = Op(INSERT if have is None else MODIFY, key, value, have, chain)
         (claims_in if key[0] == names.claim_table else main).append(op)
     for key, have in existing.items():
         if key not in wanted:
-            op = Op(DELETE, key, None, have, names.owner(key, have))
-            (claims_out if key[0] == names.claim_table else main_del).append(op)
-    return [claims_out, main_del + main, claims_in], unchanged
+            chain = names.owner(key, have)
+            op = Op(DELETE, key, None, have, chain)
+            if chain in running:
+                after_drain.append(op)
+            else:
+                (claims_out if key[0] == names.claim_table else main_del).append(op)
+    phases[1] = main_del + main
+    return phases, unchanged
 
 
 class _Applier:
@@ -298,31 +355,36 @@ NOTHING_WRITTEN = "nothing of it was written"
 async def apply_switch(out: OutDir, target: Target, *, device_config: bytes | None = None,
                        election_id: int = 1, batch: int = BATCH,
                        progress: Progress | None = None,
-                       timeout: float = CONNECT_TIMEOUT) -> SwitchResult:
+                       timeout: float = CONNECT_TIMEOUT,
+                       drain: float = DRAIN_SECONDS) -> SwitchResult:
     """Apply OUT's entries for one switch (see :func:`apply_switches`)."""
     (result,) = await apply_switches(out, [target], device_config=device_config,
                                      election_id=election_id, batch=batch, progress=progress,
-                                     timeout=timeout)
+                                     timeout=timeout, drain=drain)
     return result
 
 
 async def apply_switches(out: OutDir, targets: Sequence[Target], *,
                          device_config: bytes | None = None, election_id: int = 1,
                          batch: int = BATCH, progress: Progress | None = None,
-                         timeout: float = CONNECT_TIMEOUT) -> list[SwitchResult]:
+                         timeout: float = CONNECT_TIMEOUT,
+                         drain: float = DRAIN_SECONDS) -> list[SwitchResult]:
     """Apply OUT's entries to these switches; load the pipeline first when
     ``device_config`` (BMv2: p4c's JSON; the embedded switch takes any)
     is given.
 
     Every switch is reached, checked and read back before anything is written anywhere.
-    Then each phase (stale classifications out; other entries; classifications in) runs
-    on every switch before the next, so a chain's classification entries go in only once
-    its other entries are on all its switches. A chain with a failed update on any switch
-    is written no further and undone on every switch."""
+    Then each phase (:data:`PHASES`) runs on every switch before the next, so a chain's
+    classification entries go in only once its other entries are on all its switches. A
+    running chain whose entries change is installed beside itself under the other chain
+    id version (:func:`chain_versions`), its classifications flip to it (MODIFY), and
+    ``drain`` seconds later its old version is deleted. A chain with a failed update on
+    any switch is written no further and undone on every switch."""
     names = Names(out)
     failed: dict[str, ChainFailure] = {}
     async with AsyncExitStack() as stack:
-        appliers: list[tuple[_Applier, list[list[Op]], float]] = []
+        prepared: list[tuple[Connection, Target, SwitchResult, dict[EntryKey, EntryValue],
+                             float]] = []
         for target in targets:
             start = time.monotonic()
             sw = target.plan
@@ -333,14 +395,27 @@ async def apply_switches(out: OutDir, targets: Sequence[Target], *,
             conn.use_index(out.index)
             await _apply_sessions(conn, sw, result)
             existing = {} if result.pipeline_set else await conn.read_entries()
-            phases, result.unchanged = plan_ops(sw.entries, existing, names)
+            prepared.append((conn, target, result, existing, time.monotonic() - start))
+        existing_by = {t.plan.name: e for _, t, _, e, _ in prepared}
+        versions = chain_versions({t.plan.name: t.plan.entries for _, t, _, _, _ in prepared},
+                                  existing_by, names)
+        running = frozenset(
+            names.owner(k, v) for e in existing_by.values() for k, v in e.items()
+            if k[0] == names.claim_table)
+        appliers: list[tuple[_Applier, list[list[Op]], float]] = []
+        for conn, target, result, existing, own in prepared:
+            phases, result.unchanged = plan_ops(target.plan.entries, existing, names,
+                                                versions, running)
             applier = _Applier(conn, target, names, batch, progress, result, failed)
             applier.total = sum(len(p) for p in phases)
             if progress:
-                progress(sw.name, 0, applier.total)
-            appliers.append((applier, phases, time.monotonic() - start))
+                progress(target.plan.name, 0, applier.total)
+            appliers.append((applier, phases, own))
         began = time.monotonic()
-        for phase in range(3):
+        for phase in range(PHASES):
+            if phase == PHASES - 1 and any(p[phase] for _, p, _ in appliers):
+                # packets already inside the old version finish there
+                await asyncio.sleep(drain)
             for applier, phases, _ in appliers:
                 await applier.run_phase(phases[phase])
         for failure in failed.values():

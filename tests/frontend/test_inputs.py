@@ -266,7 +266,7 @@ def test_state_reads_names_and_ids(tmp_path: Path) -> None:
         ([{"name": "a", "chain_id": "7"}], 'chains[0].chain_id: expected an integer, got string "7"'),
         ([{"name": "a", "chain_id": 0}], f"chains[0].chain_id: 0 is out of range 1..{MAX_CHAIN_ID}"),
         ([{"name": "a", "chain_id": -3}], f"chains[0].chain_id: -3 is out of range 1..{MAX_CHAIN_ID}"),
-        ([{"name": "a", "chain_id": MAX_CHAIN_ID + 1}], "chains[0].chain_id: 65536 is out of range"),
+        ([{"name": "a", "chain_id": MAX_CHAIN_ID + 1}], "chains[0].chain_id: 32768 is out of range"),
         ([{"name": "a", "chain_id": None}], "chains[0].chain_id: expected an integer, got null"),
         ([{"name": "a"}], "chains[0].chain_id: required key is missing"),
         ([{"chain_id": 1}], "chains[0].name: required key is missing"),

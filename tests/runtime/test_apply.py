@@ -56,7 +56,7 @@ def test_the_diff_writes_only_what_differs_classification_last(two_server: Path)
     assert names.claim_table not in {op.key[0] for op in phases[1]}
 
     have = {e.key: e.value for e in entries}
-    assert plan_ops(entries, have, names) == ([[], [], []], len(entries))
+    assert plan_ops(entries, have, names) == ([[], [], [], []], len(entries))
 
     # one entry changed its action params, one stale entry of an unknown chain id
     first = next(e for e in entries if e.key[0] in names.chain_field)

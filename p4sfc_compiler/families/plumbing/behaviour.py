@@ -9,7 +9,13 @@ from __future__ import annotations
 
 from collections.abc import Callable, Mapping
 
-from p4sfc_compiler.families.behaviour import Behaviour, BuildContext, Packet
+from p4sfc_compiler.families.behaviour import (
+    Behaviour,
+    BuildContext,
+    Packet,
+    anno_byte_offset,
+    set_anno_byte,
+)
 from p4sfc_compiler.families.plumbing.config import (
     PAINT_ANNO,
     DiscardConfig,
@@ -75,6 +81,21 @@ class Paint(Behaviour):
         self.out[0](p)
 
 
+class PaintByte(Behaviour):
+    """Paint into another annotation byte (ANNO)."""
+
+    __slots__ = ("color", "offset")
+
+    def __init__(self, ctx: BuildContext, color: int, offset: int) -> None:
+        super().__init__(ctx)
+        self.color = color
+        self.offset = offset
+
+    def push(self, port: int, p: Packet) -> None:
+        set_anno_byte(p, self.offset, self.color)
+        self.out[0](p)
+
+
 class Tee(Behaviour):
     """Copies to outputs 0 .. n-2, the packet itself to the last: in port order."""
 
@@ -128,9 +149,12 @@ def build(cls: str, config: PlumbingConfig, ctx: BuildContext) -> Behaviour:
     if isinstance(config, IdleConfig):
         return Idle(ctx)
     if isinstance(config, PaintConfig):
-        if config.anno != PAINT_ANNO:
-            raise ctx.unsupported(f"Paint into annotation {config.anno} (only PAINT)")
-        return Paint(ctx, config.color)
+        if config.anno == PAINT_ANNO:
+            return Paint(ctx, config.color)
+        offset = anno_byte_offset(config.anno)
+        if offset is None:
+            raise ctx.unsupported(f"Paint into annotation {config.anno}")
+        return PaintByte(ctx, config.color, offset)
     if isinstance(config, TeeConfig):
         if cls == "PullTee":
             raise ctx.unsupported("PullTee (a pull element)")

@@ -2,7 +2,13 @@
 
 from __future__ import annotations
 
-from p4sfc_compiler.families.behaviour import Behaviour, BuildContext, Packet
+from p4sfc_compiler.families.behaviour import (
+    Behaviour,
+    BuildContext,
+    Packet,
+    anno_byte_offset,
+    get_anno_byte,
+)
 from p4sfc_compiler.families.switches.config import (
     PAINT_ANNO,
     HashSwitchConfig,
@@ -19,6 +25,26 @@ class PaintSwitch(Behaviour):
     def push(self, port: int, p: Packet) -> None:
         if p.paint != COPY_ALL:
             return self.emit(p.paint, p)
+        outs = self.out
+        for i in range(len(outs) - 1):
+            outs[i](p.clone())
+        if outs:
+            outs[-1](p)
+
+
+class PaintByteSwitch(Behaviour):
+    """PaintSwitch on another annotation byte (ANNO)."""
+
+    __slots__ = ("offset",)
+
+    def __init__(self, ctx: BuildContext, offset: int) -> None:
+        super().__init__(ctx)
+        self.offset = offset
+
+    def push(self, port: int, p: Packet) -> None:
+        color = get_anno_byte(p, self.offset)
+        if color != COPY_ALL:
+            return self.emit(color, p)
         outs = self.out
         for i in range(len(outs) - 1):
             outs[i](p.clone())
@@ -59,9 +85,12 @@ class RoundRobinSwitch(Behaviour):
 
 def build(cls: str, config: SwitchConfig, ctx: BuildContext) -> Behaviour:
     if isinstance(config, PaintSwitchConfig):
-        if config.anno != PAINT_ANNO:
-            raise ctx.unsupported(f"PaintSwitch on annotation {config.anno} (only PAINT)")
-        return PaintSwitch(ctx)
+        if config.anno == PAINT_ANNO:
+            return PaintSwitch(ctx)
+        offset = anno_byte_offset(config.anno)
+        if offset is None:
+            raise ctx.unsupported(f"PaintSwitch on annotation {config.anno}")
+        return PaintByteSwitch(ctx, offset)
     if isinstance(config, HashSwitchConfig):
         return HashSwitch(ctx, config)
     return RoundRobinSwitch(ctx)

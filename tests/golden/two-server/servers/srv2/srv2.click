@@ -58,18 +58,34 @@ elementclass P4SFC_lb_miss {
 
 p4sfc_in :: FromDump(in.pcap, STOP true, TIMING false);
 p4sfc_out :: ToDump(out.pcap);
-p4sfc_entry :: Classifier(12/88b5 14/0001 17/01 18/0800 20/04, 12/88b5 14/0001 17/02 18/0800 20/04, 12/88b5 14/0001 17/00 18/0800 20/05, 12/88b5 14/0002 17/01 18/0800 20/02, 12/88b5 14/0002 17/02 18/0800 20/02, 12/88b5 14/0002 17/03 18/0800 20/02, -);
+p4sfc_entry :: Classifier(12/88b5 14/0001 17/01 18/0800 20/04, 12/88b5 14/8001 17/01 18/0800 20/04, 12/88b5 14/0001 17/02 18/0800 20/04, 12/88b5 14/8001 17/02 18/0800 20/04, 12/88b5 14/0001 17/00 18/0800 20/05, 12/88b5 14/8001 17/00 18/0800 20/05, 12/88b5 14/0002 17/01 18/0800 20/02, 12/88b5 14/8002 17/01 18/0800 20/02, 12/88b5 14/0002 17/02 18/0800 20/02, 12/88b5 14/8002 17/02 18/0800 20/02, 12/88b5 14/0002 17/03 18/0800 20/02, 12/88b5 14/8002 17/03 18/0800 20/02, -);
 p4sfc_in -> p4sfc_entry;
 c_1_nat_miss :: P4SFC_nat_miss;
 c_1_vpn :: P4SFC_vpn_nf;
-c_1_vpn -> Strip(14) -> Unstrip(8) -> StoreData(0, \<00 01 01 00 08 00 06 01>) -> EtherEncap(0x88b5, 02:00:00:00:00:01, 02:00:00:00:00:fe) -> p4sfc_out;
+c_1_vpn -> Strip(14) -> Unstrip(8) -> p4sfc_c_1_vpn_back :: PaintSwitch(ANNO 18);
+p4sfc_c_1_vpn_back[0] -> StoreData(0, \<00 01 01 00 08 00 06 01>) -> EtherEncap(0x88b5, 02:00:00:00:00:01, 02:00:00:00:00:fe) -> p4sfc_out;
+p4sfc_c_1_vpn_back[1] -> StoreData(0, \<80 01 01 00 08 00 06 01>) -> EtherEncap(0x88b5, 02:00:00:00:00:01, 02:00:00:00:00:fe) -> p4sfc_out;
 c_1_nat_miss -> c_1_vpn;
 c_2_web_lb_miss :: P4SFC_lb_miss;
-c_2_web_lb_miss -> Strip(14) -> Unstrip(6) -> StoreData(0, \<00 02 00 00 08 00>) -> EtherEncap(0x88b5, 02:00:00:00:00:01, 02:00:00:00:00:fe) -> p4sfc_out;
-p4sfc_entry[0] -> Strip(26) -> EtherEncap(0x0800, 02:00:00:00:00:fe, 02:00:00:00:00:01) -> Strip(14) -> MarkIPHeader(0) -> GetIPAddress(16) -> [0]c_1_nat_miss;
-p4sfc_entry[1] -> Strip(26) -> EtherEncap(0x0800, 02:00:00:00:00:fe, 02:00:00:00:00:01) -> Strip(14) -> MarkIPHeader(0) -> GetIPAddress(16) -> [1]c_1_nat_miss;
-p4sfc_entry[2] -> Strip(24) -> EtherEncap(0x0800, 02:00:00:00:00:fe, 02:00:00:00:00:01) -> c_1_vpn;
-p4sfc_entry[3] -> Strip(22) -> EtherEncap(0x0800, 02:00:00:00:00:fe, 02:00:00:00:00:01) -> Strip(14) -> MarkIPHeader(0) -> GetIPAddress(16) -> [0]c_2_web_lb_miss;
-p4sfc_entry[4] -> Strip(22) -> EtherEncap(0x0800, 02:00:00:00:00:fe, 02:00:00:00:00:01) -> Strip(14) -> MarkIPHeader(0) -> GetIPAddress(16) -> [1]c_2_web_lb_miss;
-p4sfc_entry[5] -> Strip(22) -> EtherEncap(0x0800, 02:00:00:00:00:fe, 02:00:00:00:00:01) -> Strip(14) -> MarkIPHeader(0) -> GetIPAddress(16) -> [2]c_2_web_lb_miss;
-p4sfc_entry[6] -> Discard;  // not for this server
+c_2_web_lb_miss -> Strip(14) -> Unstrip(6) -> p4sfc_c_2_web_lb_miss_back :: PaintSwitch(ANNO 18);
+p4sfc_c_2_web_lb_miss_back[0] -> StoreData(0, \<00 02 00 00 08 00>) -> EtherEncap(0x88b5, 02:00:00:00:00:01, 02:00:00:00:00:fe) -> p4sfc_out;
+p4sfc_c_2_web_lb_miss_back[1] -> StoreData(0, \<80 02 00 00 08 00>) -> EtherEncap(0x88b5, 02:00:00:00:00:01, 02:00:00:00:00:fe) -> p4sfc_out;
+p4sfc_entry[0] -> Paint(0, ANNO 18) -> p4sfc_e0 :: Strip(26);
+p4sfc_entry[1] -> Paint(1, ANNO 18) -> p4sfc_e0;
+p4sfc_e0 -> EtherEncap(0x0800, 02:00:00:00:00:fe, 02:00:00:00:00:01) -> Strip(14) -> MarkIPHeader(0) -> GetIPAddress(16) -> [0]c_1_nat_miss;
+p4sfc_entry[2] -> Paint(0, ANNO 18) -> p4sfc_e1 :: Strip(26);
+p4sfc_entry[3] -> Paint(1, ANNO 18) -> p4sfc_e1;
+p4sfc_e1 -> EtherEncap(0x0800, 02:00:00:00:00:fe, 02:00:00:00:00:01) -> Strip(14) -> MarkIPHeader(0) -> GetIPAddress(16) -> [1]c_1_nat_miss;
+p4sfc_entry[4] -> Paint(0, ANNO 18) -> p4sfc_e2 :: Strip(24);
+p4sfc_entry[5] -> Paint(1, ANNO 18) -> p4sfc_e2;
+p4sfc_e2 -> EtherEncap(0x0800, 02:00:00:00:00:fe, 02:00:00:00:00:01) -> c_1_vpn;
+p4sfc_entry[6] -> Paint(0, ANNO 18) -> p4sfc_e3 :: Strip(22);
+p4sfc_entry[7] -> Paint(1, ANNO 18) -> p4sfc_e3;
+p4sfc_e3 -> EtherEncap(0x0800, 02:00:00:00:00:fe, 02:00:00:00:00:01) -> Strip(14) -> MarkIPHeader(0) -> GetIPAddress(16) -> [0]c_2_web_lb_miss;
+p4sfc_entry[8] -> Paint(0, ANNO 18) -> p4sfc_e4 :: Strip(22);
+p4sfc_entry[9] -> Paint(1, ANNO 18) -> p4sfc_e4;
+p4sfc_e4 -> EtherEncap(0x0800, 02:00:00:00:00:fe, 02:00:00:00:00:01) -> Strip(14) -> MarkIPHeader(0) -> GetIPAddress(16) -> [1]c_2_web_lb_miss;
+p4sfc_entry[10] -> Paint(0, ANNO 18) -> p4sfc_e5 :: Strip(22);
+p4sfc_entry[11] -> Paint(1, ANNO 18) -> p4sfc_e5;
+p4sfc_e5 -> EtherEncap(0x0800, 02:00:00:00:00:fe, 02:00:00:00:00:01) -> Strip(14) -> MarkIPHeader(0) -> GetIPAddress(16) -> [2]c_2_web_lb_miss;
+p4sfc_entry[12] -> Discard;  // not for this server
