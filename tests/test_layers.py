@@ -18,7 +18,7 @@ LAYERS: tuple[tuple[str, ...], ...] = (
     ("p4sfc_compiler.dataplane",),
     ("p4sfc_compiler.p4info", "p4sfc_compiler.frontend"),
     ("p4sfc_compiler.families",),
-    ("p4sfc_compiler.analysis",),
+    ("p4sfc_compiler.analysis", "p4sfc_compiler.engine"),
     ("p4sfc_compiler.backend",),
     ("p4sfc_compiler.runtime", "p4sfc_compiler.switch"),
     ("p4sfc_compiler.report",),

@@ -12,6 +12,7 @@ from dataclasses import dataclass
 
 from p4sfc_compiler.errors import SourcePos
 from p4sfc_compiler.families.base import ElementConfigError, LowerContext, Lowering
+from p4sfc_compiler.families.behaviour import Behaviour, BuildContext
 from p4sfc_compiler.families.family import ElementFamily
 from p4sfc_compiler.families.values import ConfigEnv, split_words
 
@@ -39,4 +40,20 @@ def lower(cls: str, config: ConfigOnly, ctx: LowerContext) -> Lowering:
     return Lowering("nop")
 
 
-CONFIG_ONLY: ElementFamily[ConfigOnly] = ElementFamily("config_only", CLASSES, parse, lower)
+class Inert(Behaviour):
+    """In the engine a configuration-only element takes no packets; the elements that
+    read it find its configuration through their build context."""
+
+    __slots__ = ()
+
+    def push(self, port: int, p: object) -> None:
+        raise TypeError(f"{self.name} has no packet ports")
+
+
+def build(cls: str, config: ConfigOnly, ctx: BuildContext) -> Behaviour:
+    return Inert(ctx)
+
+
+CONFIG_ONLY: ElementFamily[ConfigOnly] = ElementFamily(
+    "config_only", CLASSES, parse, lower, behaviour=build
+)

@@ -14,6 +14,7 @@ from typing import Generic, TypeVar
 
 from p4sfc_compiler.errors import SourcePos
 from p4sfc_compiler.families.base import LowerContext, Lowering
+from p4sfc_compiler.families.behaviour import BuildFn
 from p4sfc_compiler.families.values import ConfigEnv
 
 C = TypeVar("C")  # the family's parsed configuration
@@ -49,10 +50,11 @@ class ElementFamily(Generic[C]):
     themselves (P4SFC's Alert and Forward are not Click classes). Its ``config`` is the
     raw configuration string, since a server's Click config is written from strings.
 
-    Two slots are reserved and ``None`` until the issues that fill them: ``behaviour``,
-    the family's software form for the NF engine (a packet in, Click's result out), and
-    ``switch_model``, the embedded switch's model of the family's P4 block (only for
-    families with a P4 kind).
+    ``behaviour`` builds an instance as the NF engine runs it
+    (:mod:`~p4sfc_compiler.families.behaviour`; ``None`` = the engine cannot run the
+    family's classes). ``switch_model`` is reserved, ``None`` until the issue that fills
+    it: the embedded switch's model of the family's P4 block (only for families with a
+    P4 kind).
     """
 
     name: str
@@ -61,5 +63,5 @@ class ElementFamily(Generic[C]):
     lower: LowerFn[C]
     data_offset: DataOffsetFn[C] = unchanged_offset
     server_form: ServerFormFn = same_form
-    behaviour: None = None
+    behaviour: BuildFn[C] | None = None
     switch_model: None = None

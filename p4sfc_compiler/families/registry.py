@@ -19,11 +19,14 @@ from p4sfc_compiler.families.config_only import CONFIG_ONLY
 from p4sfc_compiler.families.counters.family import COUNTERS
 from p4sfc_compiler.families.encap.family import ENCAP
 from p4sfc_compiler.families.family import ElementFamily
+from p4sfc_compiler.families.icmp.family import ICMP
+from p4sfc_compiler.families.io.family import IO
 from p4sfc_compiler.families.ipfilter.family import IPFILTER
 from p4sfc_compiler.families.ipheader.family import IPHEADER
 from p4sfc_compiler.families.iplookup.family import IPLOOKUP
 from p4sfc_compiler.families.plumbing.family import PLUMBING
 from p4sfc_compiler.families.rewriter.family import REWRITER
+from p4sfc_compiler.families.switches.family import SWITCHES
 from p4sfc_compiler.families.values import ConfigEnv
 
 # Each family is typed by its own config; here they are held side by side.
@@ -39,6 +42,9 @@ FAMILIES: tuple[AnyFamily, ...] = (
     IPHEADER,
     COUNTERS,
     PLUMBING,
+    SWITCHES,
+    ICMP,
+    IO,
     CONFIG_ONLY,
 )
 

@@ -558,3 +558,12 @@ def parse_ip_proto(s: str) -> int:
 def parse_port(s: str) -> int:
     """A TCP/UDP port number 0..65535."""
     return parse_uint(s, 16, "port")
+
+
+# Click's ICMP type names (elements/ip/ipnameinfo.cc), for IPFilter patterns and ICMPError.
+ICMP_TYPES = {
+    "echo-reply": 0, "unreachable": 3, "sourcequench": 4, "redirect": 5, "echo": 8,
+    "routeradvert": 9, "routersolicit": 10, "timeexceeded": 11, "parameterproblem": 12,
+    "timestamp": 13, "timestamp-reply": 14, "inforeq": 15, "inforeq-reply": 16,
+    "maskreq": 17, "maskreq-reply": 18,
+}

@@ -24,8 +24,7 @@ from p4sfc_compiler.families.classifier.config import parse
 from p4sfc_compiler.families.classifier.evaluate import evaluate
 from p4sfc_compiler.families.classifier.lower import lower
 
-SHARED = Path(__file__).resolve().parents[2].parent / "shared"
-GOLDEN = SHARED / "click-golden"
+GOLDEN = Path(__file__).resolve().parents[1] / "golden" / "click"  # copied from shared/
 
 
 def ctx(offset: int = 0) -> LowerContext:

@@ -16,8 +16,7 @@ from p4sfc_compiler.families.ipfilter.evaluate import evaluate
 from p4sfc_compiler.families.ipfilter.parser import separate_text
 from p4sfc_compiler.families.values import ConfigEnv
 
-SHARED = Path(__file__).resolve().parents[2].parent / "shared"
-GOLDEN = SHARED / "click-golden"
+GOLDEN = Path(__file__).resolve().parents[1] / "golden" / "click"  # copied from shared/
 
 
 # ---------------------------------------------------------------------------------------

@@ -9,6 +9,8 @@ from p4sfc_compiler.families import registry
 from p4sfc_compiler.families.base import ElementConfigError, LowerContext, NotOffloadable
 from p4sfc_compiler.families.counters.family import COUNTERS
 from p4sfc_compiler.families.encap.family import ENCAP
+from p4sfc_compiler.families.icmp.family import ICMP
+from p4sfc_compiler.families.io.family import IO
 from p4sfc_compiler.families.ipheader.family import IPHEADER
 from p4sfc_compiler.families.iplookup.family import IPLOOKUP
 from p4sfc_compiler.families.plumbing.family import PLUMBING
@@ -20,11 +22,11 @@ from p4sfc_compiler.families.registry import (
     parse_config,
 )
 from p4sfc_compiler.families.rewriter.family import REWRITER
+from p4sfc_compiler.families.switches.family import SWITCHES
 from p4sfc_compiler.families.values import ConfigEnv
 from p4sfc_compiler.frontend.ir import n_ports_used
 
-SHARED = Path(__file__).resolve().parents[2].parent / "shared"
-GOLDEN = SHARED / "click-golden"
+GOLDEN = Path(__file__).resolve().parents[1] / "golden" / "click"
 
 MINE = {
     REWRITER: {"IPRewriter", "TCPRewriter", "UDPRewriter", "IPAddrRewriter",
@@ -32,7 +34,11 @@ MINE = {
     IPLOOKUP: {"StaticIPLookup", "LinearIPLookup", "RadixIPLookup", "DirectIPLookup",
                "RangeIPLookup", "SortedIPLookup"},
     ENCAP: {"EtherEncap", "IPEncap"},
-    IPHEADER: {"CheckIPHeader", "MarkIPHeader", "DecIPTTL", "SetIPDSCP", "SetIPChecksum"},
+    IPHEADER: {"CheckIPHeader", "MarkIPHeader", "DecIPTTL", "SetIPDSCP", "SetIPChecksum",
+               "GetIPAddress", "StoreIPAddress"},
+    IO: {"FromDump", "ToDump"},
+    SWITCHES: {"PaintSwitch", "HashSwitch", "RoundRobinSwitch"},
+    ICMP: {"ICMPError"},
     COUNTERS: {"Counter", "AverageCounter"},
     PLUMBING: {"Strip", "Unstrip", "Queue", "SimpleQueue", "Paint", "Discard", "Tee",
                "PullTee", "Alert", "Forward"},
@@ -45,7 +51,7 @@ def test_family_for_every_class() -> None:
         for cls in classes:
             assert family_for(cls) is family
             assert cls in known_classes()
-    assert family_for("FromDump") is None
+    assert family_for("IPsecAES") is None
     assert family_for("ipfilter") is None  # family names are not classes
 
 
@@ -76,9 +82,9 @@ def test_lower_and_data_offset_defaults() -> None:
     cfg = parse_config("Strip", ("14",))
     assert data_offset("Strip", cfg, 0) == 14
     assert data_offset("Counter", parse_config("Counter", ()), 14) == 14  # the default data_offset
-    assert data_offset("FromDump", None, 6) == 6  # unknown class: unchanged
-    with pytest.raises(NotOffloadable, match="FromDump has no switch implementation"):
-        lower("FromDump", None, LowerContext())
+    assert data_offset("IPsecAES", None, 6) == 6  # unknown class: unchanged
+    with pytest.raises(NotOffloadable, match="IPsecAES has no switch implementation"):
+        lower("IPsecAES", None, LowerContext())
     assert lower("Counter", parse_config("Counter", ())).kind == "counter"  # default ctx
 
 
@@ -121,6 +127,17 @@ EXPECTED_NOT_OFFLOADABLE = {
     ("ipencap", "t"): "cloning",
     ("nf_vpn_ipsec", "t"): "cloning",
 }
+# Classes with a family (the engine runs them) and no switch form at all.
+NO_SWITCH_FORM = {
+    "FromDump": "reads or writes a file",
+    "ToDump": "reads or writes a file",
+    "GetIPAddress": "arbitrary offset",
+    "StoreIPAddress": "arbitrary offset",
+    "PaintSwitch": "no switch kind",
+    "HashSwitch": "no switch kind",
+    "RoundRobinSwitch": "no switch kind",
+    "ICMPError": "new packet",
+}
 EXPECTED_KIND = {
     ("checkipheader_offset", "chk"): "check_ip_header",  # CheckIPHeader(14) on the frame
     ("markipheader", "m"): "nop",
@@ -152,7 +169,7 @@ def test_golden_configs_parse_and_lower(case: str) -> None:
         cls = g.nodes[name]["cls"]
         n_in, n_out = n_ports_used(g, name)
         ctx = LowerContext(data_offset=offsets.get(name, 0), n_inputs=n_in, n_outputs=n_out)
-        reason = EXPECTED_NOT_OFFLOADABLE.get((case, name))
+        reason = EXPECTED_NOT_OFFLOADABLE.get((case, name), NO_SWITCH_FORM.get(cls))
         if reason is not None:
             with pytest.raises(NotOffloadable, match=reason):
                 lower(cls, config, ctx)

@@ -113,7 +113,7 @@ def test_ipaddrrewriter_pattern() -> None:  # golden ipaddrrewriter_nat
     cfg = parse("IPAddrRewriter", "pattern 203.0.113.64-203.0.113.79# - 0 1,\n    drop")
     assert cfg.inputs[0].pattern.saddr == AddrRange(ip("203.0.113.64"), ip("203.0.113.79"), True)
     prefix = parse("IPAddrRewriter", "pattern 10.0.0.0/30 - 0 1").inputs[0].pattern.saddr
-    assert prefix == AddrRange(ip("10.0.0.0"), ip("10.0.0.3"))
+    assert prefix == AddrRange(ip("10.0.0.0"), ip("10.0.0.3"), prefix=True)
 
 
 # --- lowering ---------------------------------------------------------------------------

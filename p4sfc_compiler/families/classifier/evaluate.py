@@ -6,7 +6,7 @@ from p4sfc_compiler.families.classifier.config import ClassifierConfig
 from p4sfc_compiler.families.wordtests import Leaf, eval_node
 
 
-def evaluate(cls: str, config: ClassifierConfig, packet_bytes: bytes,
+def evaluate(cls: str, config: ClassifierConfig, packet_bytes: bytes | bytearray,
              data_offset: int) -> int | None:
     """The output Click's Classifier picks for a frame, None = drop."""
     data = packet_bytes[data_offset:]

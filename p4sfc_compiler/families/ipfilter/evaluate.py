@@ -16,7 +16,7 @@ class ClickPacket:
 
     BASE = {"mac": 0, "net": 256, "transp": 512}
 
-    def __init__(self, frame: bytes, ip_offset: int) -> None:
+    def __init__(self, frame: bytes | bytearray, ip_offset: int) -> None:
         self.frame = frame
         self.net = frame[ip_offset:]
         nl = len(self.net)
@@ -52,7 +52,7 @@ class ClickPacket:
         return (word & lf.mask) == lf.value
 
 
-def evaluate(cls: str, config: FilterConfig, packet_bytes: bytes, data_offset: int,
+def evaluate(cls: str, config: FilterConfig, packet_bytes: bytes | bytearray, data_offset: int,
              ip_offset: int | None = None) -> int | None:
     """The output port Click's IPFilter/IPClassifier picks for a frame, None = drop.
 

@@ -8,6 +8,10 @@ above 255 are Click's pseudo-protocols (``tcpudp``, ``payload``, ``transp``).
 
 from __future__ import annotations
 
+from p4sfc_compiler.families.values import ICMP_TYPES
+
+__all__ = ["ICMP_TYPES"]  # ICMPError reads the same table: it lives in values
+
 UNKNOWN = -1  # no protocol given
 PROTO_ICMP, PROTO_IGMP, PROTO_IPIP, PROTO_TCP, PROTO_UDP, PROTO_DCCP = 1, 2, 4, 6, 17, 33
 PROTO_TCP_OR_UDP, PROTO_PAYLOAD, PROTO_TRANSP = 256, 257, 258
@@ -26,9 +30,3 @@ PORTS = {
     "snmp-trap": 162, "ssh": 22, "sunrpc": 111, "telnet": 23, "tftp": 69, "www": 80,
 }
 TCP_OPTS = {"fin": 0x01, "syn": 0x02, "rst": 0x04, "psh": 0x08, "ack": 0x10, "urg": 0x20}
-ICMP_TYPES = {
-    "echo-reply": 0, "unreachable": 3, "sourcequench": 4, "redirect": 5, "echo": 8,
-    "routeradvert": 9, "routersolicit": 10, "timeexceeded": 11, "parameterproblem": 12,
-    "timestamp": 13, "timestamp-reply": 14, "inforeq": 15, "inforeq-reply": 16,
-    "maskreq": 17, "maskreq-reply": 18,
-}

@@ -18,7 +18,13 @@ from p4sfc_compiler.families.values import (
     split_words,
 )
 
-CLASSES = ("CheckIPHeader", "MarkIPHeader", "DecIPTTL", "SetIPDSCP", "SetIPChecksum")
+CLASSES = ("CheckIPHeader", "MarkIPHeader", "DecIPTTL", "SetIPDSCP", "SetIPChecksum",
+           "GetIPAddress", "StoreIPAddress")
+
+# StoreIPAddress's OFFSET words ``src`` / ``dst``: Click stores them as negative
+# offsets, bytes back from the IP header's address fields.
+STORE_SRC = -12
+STORE_DST = -16
 
 
 @dataclass(frozen=True)
@@ -58,9 +64,27 @@ class SetIPChecksumConfig:
     pass
 
 
+@dataclass(frozen=True)
+class GetIPAddressConfig:
+    """``GetIPAddress(OFFSET)`` or ``GetIPAddress(IP src|dst)``: 4 bytes into the
+    destination IP annotation."""
+
+    offset: int | None  # from the data pointer; None = the IP header's field
+    ip_field: str | None = None  # "src" / "dst"
+
+
+@dataclass(frozen=True)
+class StoreIPAddressConfig:
+    """``StoreIPAddress([ADDR,] OFFSET)``: the destination annotation (or ADDR) into the
+    packet; OFFSET ``src`` / ``dst`` is the IP header's field (:data:`STORE_SRC`)."""
+
+    offset: int
+    address: int | None = None
+
+
 IPHeaderConfig = (
     CheckIPHeaderConfig | MarkIPHeaderConfig | DecIPTTLConfig | SetIPDSCPConfig
-    | SetIPChecksumConfig
+    | SetIPChecksumConfig | GetIPAddressConfig | StoreIPAddressConfig
 )
 
 
@@ -139,6 +163,35 @@ def _parse_check(r: ArgReader, env: ConfigEnv | None) -> CheckIPHeaderConfig:
     )
 
 
+def _parse_get(r: ArgReader) -> GetIPAddressConfig:
+    offset = r.read("OFFSET", _offset, positional=True)
+    anno = r.read("ANNO", positional=True)
+    ip_word = r.read("IP")
+    r.complete()
+    if anno is not None and anno.strip() != "DST_IP_ANNO":
+        raise r.error(f"ANNO {anno}: only DST_IP_ANNO is supported")
+    if (offset is None) == (ip_word is None):
+        raise r.error("set one of OFFSET, IP")
+    if ip_word is not None and ip_word not in ("src", "dst"):
+        raise r.error("bad IP")
+    return GetIPAddressConfig(offset, ip_word)
+
+
+def _parse_store(r: ArgReader, env: ConfigEnv | None) -> StoreIPAddressConfig:
+    words = r.rest()
+    if len(words) not in (1, 2):
+        raise r.error("expected '[ADDR,] OFFSET'")
+    address = parse_ip(words[0], env) if len(words) == 2 else None
+    word = words[-1]
+    if word.lower() in ("src", "dst"):
+        return StoreIPAddressConfig(STORE_SRC if word.lower() == "src" else STORE_DST,
+                                    address)
+    try:
+        return StoreIPAddressConfig(_offset(word), address)
+    except ElementConfigError:
+        raise r.error("type mismatch: OFFSET requires integer") from None
+
+
 def parse(
     cls: str, args: Sequence[str], pos: SourcePos | None = None, env: ConfigEnv | None = None
 ) -> IPHeaderConfig:
@@ -163,6 +216,10 @@ def parse(
         if cls == "SetIPChecksum":
             r.complete()
             return SetIPChecksumConfig()
+        if cls == "GetIPAddress":
+            return _parse_get(r)
+        if cls == "StoreIPAddress":
+            return _parse_store(r, env)
     except ElementConfigError as e:
         raise ElementConfigError(e.message, pos) from None
     raise ElementConfigError(f"{cls} is not an IP header class", pos)

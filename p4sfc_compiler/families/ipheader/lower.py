@@ -6,10 +6,12 @@ from p4sfc_compiler.families.base import LowerContext, Lowering, NotOffloadable
 from p4sfc_compiler.families.ipheader.config import (
     CheckIPHeaderConfig,
     DecIPTTLConfig,
+    GetIPAddressConfig,
     IPHeaderConfig,
     MarkIPHeaderConfig,
     SetIPChecksumConfig,
     SetIPDSCPConfig,
+    StoreIPAddressConfig,
 )
 
 IP_HEADER_AT = 14  # frame offset of the IPv4 header the switch parses
@@ -63,4 +65,7 @@ def lower(cls: str, config: IPHeaderConfig, ctx: LowerContext) -> Lowering:
             "SetIPChecksum: the switch recomputes the IPv4 checksum only when an element "
             "changed the header, and no switch kind marks an unchanged header for it"
         )
+    if isinstance(config, GetIPAddressConfig | StoreIPAddressConfig):
+        raise NotOffloadable(f"{cls}: no switch kind reads or writes packet bytes at an "
+                             "arbitrary offset")
     raise TypeError(f"not an ipheader config: {config!r}")

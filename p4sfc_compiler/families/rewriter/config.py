@@ -45,6 +45,9 @@ class AddrRange:
     low: int
     high: int
     sequential: bool = False
+    # Written as a prefix: Click then skips the network and broadcast addresses of a
+    # prefix shorter than /31.
+    prefix: bool = False
 
 
 @dataclass(frozen=True)
@@ -111,7 +114,7 @@ def _addr_range(word: str, env: ConfigEnv | None, allow_range: bool) -> AddrRang
         pass
     if allow_range and "/" in w:
         net, plen = parse_prefix(w, env)
-        return AddrRange(net, net | ((1 << (32 - plen)) - 1), sequential)
+        return AddrRange(net, net | ((1 << (32 - plen)) - 1), sequential, prefix=True)
     if allow_range and "-" in w:
         lo_s, _, hi_s = w.partition("-")
         lo, hi = parse_ip(lo_s, env), parse_ip(hi_s, env)

@@ -1,0 +1,6 @@
+"""Trace files: FromDump reads a pcap, ToDump writes one.
+
+The elements touch files, so no switch runs them; the NF engine runs them with the
+files read and written by the engine itself (``p4sfc_compiler/engine/pcap.py``), which
+also lets a caller hand frames in and take packets out in memory.
+"""

@@ -1,0 +1,58 @@
+"""FromDump and ToDump configurations: the file and the settings the engine honours."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+from p4sfc_compiler.errors import SourcePos
+from p4sfc_compiler.families.base import ElementConfigError
+from p4sfc_compiler.families.values import ArgReader, ConfigEnv, parse_bool, parse_uint, unquote
+
+CLASSES = ("FromDump", "ToDump")
+
+DEFAULT_SNAPLEN = 2000  # ToDump's default, as Click's
+ENCAPS = ("ETHER",)  # link types the engine writes
+
+
+@dataclass(frozen=True)
+class FromDumpConfig:
+    filename: str
+    stop: bool = False
+    timing: bool = False
+    active: bool = True
+
+
+@dataclass(frozen=True)
+class ToDumpConfig:
+    filename: str
+    snaplen: int = DEFAULT_SNAPLEN
+    encap: str = "ETHER"
+
+
+IOConfig = FromDumpConfig | ToDumpConfig
+
+
+def parse(
+    cls: str, args: Sequence[str], pos: SourcePos | None = None, env: ConfigEnv | None = None
+) -> IOConfig:
+    r = ArgReader([a.strip() for a in args], cls)
+    try:
+        filename = unquote(r.read("FILENAME", positional=True, mandatory=True))
+        if cls == "FromDump":
+            stop = r.read("STOP", parse_bool, default=False)
+            timing = r.read("TIMING", parse_bool, default=False)
+            active = r.read("ACTIVE", parse_bool, default=True)
+            r.complete()
+            return FromDumpConfig(filename, stop, timing, active)
+        if cls == "ToDump":
+            snaplen = r.read("SNAPLEN", lambda s: parse_uint(s, 32, "SNAPLEN"),
+                             positional=True, default=DEFAULT_SNAPLEN)
+            encap = r.read("ENCAP", positional=True, default="ETHER").upper()
+            r.complete()
+            if encap not in ENCAPS:
+                raise r.error(f"ENCAP {encap}: only {', '.join(ENCAPS)}")
+            return ToDumpConfig(filename, snaplen or DEFAULT_SNAPLEN, encap)
+    except ElementConfigError as e:
+        raise ElementConfigError(e.message, pos) from None
+    raise ElementConfigError(f"{cls} is not a trace file class", pos)

@@ -1,0 +1,108 @@
+"""Plumbing in software: Strip, Unstrip, Paint, Tee, Queue and Discard as Click runs them.
+
+Alert and Forward are P4SFC's switch actions, not Click classes: the engine does not run
+them (a server runs Alert as the pass-through Counter its server form names).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Mapping
+
+from p4sfc_compiler.families.behaviour import Behaviour, BuildContext, Packet
+from p4sfc_compiler.families.plumbing.config import (
+    PAINT_ANNO,
+    DiscardConfig,
+    PaintConfig,
+    PlumbingConfig,
+    QueueConfig,
+    StripConfig,
+    TeeConfig,
+)
+
+
+class Strip(Behaviour):
+    __slots__ = ("n",)
+
+    def __init__(self, ctx: BuildContext, n: int) -> None:
+        super().__init__(ctx)
+        self.n = n
+
+    def push(self, port: int, p: Packet) -> None:
+        # Click's pull: more than the packet holds leaves an empty packet.
+        p.data = min(p.data + self.n, len(p.buf))
+        self.out[0](p)
+
+
+class Unstrip(Strip):
+    __slots__ = ()
+
+    def push(self, port: int, p: Packet) -> None:
+        p.push(self.n)
+        self.out[0](p)
+
+
+class PassThrough(Behaviour):
+    """A push-to-push Queue: in a run to completion nothing waits in it."""
+
+    __slots__ = ()
+
+    def push(self, port: int, p: Packet) -> None:
+        self.out[0](p)
+
+
+class Paint(Behaviour):
+    __slots__ = ("color",)
+
+    def __init__(self, ctx: BuildContext, color: int) -> None:
+        super().__init__(ctx)
+        self.color = color
+
+    def push(self, port: int, p: Packet) -> None:
+        p.paint = self.color
+        self.out[0](p)
+
+
+class Tee(Behaviour):
+    """Copies to outputs 0 .. n-2, the packet itself to the last: in port order."""
+
+    __slots__ = ()
+
+    def push(self, port: int, p: Packet) -> None:
+        outs = self.out
+        last = len(outs) - 1
+        for i in range(last):
+            outs[i](p.clone())
+        if last >= 0:
+            outs[last](p)
+
+
+class Discard(Behaviour):
+    __slots__ = ("count",)
+
+    def __init__(self, ctx: BuildContext) -> None:
+        super().__init__(ctx)
+        self.count = 0
+
+    def push(self, port: int, p: Packet) -> None:
+        self.count += 1
+
+    def handlers(self) -> Mapping[str, Callable[[], str]]:
+        return {"count": lambda: str(self.count)}
+
+
+def build(cls: str, config: PlumbingConfig, ctx: BuildContext) -> Behaviour:
+    if isinstance(config, StripConfig):
+        return Strip(ctx, config.length) if cls == "Strip" else Unstrip(ctx, config.length)
+    if isinstance(config, QueueConfig):
+        return PassThrough(ctx)
+    if isinstance(config, PaintConfig):
+        if config.anno != PAINT_ANNO:
+            raise ctx.unsupported(f"Paint into annotation {config.anno} (only PAINT)")
+        return Paint(ctx, config.color)
+    if isinstance(config, TeeConfig):
+        if cls == "PullTee":
+            raise ctx.unsupported("PullTee (a pull element)")
+        return Tee(ctx)
+    if isinstance(config, DiscardConfig):
+        return Discard(ctx)
+    raise ctx.unsupported(f"{cls} (a P4SFC switch action)")

@@ -1,0 +1,67 @@
+"""Output choosers in software, after Click's elements/standard/ sources."""
+
+from __future__ import annotations
+
+from p4sfc_compiler.families.behaviour import Behaviour, BuildContext, Packet
+from p4sfc_compiler.families.switches.config import (
+    PAINT_ANNO,
+    HashSwitchConfig,
+    PaintSwitchConfig,
+    SwitchConfig,
+)
+
+COPY_ALL = 0xFF  # the paint that sends a copy to every output
+
+
+class PaintSwitch(Behaviour):
+    __slots__ = ()
+
+    def push(self, port: int, p: Packet) -> None:
+        if p.paint != COPY_ALL:
+            return self.emit(p.paint, p)
+        outs = self.out
+        for i in range(len(outs) - 1):
+            outs[i](p.clone())
+        if outs:
+            outs[-1](p)
+
+
+class HashSwitch(Behaviour):
+    __slots__ = ("offset", "length", "n")
+
+    def __init__(self, ctx: BuildContext, config: HashSwitchConfig) -> None:
+        super().__init__(ctx)
+        self.offset = config.offset
+        self.length = config.length
+        self.n = ctx.n_outputs
+
+    def push(self, port: int, p: Packet) -> None:
+        start = p.data + self.offset
+        if len(p.buf) - p.data < self.offset + self.length:
+            return self.out[0](p)
+        d = sum(p.buf[start:start + self.length])
+        n = self.n
+        self.out[(d ^ (d >> 4)) & (n - 1) if n in (2, 4, 8) else d % n](p)
+
+
+class RoundRobinSwitch(Behaviour):
+    __slots__ = ("next",)
+
+    def __init__(self, ctx: BuildContext) -> None:
+        super().__init__(ctx)
+        self.next = 0
+
+    def push(self, port: int, p: Packet) -> None:
+        i = self.next
+        self.next = i + 1 if i + 1 < len(self.out) else 0
+        self.out[i](p)
+
+
+def build(cls: str, config: SwitchConfig, ctx: BuildContext) -> Behaviour:
+    if isinstance(config, PaintSwitchConfig):
+        if config.anno != PAINT_ANNO:
+            raise ctx.unsupported(f"PaintSwitch on annotation {config.anno} (only PAINT)")
+        return PaintSwitch(ctx)
+    if isinstance(config, HashSwitchConfig):
+        return HashSwitch(ctx, config)
+    return RoundRobinSwitch(ctx)

@@ -1,0 +1,85 @@
+"""The NF engine against the real Click: every case of tests/golden/click/ (recorded with
+click 2.1; the folder's README.md says how) runs through the engine, and each output
+port's packets and each deterministic handler value must be Click's, byte for byte.
+
+A case the engine cannot run yet is an expected failure naming what is missing, strict,
+so a case that starts to pass is noticed.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+from pathlib import Path
+
+import pytest
+
+from p4sfc_compiler.engine.engine import Engine
+from p4sfc_compiler.engine.pcap import read_pcap
+
+GOLDEN = Path(__file__).resolve().parent.parent / "golden" / "click"
+CASES = sorted(p.name for p in GOLDEN.iterdir() if (p / "case.json").is_file())
+
+# case -> what the engine lacks for it
+MISSING: dict[str, str] = {
+    "nf_vpn_ipsec": "RadixIPsecLookup and the IPsec elements",
+}
+
+REWRITER_TABLES = re.compile(r"^(tcp_table|udp_table|table|mappings)$")
+
+
+def _params() -> list[object]:
+    out = []
+    for case in CASES:
+        marks = []
+        if case in MISSING:
+            marks.append(pytest.mark.xfail(reason=MISSING[case], strict=True))
+        out.append(pytest.param(case, marks=marks, id=case))
+    return out
+
+
+def _first_difference(case: str, name: str, want: list[bytes], got: list[bytes]) -> str:
+    for i, (w, g) in enumerate(zip(want, got, strict=False)):
+        if w != g:
+            at = next((k for k in range(min(len(w), len(g))) if w[k] != g[k]),
+                      min(len(w), len(g)))
+            return (f"{case}/{name}: packet {i} differs at byte {at} "
+                    f"(click {len(w)} bytes, engine {len(g)})\n"
+                    f"click:  {w.hex()}\nengine: {g.hex()}")
+    return f"{case}/{name}: click has {len(want)} packets, the engine {len(got)}"
+
+
+def _masked_table(text: str) -> set[str]:
+    return {re.sub(r" exp\d+$", "", line) for line in text.splitlines() if line}
+
+
+@pytest.mark.parametrize("case", _params())
+def test_engine_reproduces_click(case: str) -> None:
+    folder = GOLDEN / case
+    meta = json.loads((folder / "case.json").read_text())
+    engine = Engine.from_file(folder / "config.click")
+    engine.run()
+
+    got = {name: [frame for frame, _ in recs] for name, recs in engine.outputs().items()}
+    masked = meta.get("nondeterministic_outputs", {})
+    for pcap in sorted(folder.glob("out*.pcap")):
+        want = [frame for frame, _ in read_pcap(pcap)]
+        mine = got.get(pcap.name, [])
+        if pcap.name in masked and "timestamp" in masked[pcap.name]:
+            pass  # only the record timestamps vary; bytes are compared below
+        elif pcap.name in masked:
+            pytest.fail(f"{case}/{pcap.name}: no comparison written for {masked[pcap.name]}")
+        assert mine == want, _first_difference(case, pcap.name, want, mine)
+
+    handlers = json.loads((folder / "handlers.json").read_text())
+    skip = set(meta["handlers"].get("informational", {}))
+    nondet = set(meta["handlers"].get("nondeterministic", {}))
+    for spec, value in handlers.items():
+        if spec in skip:
+            continue
+        mine_value = engine.read_handler(spec)
+        if spec in nondet:
+            if REWRITER_TABLES.match(spec.rpartition(".")[2]):
+                assert _masked_table(mine_value) == _masked_table(value), f"{case}: {spec}"
+            continue
+        assert mine_value == value, f"{case}: handler {spec}"
