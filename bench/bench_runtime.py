@@ -120,6 +120,9 @@ def chain_deploy(work: Path, address: str, device_id: int, device_config: bytes,
         pipeline_ms.append((time.perf_counter() - t0) * 1e3)
         assert not res.failures
         asyncio.run(_reload(address, device_id, out, device_config))  # empty again
+        # the switch drops the reload's controller a moment after it closes; until then
+        # the same election id is refused (BMv2 too)
+        time.sleep(0.3)
         t0 = time.perf_counter()
         (res,) = asyncio.run(apply_switches(out, targets))
         apply_ms.append((time.perf_counter() - t0) * 1e3)
@@ -195,6 +198,7 @@ def embedded() -> Iterator[tuple[str, int, bytes]]:
 def bmv2(work: Path, files: dict[str, str], topo) -> Iterator[tuple[str, int, bytes]]:  # type: ignore[no-untyped-def]
     from support.bmv2 import Lab
 
+    work.mkdir(parents=True, exist_ok=True)
     lab = Lab(files, topo, work, load=False)
     try:
         yield lab.addresses()["s1"], topo.switches["s1"].device_id, lab.device_json

@@ -104,7 +104,7 @@ class PacketState:
         "chain_id", "nf_id", "elem_id", "prev_elem", "prev_port", "ether_type", "ip_ok",
         "l4_ok", "sport", "dport", "tcp_flags", "icmp_type", "icmp_code", "dst_anno", "paint",
         "out_port", "exit_ports", "drop_ports", "to_server", "server_entry", "forwarded",
-        "dropped", "halted", "progress", "ip_dirty", "recirc", "l2_len",
+        "dropped", "halted", "progress", "ip_dirty", "recirc", "l2_len", "trim", "ctl_key",
         # standard_metadata
         "ingress_port", "egress_spec", "packet_length", "checksum_error", "parser_error",
         "timestamp", "clone_session", "truncate_len",
@@ -148,6 +148,8 @@ class PacketState:
     ip_dirty: int
     recirc: int
     l2_len: int
+    trim: int
+    ctl_key: int
 
     ingress_port: int
     egress_spec: int
@@ -204,6 +206,9 @@ def key_getter(expr: str) -> Callable[[PacketState], int]:
     ``standard_metadata.ingress_port``) from a packet."""
     if expr == F.INGRESS_PORT:
         return lambda st: st.ingress_port
+    if expr == F.CONTROL_KEY:
+        # The program assigns it from its parts at each stage's start; read it packed.
+        return _control_key
     if expr.startswith("meta."):
         name = expr.removeprefix("meta.")
         if name not in META_NAMES:
@@ -214,6 +219,22 @@ def key_getter(expr: str) -> Callable[[PacketState], int]:
         raise KeyError(f"{expr} is not a field the switch model reads")
     attr, codec = _HEADER_CODECS[inst]
     return _header_getter(attr, codec.index(field))
+
+
+_CONTROL_SHIFTS = tuple(
+    (part.removeprefix("meta."),
+     sum(F.field_width(p) for p in F.CONTROL_KEY_PARTS[i + 1:]))
+    for i, part in enumerate(F.CONTROL_KEY_PARTS)
+)
+
+
+def _control_key(st: PacketState) -> int:
+    """``meta.ctl_key``: the parts of :data:`.fields.CONTROL_KEY_PARTS` concatenated, the
+    first in the high bits (as ``fields.pack_control_key``)."""
+    value = 0
+    for name, shift in _CONTROL_SHIFTS:
+        value |= getattr(st, name) << shift
+    return value
 
 
 def key_reader(exprs: tuple[str, ...]) -> Callable[[PacketState], tuple[int, ...]]:

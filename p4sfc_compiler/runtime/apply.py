@@ -39,7 +39,7 @@ from p4sfc_compiler.runtime.outdir import (
     OutDir,
     SwitchPlan,
 )
-from p4sfc_compiler.runtime.pipeline import no_device_config_hint
+from p4sfc_compiler.runtime.pipeline import NO_JSON, no_device_config_hint
 
 BATCH = 256  # updates per Write: BMv2's per-update errors fit the client's metadata limit
 
@@ -311,7 +311,7 @@ async def apply_switches(out: OutDir, targets: Sequence[Target], *,
                          batch: int = BATCH, progress: Progress | None = None,
                          timeout: float = CONNECT_TIMEOUT) -> list[SwitchResult]:
     """Apply OUT's entries to these switches; load the pipeline first when
-    ``device_config`` (BMv2: p4c's JSON; the embedded switch takes any, empty included)
+    ``device_config`` (BMv2: p4c's JSON; the embedded switch takes any)
     is given.
 
     Every switch is reached, checked and read back before anything is written anywhere.
@@ -374,7 +374,7 @@ async def _load_or_check_pipeline(conn: Connection, out: OutDir, target: Target,
     try:
         await conn.set_pipeline(out.p4info_text, device_config)
     except SwitchError as exc:
-        if device_config:
+        if device_config != NO_JSON:
             raise
         raise SwitchError(f"{exc.message} ({no_device_config_hint(out)})") from None
     result.pipeline_set = True

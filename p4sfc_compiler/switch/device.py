@@ -81,8 +81,9 @@ class Device:
             name: RegisterArray(name, r.bitwidth, r.size)
             for name, r in program.registers.items()
         }
-        # The program's counter externs (none until the counter kind uses them).
-        self.counters: dict[str, CounterArray] = {}
+        self.counters: dict[str, CounterArray] = {
+            name: CounterArray(name, c.size) for name, c in program.counters.items()
+        }
         self.clone_sessions: dict[int, Replicas] = {}
 
     @classmethod
@@ -113,6 +114,11 @@ class Device:
         for r in self.registers.values():
             r.clear()
 
+    def counter_value(self, name: str, index: int) -> tuple[int, int]:
+        """(packets, bytes) of one counter cell."""
+        cells = self.counters[name].cells
+        return cells.packets[index], cells.bytes[index]
+
 
 _STAGE_CONTROL = f"{INGRESS}.stage{{}}.element_control"
 _PUSH_CHAIN = f"{INGRESS}.push_chain"
@@ -140,7 +146,9 @@ def program_params_from_p4info(p4info: str | P4InfoIndex, source: str = "P4Info"
     max_chain = sum(1 for p in push.params if p.startswith("nf") and p[2:].isdigit())
     prefix = f"{INGRESS}.stage0.exec_"
     kinds = tuple(k for k in ALL_KINDS if prefix + k in theirs.actions)
+    # Registers, and the counter externs of one cell per slot, are register_size long.
     sizes = {r[2] for r in theirs.registers.values()}
+    sizes |= {c[1] for c in theirs.counters.values()}
     register_size = min(sizes) if sizes else ProgramParams().register_size
     try:
         params = ProgramParams(stages=stages, max_chain=max_chain, table_size=classify.size,
@@ -166,6 +174,16 @@ def _parse(text: str, source: str) -> P4InfoIndex:
 
 
 def _register_difference(ours: P4InfoIndex, theirs: P4InfoIndex) -> str | None:
+    for name, counter in sorted(ours.counters.items()):
+        other_counter = theirs.counters.get(name)
+        if other_counter is None:
+            return f"counter {name} is missing"
+        if other_counter != counter:
+            return (f"counter {name} is id {other_counter[0]} of {other_counter[1]} cells, "
+                    f"not id {counter[0]} of {counter[1]}")
+    extra_counters = sorted(set(theirs.counters) - set(ours.counters))
+    if extra_counters:
+        return f"counter {extra_counters[0]} is not in ours"
     for name, reg in sorted(ours.registers.items()):
         other = theirs.registers.get(name)
         if other is None:

@@ -76,7 +76,7 @@ class EmbeddedSwitch:
             if self._pcap_dir is not None:
                 self.pcaps = PcapPorts(self._pcap_dir, self.send, self._report)
             if self._interfaces:
-                self.ifaces = InterfacePorts(self._interfaces, self.send)
+                self.ifaces = InterfacePorts(self._interfaces, self.send, self._report)
         except BaseException:
             self._close_ports()
             raise

@@ -29,6 +29,7 @@ from p4sfc_compiler.switch.p4rt_state import SwitchState
 
 P4RUNTIME_API_VERSION = "1.3.0"  # what BMv2's PI server says
 ERROR_SPACE = "ALL-sswitch-p4org"
+READ_CHUNK = 10_000  # entities per ReadResponse
 
 _GRPC_CODES = {c.value[0]: c for c in grpc.StatusCode}
 
@@ -118,13 +119,19 @@ class P4RuntimeService(p4r_grpc.P4RuntimeServicer):
         return p4r.WriteResponse()
 
     def Read(self, request: Any, context: grpc.ServicerContext) -> Iterator[Any]:
+        """The entities in replies of at most READ_CHUNK (PI sends one reply, which a
+        client's 4 MiB message limit refuses past some 80,000 entries)."""
         reply = p4r.ReadResponse()
         try:
             self._device(request.device_id)
             self.state.read(request.entities, reply)
         except P4RTError as err:
             _abort(context, err)
-        yield reply
+        if len(reply.entities) <= READ_CHUNK:
+            yield reply
+            return
+        for start in range(0, len(reply.entities), READ_CHUNK):
+            yield p4r.ReadResponse(entities=reply.entities[start:start + READ_CHUNK])
 
     def _device(self, device_id: int) -> None:
         if device_id != self.state.device_id:
@@ -189,7 +196,10 @@ class P4RuntimeService(p4r_grpc.P4RuntimeServicer):
             return
         if conn.device_id != self.state.device_id:
             return
-        self.emit(self.cpu_port, payload)
+        try:
+            self.emit(self.cpu_port, payload)
+        except Exception:  # noqa: BLE001 - a frame the model fails on must not end the stream
+            return  # dropped, as the switch would drop a frame it cannot parse
 
     def packet_in(self, frame: bytes) -> None:
         """A frame the pipeline sent to the CPU port: to the primary controller's stream."""

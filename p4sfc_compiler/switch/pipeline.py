@@ -118,7 +118,8 @@ class Pipeline:
                 tables={t.name: _table(device, f"{prefix}.{t.name}") for t in spec.tables},
                 registers={r: device.registers[f"{prefix}.{r}"].cells
                            for r, _ in spec.registers},
-                counters={},
+                counters={c: device.counters[f"{prefix}.{c}"].cells
+                          for c, _ in spec.counters},
             )
             dispatch[f"{prefix}.exec_{kind}"] = KIND_MODELS[kind](res)
         return control.lookup, control.key, dispatch
@@ -151,9 +152,23 @@ class Pipeline:
                 preserved = tuple(getattr(st, name) for name in PRESERVED_META)
                 frame = data
                 continue
+            if st.trim == 1 and st.ipv4 is not None:
+                # MyEgress: truncate(len) to the headers and the IP packet's total length.
+                data = data[:self._trimmed_length(st)]
             out.append((st.egress_spec, data))
             return out
         return out
+
+    @staticmethod
+    def _trimmed_length(st: PacketState) -> int:
+        ip = st.ipv4
+        assert ip is not None
+        length = wire.ETH_LEN + ip[IP_LEN]
+        if st.sfc is not None:
+            length += wire.SFC_LEN + wire.SFC_NF_LEN * st.sfc[SFC_COUNT]
+        if st.ipv4_outer is not None:
+            length += wire.IPV4_OUTER.fixed_bytes
+        return length & 0xFFFFFFFF
 
     def _ingress(self, st: PacketState) -> None:
         if st.l4_ok == 1:

@@ -78,8 +78,10 @@ def parse_interface(spec: str) -> tuple[int, str]:
 class InterfacePorts:
     """Ports bound to Linux interfaces."""
 
-    def __init__(self, interfaces: dict[int, str], inject: Inject) -> None:
+    def __init__(self, interfaces: dict[int, str], inject: Inject,
+                 report: Callable[[str], None] | None = None) -> None:
         self.inject = inject
+        self.report = report
         self.sockets: dict[int, socket.socket] = {}
         self._stop = threading.Event()
         self._threads: list[threading.Thread] = []
@@ -110,7 +112,7 @@ class InterfacePorts:
                 return  # closed
             if addr[2] == PACKET_OUTGOING:
                 continue
-            self.inject(port, frame)
+            _run(self.inject, port, frame, self.report)
 
     def send(self, port: int, frame: bytes) -> bool:
         """Send on ``port`` if it is an interface port."""
@@ -181,7 +183,7 @@ class PcapPorts:
                     self.report(f"{path}: {exc}")
         frames.sort(key=lambda x: (x[0], x[1]))
         for _, _, port, frame in frames:
-            self.inject(port, frame)
+            _run(self.inject, port, frame, self.report)
         if self.report and paths:
             self.report(f"played {len(frames)} frames from "
                         f"{', '.join(p.name for p in paths)}")
@@ -210,3 +212,14 @@ def _stamp(path: Path) -> tuple[int, int]:
     except OSError:
         return (0, 0)
     return (st.st_mtime_ns, st.st_size)
+
+
+def _run(inject: Inject, port: int, frame: bytes, report: Callable[[str], None] | None) -> None:
+    """One frame through the switch from a port's thread. A frame the model fails on is
+    dropped and said, so one bad frame does not stop the port for the frames after it."""
+    try:
+        inject(port, frame)
+    except Exception as exc:  # noqa: BLE001 - any model error: report, keep the port up
+        if report is not None:
+            report(f"port {port}: frame of {len(frame)} bytes dropped: "
+                   f"{type(exc).__name__}: {exc}")

@@ -144,3 +144,24 @@ def test_a_refused_entry_fails_the_command_with_one_line(tmp_path: Path) -> None
         assert _read(lab.addresses()["s1"], 0) == {}
     finally:
         lab.close()
+
+
+def test_without_p4c_json_bmv2_refuses_the_placeholder_config_and_says_why(
+        tmp_path: Path, monkeypatch) -> None:
+    """The embedded switch needs only the P4Info, so apply sends a placeholder device
+    config (not JSON) when OUT has no p4c JSON and p4c is not on PATH; BMv2 refuses it,
+    in one line that says it needs the JSON. (An empty config BMv2 would take, then run
+    no program and refuse every entry.)"""
+    from p4sfc_compiler.runtime import pipeline as pipeline_mod
+
+    out, lab = _lab(tmp_path, "paper")
+    try:
+        (out / "p4" / "p4sfc.json").unlink()
+        monkeypatch.setattr(pipeline_mod.shutil, "which", lambda _name: None)
+        r = CliRunner().invoke(main, ["apply", str(out), "--pipeline", *_switch_args(lab)])
+        assert r.exit_code == 1, r.output
+        assert len(r.output.strip().splitlines()) == 1, r.output
+        assert "a BMv2 switch needs p4c's JSON" in r.output, r.output
+        assert "p4c-bm2-ss is not on PATH" in r.output, r.output
+    finally:
+        lab.close()

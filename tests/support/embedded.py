@@ -55,5 +55,6 @@ class EmbeddedLab:
         got, self._got = self._got, {p: [] for p in self.outside}
         return got
 
-    def register(self, switch: str, name: str, index: int) -> int:
-        return self.devices[switch].registers[name].cells[index]
+    def counter(self, switch: str, name: str) -> list[int]:
+        """A counter extern's packet counts, by index."""
+        return list(self.devices[switch].counters[name].cells.packets)

@@ -220,7 +220,9 @@ def _side_topology() -> dict:
 
 def _side_traffic(result: CompileResult) -> Traffic:
     frames = [f for f in trace_bytes() if f[12:14] == b"\x08\x00" and f[22] > 1]
-    return [(HOST, f) for f in frames + edge_frames()]
+    ssh, dns = trace_bytes()[11], trace_bytes()[12]
+    # Alert copies an SSH frame with a trailer as it arrived; the original loses it
+    return [(HOST, f) for f in frames + edge_frames() + [ssh + b"\xbb" * 5, dns + b"\xcc" * 3]]
 
 
 ACROSS = {
@@ -259,11 +261,13 @@ SCENARIOS: dict[str, Scenario] = {s.name: s for s in [
 ]}
 
 
-def register_slots(result: CompileResult) -> list[tuple[str, str, int]]:
-    """Every (switch, register, index) of a counter slot the plan lists."""
-    plan = _plan(result)
-    return [(sw, reg, slot["index"]) for sw, data in plan["switches"].items()
-            for slot in data.get("registers", []) for reg in slot["registers"][:2]]
+def counter_names(result: CompileResult) -> list[str]:
+    """The program's counter externs (each stage's counter kind arrays)."""
+    from p4sfc_compiler.dataplane.program import build_program
+    from p4sfc_compiler.switch.device import program_params_from_p4info
+
+    params = program_params_from_p4info(result.files["p4/p4sfc.p4info.txtpb"])
+    return sorted(build_program(params).counters)
 
 
 def hexes(frames: list[bytes]) -> list[str]:

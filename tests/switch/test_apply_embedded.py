@@ -8,6 +8,7 @@ wrong device id, another primary controller, a full table."""
 from __future__ import annotations
 
 import asyncio
+import time
 from collections.abc import Iterator
 from contextlib import ExitStack, contextmanager
 from pathlib import Path
@@ -15,6 +16,8 @@ from pathlib import Path
 import pytest
 from click.testing import CliRunner, Result
 from support.p4rt import Controller
+from support.sfc import tag, untag
+from support.traces import trace
 
 from p4sfc_compiler.backend.compile import compile_chains
 from p4sfc_compiler.cli import main
@@ -23,18 +26,19 @@ from p4sfc_compiler.runtime import pipeline as pipeline_mod
 from p4sfc_compiler.runtime.apply import Names, apply_switches, select_targets
 from p4sfc_compiler.runtime.client import Connection
 from p4sfc_compiler.runtime.outdir import EntryKey, EntryValue, OutDir, load_out_dir
+from p4sfc_compiler.runtime.pipeline import NO_JSON
 from p4sfc_compiler.runtime.status import status_switch
 from p4sfc_compiler.switch.embedded import EmbeddedSwitch
 
 EX = Path(__file__).resolve().parents[2] / "examples"
-EXAMPLES = {
-    "paper": ("paper-chain.json", "paper-topology.json", "paper"),
-    "two-server": ("two-server-chain.json", "two-server-topology.json", "web"),
+EXAMPLES = {  # chain, topology, the chain destroyed, ingress switch, its server's port
+    "paper": ("paper-chain.json", "paper-topology.json", "paper", "s1", 3),
+    "two-server": ("two-server-chain.json", "two-server-topology.json", "web", "s1", 2),
 }
 
 
 def _compile(tmp: Path, example: str) -> Path:
-    chain, topology, _ = EXAMPLES[example]
+    chain, topology, *_ = EXAMPLES[example]
     chains = load_chains(EX / chain)
     topo = load_topology(EX / topology)
     validate(chains, topo)
@@ -109,8 +113,27 @@ def test_apply_reapply_status_destroy(example: str, outs: dict[str, Path]) -> No
         statuses = [asyncio.run(status_switch(plan, t)) for t in targets]
         assert all(st.total(c) == st.expected[c] for st in statuses for c in st.expected)
         counted = [c for st in statuses for c in st.counters]
-        if counted:  # the embedded switch answers counter reads (BMv2 cannot)
-            assert all(c.packets == 0 and c.bytes == 0 for c in counted)
+        assert all(c.packets == 0 and c.bytes == 0 for c in counted)
+        # traffic: what status reads over P4Runtime is what the switches counted. The
+        # frames sent to the server come back as if it had run its first NF.
+        ingress, server_port = sws[EXAMPLES[example][3]], EXAMPLES[example][4]
+        for f in trace():
+            ingress.send(1, bytes(f))
+        for f in ingress.collect(server_port):
+            t = untag(f)
+            assert t is not None
+            ingress.send(server_port, tag(t.inner, t.chain_id, t.nf_ids[1:]))
+        statuses = [asyncio.run(status_switch(plan, t)) for t in targets]
+        by_slot = {(c.chain, c.nf, c.element): c.packets for st in statuses for c in st.counters}
+        for t in targets:
+            device = sws[t.plan.name].state.require().device
+            for slot in t.plan.registers:
+                packets = [n for n in slot.registers if n.endswith(".counter_packets")]
+                if packets:
+                    cells = device.counters[packets[0]].cells.packets
+                    assert by_slot[(slot.chain, slot.nf, slot.element)] == cells[slot.index]
+        if example == "paper":  # mon1 follows the server's ips1
+            assert sum(by_slot.values()) > 0
 
         r = _cli("destroy", out, "--chain", victim, *_args(sws))
         assert r.exit_code == 0, r.output
@@ -193,3 +216,97 @@ def test_one_line_errors(outs: dict[str, Path]) -> None:
         assert f"chain 'paper' not applied (rolled back): insert into {table}" in line, line
         assert f"RESOURCE_EXHAUSTED Table {table} is full ({n - 1} entries)" in line, line
         assert held(sw) == {}
+
+
+class Killed(Exception):
+    """The client dies here (as if killed between two Writes)."""
+
+
+def test_a_client_killed_mid_apply_is_repaired_by_applying_again(
+        outs: dict[str, Path]) -> None:
+    out = outs["two-server"]
+    plan = load_out_dir(out)
+    with switches(out) as sws:
+        targets = select_targets(plan, tuple(f"{n}={s.address}" for n, s in sws.items()), None)
+        total = sum(len(t.plan.entries) for t in targets)
+        partial = 0
+        for kill_after in range(1, total // 5 + 2):
+            writes = [0]
+
+            def die(_sw: str, done: int, _total: int, kill_after: int = kill_after,
+                    writes: list[int] = writes) -> None:
+                if done:  # after each Write of entries
+                    writes[0] += 1
+                    if writes[0] == kill_after:
+                        raise Killed
+
+            try:
+                asyncio.run(apply_switches(plan, targets, device_config=NO_JSON, batch=5,
+                                           progress=die))
+            except Killed:
+                if {n: held(sw) for n, sw in sws.items()} != {n: wanted(plan, n) for n in sws}:
+                    partial += 1
+            again = asyncio.run(apply_switches(plan, targets, batch=5))
+            assert not any(r.failures for r in again)
+            for name, sw in sws.items():
+                assert held(sw) == wanted(plan, name), (kill_after, name)
+            quiet = asyncio.run(apply_switches(plan, targets))
+            assert sum(r.writes for r in quiet) == 0
+        assert partial >= total // 5 - 2  # killed part-way nearly every time
+
+
+@pytest.mark.slow
+def test_chain_a_traffic_is_untouched_while_b_comes_and_goes(outs: dict[str, Path]) -> None:
+    """site-to-site's frames into s1 while web is applied and destroyed 100 times: every
+    frame leaves s1 exactly as it does with web absent and nothing changing."""
+    import threading
+
+    from scapy.layers.inet import IP, TCP, UDP
+    from scapy.layers.l2 import Ether
+
+    out = outs["two-server"]
+    plan = load_out_dir(out)
+    frames = [bytes(Ether(src="02:00:00:00:00:01", dst="02:00:00:00:00:02")
+                    / IP(src=f"10.0.{i % 7}.{1 + i % 200}", dst=f"10.20.{i % 3}.9", id=i)
+                    / (TCP(sport=20000 + i, dport=22, flags="S") if i % 2 else
+                       UDP(sport=20000 + i, dport=53) / b"q"))
+              for i in range(40)]
+    with switches(out) as sws:
+        s1 = sws["s1"]
+        assert _cli("apply", out, "--pipeline", *_args(sws)).exit_code == 0
+        assert _cli("destroy", out, "--chain", "web", *_args(sws)).exit_code == 0
+
+        def through(frame: bytes) -> list[tuple[int, bytes]]:
+            s1.send(1, frame)
+            return [(p, f) for p in (1, 2, 3) for f in s1.collect(p)]
+
+        reference = [through(f) for f in frames]
+        assert any(reference), "site-to-site takes these frames"
+        stop = threading.Event()
+        wrong: list[tuple[int, list]] = []
+        sent = [0]
+
+        def traffic() -> None:
+            while not stop.is_set():
+                for i, f in enumerate(frames):
+                    got = through(f)
+                    sent[0] += 1
+                    if got != reference[i]:
+                        wrong.append((i, got))
+                    time.sleep(0.0005)  # leave the GIL to the controller now and then
+
+        t = threading.Thread(target=traffic)
+        t.start()
+        try:
+            targets = select_targets(plan, tuple(f"{n}={s.address}" for n, s in sws.items()),
+                                     None)
+            names = Names(plan)
+            for _ in range(100):
+                (a, b) = asyncio.run(apply_switches(plan, targets))
+                assert not a.failures and not b.failures
+                assert _cli("destroy", out, "--chain", "web", *_args(sws)).exit_code == 0
+        finally:
+            stop.set()
+            t.join()
+        assert not any(names.owner(k, v) == "web" for k, v in held(s1).items())
+        assert sent[0] > len(frames) and wrong == [], (sent[0], wrong[:2])

@@ -36,11 +36,17 @@ def test_device_holds_every_table_and_register() -> None:
     dev = Device(prog)
     assert set(dev.tables) == set(prog.tables)
     assert dev.tables["MyIngress.stage1.classify"].size == prog.params.table_size
-    reg = dev.registers["MyIngress.stage1.counter_packets"]
-    assert reg.size == 16 and reg.cells == [0] * 16 and reg.bitwidth == 64
+    reg = dev.registers["MyIngress.stage1.counter_first"]
+    assert reg.size == 16 and reg.cells == [0] * 16 and reg.bitwidth == 48
+    counter = dev.counters["MyIngress.stage1.counter_len_bits"]
+    assert counter.size == prog.counters[counter.name].size
+    cells = reg.cells  # the pipeline's models hold these lists: a reset keeps them
     reg.cells[3] = 5
+    counter.cells.count(2, 60)
+    assert dev.counter_value(counter.name, 2) == (1, 60)
     dev.reset_state()
-    assert reg.cells[3] == 0
+    assert reg.cells is cells and cells[3] == 0
+    assert dev.counter_value(counter.name, 2) == (0, 0)
     dev.clone_sessions[512 + 3] = ((3, 1),)
     assert dev.clone_sessions == {515: ((3, 1),)}
 

@@ -233,7 +233,7 @@ def test_clone_sessions_and_registers(ctl: Controller, switch: EmbeddedSwitch) -
     assert switch.state.require().device.clone_sessions == {515: ((3, 1),), 516: ((5, 1),)}
 
     # registers: BMv2 cannot read them over P4Runtime; the embedded switch can
-    name = "MyIngress.stage0.counter_packets"
+    name = "MyIngress.stage0.counter_first"
     rid = next(r.id for r in E.ids.registers.values() if r.name == name)
     switch.state.require().device.registers[name].cells[2] = 300
     (cell,) = ctl.read(p4r.Entity(register_entry=p4r.RegisterEntry(
@@ -305,3 +305,38 @@ def test_another_device_id(ctl: Controller, switch: EmbeddedSwitch) -> None:
                                                 "Device 4 not found (this switch is device 3)")
         err = other.read_error(p4r.Entity(table_entry=p4r.TableEntry()))
         assert err.code.name == "FAILED_PRECONDITION"
+
+
+def test_counter_reads_and_resets(ctl: Controller, switch: EmbeddedSwitch) -> None:
+    name = "MyIngress.stage0.counter_packets"
+    info = next(c for c in E.ids.counters.values() if c.name == name)
+    cells = switch.state.require().device.counters[name].cells
+    cells.packets[3] = 7
+    cells.bytes[3] = 700
+    (one,) = ctl.read(p4r.Entity(counter_entry=p4r.CounterEntry(
+        counter_id=info.id, index=p4r.Index(index=3))))
+    assert (one.counter_entry.data.packet_count, one.counter_entry.data.byte_count) == (7, 700)
+    whole = ctl.read(p4r.Entity(counter_entry=p4r.CounterEntry(counter_id=info.id)))
+    assert [e.counter_entry.index.index for e in whole] == list(range(info.size))
+    assert sum(e.counter_entry.data.packet_count for e in whole) == 7
+    every = ctl.read(p4r.Entity(counter_entry=p4r.CounterEntry()))
+    assert len(every) == sum(c.size for c in E.ids.counters.values())
+    reset = p4r.CounterEntry(counter_id=info.id, index=p4r.Index(index=3),
+                             data=p4r.CounterData(packet_count=0, byte_count=0))
+    assert ctl.write([p4r.Update(type=MODIFY, entity=p4r.Entity(counter_entry=reset))]) == {}
+    assert (cells.packets[3], cells.bytes[3]) == (0, 0)
+    err = ctl.read_error(p4r.Entity(counter_entry=p4r.CounterEntry(counter_id=12345)))
+    assert (err.code.name, err.message) == ("INVALID_ARGUMENT", "Invalid P4 id")
+
+
+def test_large_reads_come_in_several_replies(ctl: Controller,
+                                              monkeypatch: pytest.MonkeyPatch) -> None:
+    from p4sfc_compiler.switch import p4rt_server
+
+    monkeypatch.setattr(p4rt_server, "READ_CHUNK", 3)
+    entries = [exit_entry(c) for c in range(1, 5)] + [claim(p, 1) for p in range(1, 4)]
+    assert ctl.write([E.update(INSERT, te) for te in entries]) == {}
+    got = ctl.read(p4r.Entity(table_entry=p4r.TableEntry()))
+    assert sorted(e.table_entry.SerializeToString() for e in got) == sorted(
+        ctl.read(p4r.Entity(table_entry=te))[0].table_entry.SerializeToString()
+        for te in entries)

@@ -27,6 +27,7 @@ from p4sfc_compiler.frontend.chainspec import load_chains, load_topology, valida
 from p4sfc_compiler.runtime import pipeline as pipeline_mod
 from p4sfc_compiler.runtime.apply import apply_switches, select_targets
 from p4sfc_compiler.runtime.outdir import load_out_dir
+from p4sfc_compiler.runtime.pipeline import NO_JSON
 from p4sfc_compiler.switch.embedded import EmbeddedSwitch
 from p4sfc_compiler.switch.pcap import PcapWriter, read_pcap
 from p4sfc_compiler.switch.ports import parse_interface
@@ -54,7 +55,7 @@ def no_p4c(monkeypatch: pytest.MonkeyPatch) -> None:
 def _apply(out: Path, address: str) -> None:
     plan = load_out_dir(out)
     (result,) = asyncio.run(apply_switches(
-        plan, select_targets(plan, (f"s1={address}",), None), device_config=b""))
+        plan, select_targets(plan, (f"s1={address}",), None), device_config=NO_JSON))
     assert not result.failures
 
 
@@ -202,3 +203,48 @@ def test_switch_command_on_interfaces(paper: Path, tmp_path: Path,
             proc.communicate(timeout=10)
         ns.close()
     assert proc.returncode == 0
+
+
+def test_switch_command_errors_are_one_line(tmp_path: Path) -> None:
+    import socket
+
+    with socket.socket() as held:
+        held.bind(("127.0.0.1", 0))
+        held.listen()
+        port = held.getsockname()[1]
+        r = CliRunner().invoke(main, ["switch", "--grpc", f"127.0.0.1:{port}"])
+    assert r.exit_code == 1, r.output
+    assert r.output.strip().splitlines() == [
+        f"error: cannot listen on 127.0.0.1:{port}: Address already in use"]
+    for args, message in (
+            (["--grpc", "nowhere"], "--grpc nowhere: expected HOST:PORT"),
+            (["--iface", "eth0"], "--iface eth0: expected PORT@INTERFACE, e.g. 1@veth0"),
+            (["--pcap-dir", str(tmp_path / "none")], "no such folder")):
+        r = CliRunner().invoke(main, ["switch", "--grpc", "127.0.0.1:0", *args]
+                               if args[0] != "--grpc" else ["switch", *args])
+        assert r.exit_code == 1 and len(r.output.strip().splitlines()) == 1, r.output
+        assert message in r.output, r.output
+
+
+def test_a_frame_the_switch_fails_on_is_dropped_and_said(tmp_path: Path) -> None:
+    from p4sfc_compiler.switch.ports import PcapPorts
+
+    said: list[str] = []
+    taken: list[bytes] = []
+
+    def inject(port: int, frame: bytes) -> None:
+        if frame == b"bad":
+            raise ValueError("the model failed")
+        taken.append(frame)
+
+    ports = PcapPorts(tmp_path, inject, said.append)
+    w = PcapWriter(tmp_path / "port4-in.pcap")
+    for f in (b"one", b"bad", b"two"):
+        w.write(f)
+    w.close()
+    assert ports.play_changed() == 3
+    assert taken == [b"one", b"two"]
+    assert said == ["port 4: frame of 3 bytes dropped: ValueError: the model failed",
+                    "played 3 frames from port4-in.pcap"]
+    assert ports.play_changed() == 0  # unchanged since: not played again
+    ports.close()

@@ -1,7 +1,8 @@
 """The switch models of the IP-header kinds: ``dec_ip_ttl`` (TTL <= 1 leaves on output 1
 unchanged), ``set_ip_dscp`` (the upper six bits of the TOS byte) and ``check_ip_header``
 (version, lengths against the header and the frame, the parser's checksum verdict; the
-destination annotation on success). Twins of their blocks in ``p4/templates/elements/``."""
+destination annotation on success, and bytes past the IP total length marked for the
+truncation at egress). Twins of their blocks in ``p4/templates/elements/``."""
 
 from __future__ import annotations
 
@@ -59,4 +60,7 @@ def check_ip_header_model(res: StageResources) -> KindRun:
                 and ip[IP_LEN] + st.l2_len <= st.packet_length):
             st.dst_anno = ip[IP_DST]
             st.out_port = 0
+            if ip[IP_LEN] + st.l2_len < st.packet_length:
+                # Click truncates the packet to the IP length; egress cuts the frame.
+                st.trim = 1
     return run
