@@ -473,3 +473,49 @@ def switch(grpc_address: str, device_id: int, pcap_dir: Path | None, ifaces: tup
 
 if __name__ == "__main__":
     main()
+
+
+@main.command()
+@click.argument("chain", type=click.Path(exists=True, dir_okay=False, path_type=Path))
+@click.option("--software", is_flag=True,
+              help="Run the whole chain in the NF engine (the software baseline). "
+              "Required: running a compiled deployment needs the embedded switch, which "
+              "this version does not have.")
+@click.option("--in", "in_pcap", required=True,
+              type=click.Path(exists=True, dir_okay=False, path_type=Path),
+              help="Input trace (pcap, Ethernet frames).")
+@click.option("-o", "--output", required=True, type=click.Path(dir_okay=False, path_type=Path),
+              help="Output trace: the frames that leave the chain's last NF.")
+@click.option("--chain", "chain_name", default=None,
+              help="The chain to run when CHAIN holds several.")
+@_reports_errors
+def run(chain: Path, software: bool, in_pcap: Path, output: Path,
+        chain_name: str | None) -> None:
+    """Run CHAIN's NFs on a trace in the NF engine and write what leaves the chain."""
+    from p4sfc_compiler.engine.chain import ChainEngine
+    from p4sfc_compiler.engine.pcap import read_pcap, write_pcap
+    from p4sfc_compiler.errors import SpecError
+    from p4sfc_compiler.frontend.chainspec import load_chains
+
+    if not software:
+        raise click.UsageError("only --software is available: running a compiled "
+                               "deployment needs the embedded switch")
+    chains = load_chains(chain)
+    if chain_name is None and len(chains) > 1:
+        names = ", ".join(c.name for c in chains)
+        raise SpecError(f"{chain}: holds {len(chains)} chains ({names}): pick one with --chain")
+    picked = [c for c in chains if chain_name is None or c.name == chain_name]
+    if not picked:
+        raise SpecError(f"{chain}: no chain named {chain_name!r}")
+    engine = ChainEngine(picked[0])
+    frames = read_pcap(in_pcap)
+    t0 = time.perf_counter()
+    out = engine.run(frames)
+    elapsed = time.perf_counter() - t0
+    write_pcap(output, out)
+    for c in engine.counts():
+        others = "".join(f", output {p}: {n}" for p, n in sorted(c.other_outputs.items()))
+        _out.print(Text(printable(f"{c.name} ({c.type}): in {c.packets_in}, "
+                                  f"out {c.packets_out}{others}, dropped {c.dropped}")))
+    rate = f", {len(frames) / elapsed:,.0f} packets/s" if elapsed > 0 and frames else ""
+    _out.print(Text(printable(f"{len(frames)} frames in, {len(out)} out -> {output}{rate}")))

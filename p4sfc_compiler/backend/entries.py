@@ -26,6 +26,7 @@ from p4sfc_compiler.dataplane.program import (
     INGRESS,
     KIND_SPECS,
     NF_DISPATCH,
+    TABLE_PARAM,
     ProgramParams,
 )
 from p4sfc_compiler.dataplane.reserved import (
@@ -35,11 +36,16 @@ from p4sfc_compiler.dataplane.reserved import (
     PORT_BITS,
 )
 from p4sfc_compiler.errors import CapacityError, SpecError
+from p4sfc_compiler.families.base import Lowering
 from p4sfc_compiler.families.values import parse_prefix
 from p4sfc_compiler.frontend.ir import INPUT_CLASS
 
-# element kinds whose block owns a table, and the table's name inside the stage
-KIND_TABLES = {kind: spec.tables[0].name for kind, spec in KIND_SPECS.items() if spec.tables}
+# element kinds whose block owns tables: each table's name and key fields (after the prefix)
+KIND_TABLES = {
+    kind: tuple((t.name, frozenset(k for k, _ in t.keys)) for t in spec.tables)
+    for kind, spec in KIND_SPECS.items()
+    if spec.tables
+}
 # register and counter arrays a kind indexes through its ``index`` parameter
 KIND_REGISTERS = {
     kind: tuple(name for name, _ in spec.counters + spec.registers)
@@ -295,6 +301,9 @@ def _nf_entries(
             ("drop_ports", snf.drop_ports(elem, MASK_BITS)),
         ]
         params = dict(low.params)
+        table = _element_table(low)
+        if table is not None and len(KIND_TABLES[low.kind]) > 1:
+            params[TABLE_PARAM] = table[0]
         if low.kind == "alert" and params["session"] == 0:
             params["session"] = sw.use_clone_session(server_port, chain.name)
         if "index" in params and low.kind in KIND_REGISTERS:
@@ -328,20 +337,29 @@ def _nf_entries(
                 tuple(all_params),
                 chain=chain.name,
             )
-        table = KIND_TABLES.get(low.kind)
         if table is None:
             continue
         ranked = [e.order for e in low.entries if e.order is not None]
         top = max(ranked, default=0) + 1
         for e in low.entries:
             yield Entry(
-                f"{path}.{table}",
+                f"{path}.{table[1]}",
                 key + ((F.ELEM_ID, Exact(elem_id)),) + significant(e.match.items()),
                 f"{path}.{e.action}",
                 tuple(e.params.items()),
                 priority=None if e.order is None else top - e.order,
                 chain=chain.name,
             )
+
+
+def _element_table(low: Lowering) -> tuple[int, str] | None:
+    """Position and name of the kind's first table whose key holds every field the
+    element's entries test (KindSpec.tables), or None for a kind without tables."""
+    tables = KIND_TABLES.get(low.kind)
+    if tables is None:
+        return None
+    used = {name for e in low.entries for name, _ in significant(e.match.items())}
+    return next((i, name) for i, (name, keys) in enumerate(tables) if used <= keys)
 
 
 def _dispatch_entries(plan: Plan, chain: ChainPlan, sw: str) -> Iterator[Entry]:

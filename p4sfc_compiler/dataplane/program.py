@@ -127,12 +127,19 @@ class TableSpec:
     actions: tuple[str, ...]
 
 
+# exec_<kind>'s parameter naming the table of a kind with several (KindSpec.tables).
+TABLE_PARAM = "table_sel"
+
+
 @dataclass(frozen=True)
 class KindSpec:
     """What one element kind adds to each stage."""
 
     exec_params: ParamSpecs = ()  # after EXEC_COMMON_PARAMS
-    tables: tuple[TableSpec, ...] = ()  # keys after ELEMENT_KEY_PREFIX
+    # Keys after ELEMENT_KEY_PREFIX. With several, an element's entries all go to the
+    # first table whose key holds every field they test, and exec_<kind>'s parameter
+    # TABLE_PARAM says which (its position): narrow keys are cheaper lookups.
+    tables: tuple[TableSpec, ...] = ()
     table_actions: dict[str, ParamSpecs] = field(default_factory=dict)
     registers: tuple[tuple[str, int], ...] = ()
     # Packet counter externs: (name, cells per register slot).
@@ -149,8 +156,14 @@ _PORT8 = ("port", ELEMENT_PORT_BITS)
 
 KIND_SPECS: dict[str, KindSpec] = {
     "classify": KindSpec(
-        tables=(TableSpec("classify", tuple((k, "ternary") for k in F.CLASSIFY_KEY),
-                          ("set_port", "drop_packet")),),
+        copy_prefix="cls_",
+        exec_params=((TABLE_PARAM, 1),),
+        tables=(
+            TableSpec("classify_ip", tuple((k, "ternary") for k in F.CLASSIFY_IP_KEY),
+                      ("set_port", "drop_packet")),
+            TableSpec("classify", tuple((k, "ternary") for k in F.CLASSIFY_KEY),
+                      ("set_port", "drop_packet")),
+        ),
         table_actions={"set_port": (_PORT8,), "drop_packet": ()},
     ),
     "ip_lookup": KindSpec(

@@ -119,20 +119,26 @@ class Engine:
                 live.append((src, it))
             feeds = live
 
-    def push_body(self, frames: Iterable[Frame], port: int = 0) -> None:
-        """An NF body (parsed with ``compound_body``): frames into ``input[port]``."""
-        entry = self.elements.get("input")
+    def body_input(self) -> BodyInput:
+        entry = self.elements.get(ir.INPUT_CLASS)
         if not isinstance(entry, BodyInput):
             raise UnsupportedElement("the configuration is not an NF body: no 'input'")
-        push = entry.out[port] if port < len(entry.out) else None
-        if push is None:
-            return
+        return entry
+
+    def body_output(self) -> BodyOutput:
+        exit_ = self.elements.get(ir.OUTPUT_CLASS)
+        if not isinstance(exit_, BodyOutput):
+            raise UnsupportedElement("the configuration is not an NF body: no 'output'")
+        return exit_
+
+    def push_body(self, frames: Iterable[Frame], port: int = 0) -> None:
+        """An NF body (parsed with ``compound_body``): frames into ``input[port]``."""
+        entry = self.body_input()
         for frame in frames:
-            push(_packet(frame))
+            entry.push(port, _packet(frame))
 
     def body_outputs(self) -> dict[int, list[Packet]]:
-        exit_ = self.elements.get("output")
-        return exit_.ports if isinstance(exit_, BodyOutput) else {}
+        return self.body_output().ports
 
     # --- results ---------------------------------------------------------------------
 
@@ -152,6 +158,11 @@ class Engine:
         if fn is None:
             raise HandlerError(f"no read handler '{spec}'")
         return fn()
+
+
+def to_packet(frame: Frame) -> Packet:
+    """A frame as a source gives it: MAC header annotation at its start."""
+    return _packet(frame)
 
 
 def _packet(frame: Frame) -> Packet:

@@ -34,7 +34,7 @@ class UnsupportedElement(P4SFCError):
 class Packet:
     """A Click packet: ``buf[data:]`` is the packet; annotations travel with it."""
 
-    __slots__ = ("buf", "data", "mac", "ip", "dst_anno", "paint", "ts")
+    __slots__ = ("buf", "data", "mac", "ip", "dst_anno", "paint", "ts", "annos")
 
     def __init__(self, frame: bytes | bytearray, ts: tuple[int, int] = (0, 0)) -> None:
         self.buf = bytearray(frame)
@@ -44,6 +44,9 @@ class Packet:
         self.dst_anno = 0  # destination IP address annotation
         self.paint = 0
         self.ts = ts  # (seconds, microseconds)
+        # Annotations few elements use (IPsec's SPI and SA, FixIPSrc's flag), by name;
+        # None until one is set, so most packets carry no dict.
+        self.annos: dict[str, object] | None = None
 
     def length(self) -> int:
         return len(self.buf) - self.data
@@ -61,6 +64,7 @@ class Packet:
         q.dst_anno = self.dst_anno
         q.paint = self.paint
         q.ts = self.ts
+        q.annos = None if self.annos is None else dict(self.annos)
         return q
 
     def pull(self, n: int) -> None:
@@ -80,6 +84,14 @@ class Packet:
                 self.ip += grow
         self.data -= n
 
+    def anno(self, name: str) -> object:
+        return None if self.annos is None else self.annos.get(name)
+
+    def set_anno(self, name: str, value: object) -> None:
+        if self.annos is None:
+            self.annos = {}
+        self.annos[name] = value
+
     def take(self, n: int) -> None:
         """Cut ``n`` bytes from the end."""
         if n > 0:
@@ -87,6 +99,11 @@ class Packet:
 
 
 Emit = Callable[[Packet], None]
+
+# Names of the annotations in ``Packet.annos`` that elements of two families share.
+FIX_IP_SRC = "fix_ip_src"  # set by ICMPError and IPsecEncap, used by FixIPSrc
+IPSEC_SPI = "ipsec_spi"  # set by RadixIPsecLookup, used by IPsecESPEncap
+IPSEC_SA = "ipsec_sa"  # the security association, shared by the IPsec elements
 
 
 def drop(p: Packet) -> None:

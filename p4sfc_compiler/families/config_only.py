@@ -1,4 +1,4 @@
-"""Elements that only hold configuration: AddressInfo, RandomSeed, RoundRobinIPMapper.
+"""Elements that only hold configuration: AddressInfo, RandomSeed.
 
 They have no packet ports; other elements read them (names, mappers) at configuration
 time. On the switch they are ``nop``: their effect is already folded into the lowering
@@ -16,7 +16,7 @@ from p4sfc_compiler.families.behaviour import Behaviour, BuildContext
 from p4sfc_compiler.families.family import ElementFamily
 from p4sfc_compiler.families.values import ConfigEnv, split_words
 
-CLASSES = ("AddressInfo", "RandomSeed", "RoundRobinIPMapper")
+CLASSES = ("AddressInfo", "RandomSeed")
 
 
 @dataclass(frozen=True)
@@ -31,8 +31,6 @@ def parse(
         for arg in args:
             if len(split_words(arg)) < 2:
                 raise ElementConfigError(f"AddressInfo: {arg!r}: expected NAME ADDRESS...", pos)
-    if cls == "RoundRobinIPMapper" and not args:
-        raise ElementConfigError("RoundRobinIPMapper: expected at least one pattern", pos)
     return ConfigOnly(tuple(args))
 
 

@@ -24,6 +24,7 @@ from p4sfc_compiler.families.io.family import IO
 from p4sfc_compiler.families.ipfilter.family import IPFILTER
 from p4sfc_compiler.families.ipheader.family import IPHEADER
 from p4sfc_compiler.families.iplookup.family import IPLOOKUP
+from p4sfc_compiler.families.ipsec.family import IPSEC
 from p4sfc_compiler.families.plumbing.family import PLUMBING
 from p4sfc_compiler.families.rewriter.family import REWRITER
 from p4sfc_compiler.families.switches.family import SWITCHES
@@ -44,6 +45,7 @@ FAMILIES: tuple[AnyFamily, ...] = (
     PLUMBING,
     SWITCHES,
     ICMP,
+    IPSEC,
     IO,
     CONFIG_ONLY,
 )

@@ -12,7 +12,12 @@ from support.outputs import check_output, entries_of
 from p4sfc_compiler.analysis.partition import Placement
 from p4sfc_compiler.backend.compile import compile_chains
 from p4sfc_compiler.backend.entries import build_entries
-from p4sfc_compiler.dataplane.fields import pack_control_key, unpack_control_key
+from p4sfc_compiler.dataplane.fields import (
+    CLASSIFY_IP_KEY,
+    key_name,
+    pack_control_key,
+    unpack_control_key,
+)
 from p4sfc_compiler.dataplane.match import Entry, Exact, Ternary
 from p4sfc_compiler.dataplane.program import ProgramParams, build_program
 from p4sfc_compiler.errors import CapacityError, P4SFCError, SpecError
@@ -96,6 +101,36 @@ def test_keys_start_with_chain_and_nf(compiled) -> None:
                 assert chain_id == ids[e.chain][0] and nf_id in ids[e.chain][1], e
                 continue
             assert fields[:2] == ["chain_id", "nf_id"], e.table
+
+
+def test_classifiers_use_the_narrowest_table_that_holds_their_rules(compiled) -> None:
+    """An element's classify entries all sit in one table: classify_ip when every field
+    they test is in its key, else the wide classify; its element_control entry says which
+    (table_sel), and a narrow-enough element never lands in the wide table."""
+    narrow = {key_name(k) for k in CLASSIFY_IP_KEY} | {"chain_id", "nf_id", "elem_id"}
+    for se in build_entries(compiled.plan).values():
+        tables: dict[tuple, set[str]] = {}
+        fields: dict[tuple, set[str]] = {}
+        for e in se.entries:
+            if e.table.split(".")[-1] in ("classify", "classify_ip"):
+                m = dict(e.match)
+                elem = (e.table.split(".")[1], m["chain_id"].value, m["nf_id"].value,
+                        m["elem_id"].value)
+                tables.setdefault(elem, set()).add(e.table.split(".")[-1])
+                fields.setdefault(elem, set()).update(m)
+        for elem, names in tables.items():
+            assert len(names) == 1, elem
+            assert names == ({"classify_ip"} if fields[elem] <= narrow else {"classify"}), elem
+        sel = {}
+        for e in se.entries:
+            if e.action.endswith(".exec_classify"):
+                chain_id, nf_id, _, _ = unpack_control_key(dict(e.match)["ctl"].value)
+                p = dict(e.params)
+                sel[(e.table.split(".")[1], chain_id, nf_id, p["elem_id"])] = p["table_sel"]
+        for elem, names in tables.items():
+            assert sel[elem] == (0 if names == {"classify_ip"} else 1), elem
+    assert any("classify_ip" in n for se in build_entries(compiled.plan).values()
+               for n in (e.table for e in se.entries))
 
 
 def test_entries_of_two_chains_never_overlap() -> None:

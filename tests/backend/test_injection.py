@@ -211,11 +211,15 @@ def test_a_config_override_with_quotes_and_comments_stays_inside(tmp_path: Path,
 
 def test_a_config_that_escapes_is_caught_when_writing(tmp_path: Path) -> None:
     """A spec built in code skips the reader; the writer still refuses to print it."""
-    chain = {"name": "v", "NFs": [{"name": "v1", "type": "vpn", "location": "srv1"}],
+    chain = {"name": "v", "NFs": [{"name": "v1", "type": "monitor", "location": "srv1"}],
              "Links": [], "Route": PAPER_CHAIN["Route"]}
     chains = load_chains(_write(tmp_path / "chain.json", chain))
     topo = load_topology(_write(tmp_path / "topology.json", PAPER_TOPOLOGY))
-    nf = dataclasses.replace(chains[0].nfs[0], config={"sa": "0.0.0.0/0 0); evil :: Discard; y :: Idle("})
+    # Every library element's configuration is parsed by its family; a Counter's
+    # COUNT_CALL value is free text up to the end of the argument, so this one parses
+    # (and keeps the Counter on the server, where the writer meets it).
+    nf = dataclasses.replace(chains[0].nfs[0], config={
+        "c_web": "COUNT_CALL 5 h 0); evil :: Discard; y :: Idle("})
     chains = [dataclasses.replace(chains[0], nfs=(nf,))]
     with pytest.raises(P4SFCError, match=r"NF 'v1' .* cannot be written .*: it would declare evil, y"):
         compile_chains(chains, topo, out_dir=tmp_path / "out")

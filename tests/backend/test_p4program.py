@@ -88,8 +88,8 @@ def _check_agreement(params: ProgramParams) -> tuple[str, Program]:
             assert p4["size"] == t.size
             assert p4["default"] == t.default_action
         # one copy per stage for stage tables, else exactly one
-        expected = params.stages if short in {"element_control", "classify", "ip_lookup",
-                                              "rewriter"} else 1
+        stage_tables = {"element_control", "classify", "classify_ip", "ip_lookup", "rewriter"}
+        expected = params.stages if short in stage_tables else 1
         assert len(tables) == expected
 
     p4_actions = _p4_actions(code)

@@ -13,6 +13,7 @@ from p4sfc_compiler.families.icmp.family import ICMP
 from p4sfc_compiler.families.io.family import IO
 from p4sfc_compiler.families.ipheader.family import IPHEADER
 from p4sfc_compiler.families.iplookup.family import IPLOOKUP
+from p4sfc_compiler.families.ipsec.family import IPSEC
 from p4sfc_compiler.families.plumbing.family import PLUMBING
 from p4sfc_compiler.families.registry import (
     data_offset,
@@ -30,18 +31,20 @@ GOLDEN = Path(__file__).resolve().parents[1] / "golden" / "click"
 
 MINE = {
     REWRITER: {"IPRewriter", "TCPRewriter", "UDPRewriter", "IPAddrRewriter",
-               "IPRewriterPatterns"},
+               "IPRewriterPatterns", "RoundRobinIPMapper"},
     IPLOOKUP: {"StaticIPLookup", "LinearIPLookup", "RadixIPLookup", "DirectIPLookup",
                "RangeIPLookup", "SortedIPLookup"},
     ENCAP: {"EtherEncap", "IPEncap"},
     IPHEADER: {"CheckIPHeader", "MarkIPHeader", "DecIPTTL", "SetIPDSCP", "SetIPChecksum",
-               "GetIPAddress", "StoreIPAddress"},
-    IO: {"FromDump", "ToDump"},
+               "GetIPAddress", "StoreIPAddress", "FixIPSrc", "StripIPHeader"},
+    IO: {"FromDump", "ToDump", "FromDevice", "ToDevice"},
     SWITCHES: {"PaintSwitch", "HashSwitch", "RoundRobinSwitch"},
     ICMP: {"ICMPError"},
+    IPSEC: {"RadixIPsecLookup", "IPsecESPEncap", "IPsecESPUnencap", "IPsecAuthHMACSHA1",
+            "IPsecAES", "IPsecEncap"},
     COUNTERS: {"Counter", "AverageCounter"},
     PLUMBING: {"Strip", "Unstrip", "Queue", "SimpleQueue", "Paint", "Discard", "Tee",
-               "PullTee", "Alert", "Forward"},
+               "PullTee", "Alert", "Forward", "StoreData"},
 }
 
 
@@ -51,7 +54,7 @@ def test_family_for_every_class() -> None:
         for cls in classes:
             assert family_for(cls) is family
             assert cls in known_classes()
-    assert family_for("IPsecAES") is None
+    assert family_for("ToIPSummaryDump") is None
     assert family_for("ipfilter") is None  # family names are not classes
 
 
@@ -82,9 +85,9 @@ def test_lower_and_data_offset_defaults() -> None:
     cfg = parse_config("Strip", ("14",))
     assert data_offset("Strip", cfg, 0) == 14
     assert data_offset("Counter", parse_config("Counter", ()), 14) == 14  # the default data_offset
-    assert data_offset("IPsecAES", None, 6) == 6  # unknown class: unchanged
-    with pytest.raises(NotOffloadable, match="IPsecAES has no switch implementation"):
-        lower("IPsecAES", None, LowerContext())
+    assert data_offset("ToIPSummaryDump", None, 6) == 6  # unknown class: unchanged
+    with pytest.raises(NotOffloadable, match="ToIPSummaryDump has no switch implementation"):
+        lower("ToIPSummaryDump", None, LowerContext())
     assert lower("Counter", parse_config("Counter", ())).kind == "counter"  # default ctx
 
 
@@ -137,6 +140,14 @@ NO_SWITCH_FORM = {
     "HashSwitch": "no switch kind",
     "RoundRobinSwitch": "no switch kind",
     "ICMPError": "new packet",
+    "FixIPSrc": "no switch kind",
+    "StripIPHeader": "no switch kind",
+    "RadixIPsecLookup": "payload",
+    "IPsecESPEncap": "payload",
+    "IPsecESPUnencap": "payload",
+    "IPsecAuthHMACSHA1": "payload",
+    "IPsecAES": "payload",
+    "IPsecEncap": "payload",
 }
 EXPECTED_KIND = {
     ("checkipheader_offset", "chk"): "check_ip_header",  # CheckIPHeader(14) on the frame

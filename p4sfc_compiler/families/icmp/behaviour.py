@@ -5,7 +5,7 @@ from __future__ import annotations
 import struct
 import time
 
-from p4sfc_compiler.families.behaviour import Behaviour, BuildContext, Packet
+from p4sfc_compiler.families.behaviour import FIX_IP_SRC, Behaviour, BuildContext, Packet
 from p4sfc_compiler.families.checksum import get16, get32, in_cksum, put16
 from p4sfc_compiler.families.icmp.config import (
     ERROR_TYPES,
@@ -125,6 +125,8 @@ class ICMPError(Behaviour):
         q = Packet(header + icmp, (int(now), int(now * 1e6) % 1000000))
         q.ip = 0
         q.dst_anno = get32(buf, ip + 12)
+        if c.fix_anno:
+            q.set_anno(FIX_IP_SRC, 1)
         return q
 
 

@@ -9,7 +9,7 @@ from p4sfc_compiler.errors import SourcePos
 from p4sfc_compiler.families.base import ElementConfigError
 from p4sfc_compiler.families.values import ArgReader, ConfigEnv, parse_bool, parse_uint, unquote
 
-CLASSES = ("FromDump", "ToDump")
+CLASSES = ("FromDump", "ToDump", "FromDevice", "ToDevice")
 
 DEFAULT_SNAPLEN = 2000  # ToDump's default, as Click's
 ENCAPS = ("ETHER",)  # link types the engine writes
@@ -30,7 +30,22 @@ class ToDumpConfig:
     encap: str = "ETHER"
 
 
-IOConfig = FromDumpConfig | ToDumpConfig
+@dataclass(frozen=True)
+class DeviceConfig:
+    """FromDevice / ToDevice: the device name; the engine takes frames from its caller
+    for a FromDevice and keeps what reaches a ToDevice, by device name."""
+
+    device: str
+
+
+# FromDevice's and ToDevice's keywords (userlevel); the engine reads none of them.
+_DEVICE_KEYWORDS = {
+    "FromDevice": ("SNIFFER", "PROMISC", "SNAPLEN", "FORCE_IP", "METHOD", "CAPTURE",
+                   "BPF_FILTER", "OUTBOUND", "HEADROOM", "ENCAP", "BURST", "TIMESTAMP"),
+    "ToDevice": ("BURST", "METHOD", "DEBUG", "ALLOW_NONEXISTENT", "QUIET"),
+}
+
+IOConfig = FromDumpConfig | ToDumpConfig | DeviceConfig
 
 
 def parse(
@@ -38,6 +53,12 @@ def parse(
 ) -> IOConfig:
     r = ArgReader([a.strip() for a in args], cls)
     try:
+        if cls in _DEVICE_KEYWORDS:
+            device = unquote(r.read("DEVNAME", positional=True, mandatory=True))
+            for kw in _DEVICE_KEYWORDS[cls]:
+                r.read(kw)
+            r.complete()
+            return DeviceConfig(device)
         filename = unquote(r.read("FILENAME", positional=True, mandatory=True))
         if cls == "FromDump":
             stop = r.read("STOP", parse_bool, default=False)

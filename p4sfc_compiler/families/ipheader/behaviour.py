@@ -11,18 +11,20 @@ from __future__ import annotations
 
 from collections.abc import Callable, Mapping
 
-from p4sfc_compiler.families.behaviour import Behaviour, BuildContext, Packet
+from p4sfc_compiler.families.behaviour import FIX_IP_SRC, Behaviour, BuildContext, Packet
 from p4sfc_compiler.families.checksum import get16, get32, in_cksum, put16, put32, update
 from p4sfc_compiler.families.ipheader.config import (
     STORE_SRC,
     CheckIPHeaderConfig,
     DecIPTTLConfig,
+    FixIPSrcConfig,
     GetIPAddressConfig,
     IPHeaderConfig,
     MarkIPHeaderConfig,
     SetIPChecksumConfig,
     SetIPDSCPConfig,
     StoreIPAddressConfig,
+    StripIPHeaderConfig,
 )
 
 IP_MIN = 20  # sizeof(click_ip)
@@ -247,6 +249,34 @@ class StoreIPAddress(Behaviour):
         self.emit(1, p)
 
 
+class FixIPSrc(Behaviour):
+    __slots__ = ("address",)
+
+    def __init__(self, ctx: BuildContext, address: int) -> None:
+        super().__init__(ctx)
+        self.address = address
+
+    def push(self, port: int, p: Packet) -> None:
+        if p.anno(FIX_IP_SRC) and p.ip >= 0:
+            p.set_anno(FIX_IP_SRC, 0)
+            buf, ip = p.buf, p.ip
+            put32(buf, ip + 12, self.address)
+            hlen = (buf[ip] & 0xF) << 2
+            put16(buf, ip + 10, 0)
+            put16(buf, ip + 10, in_cksum(buf[ip:ip + hlen]))
+        self.out[0](p)
+
+
+class StripIPHeader(Behaviour):
+    """The data pointer to the transport header (IP header annotation + IHL * 4)."""
+
+    __slots__ = ()
+
+    def push(self, port: int, p: Packet) -> None:
+        p.data = p.ip + ((p.buf[p.ip] & 0xF) << 2)
+        self.out[0](p)
+
+
 def build(cls: str, config: IPHeaderConfig, ctx: BuildContext) -> Behaviour:
     if isinstance(config, CheckIPHeaderConfig):
         return CheckIPHeader(ctx, config)
@@ -262,4 +292,8 @@ def build(cls: str, config: IPHeaderConfig, ctx: BuildContext) -> Behaviour:
         if config.offset is None:
             return GetIPHeaderAddress(ctx, config)
         return GetIPAddress(ctx, config)
+    if isinstance(config, FixIPSrcConfig):
+        return FixIPSrc(ctx, config.address)
+    if isinstance(config, StripIPHeaderConfig):
+        return StripIPHeader(ctx)
     return StoreIPAddress(ctx, config)

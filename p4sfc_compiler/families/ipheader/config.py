@@ -19,7 +19,7 @@ from p4sfc_compiler.families.values import (
 )
 
 CLASSES = ("CheckIPHeader", "MarkIPHeader", "DecIPTTL", "SetIPDSCP", "SetIPChecksum",
-           "GetIPAddress", "StoreIPAddress")
+           "GetIPAddress", "StoreIPAddress", "FixIPSrc", "StripIPHeader")
 
 # StoreIPAddress's OFFSET words ``src`` / ``dst``: Click stores them as negative
 # offsets, bytes back from the IP header's address fields.
@@ -82,9 +82,22 @@ class StoreIPAddressConfig:
     address: int | None = None
 
 
+@dataclass(frozen=True)
+class FixIPSrcConfig:
+    """``FixIPSrc(IPADDR)``: the source of packets flagged by ICMPError / IPsecEncap."""
+
+    address: int
+
+
+@dataclass(frozen=True)
+class StripIPHeaderConfig:
+    pass
+
+
 IPHeaderConfig = (
     CheckIPHeaderConfig | MarkIPHeaderConfig | DecIPTTLConfig | SetIPDSCPConfig
-    | SetIPChecksumConfig | GetIPAddressConfig | StoreIPAddressConfig
+    | SetIPChecksumConfig | GetIPAddressConfig | StoreIPAddressConfig | FixIPSrcConfig
+    | StripIPHeaderConfig
 )
 
 
@@ -218,6 +231,14 @@ def parse(
             return SetIPChecksumConfig()
         if cls == "GetIPAddress":
             return _parse_get(r)
+        if cls == "FixIPSrc":
+            address = r.read("IPADDR", lambda s: parse_ip(s, env), positional=True,
+                             mandatory=True)
+            r.complete()
+            return FixIPSrcConfig(address)
+        if cls == "StripIPHeader":
+            r.complete()
+            return StripIPHeaderConfig()
         if cls == "StoreIPAddress":
             return _parse_store(r, env)
     except ElementConfigError as e:

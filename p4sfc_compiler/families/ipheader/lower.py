@@ -6,12 +6,14 @@ from p4sfc_compiler.families.base import LowerContext, Lowering, NotOffloadable
 from p4sfc_compiler.families.ipheader.config import (
     CheckIPHeaderConfig,
     DecIPTTLConfig,
+    FixIPSrcConfig,
     GetIPAddressConfig,
     IPHeaderConfig,
     MarkIPHeaderConfig,
     SetIPChecksumConfig,
     SetIPDSCPConfig,
     StoreIPAddressConfig,
+    StripIPHeaderConfig,
 )
 
 IP_HEADER_AT = 14  # frame offset of the IPv4 header the switch parses
@@ -65,6 +67,8 @@ def lower(cls: str, config: IPHeaderConfig, ctx: LowerContext) -> Lowering:
             "SetIPChecksum: the switch recomputes the IPv4 checksum only when an element "
             "changed the header, and no switch kind marks an unchanged header for it"
         )
+    if isinstance(config, FixIPSrcConfig | StripIPHeaderConfig):
+        raise NotOffloadable(f"{cls}: no switch kind implements it")
     if isinstance(config, GetIPAddressConfig | StoreIPAddressConfig):
         raise NotOffloadable(f"{cls}: no switch kind reads or writes packet bytes at an "
                              "arbitrary offset")

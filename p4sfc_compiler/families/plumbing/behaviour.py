@@ -1,4 +1,5 @@
-"""Plumbing in software: Strip, Unstrip, Paint, Tee, Queue and Discard as Click runs them.
+"""Plumbing in software: Strip, Unstrip, Paint, Tee, Queue, Discard and StoreData as
+Click runs them.
 
 Alert and Forward are P4SFC's switch actions, not Click classes: the engine does not run
 them (a server runs Alert as the pass-through Counter its server form names).
@@ -15,6 +16,7 @@ from p4sfc_compiler.families.plumbing.config import (
     PaintConfig,
     PlumbingConfig,
     QueueConfig,
+    StoreDataConfig,
     StripConfig,
     TeeConfig,
 )
@@ -90,6 +92,23 @@ class Discard(Behaviour):
         return {"count": lambda: str(self.count)}
 
 
+class StoreData(Behaviour):
+    __slots__ = ("offset", "data")
+
+    def __init__(self, ctx: BuildContext, config: StoreDataConfig) -> None:
+        super().__init__(ctx)
+        self.offset = config.offset
+        self.data = config.data
+
+    def push(self, port: int, p: Packet) -> None:
+        room = len(p.buf) - p.data - self.offset
+        if room > 0:
+            at = p.data + self.offset
+            n = min(room, len(self.data))
+            p.buf[at:at + n] = self.data[:n]
+        self.out[0](p)
+
+
 def build(cls: str, config: PlumbingConfig, ctx: BuildContext) -> Behaviour:
     if isinstance(config, StripConfig):
         return Strip(ctx, config.length) if cls == "Strip" else Unstrip(ctx, config.length)
@@ -105,4 +124,6 @@ def build(cls: str, config: PlumbingConfig, ctx: BuildContext) -> Behaviour:
         return Tee(ctx)
     if isinstance(config, DiscardConfig):
         return Discard(ctx)
+    if isinstance(config, StoreDataConfig):
+        return StoreData(ctx, config)
     raise ctx.unsupported(f"{cls} (a P4SFC switch action)")

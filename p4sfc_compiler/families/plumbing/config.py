@@ -8,11 +8,18 @@ from dataclasses import dataclass
 from p4sfc_compiler.dataplane.reserved import MAX_PORT
 from p4sfc_compiler.errors import SourcePos
 from p4sfc_compiler.families.base import ElementConfigError
-from p4sfc_compiler.families.values import ArgReader, ConfigEnv, parse_bool, parse_int, parse_uint
+from p4sfc_compiler.families.values import (
+    ArgReader,
+    ConfigEnv,
+    parse_bool,
+    parse_int,
+    parse_uint,
+    unquote,
+)
 
 CLASSES = (
     "Strip", "Unstrip", "Queue", "SimpleQueue", "Paint", "Discard", "Tee", "PullTee",
-    "Alert", "Forward",
+    "Alert", "Forward", "StoreData",
 )
 
 DEFAULT_QUEUE_CAPACITY = 1000
@@ -57,9 +64,18 @@ class ForwardConfig:
     port: int
 
 
+@dataclass(frozen=True)
+class StoreDataConfig:
+    """``StoreData(OFFSET, DATA)``: DATA over the packet at OFFSET from the data pointer
+    (what fits; nothing when the packet ends before OFFSET)."""
+
+    offset: int
+    data: bytes
+
+
 PlumbingConfig = (
     StripConfig | QueueConfig | PaintConfig | DiscardConfig | TeeConfig | AlertConfig
-    | ForwardConfig
+    | ForwardConfig | StoreDataConfig
 )
 
 
@@ -111,6 +127,13 @@ def _parse(cls: str, r: ArgReader) -> PlumbingConfig:
     if cls == "Alert":
         return AlertConfig(r.read("SESSION", lambda s: parse_uint(s, 16, "SESSION"),
                                   positional=True, default=0))
+    if cls == "StoreData":
+        offset = r.read("OFFSET", _uint32("OFFSET"), positional=True, mandatory=True)
+        data = r.read("DATA", positional=True, mandatory=True)
+        text = unquote(data)
+        if any(ord(c) > 0xFF for c in text):
+            raise r.error("DATA: a byte string (\\<hex> or ASCII), not other characters")
+        return StoreDataConfig(offset, text.encode("latin-1"))
     if cls == "Forward":
         port = r.read("PORT", _uint32("PORT"), positional=True, mandatory=True)
         if port > MAX_PORT:

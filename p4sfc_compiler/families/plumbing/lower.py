@@ -11,6 +11,7 @@ from p4sfc_compiler.families.plumbing.config import (
     PaintConfig,
     PlumbingConfig,
     QueueConfig,
+    StoreDataConfig,
     StripConfig,
     TeeConfig,
 )
@@ -42,6 +43,9 @@ def lower(cls: str, config: PlumbingConfig, ctx: LowerContext) -> Lowering:
         return Lowering("alert", params={"session": config.session})
     if isinstance(config, ForwardConfig):
         return Lowering("forward", params={"port": config.port})
+    if isinstance(config, StoreDataConfig):
+        raise NotOffloadable("StoreData writes packet bytes at an arbitrary offset; no "
+                             "switch kind does")
     raise TypeError(f"not a plumbing config: {config!r}")
 
 

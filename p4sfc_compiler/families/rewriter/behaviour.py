@@ -24,6 +24,7 @@ from p4sfc_compiler.families.behaviour import Behaviour, BuildContext, Packet
 from p4sfc_compiler.families.checksum import get16, get32, put16, put32, update
 from p4sfc_compiler.families.rewriter.config import (
     InputSpec,
+    MapperConfig,
     Pattern,
     PatternsConfig,
     RewriterConfig,
@@ -151,12 +152,11 @@ class Mapping_:
     __slots__ = ("flow", "rewritten", "foutput", "routput", "input", "proto", "ip_delta",
                  "l4_delta", "tflags")
 
-    def __init__(self, flow: Flow, rewritten: Flow, spec: InputSpec, port: int,
+    def __init__(self, flow: Flow, rewritten: Flow, outputs: tuple[int, int], port: int,
                  proto: int) -> None:
         self.flow = flow
         self.rewritten = rewritten
-        self.foutput = spec.foutput
-        self.routput = spec.routput
+        self.foutput, self.routput = outputs
         self.input = port
         self.proto = proto
         self.ip_delta = _delta(flow, rewritten, False)
@@ -174,8 +174,8 @@ class Mapping_:
 class Rewriter(Behaviour):
     """IPRewriter, TCPRewriter, UDPRewriter: flows keyed by addresses and ports."""
 
-    __slots__ = ("cls", "specs", "patterns", "maps", "dst_anno", "timeouts", "failures",
-                 "flows")
+    __slots__ = ("cls", "specs", "patterns", "mappers", "maps", "dst_anno", "timeouts",
+                 "failures", "flows")
 
     def __init__(self, ctx: BuildContext, cls: str, config: RewriterConfig) -> None:
         super().__init__(ctx)
@@ -183,8 +183,11 @@ class Rewriter(Behaviour):
         self.specs = config.inputs
         self.dst_anno = config.dst_anno
         self.timeouts = {**DEFAULT_TIMEOUTS, **dict(config.timeouts)}
-        self.patterns = [_pattern_state(ctx, spec, napt=cls != "IPAddrRewriter")
+        napt = cls != "IPAddrRewriter"
+        self.patterns = [_pattern_state(ctx, spec, napt) if spec.kind == "pattern" else None
                          for spec in self.specs]
+        self.mappers = [_mapper(ctx, spec, napt) if spec.kind == "mapper" else None
+                        for spec in self.specs]
         # IPRewriter keeps TCP and UDP apart; the others have one table.
         self.maps: dict[int, dict[Flow, tuple[Mapping_, int]]] = {}
         self.failures = 0
@@ -225,23 +228,28 @@ class Rewriter(Behaviour):
     def _miss(self, port: int, flow: Flow, proto: int,
               table: dict[Flow, tuple[Mapping_, int]]) -> tuple[int, Mapping_ | None]:
         spec = self.specs[port]
+        outputs = (spec.foutput, spec.routput)
+        rewritten: Flow | None
         if spec.kind == "pass":
             return spec.foutput, None
         if spec.kind == "keep":
-            rewritten: Flow | None = flow
+            rewritten = flow
         elif spec.kind == "pattern":
             state = self.patterns[port]
             assert state is not None
             rewritten = state.rewrite(flow, lambda f: f in table)
-            if rewritten is None:
-                self.failures += 1
-                return DROP, None
+        elif spec.kind == "mapper":
+            mapper = self.mappers[port]
+            assert mapper is not None
+            rewritten, outputs = mapper.rewrite(flow, lambda f: f in table)
         else:
             return DROP, None
-        assert rewritten is not None
-        if spec.foutput >= len(self.out) or spec.routput >= len(self.out):
+        if rewritten is None:
+            self.failures += 1
+            return DROP, None
+        if max(outputs) >= len(self.out):
             return ADDMAP, None
-        m = Mapping_(flow, rewritten, spec, port, proto)
+        m = Mapping_(flow, rewritten, outputs, port, proto)
         self._store(m, table)
         return ADDMAP, m
 
@@ -381,11 +389,43 @@ class AddrRewriter(Rewriter):
         return int(self.timeouts["TIMEOUT"])
 
 
-def _pattern_state(ctx: BuildContext, spec: InputSpec, napt: bool) -> PatternState | None:
-    if spec.kind == "mapper":
-        raise ctx.unsupported(f"the mapper input '{spec.mapper}'")
-    if spec.kind != "pattern":
-        return None
+class MapperState:
+    """RoundRobinIPMapper: its patterns tried in turn from the one after the last used
+    (Click's ``_last_pattern``); the first that allocates gives the outputs too."""
+
+    __slots__ = ("choices", "last")
+
+    def __init__(self, choices: list[tuple[InputSpec, PatternState]]) -> None:
+        self.choices = choices
+        self.last = 0
+
+    def rewrite(self, flow: Flow, taken: Callable[[Flow], bool]
+                ) -> tuple[Flow | None, tuple[int, int]]:
+        for _ in range(len(self.choices)):
+            spec, state = self.choices[self.last]
+            self.last = (self.last + 1) % len(self.choices)
+            new = state.rewrite(flow, taken)
+            if new is not None:
+                return new, (spec.foutput, spec.routput)
+        return None, (0, 0)
+
+
+def _mapper(ctx: BuildContext, spec: InputSpec, napt: bool) -> MapperState:
+    name = spec.mapper or ""
+    key = f"rewriter-mapper:{name}"
+    state = ctx.shared.get(key)
+    if isinstance(state, MapperState):
+        return state  # one mapper object, as in Click, whoever uses it
+    _, config = ctx.configs.get(name, ("", None))
+    if not isinstance(config, MapperConfig):
+        raise ctx.unsupported(f"the mapper input '{name}' (no RoundRobinIPMapper has "
+                              "that name)")
+    state = MapperState([(s, _pattern_state(ctx, s, napt)) for s in config.patterns])
+    ctx.shared[key] = state
+    return state
+
+
+def _pattern_state(ctx: BuildContext, spec: InputSpec, napt: bool) -> PatternState:
     if spec.pattern is not None:
         return PatternState(spec.pattern, napt)
     assert spec.pattern_name is not None
@@ -404,7 +444,8 @@ def _pattern_state(ctx: BuildContext, spec: InputSpec, napt: bool) -> PatternSta
 
 
 class PatternsHolder(Behaviour):
-    """IPRewriterPatterns has no ports; rewriters read its patterns when built."""
+    """IPRewriterPatterns and RoundRobinIPMapper have no ports; rewriters read their
+    patterns when built."""
 
     __slots__ = ()
 
@@ -413,7 +454,7 @@ class PatternsHolder(Behaviour):
 
 
 def build(cls: str, config: RewriterFamilyConfig, ctx: BuildContext) -> Behaviour:
-    if isinstance(config, PatternsConfig):
+    if isinstance(config, PatternsConfig | MapperConfig):
         return PatternsHolder(ctx)
     if cls == "IPAddrRewriter":
         return AddrRewriter(ctx, config)

@@ -23,7 +23,8 @@ from p4sfc_compiler.families.values import (
     split_words,
 )
 
-CLASSES = ("IPRewriter", "TCPRewriter", "UDPRewriter", "IPAddrRewriter", "IPRewriterPatterns")
+CLASSES = ("IPRewriter", "TCPRewriter", "UDPRewriter", "IPAddrRewriter", "IPRewriterPatterns",
+           "RoundRobinIPMapper")
 
 # Keywords every rewriter reads (Click's IPRewriterBase), then each class's own.
 _BASE_KEYWORDS = ("CAPACITY", "MAPPING_CAPACITY", "TIMEOUT", "GUARANTEE", "REAP_INTERVAL",
@@ -100,7 +101,15 @@ class PatternsConfig:
         return dict(self.patterns).get(name)
 
 
-RewriterFamilyConfig = RewriterConfig | PatternsConfig
+@dataclass(frozen=True)
+class MapperConfig:
+    """RoundRobinIPMapper: ``pattern FOUTPUT ROUTPUT`` per argument, tried in turn for
+    the new mappings of a rewriter input that names the mapper."""
+
+    patterns: tuple[InputSpec, ...]
+
+
+RewriterFamilyConfig = RewriterConfig | PatternsConfig | MapperConfig
 
 
 def _addr_range(word: str, env: ConfigEnv | None, allow_range: bool) -> AddrRange:
@@ -214,6 +223,11 @@ def parse(
 ) -> RewriterFamilyConfig:
     if cls == "IPRewriterPatterns":
         return _parse_patterns(args, env)
+    if cls == "RoundRobinIPMapper":
+        try:
+            return _parse_mapper(args, env)
+        except ElementConfigError as e:
+            raise ElementConfigError(e.message, pos) from None
     if cls not in _TIME_KEYWORDS:
         raise ElementConfigError(f"{cls} is not a rewriter class", pos)
     r = ArgReader([a.strip() for a in args], cls)
@@ -247,6 +261,28 @@ def _capacity(value: str, cls: str) -> str:
         if not _is_element_name(value):
             raise ElementConfigError(f"{cls}: bad MAPPING_CAPACITY {value!r}") from None
     return value
+
+
+def _parse_mapper(args: Sequence[str], env: ConfigEnv | None) -> MapperConfig:
+    if not args:
+        raise ElementConfigError("RoundRobinIPMapper: expected at least one pattern")
+    specs = []
+    for i, arg in enumerate(args):
+        words = split_words(arg)
+        what = f"RoundRobinIPMapper: pattern {i}"
+        if len(words) == 3:
+            specs.append(InputSpec("pattern", _out(words[1]), _out(words[2]),
+                                   pattern_name=words[0]))
+            continue
+        if len(words) != 6:
+            raise ElementConfigError(f"{what}: expected 'SADDR SPORT DADDR DPORT FOUTPUT "
+                                     "ROUTPUT'")
+        try:
+            specs.append(InputSpec("pattern", _out(words[4]), _out(words[5]),
+                                   pattern=parse_pattern(words[:4], env)))
+        except ElementConfigError as e:
+            raise ElementConfigError(f"{what}: {e.message}") from None
+    return MapperConfig(tuple(specs))
 
 
 def _parse_patterns(args: Sequence[str], env: ConfigEnv | None) -> PatternsConfig:

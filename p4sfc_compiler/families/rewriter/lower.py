@@ -5,7 +5,11 @@ from __future__ import annotations
 from p4sfc_compiler.dataplane.reserved import DROP_PORT
 from p4sfc_compiler.dataplane.wire import PROTO_TCP, SFC
 from p4sfc_compiler.families.base import ElementConfigError, LowerContext, Lowering, NotOffloadable
-from p4sfc_compiler.families.rewriter.config import PatternsConfig, RewriterFamilyConfig
+from p4sfc_compiler.families.rewriter.config import (
+    MapperConfig,
+    PatternsConfig,
+    RewriterFamilyConfig,
+)
 
 # The switch's rewriter block matches this protocol (0 = TCP and UDP). UDPRewriter
 # rewrites TCP as well, as its documentation says.
@@ -16,7 +20,7 @@ MAX_SERVER_ENTRY = (1 << SFC.field("entry").bitwidth) - 1  # carried in hdr.sfc.
 
 
 def lower(cls: str, config: RewriterFamilyConfig, ctx: LowerContext) -> Lowering:
-    if isinstance(config, PatternsConfig):
+    if isinstance(config, PatternsConfig | MapperConfig):
         return Lowering("nop")  # information only; the server's Click config keeps it
     if cls == "IPAddrRewriter":
         raise NotOffloadable(

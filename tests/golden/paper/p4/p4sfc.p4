@@ -140,6 +140,8 @@ struct metadata_t {
     bit<16> l2_len;
     // element_control's key: chain_id ++ nf_id ++ prev_elem ++ prev_port.
     bit<40> ctl_key;
+    // classify's parameters, for its block
+    bit<1>  cls_table_sel;
     // rewriter's parameters, for its block
     bit<8>  rw_proto;
     bit<8>  rw_server_entry;
@@ -286,10 +288,12 @@ control Stage(inout headers_t hdr,
               inout standard_metadata_t standard_metadata) {
 
     /* ---- classify ---- */
-    action exec_classify(bit<8> elem_id, bit<32> exit_ports, bit<32> drop_ports) {
+    action exec_classify(bit<8> elem_id, bit<32> exit_ports, bit<32> drop_ports,
+                         bit<1> table_sel) {
         meta.elem_id = elem_id;
         meta.exit_ports = exit_ports;
         meta.drop_ports = drop_ports;
+        meta.cls_table_sel = table_sel;
     }
 
     action set_port(bit<8> port) {
@@ -299,6 +303,30 @@ control Stage(inout headers_t hdr,
     // an explicit deny rule: ends the search like a match, then drops
     action drop_packet() {
         meta.out_port = 255;
+    }
+
+    table classify_ip {
+        key = {
+            meta.chain_id: exact @name("chain_id");
+            meta.nf_id: exact @name("nf_id");
+            meta.elem_id: exact @name("elem_id");
+            meta.ip_ok: ternary @name("ip_ok");
+            hdr.ipv4.fragOffset: ternary @name("ip_frag_offset");
+            hdr.ipv4.protocol: ternary @name("ip_proto");
+            hdr.ipv4.srcAddr: ternary @name("ip_src");
+            hdr.ipv4.dstAddr: ternary @name("ip_dst");
+            meta.l4_ok: ternary @name("l4_ok");
+            meta.sport: ternary @name("sport");
+            meta.dport: ternary @name("dport");
+            meta.tcp_flags: ternary @name("tcp_flags");
+        }
+        actions = {
+            set_port;
+            drop_packet;
+            @defaultonly NoAction;
+        }
+        const default_action = NoAction();
+        size = 1024;
     }
 
     table classify {
@@ -543,7 +571,11 @@ control Stage(inout headers_t hdr,
             exec_classify: {
                 ran = true;
                 meta.out_port = 255;
-                classify.apply();
+                if (meta.cls_table_sel == 0) {
+                    classify_ip.apply();
+                } else {
+                    classify.apply();
+                }
             }
             exec_ip_lookup: {
                 ran = true;
