@@ -147,6 +147,9 @@ class ServerConfig:
     server: str
     text: str
     entries: list[tuple[str, str, int]] = field(default_factory=list)  # chain, nf, entry
+    # instance name -> (chain, nf, part): whoever reads the server's handlers (p4sfc run)
+    # finds an NF's elements under its instance; part is "nf", or "miss" for a split NF
+    instances: dict[str, tuple[str, str, str]] = field(default_factory=dict)
 
 
 def server_part(nf: NFPlan) -> nx.MultiDiGraph:
@@ -367,4 +370,15 @@ def _render(server: str, srv: Server, entries: list[_Entry], io: ServerIO) -> Se
         "p4sfc_in -> p4sfc_entry;",
     ]
     text = "\n".join(head + classes + top + body + wiring) + "\n"
-    return ServerConfig(server, text, listed)
+    named = {name: (_chain_name(key[0], entries), _nf_name(key, entries), "miss" if key[2] else "nf")
+             for key, name in instances.items()}
+    return ServerConfig(server, text, listed, named)
+
+
+def _chain_name(chain_id: int, entries: list[_Entry]) -> str:
+    return next(e.chain.name for e in entries if e.chain.chain_id == chain_id)
+
+
+def _nf_name(key: tuple[int, int, bool], entries: list[_Entry]) -> str:
+    chain = next(e.chain for e in entries if e.chain.chain_id == key[0])
+    return chain.nfs[key[1] - 1].name
