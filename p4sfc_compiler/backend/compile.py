@@ -29,8 +29,7 @@ from p4sfc_compiler.frontend.chainspec import ChainSpec, Topology
 from p4sfc_compiler.frontend.specjson import NAME
 from p4sfc_compiler.frontend.statefile import load_state
 from p4sfc_compiler.p4info.checks import check_capacity, check_entry, check_unique
-from p4sfc_compiler.p4info.index import P4InfoIndex
-from p4sfc_compiler.p4info.write import render_p4info
+from p4sfc_compiler.p4info.write import index_p4info, render_p4info
 
 PROGRAM = "p4sfc"
 
@@ -77,7 +76,7 @@ def compile_chains(
     )
     program = build_program(params)
     p4info_text = render_p4info(program)
-    index = P4InfoIndex.from_text(p4info_text, f"{PROGRAM}.p4info.txtpb")
+    index = index_p4info(program)
     per_switch = build_entries(plan, params)
     for sw, se in per_switch.items():
         for e in se.entries:

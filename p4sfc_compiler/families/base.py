@@ -17,13 +17,15 @@ Layout. A family is a folder ``families/<name>/`` with one module per job:
 * ``behaviour.py``: ``build``, the NF engine's form of the family's classes
   (:mod:`~p4sfc_compiler.families.behaviour` is the contract);
 * more stage files where the family has more jobs: ``evaluate.py`` (Click's result in
-  software: IPFilter, Classifier), ``server.py`` (plumbing's server forms), and
-  IPFilter's pattern language (``names``, ``primitive``, ``compile``, ``parser``).
+  software: IPFilter, Classifier), ``server.py`` (plumbing's server forms),
+  ``switch.py`` (the embedded switch's models of the family's P4 kinds, listed in
+  ``kind_models.py``), and IPFilter's pattern language (``names``, ``primitive``,
+  ``compile``, ``parser``).
 
 Imports run one way: ``evaluate``, ``lower`` and ``server`` import ``config``, ``family``
 imports them, and a family never imports another family; what two share is a module
 beside them (``values``, ``wordtests``, ``wordprog``, ``ternary``, ``classify_table``,
-``behaviour``, ``checksum``).
+``behaviour``, ``checksum``, and the ``classify`` kind's model ``classify_switch``).
 ``config_only.py`` is the one single-module family: its classes have no packet ports and
 no P4 kind, so it has no jobs to split.
 

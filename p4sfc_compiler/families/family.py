@@ -52,9 +52,10 @@ class ElementFamily(Generic[C]):
 
     ``behaviour`` builds an instance as the NF engine runs it
     (:mod:`~p4sfc_compiler.families.behaviour`; ``None`` = the engine cannot run the
-    family's classes). ``switch_model`` is reserved, ``None`` until the issue that fills
-    it: the embedded switch's model of the family's P4 block (only for families with a
-    P4 kind).
+    family's classes). The embedded
+    switch's models are per P4 kind, not per family (one family may own several kinds,
+    two families share ``classify``): each lives in the owning family's ``switch.py`` and
+    :data:`~p4sfc_compiler.families.kind_models.KIND_MODELS` maps kinds to them.
     """
 
     name: str
@@ -64,4 +65,3 @@ class ElementFamily(Generic[C]):
     data_offset: DataOffsetFn[C] = unchanged_offset
     server_form: ServerFormFn = same_form
     behaviour: BuildFn[C] | None = None
-    switch_model: None = None

@@ -11,6 +11,7 @@ from __future__ import annotations
 from collections.abc import Iterable
 
 from p4sfc_compiler.dataplane.program import Program
+from p4sfc_compiler.p4info.index import ActionInfo, FieldInfo, P4InfoIndex, ParamInfo, TableInfo
 from p4sfc_compiler.p4info.textformat import quote
 
 # P4Ids.Prefix in p4/config/v1/p4info.proto.
@@ -89,14 +90,41 @@ class _Writer:
         self.lines.append("  " * self.depth + f"{name}: {text}")
 
 
-def render_p4info(program: Program) -> str:
-    """The program's P4Info (p4.config.v1.P4Info) in protobuf text format."""
-    ids = assign_ids({
+def _program_ids(program: Program) -> dict[tuple[int, str], int]:
+    return assign_ids({
         PREFIX_TABLE: program.tables,
         PREFIX_ACTION: program.actions,
         PREFIX_COUNTER: program.counters,
         PREFIX_REGISTER: program.registers,
     })
+
+
+def index_p4info(program: Program) -> P4InfoIndex:
+    """The index of :func:`render_p4info`'s P4Info, built from the program without
+    writing and parsing the text (~22 ms of a compile); equal to
+    ``P4InfoIndex.from_text(render_p4info(program))`` (tested)."""
+    ids = _program_ids(program)
+    idx = P4InfoIndex()
+    for action in program.actions.values():
+        idx.actions[action.name] = ActionInfo(
+            ids[(PREFIX_ACTION, action.name)], action.name,
+            {p.name: ParamInfo(i, p.bitwidth) for i, p in enumerate(action.params, start=1)})
+    for table in program.tables.values():
+        fields = {key.name: FieldInfo(i, key.bitwidth, key.match_kind)
+                  for i, key in enumerate(table.keys, start=1)}
+        idx.tables[table.name] = TableInfo(
+            ids[(PREFIX_TABLE, table.name)], table.name, fields,
+            {ids[(PREFIX_ACTION, a)] for a in table.actions}, table.size)
+    for counter in program.counters.values():
+        idx.counters[counter.name] = (ids[(PREFIX_COUNTER, counter.name)], counter.size)
+    for reg in program.registers.values():
+        idx.registers[reg.name] = (ids[(PREFIX_REGISTER, reg.name)], reg.bitwidth, reg.size)
+    return idx
+
+
+def render_p4info(program: Program) -> str:
+    """The program's P4Info (p4.config.v1.P4Info) in protobuf text format."""
+    ids = _program_ids(program)
     alias = aliases([*program.tables, *program.actions, *program.counters, *program.registers])
     w = _Writer()
     w.lines += ["# proto-file: p4/config/v1/p4info.proto",

@@ -26,8 +26,8 @@ from p4sfc_compiler.switch.p4rt_state import FaultHook, SwitchState
 from p4sfc_compiler.switch.pipeline import Pipeline
 from p4sfc_compiler.switch.ports import InterfacePorts, PcapPorts, QueuePorts
 
-DEFAULT_GRPC = "127.0.0.1:9559"
-# Streams hold a worker each for their lifetime; the rest serve unary calls.
+# Streams hold a worker each for their lifetime (at most 16 arbitrating per device id,
+# PI's limit); the rest serve unary calls.
 WORKERS = 32
 MAX_MESSAGE = 256 * 1024 * 1024  # PI's receive limit
 

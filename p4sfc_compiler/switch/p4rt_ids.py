@@ -13,6 +13,8 @@ from typing import Any
 
 from finsy.proto import p4i
 
+from p4sfc_compiler.p4info.index import ActionInfo, FieldInfo, P4InfoIndex, ParamInfo, TableInfo
+
 _MATCH_KINDS = {p4i.MatchField.EXACT: "exact", p4i.MatchField.LPM: "lpm",
                 p4i.MatchField.TERNARY: "ternary", p4i.MatchField.RANGE: "range",
                 p4i.MatchField.OPTIONAL: "optional"}
@@ -113,3 +115,24 @@ class ProgramIds:
             width = r.type_spec.bitstring.bit.bitwidth
             ids.registers[r.preamble.id] = ArrayIds(r.preamble.id, r.preamble.name, r.size, width)
         return ids
+
+
+def p4info_index(info: Any) -> P4InfoIndex:
+    """The name-level index of a ``P4Info`` message, as ``P4InfoIndex.from_text`` gives it
+    for the message's text (without writing and parsing ~100 KB of text)."""
+    idx = P4InfoIndex()
+    for a in info.actions:
+        idx.actions[a.preamble.name] = ActionInfo(
+            a.preamble.id, a.preamble.name,
+            {p.name: ParamInfo(p.id, p.bitwidth) for p in a.params})
+    for t in info.tables:
+        fields = {f.name: FieldInfo(f.id, f.bitwidth, _MATCH_KINDS.get(f.match_type, "?"))
+                  for f in t.match_fields}
+        idx.tables[t.preamble.name] = TableInfo(
+            t.preamble.id, t.preamble.name, fields, {r.id for r in t.action_refs}, t.size)
+    for c in info.counters:
+        idx.counters[c.preamble.name] = (c.preamble.id, c.size)
+    for r in info.registers:
+        idx.registers[r.preamble.name] = (r.preamble.id, r.type_spec.bitstring.bit.bitwidth,
+                                          r.size)
+    return idx

@@ -15,7 +15,6 @@ from dataclasses import dataclass
 from typing import Any, Protocol
 
 from finsy.proto import p4r, rpc_code
-from google.protobuf import text_format
 
 from p4sfc_compiler.dataplane.match import Entry
 from p4sfc_compiler.errors import P4SFCError
@@ -28,7 +27,7 @@ from p4sfc_compiler.switch.p4rt_codec import (
     match_of,
     table_of,
 )
-from p4sfc_compiler.switch.p4rt_ids import ArrayIds, ProgramIds
+from p4sfc_compiler.switch.p4rt_ids import ArrayIds, ProgramIds, p4info_index
 from p4sfc_compiler.switch.tables import EntryExists, EntryMissing, TableError, TableFull
 
 INSERT, MODIFY, DELETE = p4r.Update.INSERT, p4r.Update.MODIFY, p4r.Update.DELETE
@@ -98,9 +97,8 @@ class SwitchState:
             self.saved = None
 
     def _verify(self, config: Any) -> Loaded:
-        text = text_format.MessageToString(config.p4info)
         try:
-            params = program_params_from_p4info(text, "the P4Info sent")
+            params = program_params_from_p4info(p4info_index(config.p4info), "the P4Info sent")
         except P4SFCError as exc:
             raise P4RTError(rpc_code.INVALID_ARGUMENT, str(exc)) from None
         device = Device.from_params(params)

@@ -14,7 +14,7 @@ from p4sfc_compiler.dataplane.program import (
     ProgramParams,
     build_program,
 )
-from p4sfc_compiler.p4info.index import summarize
+from p4sfc_compiler.p4info.index import P4InfoIndex, summarize
 from p4sfc_compiler.p4info.textformat import parse_text_format
 from p4sfc_compiler.p4info.write import (
     PREFIX_ACTION,
@@ -22,6 +22,7 @@ from p4sfc_compiler.p4info.write import (
     PREFIX_TABLE,
     aliases,
     assign_ids,
+    index_p4info,
     jenkins_hash,
     render_p4info,
 )
@@ -173,3 +174,15 @@ def test_finsy_loads_our_p4info(params: ProgramParams) -> None:
         assert [f.name for f in table.match_fields] == [k.name for k in t.keys]
     for a in prog.actions.values():
         assert [p.name for p in schema.actions[a.name].params] == [p.name for p in a.params]
+
+
+@pytest.mark.parametrize("params", [
+    ProgramParams(),
+    ProgramParams(stages=2, max_chain=3, table_size=64, register_size=7,
+                  kinds=("counter", "alert", "ip_lookup")),
+    ProgramParams(stages=1, kinds=("classify",)),
+])
+def test_the_index_built_from_the_program_is_the_written_p4info_read_back(
+        params: ProgramParams) -> None:
+    program = build_program(params)
+    assert index_p4info(program) == P4InfoIndex.from_text(render_p4info(program))

@@ -188,6 +188,19 @@ chk[1] -> Discard;
 ttl[1] -> Discard;
 """
 
+TRIM_NF = """// CheckIPHeader cuts the bytes that follow the IP packet; Counter counts IP lengths
+input -> Strip(14) -> chk :: CheckIPHeader -> cnt :: Counter -> Unstrip(14) -> output;
+chk[1] -> Discard;
+"""
+
+
+def _trim_traffic(result: CompileResult) -> Traffic:
+    """The BMv2 trim test's frames: every other IPv4 frame with a trailer of growing size."""
+    ip = [f for f in trace_bytes() if f[12:14] == b"\x08\x00"]
+    frames = [f + bytes(range(i + 1)) if i % 2 == 0 else f for i, f in enumerate(ip)]
+    return [(HOST, f) for f in frames + edge_frames()]
+
+
 SIDE_EXITS_NF = """// telnet is copied to the server (Alert); DNS leaves the chain on port 4 (Forward)
 input -> Strip(14) -> chk :: CheckIPHeader
       -> cls :: IPClassifier(tcp dst port 22, udp dst port 53, -);
@@ -234,8 +247,13 @@ ACROSS = {
               "match": {}},
 }
 
-RANDOM_PATTERNS = (["tcp"], ["src net 10.0.0.0/8 and tcp dst port > 1023", "udp port != 53",
-                             "icmp type echo or ip ttl < 3"])
+RANDOM_PATTERNS = (
+    ["tcp"],
+    ["src net 10.0.0.0/8 and tcp dst port > 1023", "udp port != 53",
+     "icmp type echo or ip ttl < 3"],
+    ["ip frag", "syn && !ack", "ip dscp > 40", "src ether host 02:00:c0:a8:01:fb"],
+    ["dst port < 1024", "(ip len >= 60) or tcp", "icmp type != 3", "ip ttl != 64"],
+)
 
 SCENARIOS: dict[str, Scenario] = {s.name: s for s in [
     Scenario("paper-s8c8", EXAMPLES / "paper-chain.json",
@@ -250,6 +268,9 @@ SCENARIOS: dict[str, Scenario] = {s.name: s for s in [
     *[Scenario(f"header-s{stages}", _solo({"type": "hdr", "click": "hdr.click"}),
                options={"stages": stages}, files={"hdr.click": HEADER_NF},
                traffic=_host_traffic) for stages in (8, 2)],
+    *[Scenario(f"trim-s{stages}", _solo({"type": "trim", "click": "trim.click"}),
+               options={"stages": stages}, files={"trim.click": TRIM_NF},
+               traffic=_trim_traffic) for stages in (8, 1)],
     Scenario("side-exits", _solo({"type": "side", "click": "side.click"}), _side_topology(),
              files={"side.click": SIDE_EXITS_NF}, traffic=_side_traffic),
     Scenario("across", ACROSS, EXAMPLES / "two-server-topology.json", options={"stages": 4},

@@ -8,11 +8,15 @@ from collections.abc import Iterator
 
 import pytest
 from finsy.proto import p4r
+from google.protobuf import text_format
 from support.p4rt import CFG, Controller, Entries, p4info_of
 
-from p4sfc_compiler.dataplane.program import ProgramParams
+from p4sfc_compiler.dataplane.program import ProgramParams, build_program
+from p4sfc_compiler.p4info.index import P4InfoIndex
+from p4sfc_compiler.p4info.write import render_p4info
 from p4sfc_compiler.switch.embedded import EmbeddedSwitch
 from p4sfc_compiler.switch.p4rt_codec import canonical
+from p4sfc_compiler.switch.p4rt_ids import p4info_index
 
 PARAMS = ProgramParams(stages=1, max_chain=2, table_size=4, register_size=8,
                        kinds=("classify", "ip_lookup", "counter"))
@@ -340,3 +344,10 @@ def test_large_reads_come_in_several_replies(ctl: Controller,
     assert sorted(e.table_entry.SerializeToString() for e in got) == sorted(
         ctl.read(p4r.Entity(table_entry=te))[0].table_entry.SerializeToString()
         for te in entries)
+
+
+@pytest.mark.parametrize("params", [ProgramParams(), PARAMS])
+def test_the_index_of_a_p4info_message_is_its_text_read_back(params: ProgramParams) -> None:
+    info = p4info_of(params)
+    assert p4info_index(info) == P4InfoIndex.from_text(text_format.MessageToString(info))
+    assert p4info_index(info) == P4InfoIndex.from_text(render_p4info(build_program(params)))
