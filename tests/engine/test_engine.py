@@ -171,3 +171,10 @@ def test_round_robin_mapper_as_in_clicks_own_test() -> None:
                for name, recs in eng.outputs().items() for f, _ in recs}
     assert [port_of[i] for i in range(len(flows))] == [0, 1, 0, 2, 0, 1, 1]
     assert eng.read_handler("rw.table_size") == "4"
+
+
+def test_idle_drops_and_null_passes() -> None:
+    eng = run_config("FromDump(x) -> t :: Tee(2); t[0] -> Null -> ToDump(o); t[1] -> Idle;"
+                     "Idle -> ToDump(never);", [ARP, SYN_WEB])
+    assert [f for f, _ in eng.outputs()["o"]] == [ARP, SYN_WEB]
+    assert eng.outputs()["never"] == []

@@ -44,7 +44,7 @@ MINE = {
             "IPsecAES", "IPsecEncap"},
     COUNTERS: {"Counter", "AverageCounter"},
     PLUMBING: {"Strip", "Unstrip", "Queue", "SimpleQueue", "Paint", "Discard", "Tee",
-               "PullTee", "Alert", "Forward", "StoreData"},
+               "PullTee", "Alert", "Forward", "StoreData", "Idle", "Null"},
 }
 
 

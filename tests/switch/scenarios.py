@@ -174,6 +174,24 @@ def _paper_traffic(result: CompileResult) -> Traffic:
     return out
 
 
+def _paper_random_traffic(result: CompileResult) -> Traffic:
+    """Random frames, untagged on the host port and tagged on the server port with random
+    chain ids, NF-id stacks (empty to deeper than the program), entries and trailers."""
+    rng = random.Random("paper-random")
+    cid = _chain_id(result)
+    out: Traffic = []
+    for _ in range(300):
+        frame = random_frame(rng) + rng.choice([b"", b"", rng.randbytes(rng.randrange(1, 9))])
+        if rng.random() < 0.3:
+            out.append((HOST, frame))
+            continue
+        nfs = rng.choice([[2, 3, 4], [3, 4], [4], [1, 2, 3, 4], [],
+                          [rng.randrange(1, 6) for _ in range(rng.randrange(1, 11))]])
+        chain = cid if rng.random() < 0.9 else rng.randrange(1 << 16)
+        out.append((SERVER, tag(frame, chain, nfs, entry=rng.choice([0, 0, 1, 2]))))
+    return out
+
+
 def _host_traffic(result: CompileResult) -> Traffic:
     return [(HOST, f) for f in trace_bytes() + edge_frames()]
 
@@ -262,6 +280,8 @@ SCENARIOS: dict[str, Scenario] = {s.name: s for s in [
     Scenario("paper-s3c16", EXAMPLES / "paper-chain.json",
              options={"stages": 3, "max_chain": 16, "table_size": 4096},
              traffic=_paper_traffic, entries=_nat_entries),
+    Scenario("paper-random-s2", EXAMPLES / "paper-chain.json", options={"stages": 2},
+             traffic=_paper_random_traffic, entries=_nat_entries),
     *[Scenario(f"solo-{nf}-s{stages}", _solo({"type": nf}), options={"stages": stages},
                traffic=_host_traffic)
       for nf, stages in (("firewall", 8), ("monitor", 2), ("router", 8), ("router", 1))],

@@ -1,5 +1,5 @@
-"""Plumbing in software: Strip, Unstrip, Paint, Tee, Queue, Discard and StoreData as
-Click runs them.
+"""Plumbing in software: Strip, Unstrip, Paint, Tee, Queue, Discard, StoreData, Idle and
+Null as Click runs them.
 
 Alert and Forward are P4SFC's switch actions, not Click classes: the engine does not run
 them (a server runs Alert as the pass-through Counter its server form names).
@@ -13,6 +13,8 @@ from p4sfc_compiler.families.behaviour import Behaviour, BuildContext, Packet
 from p4sfc_compiler.families.plumbing.config import (
     PAINT_ANNO,
     DiscardConfig,
+    IdleConfig,
+    NullConfig,
     PaintConfig,
     PlumbingConfig,
     QueueConfig,
@@ -44,12 +46,21 @@ class Unstrip(Strip):
 
 
 class PassThrough(Behaviour):
-    """A push-to-push Queue: in a run to completion nothing waits in it."""
+    """Null, and a push-to-push Queue: in a run to completion nothing waits in it."""
 
     __slots__ = ()
 
     def push(self, port: int, p: Packet) -> None:
         self.out[0](p)
+
+
+class Idle(Behaviour):
+    """Never emits; what is pushed into it is gone."""
+
+    __slots__ = ()
+
+    def push(self, port: int, p: Packet) -> None:
+        return None
 
 
 class Paint(Behaviour):
@@ -112,8 +123,10 @@ class StoreData(Behaviour):
 def build(cls: str, config: PlumbingConfig, ctx: BuildContext) -> Behaviour:
     if isinstance(config, StripConfig):
         return Strip(ctx, config.length) if cls == "Strip" else Unstrip(ctx, config.length)
-    if isinstance(config, QueueConfig):
+    if isinstance(config, QueueConfig | NullConfig):
         return PassThrough(ctx)
+    if isinstance(config, IdleConfig):
+        return Idle(ctx)
     if isinstance(config, PaintConfig):
         if config.anno != PAINT_ANNO:
             raise ctx.unsupported(f"Paint into annotation {config.anno} (only PAINT)")

@@ -19,7 +19,7 @@ from p4sfc_compiler.families.values import (
 
 CLASSES = (
     "Strip", "Unstrip", "Queue", "SimpleQueue", "Paint", "Discard", "Tee", "PullTee",
-    "Alert", "Forward", "StoreData",
+    "Alert", "Forward", "StoreData", "Idle", "Null",
 )
 
 DEFAULT_QUEUE_CAPACITY = 1000
@@ -65,6 +65,17 @@ class ForwardConfig:
 
 
 @dataclass(frozen=True)
+class IdleConfig:
+    """Idle: emits nothing, drops what it gets (a generated server config feeds rewriter
+    inputs the switch never uses from one)."""
+
+
+@dataclass(frozen=True)
+class NullConfig:
+    """Null: passes packets unchanged."""
+
+
+@dataclass(frozen=True)
 class StoreDataConfig:
     """``StoreData(OFFSET, DATA)``: DATA over the packet at OFFSET from the data pointer
     (what fits; nothing when the packet ends before OFFSET)."""
@@ -75,7 +86,7 @@ class StoreDataConfig:
 
 PlumbingConfig = (
     StripConfig | QueueConfig | PaintConfig | DiscardConfig | TeeConfig | AlertConfig
-    | ForwardConfig | StoreDataConfig
+    | ForwardConfig | StoreDataConfig | IdleConfig | NullConfig
 )
 
 
@@ -127,6 +138,10 @@ def _parse(cls: str, r: ArgReader) -> PlumbingConfig:
     if cls == "Alert":
         return AlertConfig(r.read("SESSION", lambda s: parse_uint(s, 16, "SESSION"),
                                   positional=True, default=0))
+    if cls == "Idle":
+        return IdleConfig()
+    if cls == "Null":
+        return NullConfig()
     if cls == "StoreData":
         offset = r.read("OFFSET", _uint32("OFFSET"), positional=True, mandatory=True)
         data = r.read("DATA", positional=True, mandatory=True)

@@ -8,6 +8,8 @@ from p4sfc_compiler.families.plumbing.config import (
     AlertConfig,
     DiscardConfig,
     ForwardConfig,
+    IdleConfig,
+    NullConfig,
     PaintConfig,
     PlumbingConfig,
     QueueConfig,
@@ -25,8 +27,10 @@ def lower(cls: str, config: PlumbingConfig, ctx: LowerContext) -> Lowering:
                 "pointer before the frame start"
             )
         return Lowering("nop")
-    if isinstance(config, QueueConfig):
+    if isinstance(config, QueueConfig | NullConfig):
         return Lowering("nop")
+    if isinstance(config, IdleConfig):
+        return Lowering("discard")  # the catalog's kind: what reaches it is dropped
     if isinstance(config, PaintConfig):
         if config.anno != PAINT_ANNO:
             raise NotOffloadable(
