@@ -64,8 +64,10 @@ class Deployment:
 
     def __init__(self, out: Path, *, nf_runner: str = "engine", timeout: float = 5.0) -> None:
         if nf_runner != "engine":
-            raise P4SFCError(f"--nf-runner {nf_runner}: only the NF engine runs a deployment "
-                             "in-process (engine)")
+            # the real click would need a FromDevice it can read per frame (an interface
+            # or tap device, root); not built: see the README
+            raise P4SFCError(f"--nf-runner {nf_runner}: not available in this version; "
+                             "use --nf-runner engine")
         self.out_path = out
         self.out: OutDir = load_out_dir(out)
         self.wiring: Wiring = load_wiring(out)
