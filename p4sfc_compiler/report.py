@@ -213,7 +213,7 @@ def run_counts_table(on_switch: dict[ElementKey, Count], on_server: dict[Element
         table.add_column("software bytes", justify="right")
     for key in sorted(set(on_switch) | set(on_server) | set(software or {})):
         sw, srv = on_switch.get(key), on_server.get(key)
-        row = [_t(key[0]), _t(key[1]), _t(key[2]),
+        row: list[Text | str] = [_t(key[0]), _t(key[1]), _t(key[2]),
                str(sw.packets) if sw else "-", str(sw.bytes) if sw else "-",
                str(srv.packets) if srv else "-", str(srv.bytes) if srv else "-"]
         if software is not None:

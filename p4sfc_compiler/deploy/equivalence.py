@@ -115,13 +115,13 @@ def run_both(deployment: Deployment, software: SoftwareChains,
     on_switch, on_server, soft_counts = (deployment.switch_counts(),
                                          deployment.server_counts(), software.counts())
     for key in sorted(set(on_switch) | set(on_server) | set(soft_counts)):
-        sw = on_switch.get(key, Count(0, 0))
+        sw_c = on_switch.get(key, Count(0, 0))
         srv = on_server.get(key, Count(0, 0))
         soft_c = soft_counts.get(key, Count(0, 0))
-        v.counts[key] = (sw, srv, soft_c)
-        if (sw.packets + srv.packets, sw.bytes + srv.bytes) != (soft_c.packets, soft_c.bytes):
+        v.counts[key] = (sw_c, srv, soft_c)
+        if (sw_c.packets + srv.packets, sw_c.bytes + srv.bytes) != (soft_c.packets, soft_c.bytes):
             v.differences.append(Difference(
                 -1, f"{'/'.join(key)} packets/bytes",
-                f"{sw.packets}+{srv.packets} packets, {sw.bytes}+{srv.bytes} bytes "
+                f"{sw_c.packets}+{srv.packets} packets, {sw_c.bytes}+{srv.bytes} bytes "
                 "(switch+server)", f"{soft_c.packets} packets, {soft_c.bytes} bytes"))
     return v

@@ -31,7 +31,7 @@ from p4sfc_compiler.families.ipsec.glibc_random import GlibcRandom
 try:  # the one third-party cipher; without it only IPsecAES is missing
     from cryptography.hazmat.primitives.ciphers import Cipher, algorithms, modes
 except ImportError:  # pragma: no cover - depends on the installation
-    Cipher = None
+    Cipher = None  # type: ignore[misc,assignment]  # checked before use
 
 ESP_HEADER = 16  # SPI, sequence number, 8-byte IV (Click's esp_new)
 BLOCK = 8  # ESP padding block
