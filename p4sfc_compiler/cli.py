@@ -547,6 +547,7 @@ def _run_deployment(out: Path, inputs: tuple[str, ...], output: Path, nf_runner:
         for _, _, sw, port, f in frames:
             d.inject(sw, port, f)
         on_switch, on_server = d.switch_counts(), d.server_counts()
+        alerts = d.alerts()
         totals = d.totals
     took = time.perf_counter() - started
     for (sw, port), out_frames in sorted(totals.outputs.items()):
@@ -554,6 +555,7 @@ def _run_deployment(out: Path, inputs: tuple[str, ...], output: Path, nf_runner:
     _out.print(run_counts_table(on_switch, on_server))
     for line in run_totals_lines(totals):
         _out.print(line)
+    _out.print(Text(f"Alert copies at the servers' alert sinks: {alerts}"))
     _out.print(Text(printable(f"{len(frames)} frames in {took:.2f} s -> {output}/")))
 
 

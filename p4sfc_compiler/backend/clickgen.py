@@ -67,6 +67,8 @@ _AT_FIRST_NF = ETH_LEN + SFC_LEN + SFC_NF.byte_offset("nfId")
 _CONFIG_ONLY = frozenset(config_only.CLASSES) | {"IPRewriterPatterns"}
 DST_IP_ANNO = "anno.dst_ip"
 SERVER_MAC = "02:00:00:00:00:01"
+# the element of every server configuration that counts (and drops) Alert copies
+ALERT_SINK = "p4sfc_alerts"
 SWITCH_MAC = "02:00:00:00:00:fe"
 
 
@@ -275,7 +277,7 @@ def _render(server: str, srv: Server, entries: list[_Entry], io: ServerIO) -> Se
     instances: dict[tuple[int, int, bool], str] = {}
     class_names: dict[tuple[int, bool], str] = {}
     # every name declared at the top level: the fixed elements, classes, instances
-    taken = {"p4sfc_in", "p4sfc_out", "p4sfc_entry"}
+    taken = {"p4sfc_in", "p4sfc_out", "p4sfc_entry", ALERT_SINK}
 
     def class_for(nf: NFPlan, miss: bool) -> str:
         """One elementclass per NF body (NF instances of one type share theirs)."""
@@ -336,7 +338,11 @@ def _render(server: str, srv: Server, entries: list[_Entry], io: ServerIO) -> Se
         wiring.append(f"p4sfc_entry[{k}] -> " + " -> ".join(steps) + f" -> {target};")
         listed.append((chain.name, nf.name, e.entry))
     patterns.append("-")
-    wiring.append(f"p4sfc_entry[{len(entries)}] -> Discard;  // not for this server")
+    # The switch sends a server only its NFs' frames and the Alert copies of its clone
+    # sessions (the frame as received in that pass, which no entry point matches): the
+    # catch-all is the alert sink, its Counter the alert count (handler count).
+    wiring.append(f"p4sfc_entry[{len(entries)}] -> {ALERT_SINK} :: Counter -> Discard;"
+                  "  // alert copies")
     # a server part needs every input of its partial element connected (a rewriter takes
     # one spec per input); inputs the switch never sends misses to get an Idle
     used: dict[str, set[int]] = {}

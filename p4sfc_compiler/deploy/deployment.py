@@ -18,7 +18,13 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from types import TracebackType
 
-from p4sfc_compiler.deploy.servers import Count, ElementKey, EngineServer, Server
+from p4sfc_compiler.deploy.servers import (
+    Count,
+    ElementKey,
+    EngineServer,
+    Server,
+    SinkServer,
+)
 from p4sfc_compiler.deploy.wiring import PortId, Wiring, load_wiring
 from p4sfc_compiler.errors import P4SFCError
 from p4sfc_compiler.runtime.apply import Target, apply_switches
@@ -103,7 +109,7 @@ class Deployment:
             raise P4SFCError(f"{self.out_path}: apply failed on switch {failed[0].switch}: "
                              f"{failed[0].failures[0].one_line()}")
         for port, site in self.wiring.servers.items():
-            self.servers[port] = EngineServer(site)
+            self.servers[port] = EngineServer(site) if site.config else SinkServer(site)
 
     def stop(self) -> None:
         for sw in self.switches.values():
@@ -171,6 +177,10 @@ class Deployment:
                 counts[key] = Count(have.packets + (c.packets or 0),
                                     have.bytes + (c.bytes or 0))
         return counts
+
+    def alerts(self) -> int:
+        """Alert copies that reached the servers' alert sinks."""
+        return sum(server.alerts() for server in self.servers.values())
 
     def server_counts(self) -> dict[ElementKey, Count]:
         counts: dict[ElementKey, Count] = {}

@@ -44,6 +44,7 @@ class Verdict:
     outputs: int = 0
     dropped: int = 0
     macs_rewritten: int = 0  # frames equal but for the Ethernet addresses (see above)
+    alerts: tuple[int, int] = (0, 0)  # alert copies: deployment's sinks, software's Alerts
     differences: list[Difference] = field(default_factory=list)
     runs: list[PacketRun] = field(default_factory=list)
     counts: dict[ElementKey, tuple[Count, Count, Count]] = field(default_factory=dict)
@@ -114,6 +115,14 @@ def run_both(deployment: Deployment, software: SoftwareChains,
     v.claimed = software.claimed
     on_switch, on_server, soft_counts = (deployment.switch_counts(),
                                          deployment.server_counts(), software.counts())
+    # An Alert run on a server is the Counter of its server form there: its count is
+    # alerts too, not a counting element's.
+    server_alerts = sum(c.packets for k, c in on_server.items() if k in software.alert_elements)
+    on_server = {k: c for k, c in on_server.items() if k not in software.alert_elements}
+    v.alerts = (deployment.alerts() + server_alerts, software.alerts())
+    if v.alerts[0] != v.alerts[1]:
+        v.differences.append(Difference(-1, "alert copies", str(v.alerts[0]),
+                                        str(v.alerts[1])))
     for key in sorted(set(on_switch) | set(on_server) | set(soft_counts)):
         sw_c = on_switch.get(key, Count(0, 0))
         srv = on_server.get(key, Count(0, 0))

@@ -11,6 +11,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Protocol
 
+from p4sfc_compiler.backend.clickgen import ALERT_SINK
 from p4sfc_compiler.deploy.wiring import ServerSite
 from p4sfc_compiler.engine.engine import Engine, to_packet
 from p4sfc_compiler.errors import P4SFCError
@@ -36,11 +37,35 @@ class Server(Protocol):
         """Packets and bytes of each counting element the server runs."""
         ...
 
+    def alerts(self) -> int:
+        """Alert copies the switch sent the server (its alert sink's count)."""
+        ...
+
+
+class SinkServer:
+    """A server that runs no NF of the chains (the compiler wrote it no configuration):
+    what reaches it can only be Alert copies, which it counts and keeps."""
+
+    def __init__(self, site: ServerSite) -> None:
+        self.site = site
+        self.received = 0
+
+    def push(self, frame: bytes) -> list[bytes]:
+        self.received += 1
+        return []
+
+    def counts(self) -> dict[ElementKey, Count]:
+        return {}
+
+    def alerts(self) -> int:
+        return self.received
+
 
 class EngineServer:
     """A server configuration in the NF engine."""
 
     def __init__(self, site: ServerSite) -> None:
+        assert site.config is not None
         self.site = site
         self.engine = Engine.from_file(site.config)
         sources, sinks = self.engine.sources(), self.engine.sinks()
@@ -69,3 +94,7 @@ class EngineServer:
 
     def counts(self) -> dict[ElementKey, Count]:
         return {k: Count(c.count, c.byte_count) for k, c in self._counters.items()}
+
+    def alerts(self) -> int:
+        sink = self.engine.elements.get(ALERT_SINK)
+        return sink.count if isinstance(sink, Counter) else 0

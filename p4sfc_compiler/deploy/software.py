@@ -6,16 +6,21 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass
+from functools import partial
 from pathlib import Path
 
 from p4sfc_compiler.dataplane import fields as F
 from p4sfc_compiler.dataplane.parser_model import switch_fields
 from p4sfc_compiler.deploy.servers import Count, ElementKey
-from p4sfc_compiler.engine.chain import ChainEngine
-from p4sfc_compiler.engine.engine import to_packet
+from p4sfc_compiler.engine.engine import Engine, to_packet
 from p4sfc_compiler.families.counters.behaviour import Counter
+from p4sfc_compiler.families.registry import server_form
 from p4sfc_compiler.families.values import parse_prefix
 from p4sfc_compiler.frontend.chaindata import ChainSpec
+from p4sfc_compiler.frontend.configstring import split_args
+from p4sfc_compiler.frontend.nflib import load_nf
+
+ALERT = "Alert"
 
 
 @dataclass(frozen=True)
@@ -42,12 +47,42 @@ def _rule(chain: ChainSpec) -> _Rule:
     return _Rule(chain, tuple(tests), sum(bin(m).count("1") for _, _, m in tests))
 
 
+@dataclass(frozen=True)
+class _Chain:
+    """A chain's NF engines, NF i's output 0 wired into NF i+1's input (as
+    ``engine.chain.ChainEngine`` does, with Alerts in their server form)."""
+
+    chain: ChainSpec
+    engines: list[Engine]
+
+
+def _chain_engine(chain: ChainSpec, base_dir: Path | None,
+                  alerts: set[ElementKey]) -> _Chain:
+    """The chain in the engine, its Alerts (P4SFC actions, not Click classes) in the
+    server form the compiler gives them: a pass-through Counter, whose count is the
+    number of alert copies. Their keys go into ``alerts``."""
+    engines = []
+    for nf in chain.nfs:
+        g = load_nf(nf, base_dir)
+        for name, d in g.nodes(data=True):
+            if d["cls"] == ALERT:
+                d["cls"], d["config"] = server_form(d["cls"], d["config"])
+                d["args"] = split_args(d["config"])
+                alerts.add((chain.name, nf.name, name))
+        engines.append(Engine(g))
+    for a, b in zip(engines, engines[1:], strict=False):
+        a.body_output().forward = partial(b.body_input().push, 0)
+    return _Chain(chain, engines)
+
+
 class SoftwareChains:
     """Every chain of a chain file in the engine; ``push`` gives a frame to the chain
     whose route claims it at (switch, port)."""
 
     def __init__(self, chains: Sequence[ChainSpec], base_dir: Path | None = None) -> None:
-        self.engines = {c.name: ChainEngine(c, base_dir) for c in chains}
+        self.alert_elements: set[ElementKey] = set()
+        self.engines = {c.name: _chain_engine(c, base_dir, self.alert_elements)
+                        for c in chains}
         self._rules = sorted((_rule(c) for c in chains), key=lambda r: -r.bits)
         self._taken = {name: 0 for name in self.engines}
         self.claimed = 0
@@ -81,7 +116,7 @@ class SoftwareChains:
         egress = chain.route.egress
         return [(egress.switch, egress.port, p.bytes()) for p in new]
 
-    def counts(self) -> dict[ElementKey, Count]:
+    def _counters(self) -> dict[ElementKey, Count]:
         out: dict[ElementKey, Count] = {}
         for name, eng in self.engines.items():
             for nf, e in zip(eng.chain.nfs, eng.engines, strict=True):
@@ -89,3 +124,11 @@ class SoftwareChains:
                     if isinstance(b, Counter):
                         out[(name, nf.name, element)] = Count(b.count, b.byte_count)
         return out
+
+    def counts(self) -> dict[ElementKey, Count]:
+        """The counting elements' counts (Alerts are counted by :meth:`alerts`)."""
+        return {k: c for k, c in self._counters().items() if k not in self.alert_elements}
+
+    def alerts(self) -> int:
+        """Packets that passed an Alert: the copies a deployment sends its alert sinks."""
+        return sum(c.packets for k, c in self._counters().items() if k in self.alert_elements)

@@ -19,7 +19,7 @@ class ServerSite:
     name: str
     switch: str
     port: int
-    config: Path  # its generated Click configuration
+    config: Path | None  # its generated Click configuration; None: it runs no NF
     instances: dict[str, tuple[str, str, str]]  # instance -> (chain, nf, "nf" | "miss")
 
 
@@ -48,12 +48,10 @@ def load_wiring(out: Path) -> Wiring:
         servers: dict[PortId, ServerSite] = {}
         for name, srv in topo["servers"].items():
             files = plan["servers"].get(name)
-            if not files:
-                continue  # a server that runs nothing of these chains
             inst = {i: (str(v["chain"]), str(v["nf"]), str(v["part"]))
                     for i, v in plan["server_instances"].get(name, {}).items()}
             servers[(srv["switch"], int(srv["port"]))] = ServerSite(
-                name, srv["switch"], int(srv["port"]), out / files[0], inst)
+                name, srv["switch"], int(srv["port"]), out / files[0] if files else None, inst)
         links: dict[PortId, PortId] = {}
         for lk in topo["links"]:
             a, b = (lk["a"], int(lk["a_port"])), (lk["b"], int(lk["b_port"]))

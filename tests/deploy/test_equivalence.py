@@ -128,3 +128,45 @@ def test_route_claiming_non_ip_frames(tmp_path: Path) -> None:
         v = run_both(d, SoftwareChains(chains), [("s1", 1, arp("10.0.0.5", "10.0.0.1"))],
                      strict_macs=False)
     assert v.equal, _explain(v)
+
+
+ALERTING = """input -> Strip(14) -> chk :: CheckIPHeader
+      -> c :: IPClassifier(tcp dst port 80, -);
+c[0] -> Alert -> Unstrip(14) -> output;
+c[1] -> Unstrip(14) -> output;
+chk[1] -> Discard;
+"""
+# the same Alert behind a classifier on payload bytes: the whole NF runs on the server
+ALERTING_ON_SERVER = """input -> c :: Classifier(54/474554, -);
+c[0] -> Alert -> output;
+c[1] -> output;
+"""
+
+
+@pytest.mark.parametrize("body, placement", [(ALERTING, "switch"),
+                                             (ALERTING_ON_SERVER, "server")])
+def test_alert_copies_reach_the_server_sink(tmp_path: Path, body: str, placement: str) -> None:
+    """Alert copies go to the NF's server port (clone session 512 + port); the server
+    configuration's alert sink (``p4sfc_alerts``, a Counter) counts them, and that count
+    equals the packets through the Alert in software."""
+    (tmp_path / "nfs").mkdir()
+    (tmp_path / "nfs" / "alerting.click").write_text(body)
+    chain = {"name": "al",
+             "NFs": [{"name": "a", "type": "alerting", "click": "nfs/alerting.click",
+                      "location": "srv1"},
+                     {"name": "mon", "type": "monitor", "location": "srv1"}],
+             "Links": [{"from": "a", "to": "mon"}],
+             "Route": {"ingress": {"switch": "s1", "port": 1},
+                       "egress": {"switch": "s1", "port": 2},
+                       "match": {"src": "10.0.0.0/8"}}}
+    (tmp_path / "chain.json").write_text(json.dumps([chain]))
+    chains = load_chains(tmp_path / "chain.json")
+    topology = load_topology(EXAMPLES / "paper-topology.json")
+    compile_chains(chains, topology, out_dir=tmp_path / "out")
+    plan = json.loads((tmp_path / "out" / "plan.json").read_text())
+    assert plan["chains"][0]["nfs"][0]["placement"] == placement
+    trace = [("s1", 1, f) for f in mixed_trace(150, seed=2)]
+    with Deployment(tmp_path / "out") as d:
+        v = run_both(d, SoftwareChains(chains), trace, strict_macs=False)
+    assert v.equal, _explain(v)
+    assert v.alerts[0] == v.alerts[1] > 0

@@ -49,4 +49,4 @@ c_1_nat1_miss -> Strip(14) -> Unstrip(6) -> StoreData(0, \<00 01 00 00 08 00>) -
 p4sfc_entry[0] -> Strip(28) -> EtherEncap(0x0800, 02:00:00:00:00:fe, 02:00:00:00:00:01) -> c_1_ips1;
 p4sfc_entry[1] -> Strip(22) -> EtherEncap(0x0800, 02:00:00:00:00:fe, 02:00:00:00:00:01) -> Strip(14) -> MarkIPHeader(0) -> GetIPAddress(16) -> [0]c_1_nat1_miss;
 p4sfc_entry[2] -> Strip(22) -> EtherEncap(0x0800, 02:00:00:00:00:fe, 02:00:00:00:00:01) -> Strip(14) -> MarkIPHeader(0) -> GetIPAddress(16) -> [1]c_1_nat1_miss;
-p4sfc_entry[3] -> Discard;  // not for this server
+p4sfc_entry[3] -> p4sfc_alerts :: Counter -> Discard;  // alert copies

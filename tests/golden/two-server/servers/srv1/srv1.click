@@ -35,4 +35,4 @@ p4sfc_in -> p4sfc_entry;
 c_1_ips :: P4SFC_ips_nf;
 c_1_ips -> Strip(14) -> Unstrip(14) -> StoreData(0, \<00 01 04 00 08 00 03 00 04 00 05 00 06 01>) -> EtherEncap(0x88b5, 02:00:00:00:00:01, 02:00:00:00:00:fe) -> p4sfc_out;
 p4sfc_entry[0] -> Strip(30) -> EtherEncap(0x0800, 02:00:00:00:00:fe, 02:00:00:00:00:01) -> c_1_ips;
-p4sfc_entry[1] -> Discard;  // not for this server
+p4sfc_entry[1] -> p4sfc_alerts :: Counter -> Discard;  // alert copies

@@ -72,4 +72,4 @@ p4sfc_entry[2] -> Strip(24) -> EtherEncap(0x0800, 02:00:00:00:00:fe, 02:00:00:00
 p4sfc_entry[3] -> Strip(22) -> EtherEncap(0x0800, 02:00:00:00:00:fe, 02:00:00:00:00:01) -> Strip(14) -> MarkIPHeader(0) -> GetIPAddress(16) -> [0]c_2_web_lb_miss;
 p4sfc_entry[4] -> Strip(22) -> EtherEncap(0x0800, 02:00:00:00:00:fe, 02:00:00:00:00:01) -> Strip(14) -> MarkIPHeader(0) -> GetIPAddress(16) -> [1]c_2_web_lb_miss;
 p4sfc_entry[5] -> Strip(22) -> EtherEncap(0x0800, 02:00:00:00:00:fe, 02:00:00:00:00:01) -> Strip(14) -> MarkIPHeader(0) -> GetIPAddress(16) -> [2]c_2_web_lb_miss;
-p4sfc_entry[6] -> Discard;  // not for this server
+p4sfc_entry[6] -> p4sfc_alerts :: Counter -> Discard;  // alert copies
