@@ -170,7 +170,8 @@ class Source(Behaviour):
         raise UnsupportedElement(f"{self.name} has no inputs")
 
     def inject(self, p: Packet) -> None:
-        self.out[0](p) if self.out else None
+        if self.out:
+            self.out[0](p)
 
 
 class Sink(Behaviour):

@@ -52,9 +52,9 @@ class ElementFamily(Generic[C]):
 
     ``behaviour`` builds an instance as the NF engine runs it
     (:mod:`~p4sfc_compiler.families.behaviour`; ``None`` = the engine cannot run the
-    family's classes). The embedded
-    switch's models are per P4 kind, not per family (one family may own several kinds,
-    two families share ``classify``): each lives in the owning family's ``switch.py`` and
+    family's classes). The embedded switch's models are per P4 kind, not per family (one
+    family may own several kinds, two families share ``classify``): each lives in the
+    owning family's ``switch.py`` and
     :data:`~p4sfc_compiler.families.kind_models.KIND_MODELS` maps kinds to them.
     """
 

@@ -7,7 +7,7 @@ as BMv2's PI server does: the same checks in the same order, the same codes and 
   A request for another device id than the switch's finds no program there
   (FAILED_PRECONDITION "No forwarding pipeline config set for this device", as BMv2 says for
   a device it was not started as); SetForwardingPipelineConfig for another device id is
-  NOT_FOUND.
+  NOT_FOUND (BMv2 answers UNKNOWN "Error when trying to assign device" and stops serving).
 * A Write with failed updates ends with UNKNOWN "Write failure." and a ``google.rpc.Status``
   in the ``grpc-status-details-bin`` trailer holding one ``p4.v1.Error`` per update up to
   the last failed one, in order (PI's ``P4ErrorReporter``).

@@ -19,12 +19,6 @@ from p4sfc_compiler.engine.engine import Engine
 from p4sfc_compiler.frontend.chainspec import load_chains, load_topology, validate
 
 scapy = pytest.importorskip("scapy.all")
-try:
-    import cryptography  # noqa: F401
-
-    HAVE_CRYPTOGRAPHY = True
-except ImportError:
-    HAVE_CRYPTOGRAPHY = False
 
 EXAMPLES = Path(__file__).resolve().parents[2] / "examples"
 CLICK = shutil.which("click")
@@ -48,7 +42,7 @@ def _compile(chain: str, topo: str):
     return compile_chains(chains, topology, server_io="pcap")
 
 
-def _run(tmp_path: Path, config: str, frames: list[bytes], engine: bool = True) -> list[bytes]:
+def _run(tmp_path: Path, config: str, frames: list[bytes]) -> list[bytes]:
     (tmp_path / "srv.click").write_text(config)
     scapy.wrpcap(str(tmp_path / "in.pcap"), [scapy.Ether(f) for f in frames])
     proc = subprocess.run(
@@ -57,11 +51,10 @@ def _run(tmp_path: Path, config: str, frames: list[bytes], engine: bool = True) 
     assert proc.returncode == 0, proc.stderr
     out = tmp_path / "out.pcap"
     got = [bytes(p) for p in scapy.rdpcap(str(out))] if out.exists() else []
-    if engine:
-        # the NF engine runs the same server configuration to the same bytes
-        eng = Engine.from_text(config, str(tmp_path / "srv.click"), base_dir=tmp_path)
-        eng.run()
-        assert [f for f, _ in eng.outputs().get("out.pcap", [])] == got
+    # the NF engine runs the same server configuration to the same bytes
+    eng = Engine.from_text(config, str(tmp_path / "srv.click"), base_dir=tmp_path)
+    eng.run()
+    assert [f for f, _ in eng.outputs().get("out.pcap", [])] == got
     return got
 
 
@@ -118,6 +111,4 @@ def test_every_server_config_is_accepted_by_click(tmp_path: Path, chain: str, to
         folder.mkdir()
         # an untagged frame: the entry classifier drops it, nothing reaches the switch side
         frame = bytes(scapy.Ether() / scapy.IP() / scapy.UDP())
-        # the VPN's IPsecAES needs the cryptography package in the engine
-        engine = "IPsec" not in result.files[path] or HAVE_CRYPTOGRAPHY
-        assert _run(folder, result.files[path], [frame], engine=engine) == []
+        assert _run(folder, result.files[path], [frame]) == []

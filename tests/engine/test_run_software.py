@@ -5,7 +5,6 @@ from __future__ import annotations
 
 from pathlib import Path
 
-import pytest
 from click.testing import CliRunner
 
 from p4sfc_compiler.cli import main
@@ -69,7 +68,6 @@ def test_errors_are_one_line(tmp_path: Path) -> None:
 
 
 def test_the_vpn_chain_runs(tmp_path: Path) -> None:
-    pytest.importorskip("cryptography")
     two = REPO / "examples" / "two-server-chain.json"
     r = CliRunner().invoke(main, ["run", "--software", str(two), "--chain", "site-to-site",
                                   "--in", str(TRACE), "-o", str(tmp_path / "o.pcap")])

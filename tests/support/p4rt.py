@@ -31,6 +31,7 @@ class Controller:
 
     def __init__(self, address: str, device_id: int = 0, election_id: int | None = 1) -> None:
         self.loop = asyncio.new_event_loop()
+        self.address = address
         self.device_id = device_id
         self.election_id = election_id
         self.client = P4Client(address, wait_for_ready=False)

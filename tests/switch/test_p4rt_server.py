@@ -94,7 +94,9 @@ def test_capabilities_and_pipeline_config_actions(switch: EmbeddedSwitch) -> Non
         assert err.code.name == "INVALID_ARGUMENT" and "not a p4sfc program" in err.message
 
 
-def test_write_errors_come_per_update_in_order_and_the_rest_applies(ctl: Controller) -> None:
+def error_batch() -> list[tuple[int, p4r.TableEntry, tuple[str, str] | None]]:
+    """A Write batch with every kind of update PI refuses, between two that succeed, and
+    the (code, message) PI gives each (None: applied). test_p4rt_vs_bmv2 sends it to BMv2."""
     lpm = E.entry(LPM, {"chain_id": 1, "nf_id": 1, "elem_id": 1,
                         "dst_anno": ("lpm", 0x0A000000, 8)}, "MyIngress.stage0.route",
                   {"port": 2})
@@ -168,6 +170,11 @@ def test_write_errors_come_per_update_in_order_and_the_rest_applies(ctl: Control
         (DELETE, exit_entry(12), ("NOT_FOUND", "Cannot find match entry")),
         (MODIFY, exit_entry(3, port=7), None),
     ]
+    return updates
+
+
+def test_write_errors_come_per_update_in_order_and_the_rest_applies(ctl: Controller) -> None:
+    updates = error_batch()
     errors = ctl.write([E.update(kind, te) for kind, te, _ in updates])
     assert errors == {i: want for i, (_, _, want) in enumerate(updates) if want is not None}
 

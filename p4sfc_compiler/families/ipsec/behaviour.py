@@ -3,11 +3,12 @@
 from __future__ import annotations
 
 import hmac
-import os
 import struct
 from collections.abc import Callable, Mapping
 from hashlib import sha1
 from typing import Any
+
+from cryptography.hazmat.primitives.ciphers import Cipher, algorithms, modes
 
 from p4sfc_compiler.families.behaviour import (
     FIX_IP_SRC,
@@ -18,6 +19,7 @@ from p4sfc_compiler.families.behaviour import (
     Packet,
 )
 from p4sfc_compiler.families.checksum import get32, in_cksum, put16
+from p4sfc_compiler.families.clickrandom import engine_random
 from p4sfc_compiler.families.ipsec.config import (
     IPsecConfig,
     IPsecEncapConfig,
@@ -26,19 +28,12 @@ from p4sfc_compiler.families.ipsec.config import (
     IPsecRoute,
     SecurityAssociation,
 )
-from p4sfc_compiler.families.ipsec.glibc_random import GlibcRandom
-
-try:  # the one third-party cipher; without it only IPsecAES is missing
-    from cryptography.hazmat.primitives.ciphers import Cipher, algorithms, modes
-except ImportError:  # pragma: no cover - depends on the installation
-    Cipher = None  # type: ignore[misc,assignment]  # checked before use
 
 ESP_HEADER = 16  # SPI, sequence number, 8-byte IV (Click's esp_new)
 BLOCK = 8  # ESP padding block
 DIGEST = 12  # HMAC-SHA1-96
 PROTO_ESP = 50
 ALL_ONES = 0xFFFFFFFF
-RANDOM = "click_random"  # the engine-wide libc random() state
 
 
 class SAState:
@@ -78,19 +73,6 @@ def _sa_states(ctx: BuildContext) -> dict[int, SAState]:
     states = ctx.shared.setdefault("ipsec_sa", {})
     assert isinstance(states, dict)
     return states
-
-
-def _random(ctx: BuildContext) -> GlibcRandom:
-    gen = ctx.shared.get(RANDOM)
-    if not isinstance(gen, GlibcRandom):
-        seed = int.from_bytes(os.urandom(4), "little")
-        for cls, config in ctx.configs.values():
-            if cls == "RandomSeed":
-                args: tuple[str, ...] = getattr(config, "args", ())
-                seed = int(args[0], 0) if args and args[0].strip() else seed
-        gen = GlibcRandom(seed)
-        ctx.shared[RANDOM] = gen
-    return gen
 
 
 class IPsecLookup(Behaviour):
@@ -140,7 +122,7 @@ class ESPEncap(Behaviour):
 
     def __init__(self, ctx: BuildContext) -> None:
         super().__init__(ctx)
-        self.random = _random(ctx)
+        self.random = engine_random(ctx)
 
     def push(self, port: int, p: Packet) -> None:
         state = p.anno(IPSEC_SA)
@@ -224,7 +206,7 @@ class AES(Behaviour):
 
     def push(self, port: int, p: Packet) -> None:
         state = p.anno(IPSEC_SA)
-        if not isinstance(state, SAState) or Cipher is None:
+        if not isinstance(state, SAState):
             return
         cipher: Any = Cipher(algorithms.AES(state.sa.encryption_key), modes.ECB())
         buf = p.buf
@@ -288,6 +270,4 @@ def build(cls: str, config: IPsecConfig, ctx: BuildContext) -> Behaviour:
         return ESPUnencap(ctx)
     if cls == "IPsecAuthHMACSHA1":
         return AuthHMACSHA1(ctx, bool(config.value))
-    if Cipher is None:
-        raise ctx.unsupported("IPsecAES without the 'cryptography' package installed")
     return AES(ctx, config.value != 0)

@@ -17,11 +17,11 @@ mapping's timeout as the time left, which is what a fast run of Click prints.
 
 from __future__ import annotations
 
-import random
 from collections.abc import Callable, Mapping
 
 from p4sfc_compiler.families.behaviour import Behaviour, BuildContext, Packet
 from p4sfc_compiler.families.checksum import get16, get32, put16, put32, update
+from p4sfc_compiler.families.clickrandom import GlibcRandom, click_random_range, engine_random
 from p4sfc_compiler.families.rewriter.config import (
     InputSpec,
     MapperConfig,
@@ -81,7 +81,7 @@ class PatternState:
     __slots__ = ("pattern", "napt", "base", "top", "sequential", "same_first", "next",
                  "rng")
 
-    def __init__(self, pattern: Pattern, napt: bool) -> None:
+    def __init__(self, pattern: Pattern, napt: bool, rng: GlibcRandom) -> None:
         self.pattern = pattern
         self.napt = napt
         self.base = 0
@@ -89,7 +89,7 @@ class PatternState:
         self.sequential = False
         self.same_first = True
         self.next = 0
-        self.rng = random.Random(0)
+        self.rng = rng  # the engine's click_random(), for '?' ranges and taken ports
         sa, sp = pattern.saddr, pattern.sport
         if sa is not None and sa.high > sa.low:
             low, high = sa.low, sa.high
@@ -126,7 +126,7 @@ class PatternState:
         if self.sequential:
             val = 0 if self.next > top else self.next
         else:
-            val = self.rng.randint(0, top)
+            val = click_random_range(self.rng, 0, top)
         for _ in range(top + 1):
             if not taken(self._lookup(new, base + val)):
                 return self._found(new, base + val, val)
@@ -146,7 +146,7 @@ class PatternState:
         return (value, new[1], new[2], new[3])
 
 
-class Mapping_:
+class RewriteMapping:
     """A mapping: the forward flow, the rewritten flow, their outputs and deltas."""
 
     __slots__ = ("flow", "rewritten", "foutput", "routput", "input", "proto", "ip_delta",
@@ -189,11 +189,11 @@ class Rewriter(Behaviour):
         self.mappers = [_mapper(ctx, spec, napt) if spec.kind == "mapper" else None
                         for spec in self.specs]
         # IPRewriter keeps TCP and UDP apart; the others have one table.
-        self.maps: dict[int, dict[Flow, tuple[Mapping_, int]]] = {}
+        self.maps: dict[int, dict[Flow, tuple[RewriteMapping, int]]] = {}
         self.failures = 0
-        self.flows: list[Mapping_] = []
+        self.flows: list[RewriteMapping] = []
 
-    def table(self, proto: int) -> dict[Flow, tuple[Mapping_, int]]:
+    def table(self, proto: int) -> dict[Flow, tuple[RewriteMapping, int]]:
         key = proto if self.cls == "IPRewriter" else 0
         return self.maps.setdefault(key, {})
 
@@ -226,7 +226,7 @@ class Rewriter(Behaviour):
         self.emit(m.foutput if direction == 0 else m.routput, p)
 
     def _miss(self, port: int, flow: Flow, proto: int,
-              table: dict[Flow, tuple[Mapping_, int]]) -> tuple[int, Mapping_ | None]:
+              table: dict[Flow, tuple[RewriteMapping, int]]) -> tuple[int, RewriteMapping | None]:
         spec = self.specs[port]
         outputs = (spec.foutput, spec.routput)
         rewritten: Flow | None
@@ -249,11 +249,11 @@ class Rewriter(Behaviour):
             return DROP, None
         if max(outputs) >= len(self.out):
             return ADDMAP, None
-        m = Mapping_(flow, rewritten, outputs, port, proto)
+        m = RewriteMapping(flow, rewritten, outputs, port, proto)
         self._store(m, table)
         return ADDMAP, m
 
-    def _store(self, m: Mapping_, table: dict[Flow, tuple[Mapping_, int]]) -> None:
+    def _store(self, m: RewriteMapping, table: dict[Flow, tuple[RewriteMapping, int]]) -> None:
         old = table.get(m.key(1))
         if old is not None and old[0] is not m:
             # The new reply entry takes the place of another mapping's: that one goes.
@@ -265,7 +265,7 @@ class Rewriter(Behaviour):
         table[m.key(1)] = (m, 1)
         self.flows.append(m)
 
-    def _apply(self, p: Packet, m: Mapping_, direction: int, th: int) -> None:
+    def _apply(self, p: Packet, m: RewriteMapping, direction: int, th: int) -> None:
         buf, ip = p.buf, p.ip
         sa, sp, da, dp = m.target(direction)
         put32(buf, ip + 12, sa)
@@ -290,7 +290,7 @@ class Rewriter(Behaviour):
                 put16(buf, th + 6, _apply_delta(get16(buf, th + 6), direction, m.l4_delta))
 
     @staticmethod
-    def _track(m: Mapping_, direction: int, buf: bytearray, ip: int, th: int) -> None:
+    def _track(m: RewriteMapping, direction: int, buf: bytearray, ip: int, th: int) -> None:
         """Click's TCP state, which picks the mapping's timeout."""
         flags = buf[th + 13]
         payload = (((buf[ip] & 0xF) + (buf[th + 12] >> 4)) << 2) < get16(buf, ip + 2)
@@ -303,7 +303,7 @@ class Rewriter(Behaviour):
         if payload:
             m.tflags |= FORWARD_DATA << direction
 
-    def _timeout(self, m: Mapping_) -> int:
+    def _timeout(self, m: RewriteMapping) -> int:
         t = self.timeouts
         if m.proto != TCP or self.cls == "UDPRewriter":
             return int(t["UDP_TIMEOUT"] if self.cls == "IPRewriter" else t["TIMEOUT"])
@@ -313,12 +313,11 @@ class Rewriter(Behaviour):
             return int(t["TCP_TIMEOUT"])
         return int(t["TCP_NODATA_TIMEOUT"])
 
-    def _line(self, m: Mapping_, direction: int) -> str:
-        key = m.key(direction)
-        to = m.target(direction) if direction == 0 else reverse(m.flow)
-        return f"{_fmt(key)} => {_fmt(to)}{self._ports(m, direction)}"
+    def _line(self, m: RewriteMapping, direction: int) -> str:
+        return f"{_fmt(m.key(direction))} => {_fmt(m.target(direction))}" \
+            f"{self._ports(m, direction)}"
 
-    def _ports(self, m: Mapping_, direction: int) -> str:
+    def _ports(self, m: RewriteMapping, direction: int) -> str:
         f = ("*" if direction == 0 else "") + str(m.foutput)
         r = ("*" if direction == 1 else "") + str(m.routput)
         return f" [{f} {r}] i{m.input} exp{self._timeout(m)}"
@@ -380,12 +379,12 @@ class AddrRewriter(Rewriter):
                 put16(buf, th + 6, _apply_delta(get16(buf, th + 6), direction, m.l4_delta))
         self.emit(m.foutput if direction == 0 else m.routput, p)
 
-    def _line(self, m: Mapping_, direction: int) -> str:
+    def _line(self, m: RewriteMapping, direction: int) -> str:
         frm = m.key(direction)[0]
         to = m.key(1 - direction)[2]
         return f"{format_ip(frm)} => {format_ip(to)}{self._ports(m, direction)}"
 
-    def _timeout(self, m: Mapping_) -> int:
+    def _timeout(self, m: RewriteMapping) -> int:
         return int(self.timeouts["TIMEOUT"])
 
 
@@ -427,7 +426,7 @@ def _mapper(ctx: BuildContext, spec: InputSpec, napt: bool) -> MapperState:
 
 def _pattern_state(ctx: BuildContext, spec: InputSpec, napt: bool) -> PatternState:
     if spec.pattern is not None:
-        return PatternState(spec.pattern, napt)
+        return PatternState(spec.pattern, napt, engine_random(ctx))
     assert spec.pattern_name is not None
     for name, (_cls, config) in ctx.configs.items():
         if isinstance(config, PatternsConfig) and config.get(spec.pattern_name) is not None:
@@ -437,7 +436,7 @@ def _pattern_state(ctx: BuildContext, spec: InputSpec, napt: bool) -> PatternSta
             if not isinstance(state, PatternState):
                 pattern = config.get(spec.pattern_name)
                 assert pattern is not None
-                state = PatternState(pattern, napt)
+                state = PatternState(pattern, napt, engine_random(ctx))
                 ctx.shared[key] = state
             return state
     raise ctx.unsupported(f"pattern '{spec.pattern_name}' (no IPRewriterPatterns names it)")
