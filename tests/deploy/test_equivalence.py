@@ -4,7 +4,6 @@ counter parts equal to the software counts."""
 
 from __future__ import annotations
 
-import importlib.util
 import json
 import threading
 import time
@@ -61,8 +60,6 @@ def test_frames_that_stay_on_the_switch_are_byte_identical(tmp_path: Path) -> No
     assert all(v.runs[d.index].server_visits > 0 for d in v.differences)
 
 
-@pytest.mark.skipif(importlib.util.find_spec("cryptography") is None,
-                    reason="the VPN's IPsecAES needs the cryptography package")
 def test_two_server_chains_equal_software(tmp_path: Path) -> None:
     v = _verdict("two-server", mixed_trace(300, seed=11), tmp_path)
     # The VPN's IPsecAES draws a random IV per packet (as Click's does): an ESP frame's
