@@ -18,6 +18,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from types import TracebackType
 
+from p4sfc_compiler.deploy.click_server import ClickServer
 from p4sfc_compiler.deploy.servers import (
     Count,
     ElementKey,
@@ -69,11 +70,9 @@ class Deployment:
     A context manager: everything it started stops on exit."""
 
     def __init__(self, out: Path, *, nf_runner: str = "engine", timeout: float = 5.0) -> None:
-        if nf_runner != "engine":
-            # the real click would need a FromDevice it can read per frame (an interface
-            # or tap device, root); not built: see the README
-            raise P4SFCError(f"--nf-runner {nf_runner}: not available in this version; "
-                             "use --nf-runner engine")
+        if nf_runner not in ("engine", "click"):
+            raise P4SFCError(f"--nf-runner {nf_runner}: engine or click")
+        self.nf_runner = nf_runner
         self.out_path = out
         self.out: OutDir = load_out_dir(out)
         self.wiring: Wiring = load_wiring(out)
@@ -108,10 +107,18 @@ class Deployment:
         if failed:
             raise P4SFCError(f"{self.out_path}: apply failed on switch {failed[0].switch}: "
                              f"{failed[0].failures[0].one_line()}")
-        for port, site in self.wiring.servers.items():
-            self.servers[port] = EngineServer(site) if site.config else SinkServer(site)
+        for k, (port, site) in enumerate(sorted(self.wiring.servers.items())):
+            if site.config is None:
+                self.servers[port] = SinkServer(site)
+            elif self.nf_runner == "click":
+                self.servers[port] = ClickServer(site, k)
+            else:
+                self.servers[port] = EngineServer(site)
 
     def stop(self) -> None:
+        for server in self.servers.values():
+            server.close()
+        self.servers.clear()
         for sw in self.switches.values():
             sw.stop(grace=0)
         self.switches.clear()

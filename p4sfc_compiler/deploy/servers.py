@@ -41,6 +41,10 @@ class Server(Protocol):
         """Alert copies the switch sent the server (its alert sink's count)."""
         ...
 
+    def close(self) -> None:
+        """Stop whatever runs the server."""
+        ...
+
 
 class SinkServer:
     """A server that runs no NF of the chains (the compiler wrote it no configuration):
@@ -59,6 +63,9 @@ class SinkServer:
 
     def alerts(self) -> int:
         return self.received
+
+    def close(self) -> None:
+        pass  # nothing runs
 
 
 class EngineServer:
@@ -98,3 +105,6 @@ class EngineServer:
     def alerts(self) -> int:
         sink = self.engine.elements.get(ALERT_SINK)
         return sink.count if isinstance(sink, Counter) else 0
+
+    def close(self) -> None:
+        pass  # in-process: nothing to stop
