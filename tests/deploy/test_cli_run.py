@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import tempfile
+import threading
+import time
 from pathlib import Path
 
 from click.testing import CliRunner
@@ -52,8 +55,17 @@ def test_run_input_errors_are_one_line(tmp_path: Path) -> None:
 
 
 def test_demo_agrees_and_exits_zero() -> None:
+    tmp = Path(tempfile.gettempdir())
+    folders = set(tmp.glob("p4sfc-demo-*"))
+    threads = {t.ident for t in threading.enumerate()}
     r = CliRunner().invoke(main, ["demo", "--frames", "150"])
     assert r.exit_code == 0, r.output
+    # nothing left: the temporary folder is gone, the switch's threads end
+    assert set(tmp.glob("p4sfc-demo-*")) == folders
+    deadline = time.monotonic() + 5
+    while {t.ident for t in threading.enumerate()} - threads and time.monotonic() < deadline:
+        time.sleep(0.05)
+    assert not {t.ident for t in threading.enumerate()} - threads
     for words in ("where each NF runs", "ips1", "server", "switch", "split",
                   "passes per packet", "never visited a server", "equivalent"):
         assert words in r.output
