@@ -263,6 +263,12 @@ def demo_report(d: DemoResult) -> Iterator[object]:
         style = {"switch": "green", "split": "yellow", "server": "red"}.get(p.placement, "")
         table.add_row(_t(p.nf), _t(p.type), _t(p.placement, style), _t(p.reason))
     yield table
+    per_nf = Table(title="packets per NF")
+    for col in ("NF", "packets", "on the switch", "on the server"):
+        per_nf.add_column(col, justify="left" if col == "NF" else "right")
+    for c in d.nf_counts:
+        per_nf.add_row(_t(c.nf), str(c.packets), str(c.on_switch), str(c.on_server))
+    yield per_nf
     yield run_counts_table(*[{k: c[i] for k, c in d.verdict.counts.items()} for i in range(3)])
     runs = d.verdict.runs
     n = max(len(runs), 1)

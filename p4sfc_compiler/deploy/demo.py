@@ -8,6 +8,7 @@ from __future__ import annotations
 import json
 import tempfile
 import time
+from collections import Counter
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -28,6 +29,19 @@ class Placement:
     reason: str
 
 
+@dataclass(frozen=True)
+class NFCounts:
+    """Packets one NF took in (the software chain's count, which the deployment was just
+    held equal to) and where it ran them: every packet of a switch NF and of a split NF's
+    switch part on the switch; a server NF's on the server; a split NF's misses, which the
+    switch sent the server (counted from the SFC headers it sent), on the server too."""
+
+    nf: str
+    packets: int
+    on_switch: int
+    on_server: int
+
+
 @dataclass
 class DemoResult:
     chain: str
@@ -37,6 +51,7 @@ class DemoResult:
     deploy_seconds: float
     run_seconds: float
     static_passes: dict[str, int]
+    nf_counts: list[NFCounts]
 
 
 def _placements(plan: dict) -> tuple[list[Placement], dict[str, int]]:
@@ -52,6 +67,20 @@ def _placements(plan: dict) -> tuple[list[Placement], dict[str, int]]:
     return out, dict(chain.get("passes", {}))
 
 
+def _nf_counts(plan: dict, packets: dict[tuple[str, str], int],
+               sent: Counter[tuple[int, int, int]]) -> list[NFCounts]:
+    chain = plan["chains"][0]
+    out = []
+    for nf in chain["nfs"]:
+        n = packets.get((chain["name"], nf["name"]), 0)
+        misses = sum(c for (cid, nid, entry), c in sent.items()
+                     if cid == chain["chain_id"] and nid == nf["nf_id"] and entry > 0)
+        on_switch = n if nf["placement"] != "server" else 0
+        on_server = {"server": n, "split": misses}.get(nf["placement"], 0)
+        out.append(NFCounts(nf["name"], n, on_switch, on_server))
+    return out
+
+
 def run_demo(frames: int = 300, seed: int = 1) -> DemoResult:
     examples = data_path("examples")
     chains = load_chains(examples / "paper-chain.json")
@@ -64,9 +93,14 @@ def run_demo(frames: int = 300, seed: int = 1) -> DemoResult:
         t0 = time.perf_counter()
         compile_chains(chains, topology, out_dir=out)
         t1 = time.perf_counter()
-        placements, passes = _placements(json.loads((out / "plan.json").read_text()))
+        plan = json.loads((out / "plan.json").read_text())
+        placements, passes = _placements(plan)
+        software = SoftwareChains(chains)
         with Deployment(out) as deployment:
             t2 = time.perf_counter()
-            verdict = run_both(deployment, SoftwareChains(chains), trace, strict_macs=False)
+            verdict = run_both(deployment, software, trace, strict_macs=False)
             t3 = time.perf_counter()
-    return DemoResult(chains[0].name, placements, verdict, t1 - t0, t2 - t1, t3 - t2, passes)
+            nf_counts = _nf_counts(plan, software.nf_packets(),
+                                   deployment.totals.server_entries)
+    return DemoResult(chains[0].name, placements, verdict, t1 - t0, t2 - t1, t3 - t2, passes,
+                      nf_counts)

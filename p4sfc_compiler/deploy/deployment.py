@@ -13,11 +13,12 @@ is the deployment's output on that port. Counters are read back over P4Runtime
 from __future__ import annotations
 
 import asyncio
-from collections import deque
+from collections import Counter, deque
 from dataclasses import dataclass, field
 from pathlib import Path
 from types import TracebackType
 
+from p4sfc_compiler.dataplane.wire import ETH_LEN, ETHERTYPE_SFC, SFC, SFC_LEN, SFC_NF
 from p4sfc_compiler.deploy.click_server import ClickServer
 from p4sfc_compiler.deploy.servers import (
     Count,
@@ -55,6 +56,8 @@ class RunTotals:
     server_visits: int = 0
     never_left_switch: int = 0  # packets that no server saw
     outputs: dict[PortId, list[bytes]] = field(default_factory=dict)
+    # frames sent to servers by (chain id, first NF id, entry) of their SFC header
+    server_entries: Counter[tuple[int, int, int]] = field(default_factory=Counter)
 
     def add(self, run: PacketRun) -> None:
         self.packets += 1
@@ -158,6 +161,7 @@ class Deployment:
                     server = self.servers.get(here)
                     if server is not None:
                         visits += 1
+                        self.totals.server_entries[_entry_of(out)] += 1
                         work.extend((sw_name, p, back, hops + 1) for back in server.push(out))
                     elif here in self.wiring.links:
                         peer_sw, peer_port = self.wiring.links[here]
@@ -196,3 +200,13 @@ class Deployment:
                 have = counts.get(key, Count(0, 0))
                 counts[key] = Count(have.packets + c.packets, have.bytes + c.bytes)
         return counts
+
+
+def _entry_of(frame: bytes) -> tuple[int, int, int]:
+    """(chain id, first NF id, entry) of a frame the switch sends a server; zeros for a
+    frame without an SFC header (an Alert copy of an untagged frame)."""
+    if len(frame) < ETH_LEN + SFC_LEN or int.from_bytes(frame[12:14], "big") != ETHERTYPE_SFC:
+        return (0, 0, 0)
+    sfc = SFC.unpack(frame[ETH_LEN:])
+    nf = SFC_NF.unpack(frame[ETH_LEN + SFC_LEN:])["nfId"] if sfc["nfCount"] else 0
+    return (sfc["chainId"], nf, sfc["entry"])

@@ -129,6 +129,12 @@ class SoftwareChains:
         """The counting elements' counts (Alerts are counted by :meth:`alerts`)."""
         return {k: c for k, c in self._counters().items() if k not in self.alert_elements}
 
+    def nf_packets(self) -> dict[tuple[str, str], int]:
+        """Packets each NF took in, by (chain, NF)."""
+        return {(name, nf.name): e.body_input().count
+                for name, eng in self.engines.items()
+                for nf, e in zip(eng.chain.nfs, eng.engines, strict=True)}
+
     def alerts(self) -> int:
         """Packets that passed an Alert: the copies a deployment sends its alert sinks."""
         return sum(c.packets for k, c in self._counters().items() if k in self.alert_elements)

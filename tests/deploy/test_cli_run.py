@@ -66,6 +66,6 @@ def test_demo_agrees_and_exits_zero() -> None:
     while {t.ident for t in threading.enumerate()} - threads and time.monotonic() < deadline:
         time.sleep(0.05)
     assert not {t.ident for t in threading.enumerate()} - threads
-    for words in ("where each NF runs", "ips1", "server", "switch", "split",
+    for words in ("where each NF runs", "packets per NF", "ips1", "server", "switch", "split",
                   "passes per packet", "never visited a server", "equivalent"):
         assert words in r.output
