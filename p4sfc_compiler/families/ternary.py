@@ -79,7 +79,27 @@ def cube_and(a: Cube, b: Cube) -> Cube | None:
         return b
     if not b:
         return a
-    return make_cube(a + b)
+    # Both are sorted by field with one test per field: merge them in one pass.
+    out: list[tuple[str, int, int]] = []
+    i = j = 0
+    while i < len(a) and j < len(b):
+        na, va, ma = a[i]
+        nb, vb, mb = b[j]
+        if na == nb:
+            if (va ^ vb) & ma & mb:
+                return None
+            out.append((na, (va | vb) & (ma | mb), ma | mb))
+            i += 1
+            j += 1
+        elif na < nb:
+            out.append(a[i])
+            i += 1
+        else:
+            out.append(b[j])
+            j += 1
+    out.extend(a[i:])
+    out.extend(b[j:])
+    return tuple(out)
 
 
 def cube_covers(a: Cube, b: Cube) -> bool:
@@ -95,7 +115,18 @@ def cube_covers(a: Cube, b: Cube) -> bool:
 
 
 def cube_intersects(a: Cube, b: Cube) -> bool:
-    return cube_and(a, b) is not None
+    """True when some packet is in both cubes: no field they share fixes a bit both ways.
+    (The hot test of rule-list simplification: no intersection cube is built.)"""
+    if len(a) > len(b):
+        a, b = b, a
+    if not a:
+        return True
+    ad = {n: (v, m) for n, v, m in a}
+    for n, v, m in b:
+        other = ad.get(n)
+        if other is not None and (other[0] ^ v) & other[1] & m:
+            return False
+    return True
 
 
 def cube_fields(c: Cube) -> set[str]:
