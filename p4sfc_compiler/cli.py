@@ -481,30 +481,98 @@ if __name__ == "__main__":
 
 
 @main.command()
-@click.argument("chain", type=click.Path(exists=True, dir_okay=False, path_type=Path))
+@click.argument("target", type=click.Path(exists=True, path_type=Path))
 @click.option("--software", is_flag=True,
-              help="Run the whole chain in the NF engine (the software baseline). "
-              "Required: running a compiled deployment needs the embedded switch, which "
-              "this version does not have.")
-@click.option("--in", "in_pcap", required=True,
-              type=click.Path(exists=True, dir_okay=False, path_type=Path),
-              help="Input trace (pcap, Ethernet frames).")
-@click.option("-o", "--output", required=True, type=click.Path(dir_okay=False, path_type=Path),
-              help="Output trace: the frames that leave the chain's last NF.")
+              help="TARGET is a chain file: run the whole chain in the NF engine (the "
+              "software baseline).")
+@click.option("--in", "inputs", multiple=True, required=True, metavar="[PORT=]FILE",
+              help="Input trace (pcap, Ethernet frames). A deployment takes PORT=FILE "
+              "(PORT: N on a one-switch topology, or SWITCH:N), repeatable.")
+@click.option("-o", "--output", required=True, type=click.Path(path_type=Path),
+              help="--software: the output trace; else a folder that gets "
+                   "SWITCH-portN.pcap per egress port.")
 @click.option("--chain", "chain_name", default=None,
-              help="The chain to run when CHAIN holds several.")
+              help="--software: the chain to run when TARGET holds several.")
+@click.option("--nf-runner", type=click.Choice(["engine", "click"]), default="engine",
+              show_default=True, help="What runs the servers' Click configurations.")
 @_reports_errors
-def run(chain: Path, software: bool, in_pcap: Path, output: Path,
-        chain_name: str | None) -> None:
+def run(target: Path, software: bool, inputs: tuple[str, ...], output: Path,
+        chain_name: str | None, nf_runner: str) -> None:
+    """Run a compiled deployment (TARGET = the -o folder of p4sfc compile) in this process:
+    an embedded switch per topology switch, loaded over P4Runtime, and each server's
+    generated Click configuration in the NF engine. Writes a pcap per egress port and
+    prints packets and bytes per counting element on the switch and on the server,
+    passes per packet and how many packets never left the switch.
+
+    With --software, TARGET is a chain file and its NFs run in a row in the engine."""
+    if software:
+        if len(inputs) != 1:
+            raise click.UsageError("--software takes one --in FILE")
+        _run_software(target, Path(inputs[0]), output, chain_name)
+        return
+    _run_deployment(target, inputs, output, nf_runner)
+
+
+def _parse_input(spec: str, switches: dict[str, tuple[int, ...]]) -> tuple[str, int, Path]:
+    port_s, sep, file = spec.partition("=")
+    if not sep:
+        raise P4SFCError(f"--in {spec}: expected PORT=FILE (PORT: N or SWITCH:N)")
+    sw, colon, num = port_s.rpartition(":")
+    if not colon:
+        if len(switches) != 1:
+            raise P4SFCError(f"--in {spec}: name the switch (SWITCH:N), the topology has "
+                             f"{len(switches)}: {', '.join(sorted(switches))}")
+        (sw,) = switches
+    if sw not in switches:
+        raise P4SFCError(f"--in {spec}: no switch {sw!r} (switches: {', '.join(sorted(switches))})")
+    if not num.isascii() or not num.isdigit() or int(num) not in switches[sw]:
+        raise P4SFCError(f"--in {spec}: switch {sw} has no port {num!r} "
+                         f"(ports: {', '.join(map(str, switches[sw]))})")
+    path = Path(file)
+    if not path.is_file():
+        raise P4SFCError(f"--in {spec}: no such file {file}")
+    return sw, int(num), path
+
+
+def _run_deployment(out: Path, inputs: tuple[str, ...], output: Path, nf_runner: str) -> None:
+    from p4sfc_compiler.deploy.deployment import Deployment
+    from p4sfc_compiler.deploy.wiring import load_wiring
+    from p4sfc_compiler.engine.pcap import read_pcap, write_pcap
+    from p4sfc_compiler.report import run_counts_table, run_totals_lines
+
+    wiring = load_wiring(out)
+    feeds = [_parse_input(spec, wiring.switches) for spec in inputs]
+    frames = []
+    for sw, port, path in feeds:
+        frames += [(ts, k, sw, port, f) for k, (f, ts) in enumerate(read_pcap(path))]
+    frames.sort(key=lambda x: (x[0], x[1]))  # the files' frames in timestamp order
+    output.mkdir(parents=True, exist_ok=True)
+    started = time.perf_counter()
+    with Deployment(out, nf_runner=nf_runner) as d:
+        for _, _, sw, port, f in frames:
+            d.inject(sw, port, f)
+        on_switch, on_server = d.switch_counts(), d.server_counts()
+        alerts = d.alerts()
+        totals = d.totals
+    took = time.perf_counter() - started
+    for (sw, port), out_frames in sorted(totals.outputs.items()):
+        write_pcap(output / f"{sw}-port{port}.pcap", [(f, (0, 0)) for f in out_frames])
+    _out.print(run_counts_table(on_switch, on_server))
+    for line in run_totals_lines(totals):
+        _out.print(line)
+    _out.print(Text(f"Alert copies at the servers' alert sinks: {alerts}"))
+    _out.print(Text(printable(f"{len(frames)} frames in {took:.2f} s -> {output}/")))
+
+
+def _run_software(chain: Path, in_pcap: Path, output: Path, chain_name: str | None) -> None:
     """Run CHAIN's NFs on a trace in the NF engine and write what leaves the chain."""
     from p4sfc_compiler.engine.chain import ChainEngine
     from p4sfc_compiler.engine.pcap import read_pcap, write_pcap
     from p4sfc_compiler.errors import SpecError
     from p4sfc_compiler.frontend.chainspec import load_chains
 
-    if not software:
-        raise click.UsageError("only --software is available: running a compiled "
-                               "deployment needs the embedded switch")
+    if not in_pcap.is_file():
+        raise P4SFCError(f"--in {in_pcap}: no such file")
     chains = load_chains(chain)
     if chain_name is None and len(chains) > 1:
         names = ", ".join(c.name for c in chains)
@@ -524,3 +592,22 @@ def run(chain: Path, software: bool, in_pcap: Path, output: Path,
                                   f"out {c.packets_out}{others}, dropped {c.dropped}")))
     rate = f", {len(frames) / elapsed:,.0f} packets/s" if elapsed > 0 and frames else ""
     _out.print(Text(printable(f"{len(frames)} frames in, {len(out)} out -> {output}{rate}")))
+
+
+@main.command()
+@click.option("--frames", type=click.IntRange(1, 100000), default=300, show_default=True,
+              help="Frames in the generated trace.")
+@click.option("--seed", type=int, default=1, show_default=True, help="The trace's seed.")
+@_reports_errors
+def demo(frames: int, seed: int) -> None:
+    """Compile the paper's chain (IPS -> Monitor -> Firewall -> NAT), deploy it on an
+    embedded switch over P4Runtime, run a generated trace through it and through the
+    same chain in software, and compare. Exit status 0 only when they agree."""
+    from p4sfc_compiler.deploy.demo import run_demo
+    from p4sfc_compiler.report import demo_report
+
+    result = run_demo(frames, seed)
+    for renderable in demo_report(result):
+        _out.print(renderable)
+    if not result.verdict.equal:
+        sys.exit(1)

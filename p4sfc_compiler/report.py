@@ -24,6 +24,10 @@ from p4sfc_compiler.frontend.ir import PSEUDO_CLASSES, out_edges_by_port
 if TYPE_CHECKING:
     from p4sfc_compiler.analysis.plan import Plan
     from p4sfc_compiler.backend.compile import CompileResult
+    from p4sfc_compiler.deploy.demo import DemoResult
+    from p4sfc_compiler.deploy.deployment import RunTotals
+    from p4sfc_compiler.deploy.equivalence import Verdict
+    from p4sfc_compiler.deploy.servers import Count, ElementKey
     from p4sfc_compiler.runtime.apply import SwitchResult
     from p4sfc_compiler.runtime.destroy import DestroyResult
     from p4sfc_compiler.runtime.status import SwitchStatus
@@ -194,3 +198,86 @@ def status_report(statuses: list[SwitchStatus]) -> Iterator[object]:
                           "-" if e.packets is None else str(e.packets),
                           "-" if e.bytes is None else str(e.bytes))
             yield c
+
+
+def run_counts_table(on_switch: dict[ElementKey, Count], on_server: dict[ElementKey, Count],
+                     software: dict[ElementKey, Count] | None = None) -> Table:
+    """Per NF and counting element: packets and bytes on the switch and on the server
+    (and in the software chain, when given)."""
+    table = Table(title="counting elements")
+    for col in ("chain", "NF", "element", "switch packets", "switch bytes",
+                "server packets", "server bytes"):
+        table.add_column(col, justify="right" if "packets" in col or "bytes" in col else "left")
+    if software is not None:
+        table.add_column("software packets", justify="right")
+        table.add_column("software bytes", justify="right")
+    for key in sorted(set(on_switch) | set(on_server) | set(software or {})):
+        sw, srv = on_switch.get(key), on_server.get(key)
+        row: list[Text | str] = [_t(key[0]), _t(key[1]), _t(key[2]),
+               str(sw.packets) if sw else "-", str(sw.bytes) if sw else "-",
+               str(srv.packets) if srv else "-", str(srv.bytes) if srv else "-"]
+        if software is not None:
+            soft = software.get(key)
+            row += [str(soft.packets) if soft else "-", str(soft.bytes) if soft else "-"]
+        table.add_row(*row)
+    return table
+
+
+def run_totals_lines(totals: RunTotals) -> list[Text]:
+    n = max(totals.packets, 1)
+    lines = [
+        Text(f"{totals.packets} frames in; passes per packet {totals.passes / n:.2f} "
+             f"(pipeline passes on the switches, recirculations included); "
+             f"server visits per packet {totals.server_visits / n:.2f}"),
+        Text(f"never left the switch: {totals.never_left_switch} of {totals.packets} "
+             f"({100 * totals.never_left_switch / n:.1f}%)"),
+    ]
+    for (sw, port), frames in sorted(totals.outputs.items()):
+        lines.append(_t(f"out {sw}:{port}: {len(frames)} frames"))
+    return lines
+
+
+def verdict_lines(v: Verdict) -> list[Text]:
+    if v.equal:
+        head = Text("equivalent: ", style="bold green")
+        head.append(f"{v.frames} frames ({v.claimed} claimed by the chain), {v.outputs} "
+                    f"out, {v.dropped} dropped, same frames, drops and counter values as "
+                    "the software chain")
+        out = [head]
+        if v.macs_rewritten:
+            out.append(Text(f"({v.macs_rewritten} frames that visited a server carry the "
+                            "server's Ethernet addresses, by design: README, \"What differs "
+                            "from Click\")"))
+        return out
+    first = v.first
+    assert first is not None
+    return [Text("NOT equivalent: ", style="bold red")
+            + _t(f"{len(v.differences)} differences; first: {first.one_line()}")]
+
+
+def demo_report(d: DemoResult) -> Iterator[object]:
+    table = Table(title=f"chain {printable(d.chain)}: where each NF runs")
+    for col in ("NF", "type", "runs on", "why"):
+        table.add_column(col)
+    for p in d.placements:
+        style = {"switch": "green", "split": "yellow", "server": "red"}.get(p.placement, "")
+        table.add_row(_t(p.nf), _t(p.type), _t(p.placement, style), _t(p.reason))
+    yield table
+    per_nf = Table(title="packets per NF")
+    for col in ("NF", "packets", "on the switch", "on the server"):
+        per_nf.add_column(col, justify="left" if col == "NF" else "right")
+    for c in d.nf_counts:
+        per_nf.add_row(_t(c.nf), str(c.packets), str(c.on_switch), str(c.on_server))
+    yield per_nf
+    yield run_counts_table(*[{k: c[i] for k, c in d.verdict.counts.items()} for i in range(3)])
+    runs = d.verdict.runs
+    n = max(len(runs), 1)
+    never = sum(r.server_visits == 0 for r in runs)
+    yield Text(f"{len(runs)} frames; passes per packet {sum(r.passes for r in runs) / n:.2f} "
+               f"(compiled: {', '.join(f'{k} {v}' for k, v in d.static_passes.items())} "
+               "for a packet that runs the whole chain); server visits per packet "
+               f"{sum(r.server_visits for r in runs) / n:.2f}")
+    yield Text(f"never visited a server: {never} of {len(runs)} ({100 * never / n:.1f}%)")
+    yield Text(f"compile {d.compile_seconds:.2f} s, start switch + apply over P4Runtime "
+               f"{d.deploy_seconds:.2f} s, run both {d.run_seconds:.2f} s")
+    yield from verdict_lines(d.verdict)

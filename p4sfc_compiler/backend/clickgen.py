@@ -71,6 +71,8 @@ _AT_FIRST_NF = ETH_LEN + SFC_LEN + SFC_NF.byte_offset("nfId")
 _CONFIG_ONLY = frozenset(config_only.CLASSES) | {"IPRewriterPatterns"}
 DST_IP_ANNO = "anno.dst_ip"
 SERVER_MAC = "02:00:00:00:00:01"
+# the element of every server configuration that counts (and drops) Alert copies
+ALERT_SINK = "p4sfc_alerts"
 SWITCH_MAC = "02:00:00:00:00:fe"
 
 
@@ -151,6 +153,9 @@ class ServerConfig:
     server: str
     text: str
     entries: list[tuple[str, str, int]] = field(default_factory=list)  # chain, nf, entry
+    # instance name -> (chain, nf, part): whoever reads the server's handlers (p4sfc run)
+    # finds an NF's elements under its instance; part is "nf", or "miss" for a split NF
+    instances: dict[str, tuple[str, str, str]] = field(default_factory=dict)
 
 
 def server_part(nf: NFPlan) -> nx.MultiDiGraph:
@@ -276,7 +281,7 @@ def _render(server: str, srv: Server, entries: list[_Entry], io: ServerIO) -> Se
     instances: dict[tuple[int, int, bool], str] = {}
     class_names: dict[tuple[int, bool], str] = {}
     # every name declared at the top level: the fixed elements, classes, instances
-    taken = {"p4sfc_in", "p4sfc_out", "p4sfc_entry"}
+    taken = {"p4sfc_in", "p4sfc_out", "p4sfc_entry", ALERT_SINK}
 
     def class_for(nf: NFPlan, miss: bool) -> str:
         """One elementclass per NF body (NF instances of one type share theirs)."""
@@ -349,7 +354,11 @@ def _render(server: str, srv: Server, entries: list[_Entry], io: ServerIO) -> Se
         wiring.append(f"{start} -> " + " -> ".join(steps[1:]) + f" -> {target};")
         listed.append((chain.name, nf.name, e.entry))
     patterns.append("-")
-    wiring.append(f"p4sfc_entry[{2 * len(entries)}] -> Discard;  // not for this server")
+    # The switch sends a server only its NFs' frames and the Alert copies of its clone
+    # sessions (the frame as received in that pass, which no entry point matches): the
+    # catch-all is the alert sink, its Counter the alert count (handler count).
+    wiring.append(f"p4sfc_entry[{2 * len(entries)}] -> {ALERT_SINK} :: Counter -> Discard;"
+                  "  // alert copies")
     # a server part needs every input of its partial element connected (a rewriter takes
     # one spec per input); inputs the switch never sends misses to get an Idle
     used: dict[str, set[int]] = {}
@@ -383,4 +392,15 @@ def _render(server: str, srv: Server, entries: list[_Entry], io: ServerIO) -> Se
         "p4sfc_in -> p4sfc_entry;",
     ]
     text = "\n".join(head + classes + top + body + wiring) + "\n"
-    return ServerConfig(server, text, listed)
+    named = {name: (_chain_name(key[0], entries), _nf_name(key, entries), "miss" if key[2] else "nf")
+             for key, name in instances.items()}
+    return ServerConfig(server, text, listed, named)
+
+
+def _chain_name(chain_id: int, entries: list[_Entry]) -> str:
+    return next(e.chain.name for e in entries if e.chain.chain_id == chain_id)
+
+
+def _nf_name(key: tuple[int, int, bool], entries: list[_Entry]) -> str:
+    chain = next(e.chain for e in entries if e.chain.chain_id == key[0])
+    return chain.nfs[key[1] - 1].name

@@ -41,6 +41,7 @@ class CompileResult:
     entries_per_switch: dict[str, int] = field(default_factory=dict)
     switch_files: dict[str, list[str]] = field(default_factory=dict)
     server_files: dict[str, list[str]] = field(default_factory=dict)
+    server_instances: dict[str, dict[str, tuple[str, str, str]]] = field(default_factory=dict)
     program_files: list[str] = field(default_factory=list)
     files: dict[str, str] = field(default_factory=dict)  # relative path -> text
 
@@ -110,6 +111,7 @@ def compile_chains(
         path = f"servers/{server}/{server}.click"
         files[path] = cfg.text
         result.server_files[server] = [path]
+        result.server_instances[server] = cfg.instances
     files["plan.json"] = compact_json.dumps(_plan_json(plan, params, per_switch, result), levels=4) + "\n"
     if out_dir is not None:
         assert all(_is_output_path(rel) for rel in files), sorted(files)
@@ -207,4 +209,27 @@ def _plan_json(
         }
     data["switches"] = switches
     data["servers"] = {s: files for s, files in sorted(result.server_files.items())}
+    # what p4sfc run needs to wire a deployment and read its servers' counters
+    data["server_instances"] = {
+        s: {name: {"chain": c, "nf": nf, "part": part} for name, (c, nf, part) in sorted(inst.items())}
+        for s, inst in sorted(result.server_instances.items())
+    }
+    data["topology"] = _topology_json(plan.topology)
     return data
+
+
+def _topology_json(topology: Topology) -> dict:
+    return {
+        "switches": {
+            name: {"device_id": sw.device_id, "ports": list(sw.ports), "cpu_port": sw.cpu_port}
+            for name, sw in sorted(topology.switches.items())
+        },
+        "servers": {
+            name: {"switch": srv.switch, "port": srv.port}
+            for name, srv in sorted(topology.servers.items())
+        },
+        "links": [
+            {"a": lk.a, "a_port": lk.a_port, "b": lk.b, "b_port": lk.b_port}
+            for lk in topology.links
+        ],
+    }

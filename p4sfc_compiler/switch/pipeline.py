@@ -104,6 +104,9 @@ class Pipeline:
         self._forward_chain = f"{INGRESS}.forward_chain"
         self._forward_port_at = _param_at(INGRESS_ACTIONS["forward_chain"], "port")
         self._stages = [self._stage(s) for s in range(params.stages)]
+        # pipeline passes run so far (each recirculation is one more): p4sfc run's
+        # passes per packet
+        self.passes = 0
 
     def _stage(self, s: int) -> Stage:
         device = self.device
@@ -132,6 +135,7 @@ class Pipeline:
         out: list[tuple[int, bytes]] = []
         preserved: tuple[int, ...] | None = None
         for _ in range(MAX_PASSES):
+            self.passes += 1
             st = PacketState(in_port, len(frame))
             if preserved is not None:
                 for name, value in zip(PRESERVED_META, preserved, strict=True):

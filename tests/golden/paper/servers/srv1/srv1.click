@@ -59,4 +59,4 @@ p4sfc_e1 -> EtherEncap(0x0800, 02:00:00:00:00:fe, 02:00:00:00:00:01) -> Strip(14
 p4sfc_entry[4] -> Paint(0, ANNO 18) -> p4sfc_e2 :: Strip(22);
 p4sfc_entry[5] -> Paint(1, ANNO 18) -> p4sfc_e2;
 p4sfc_e2 -> EtherEncap(0x0800, 02:00:00:00:00:fe, 02:00:00:00:00:01) -> Strip(14) -> MarkIPHeader(0) -> GetIPAddress(16) -> [1]c_1_nat1_miss;
-p4sfc_entry[6] -> Discard;  // not for this server
+p4sfc_entry[6] -> p4sfc_alerts :: Counter -> Discard;  // alert copies

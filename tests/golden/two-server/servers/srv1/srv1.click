@@ -39,4 +39,4 @@ p4sfc_c_1_ips_back[1] -> StoreData(0, \<80 01 04 00 08 00 03 00 04 00 05 00 06 0
 p4sfc_entry[0] -> Paint(0, ANNO 18) -> p4sfc_e0 :: Strip(30);
 p4sfc_entry[1] -> Paint(1, ANNO 18) -> p4sfc_e0;
 p4sfc_e0 -> EtherEncap(0x0800, 02:00:00:00:00:fe, 02:00:00:00:00:01) -> c_1_ips;
-p4sfc_entry[2] -> Discard;  // not for this server
+p4sfc_entry[2] -> p4sfc_alerts :: Counter -> Discard;  // alert copies

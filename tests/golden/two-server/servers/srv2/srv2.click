@@ -88,4 +88,4 @@ p4sfc_e4 -> EtherEncap(0x0800, 02:00:00:00:00:fe, 02:00:00:00:00:01) -> Strip(14
 p4sfc_entry[10] -> Paint(0, ANNO 18) -> p4sfc_e5 :: Strip(22);
 p4sfc_entry[11] -> Paint(1, ANNO 18) -> p4sfc_e5;
 p4sfc_e5 -> EtherEncap(0x0800, 02:00:00:00:00:fe, 02:00:00:00:00:01) -> Strip(14) -> MarkIPHeader(0) -> GetIPAddress(16) -> [2]c_2_web_lb_miss;
-p4sfc_entry[12] -> Discard;  // not for this server
+p4sfc_entry[12] -> p4sfc_alerts :: Counter -> Discard;  // alert copies
