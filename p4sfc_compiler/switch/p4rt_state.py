@@ -10,7 +10,7 @@ half of it. Reads answer from the same state under the lock.
 from __future__ import annotations
 
 import threading
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from typing import Any, Protocol
 
@@ -275,46 +275,42 @@ class SwitchState:
                 entry_to_proto(_by_table(entry, t.name), ids, out.entities.add().table_entry)
 
     @staticmethod
-    def _read_counters(loaded: Loaded, ce: Any, out: Any) -> None:
-        ids = loaded.ids
-        if ce.counter_id == 0:
-            arrays = list(ids.counters.values())
+    def _arrays(infos: dict[int, Any], array_id: int, entity: Any) -> Iterator[tuple[Any, int]]:
+        """(array info, index) of every cell a counter or register read asks for: one
+        array or all (id 0), one cell or all (no index)."""
+        if array_id == 0:
+            arrays = list(infos.values())
         else:
-            info = ids.counters.get(ce.counter_id)
+            info = infos.get(array_id)
             if info is None:
                 raise P4RTError(rpc_code.INVALID_ARGUMENT, "Invalid P4 id")
             arrays = [info]
         for info in arrays:
-            cells = loaded.device.counters[info.name].cells
-            indexes = ([_index(ce.index.index, info)] if ce.HasField("index")
+            indexes = ([_index(entity.index.index, info)] if entity.HasField("index")
                        else range(info.size))
             for i in indexes:
-                e = out.entities.add().counter_entry
-                e.counter_id = info.id
-                e.index.index = i
-                e.data.packet_count = cells.packets[i]
-                e.data.byte_count = cells.bytes[i]
+                yield info, i
 
-    @staticmethod
-    def _read_registers(loaded: Loaded, re_: Any, out: Any) -> None:
+    @classmethod
+    def _read_counters(cls, loaded: Loaded, ce: Any, out: Any) -> None:
+        counters = loaded.device.counters
+        for info, i in cls._arrays(loaded.ids.counters, ce.counter_id, ce):
+            cells = counters[info.name].cells
+            e = out.entities.add().counter_entry
+            e.counter_id = info.id
+            e.index.index = i
+            e.data.packet_count = cells.packets[i]
+            e.data.byte_count = cells.bytes[i]
+
+    @classmethod
+    def _read_registers(cls, loaded: Loaded, re_: Any, out: Any) -> None:
         """BMv2 answers UNIMPLEMENTED; the embedded switch answers (P4Data bitstrings)."""
-        ids = loaded.ids
-        if re_.register_id == 0:
-            arrays = list(ids.registers.values())
-        else:
-            info = ids.registers.get(re_.register_id)
-            if info is None:
-                raise P4RTError(rpc_code.INVALID_ARGUMENT, "Invalid P4 id")
-            arrays = [info]
-        for info in arrays:
-            cells = loaded.device.registers[info.name].cells
-            indexes = ([_index(re_.index.index, info)] if re_.HasField("index")
-                       else range(info.size))
-            for i in indexes:
-                e = out.entities.add().register_entry
-                e.register_id = info.id
-                e.index.index = i
-                e.data.bitstring = canonical(cells[i])
+        registers = loaded.device.registers
+        for info, i in cls._arrays(loaded.ids.registers, re_.register_id, re_):
+            e = out.entities.add().register_entry
+            e.register_id = info.id
+            e.index.index = i
+            e.data.bitstring = canonical(registers[info.name].cells[i])
 
     @staticmethod
     def _read_sessions(device: Device, pre: Any, out: Any) -> None:

@@ -19,14 +19,13 @@ from support.bmv2 import Lab, counter_cells, unavailable
 from support.click import click_binary, run_click, wrap_chain
 from support.frames import patterns, random_frame
 from support.sfc import tag, untag
+from support.specs import compile_spec
 from support.traces import trace
 
-from p4sfc_compiler.backend.compile import compile_chains
 from p4sfc_compiler.backend.entry_formats import write_request_txtpb
 from p4sfc_compiler.dataplane.fields import REWRITER_KEY, key_name
 from p4sfc_compiler.dataplane.match import Entry, Exact
 from p4sfc_compiler.dataplane.program import COUNTER_LEN_BITS
-from p4sfc_compiler.frontend.chainspec import load_chains, load_topology, validate
 from p4sfc_compiler.p4info.checks import check_entry
 from p4sfc_compiler.p4info.index import P4InfoIndex
 
@@ -46,16 +45,7 @@ HOST, EGRESS, SERVER = ("s1", 1), ("s1", 2), ("s1", 3)
 def _compile(tmp_path: Path, chain: Path | dict, topology: Path | dict = PAPER_TOPOLOGY,
              **options):
     """Compile a chain file (or a chain given as data) for a topology file (or data)."""
-    if isinstance(chain, dict):
-        (tmp_path / "chain.json").write_text(json.dumps(chain))
-        chain = tmp_path / "chain.json"
-    if isinstance(topology, dict):
-        (tmp_path / "topo.json").write_text(json.dumps(topology))
-        topology = tmp_path / "topo.json"
-    chains = load_chains(chain)
-    topo = load_topology(topology)
-    validate(chains, topo)
-    return compile_chains(chains, topo, **options), topo
+    return compile_spec(tmp_path, chain, topology, **options)
 
 
 def _through_switch(result, topology, tmp_path: Path, frames: list, ingress=HOST):

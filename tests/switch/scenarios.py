@@ -22,11 +22,11 @@ from pathlib import Path
 
 from support.frames import csum16, random_frame
 from support.sfc import tag
+from support.specs import compile_spec
 
-from p4sfc_compiler.backend.compile import CompileResult, compile_chains
+from p4sfc_compiler.backend.compile import CompileResult
 from p4sfc_compiler.dataplane.fields import REWRITER_KEY, key_name
 from p4sfc_compiler.dataplane.match import Entry, Exact
-from p4sfc_compiler.frontend.chainspec import load_chains, load_topology, validate
 
 EXAMPLES = Path(__file__).resolve().parents[2] / "examples"
 GOLDEN = Path(__file__).resolve().parents[1] / "golden" / "switch"
@@ -98,17 +98,7 @@ class Scenario:
     def compile(self, tmp_path: Path) -> tuple[CompileResult, object]:
         for name, text in self.files.items():
             (tmp_path / name).write_text(text)
-        chain, topology = self.chain, self.topology
-        if isinstance(chain, dict):
-            (tmp_path / "chain.json").write_text(json.dumps(chain))
-            chain = tmp_path / "chain.json"
-        if isinstance(topology, dict):
-            (tmp_path / "topo.json").write_text(json.dumps(topology))
-            topology = tmp_path / "topo.json"
-        chains = load_chains(chain)
-        topo = load_topology(topology)
-        validate(chains, topo)
-        return compile_chains(chains, topo, **self.options), topo
+        return compile_spec(tmp_path, self.chain, self.topology, **self.options)
 
 
 def _plan(result: CompileResult) -> dict:

@@ -11,6 +11,7 @@ import asyncio
 import time
 from collections.abc import Iterator
 from contextlib import ExitStack, contextmanager
+from dataclasses import dataclass, field
 from pathlib import Path
 
 import pytest
@@ -86,6 +87,45 @@ def held(sw: EmbeddedSwitch) -> dict[EntryKey, EntryValue]:
 def wanted(out: OutDir, name: str, chains: set[str] | None = None) -> dict:
     return {e.key: e.value for e in out.switches[name].entries
             if chains is None or e.chain in chains}
+
+
+@dataclass
+class Steady:
+    """Frames sent round and round into a switch by a thread, each output compared with
+    what the frame gave before the traffic started."""
+
+    reference: list[list[tuple[int, bytes]]]
+    wrong: list[tuple[int, list]] = field(default_factory=list)
+    sent: int = 0
+
+
+@contextmanager
+def steady_traffic(sw: EmbeddedSwitch, frames: list[bytes], pause: float) -> Iterator[Steady]:
+    import threading
+
+    def through(frame: bytes) -> list[tuple[int, bytes]]:
+        sw.send(1, frame)
+        return [(p, f) for p in (1, 2, 3) for f in sw.collect(p)]
+
+    state = Steady([through(f) for f in frames])
+    stop = threading.Event()
+
+    def traffic() -> None:
+        while not stop.is_set():
+            for i, f in enumerate(frames):
+                got = through(f)
+                state.sent += 1
+                if got != state.reference[i]:
+                    state.wrong.append((i, got))
+                time.sleep(pause)  # leave the GIL to the controller now and then
+
+    t = threading.Thread(target=traffic)
+    t.start()
+    try:
+        yield state
+    finally:
+        stop.set()
+        t.join()
 
 
 @pytest.mark.parametrize("example", sorted(EXAMPLES))
@@ -259,8 +299,6 @@ def test_a_client_killed_mid_apply_is_repaired_by_applying_again(
 def test_chain_a_traffic_is_untouched_while_b_comes_and_goes(outs: dict[str, Path]) -> None:
     """site-to-site's frames into s1 while web is applied and destroyed 100 times: every
     frame leaves s1 exactly as it does with web absent and nothing changing."""
-    import threading
-
     from scapy.layers.inet import IP, TCP, UDP
     from scapy.layers.l2 import Ether
 
@@ -275,41 +313,16 @@ def test_chain_a_traffic_is_untouched_while_b_comes_and_goes(outs: dict[str, Pat
         s1 = sws["s1"]
         assert _cli("apply", out, "--pipeline", *_args(sws)).exit_code == 0
         assert _cli("destroy", out, "--chain", "web", *_args(sws)).exit_code == 0
-
-        def through(frame: bytes) -> list[tuple[int, bytes]]:
-            s1.send(1, frame)
-            return [(p, f) for p in (1, 2, 3) for f in s1.collect(p)]
-
-        reference = [through(f) for f in frames]
-        assert any(reference), "site-to-site takes these frames"
-        stop = threading.Event()
-        wrong: list[tuple[int, list]] = []
-        sent = [0]
-
-        def traffic() -> None:
-            while not stop.is_set():
-                for i, f in enumerate(frames):
-                    got = through(f)
-                    sent[0] += 1
-                    if got != reference[i]:
-                        wrong.append((i, got))
-                    time.sleep(0.0005)  # leave the GIL to the controller now and then
-
-        t = threading.Thread(target=traffic)
-        t.start()
-        try:
-            targets = select_targets(plan, tuple(f"{n}={s.address}" for n, s in sws.items()),
-                                     None)
-            names = Names(plan)
+        targets = select_targets(plan, tuple(f"{n}={s.address}" for n, s in sws.items()), None)
+        names = Names(plan)
+        with steady_traffic(s1, frames, 0.0005) as steady:
+            assert any(steady.reference), "site-to-site takes these frames"
             for _ in range(100):
                 (a, b) = asyncio.run(apply_switches(plan, targets))
                 assert not a.failures and not b.failures
                 assert _cli("destroy", out, "--chain", "web", *_args(sws)).exit_code == 0
-        finally:
-            stop.set()
-            t.join()
         assert not any(names.owner(k, v) == "web" for k, v in held(s1).items())
-        assert sent[0] > len(frames) and wrong == [], (sent[0], wrong[:2])
+        assert steady.sent > len(frames) and steady.wrong == [], (steady.sent, steady.wrong[:2])
 
 
 FIREWALL = """// a firewall
@@ -346,8 +359,6 @@ def test_a_running_chain_is_updated_make_before_break(tmp_path: Path) -> None:
     configurations that treat the traffic alike, one update per Write (so a chain
     changed in place would be seen half-written): every frame leaves as before, each
     apply moves the chain to the other chain id version, and no old version stays."""
-    import threading
-
     from scapy.layers.inet import IP, TCP, UDP
     from scapy.layers.l2 import Ether
 
@@ -366,30 +377,9 @@ def test_a_running_chain_is_updated_make_before_break(tmp_path: Path) -> None:
     with switches(outs[0]) as sws:
         s1 = sws["s1"]
         assert _cli("apply", outs[0], "--pipeline", *_args(sws)).exit_code == 0
-
-        def through(frame: bytes) -> list[tuple[int, bytes]]:
-            s1.send(1, frame)
-            return [(p, f) for p in (1, 2, 3) for f in s1.collect(p)]
-
-        reference = [through(f) for f in frames]
-        assert any(reference) and not all(reference)  # some pass, some are denied
-        stop = threading.Event()
-        wrong: list[tuple[int, list]] = []
-        sent = [0]
-
-        def traffic() -> None:
-            while not stop.is_set():
-                for i, f in enumerate(frames):
-                    got = through(f)
-                    sent[0] += 1
-                    if got != reference[i]:
-                        wrong.append((i, got))
-                    time.sleep(0.0002)
-
-        t = threading.Thread(target=traffic)
-        t.start()
         versions = []
-        try:
+        with steady_traffic(s1, frames, 0.0002) as steady:
+            assert any(steady.reference) and not all(steady.reference)  # some pass, some not
             for k in range(20):
                 plan = plans[(k + 1) % 2]
                 targets = select_targets(plan, (f"s1={s1.address}",), None)
@@ -398,11 +388,8 @@ def test_a_running_chain_is_updated_make_before_break(tmp_path: Path) -> None:
                 ids = {Names(plan).ids.chain_id(k_, v) for k_, v in held(s1).items()}
                 assert len(ids) == 1  # the old version is gone
                 versions.append(ids.pop() & CHAIN_VERSION_BIT)
-        finally:
-            stop.set()
-            t.join()
         assert versions == [CHAIN_VERSION_BIT if k % 2 == 0 else 0 for k in range(20)]
-        assert sent[0] > 2 * len(frames) and wrong == [], (sent[0], wrong[:2])
+        assert steady.sent > 2 * len(frames) and steady.wrong == [], steady.wrong[:2]
         # applying the same configuration again writes nothing: no flip
         targets = select_targets(plans[0], (f"s1={s1.address}",), None)
         (r,) = asyncio.run(apply_switches(plans[0], targets))

@@ -1,0 +1,24 @@
+"""Compiling a chain given as a file or as data, for tests."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+
+def compile_spec(tmp_path: Path, chain: Path | dict, topology: Path | dict, **options):
+    """Compile a chain file (or a chain given as data) for a topology file (or data):
+    the compile result and the topology."""
+    from p4sfc_compiler.backend.compile import compile_chains
+    from p4sfc_compiler.frontend.chainspec import load_chains, load_topology, validate
+
+    if isinstance(chain, dict):
+        (tmp_path / "chain.json").write_text(json.dumps(chain))
+        chain = tmp_path / "chain.json"
+    if isinstance(topology, dict):
+        (tmp_path / "topo.json").write_text(json.dumps(topology))
+        topology = tmp_path / "topo.json"
+    chains = load_chains(chain)
+    topo = load_topology(topology)
+    validate(chains, topo)
+    return compile_chains(chains, topo, **options), topo
