@@ -19,7 +19,7 @@ from support.bmv2 import Lab, counter_cells, unavailable
 from support.click import click_binary, run_click, wrap_chain
 from support.frames import patterns, random_frame
 from support.sfc import tag, untag
-from support.specs import compile_spec
+from support.specs import compile_spec, solo_chain
 from support.traces import trace
 
 from p4sfc_compiler.backend.entry_formats import write_request_txtpb
@@ -60,17 +60,6 @@ def _through_switch(result, topology, tmp_path: Path, frames: list, ingress=HOST
         return got, lab.logs()
     finally:
         lab.close()
-
-
-def _solo(nf: dict) -> dict:
-    """One NF on s1, claiming everything that enters port 1, leaving by port 2."""
-    return {
-        "name": "solo",
-        "NFs": [{"name": "n1", "location": "srv1", **nf}],
-        "Links": [],
-        "Route": {"ingress": {"switch": "s1", "port": 1}, "egress": {"switch": "s1", "port": 2},
-                  "match": {}},
-    }
 
 
 # program settings: stages per pass, NF ids the header carries, table size
@@ -271,7 +260,7 @@ def test_paper_chain_end_to_end_with_click_servers(tmp_path: Path) -> None:
 def test_fully_offloaded_nf_equals_click(nf_type: str, stages: int, tmp_path: Path) -> None:
     """A fully offloadable library NF alone on the switch: every frame of the trace in,
     and out of the egress port exactly the frames, bytes and order click outputs."""
-    result, topology = _compile(tmp_path, _solo({"type": nf_type}), stages=stages)
+    result, topology = _compile(tmp_path, solo_chain({"type": nf_type}), stages=stages)
     plan = _plan(result)
     assert _nf(plan, "n1")["placement"] == "switch"
     frames = trace()
@@ -297,7 +286,7 @@ def test_header_rewrites_equal_click(stages: int, tmp_path: Path) -> None:
     """SetIPDSCP, DecIPTTL and IPEncap on the switch: the same frames as click, down to the
     outer header's IP ids (a per-instance register counting from 0, like Click's)."""
     (tmp_path / "hdr.click").write_text(HEADER_NF)
-    result, topology = _compile(tmp_path, _solo({"type": "hdr", "click": "hdr.click"}),
+    result, topology = _compile(tmp_path, solo_chain({"type": "hdr", "click": "hdr.click"}),
                                 stages=stages)
     assert _nf(_plan(result), "n1")["placement"] == "switch"
     frames = trace()
@@ -331,7 +320,7 @@ def test_bytes_past_the_ip_length_are_cut_as_click_does(stages: int, tmp_path: P
     from scapy.layers.l2 import Ether
 
     (tmp_path / "trim.click").write_text(TRIM_NF)
-    result, topology = _compile(tmp_path, _solo({"type": "trim", "click": "trim.click"}),
+    result, topology = _compile(tmp_path, solo_chain({"type": "trim", "click": "trim.click"}),
                                 stages=stages)
     assert _nf(_plan(result), "n1")["placement"] == "switch"
     frames = []
@@ -364,7 +353,7 @@ def test_alert_copies_and_forward_leaves_the_chain(tmp_path: Path) -> None:
     (tmp_path / "side.click").write_text(SIDE_EXITS_NF)
     topo = json.loads(PAPER_TOPOLOGY.read_text())
     topo["switches"][0]["ports"] = [1, 2, 3, 4]
-    result, topology = _compile(tmp_path, _solo({"type": "side", "click": "side.click"}), topo)
+    result, topology = _compile(tmp_path, solo_chain({"type": "side", "click": "side.click"}), topo)
     frames = [f for f in trace() if IP in f and f[IP].ttl > 1]
     got, logs = _through_switch(result, topology, tmp_path, frames)
     ssh = [bytes(f) for f in frames if TCP in f and f[TCP].dport == 22]
@@ -413,7 +402,7 @@ def test_random_classifiers_equal_click(tmp_path_factory, pats: list[str]) -> No
     body += "".join(f"cls[{k}] -> SetIPDSCP({k + 1}) -> j;\n" for k in range(outputs))
     tmp_path = tmp_path_factory.mktemp("cls")
     (tmp_path / "cls.click").write_text(body)
-    result, topology = _compile(tmp_path, _solo({"type": "cls", "click": "cls.click"}))
+    result, topology = _compile(tmp_path, solo_chain({"type": "cls", "click": "cls.click"}))
     assume(_nf(_plan(result), "n1")["placement"] == "switch")
     rng = random.Random(" ".join(pats))
     frames = [random_frame(rng) for _ in range(300)]

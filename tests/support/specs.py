@@ -22,3 +22,14 @@ def compile_spec(tmp_path: Path, chain: Path | dict, topology: Path | dict, **op
     topo = load_topology(topology)
     validate(chains, topo)
     return compile_chains(chains, topo, **options), topo
+
+
+def solo_chain(nf: dict) -> dict:
+    """A chain of one NF on s1, claiming everything that enters port 1, leaving by port 2."""
+    return {
+        "name": "solo",
+        "NFs": [{"name": "n1", "location": "srv1", **nf}],
+        "Links": [],
+        "Route": {"ingress": {"switch": "s1", "port": 1}, "egress": {"switch": "s1", "port": 2},
+                  "match": {}},
+    }

@@ -22,7 +22,7 @@ from pathlib import Path
 
 from support.frames import csum16, random_frame
 from support.sfc import tag
-from support.specs import compile_spec
+from support.specs import compile_spec, solo_chain
 
 from p4sfc_compiler.backend.compile import CompileResult
 from p4sfc_compiler.dataplane.fields import REWRITER_KEY, key_name
@@ -107,16 +107,6 @@ def _plan(result: CompileResult) -> dict:
 
 def _chain_id(result: CompileResult) -> int:
     return _plan(result)["chains"][0]["chain_id"]
-
-
-def _solo(nf: dict) -> dict:
-    return {
-        "name": "solo",
-        "NFs": [{"name": "n1", "location": "srv1", **nf}],
-        "Links": [],
-        "Route": {"ingress": {"switch": "s1", "port": 1}, "egress": {"switch": "s1", "port": 2},
-                  "match": {}},
-    }
 
 
 def _nat_entries(result: CompileResult) -> dict[str, list[Entry]]:
@@ -272,20 +262,20 @@ SCENARIOS: dict[str, Scenario] = {s.name: s for s in [
              traffic=_paper_traffic, entries=_nat_entries),
     Scenario("paper-random-s2", EXAMPLES / "paper-chain.json", options={"stages": 2},
              traffic=_paper_random_traffic, entries=_nat_entries),
-    *[Scenario(f"solo-{nf}-s{stages}", _solo({"type": nf}), options={"stages": stages},
+    *[Scenario(f"solo-{nf}-s{stages}", solo_chain({"type": nf}), options={"stages": stages},
                traffic=_host_traffic)
       for nf, stages in (("firewall", 8), ("monitor", 2), ("router", 8), ("router", 1))],
-    *[Scenario(f"header-s{stages}", _solo({"type": "hdr", "click": "hdr.click"}),
+    *[Scenario(f"header-s{stages}", solo_chain({"type": "hdr", "click": "hdr.click"}),
                options={"stages": stages}, files={"hdr.click": HEADER_NF},
                traffic=_host_traffic) for stages in (8, 2)],
-    *[Scenario(f"trim-s{stages}", _solo({"type": "trim", "click": "trim.click"}),
+    *[Scenario(f"trim-s{stages}", solo_chain({"type": "trim", "click": "trim.click"}),
                options={"stages": stages}, files={"trim.click": TRIM_NF},
                traffic=_trim_traffic) for stages in (8, 1)],
-    Scenario("side-exits", _solo({"type": "side", "click": "side.click"}), _side_topology(),
+    Scenario("side-exits", solo_chain({"type": "side", "click": "side.click"}), _side_topology(),
              files={"side.click": SIDE_EXITS_NF}, traffic=_side_traffic),
     Scenario("across", ACROSS, EXAMPLES / "two-server-topology.json", options={"stages": 4},
              traffic=_host_traffic),
-    *[Scenario(f"classifier-{i}", _solo({"type": "cls", "click": "cls.click"}),
+    *[Scenario(f"classifier-{i}", solo_chain({"type": "cls", "click": "cls.click"}),
                files={"cls.click": classifier_nf(pats)},
                traffic=_random_traffic(" ".join(pats)))
       for i, pats in enumerate(RANDOM_PATTERNS)],
