@@ -21,11 +21,11 @@ def counter_model(res: StageResources) -> KindRun:
     nregs = len(first)
 
     def run(st: PacketState, params: tuple[int, ...]) -> None:
-        # Click counts from its data pointer: the IP length plus what precedes it there;
-        # a non-IP frame counts what follows the Ethernet header (never the SFC header).
+        # Click counts the bytes from its data pointer: what follows the Ethernet header
+        # (never the SFC header); once a CheckIPHeader cut the packet, its IP length.
         base = params[base_at]
         ip = st.ipv4
-        if ip is not None:
+        if st.trim and ip is not None:
             length = (ip[IP_LEN] + base) & _M32
         else:
             length = (st.packet_length - st.l2_len + base) & _M32
