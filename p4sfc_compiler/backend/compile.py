@@ -15,6 +15,7 @@ import json
 import os
 from collections.abc import Sequence
 from dataclasses import dataclass, field
+from functools import lru_cache
 from pathlib import Path
 
 from p4sfc_compiler.analysis.plan import Plan, build_plan
@@ -29,6 +30,7 @@ from p4sfc_compiler.frontend.chainspec import ChainSpec, Topology
 from p4sfc_compiler.frontend.specjson import NAME
 from p4sfc_compiler.frontend.statefile import load_state
 from p4sfc_compiler.p4info.checks import check_capacity, check_entry, check_unique
+from p4sfc_compiler.p4info.index import P4InfoIndex
 from p4sfc_compiler.p4info.write import index_p4info, render_p4info
 
 PROGRAM = "p4sfc"
@@ -50,6 +52,14 @@ def previous_chain_ids(state: Path | None) -> dict[str, int]:
     """Chain ids of an earlier plan.json, so deployed chains keep theirs (read and
     checked by the frontend's state reader)."""
     return {} if state is None else load_state(state)
+
+
+@lru_cache(maxsize=8)
+def program_texts(params: ProgramParams) -> tuple[str, str, P4InfoIndex]:
+    """The program's P4 text, its P4Info text and index: pure functions of the program's
+    parameters, so a process that compiles again (a daemon, the bench) renders them once."""
+    program = build_program(params)
+    return render_p4(params), render_p4info(program), index_p4info(program)
 
 
 def compile_chains(
@@ -74,9 +84,7 @@ def compile_chains(
         # large as the tables never run out first
         register_size=table_size,
     )
-    program = build_program(params)
-    p4info_text = render_p4info(program)
-    index = index_p4info(program)
+    p4_text, p4info_text, index = program_texts(params)
     per_switch = build_entries(plan, params)
     for sw, se in per_switch.items():
         for e in se.entries:
@@ -86,7 +94,7 @@ def compile_chains(
 
     result = CompileResult(plan, out_dir or Path("."))
     files = result.files
-    files[f"p4/{PROGRAM}.p4"] = render_p4(params)
+    files[f"p4/{PROGRAM}.p4"] = p4_text
     files[f"p4/{PROGRAM}.p4info.txtpb"] = p4info_text
     result.program_files = [f"p4/{PROGRAM}.p4", f"p4/{PROGRAM}.p4info.txtpb"]
     for sw, se in per_switch.items():

@@ -179,8 +179,8 @@ def covered_by_union(c: Cube, cubes: Sequence[Cube], budget: list[int] | None = 
         split = _split_bit(c, relevant[0])
         assert split is not None  # relevant[0] intersects but does not cover c
         name, bit = split
-        half0 = make_cube([*c, (name, 0, bit)])
-        half1 = make_cube([*c, (name, bit, bit)])
+        half0 = cube_and(c, ((name, 0, bit),))
+        half1 = cube_and(c, ((name, bit, bit),))
         assert half0 is not None and half1 is not None
         if not covered_by_union(half0, relevant, budget):
             return False

@@ -66,8 +66,11 @@ def test_two_server_chains_equal_software(tmp_path: Path) -> None:
     # bytes after the SPI and sequence number differ run to run, in software too. Those
     # frames are held equal up to there; every other difference counts.
     esp_payload = 14 + 20 + 8
+    # (the first differing byte is past the SPI and sequence number, not always the
+    # IV's first: two IVs share a first byte one time in 256)
     rest = [d for d in v.differences
-            if not (d.what == f"bytes differ from byte {esp_payload}"
+            if not (d.what.startswith("bytes differ from byte ")
+                    and int(d.what.rsplit(" ", 1)[1]) >= esp_payload
                     and len(d.deployed) == len(d.software)
                     and bytes.fromhex(d.deployed)[23] == 50)]
     assert not rest, "\n".join(d.one_line() for d in rest[:5])

@@ -641,12 +641,12 @@ control Stage(inout headers_t hdr,
             }
             exec_counter: {
                 ran = true;
-                // Click counts the packet from its data pointer: the IP length plus what
-                // precedes it there; a non-IP frame counts what follows the Ethernet header
-                // (the SFC header never counts) plus the same bytes_base.
+                // Click counts the bytes from its data pointer: what follows the Ethernet
+                // header (the SFC header never counts) plus bytes_base; once a
+                // CheckIPHeader cut the packet to its IP length (meta.trim), that length.
                 bit<32> cnt_len = standard_metadata.packet_length - (bit<32>)meta.l2_len
                     + (bit<32>)meta.cnt_bytes_base;
-                if (hdr.ipv4.isValid()) {
+                if (meta.trim == 1) {
                     cnt_len = (bit<32>)hdr.ipv4.totalLen + (bit<32>)meta.cnt_bytes_base;
                 }
                 counter_packets.count(meta.cnt_index);
