@@ -296,6 +296,47 @@ def test_a_client_killed_mid_apply_is_repaired_by_applying_again(
 
 
 @pytest.mark.slow
+def test_an_apply_process_killed_outright_is_repaired_by_applying_again(
+        outs: dict[str, Path]) -> None:
+    """``p4sfc apply`` as its own process, SIGKILLed while it writes (one update per
+    Write): the switch holds part of OUT; the next apply completes it and the one after
+    writes nothing."""
+    import signal
+    import subprocess
+    import sys
+
+    out = outs["paper"]
+    plan = load_out_dir(out)
+    with switches(out) as sws:
+        assert _cli("apply", out, "--pipeline", *_args(sws)).exit_code == 0
+        assert _cli("destroy", out, "--chain", "paper", *_args(sws)).exit_code == 0
+        assert held(sws["s1"]) == {}
+        proc = subprocess.Popen(
+            [sys.executable, "-c", "from p4sfc_compiler.cli import main; main()", "apply",
+             str(out), "--batch", "1", *_args(sws)],
+            stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+        try:
+            deadline = time.monotonic() + 30
+            while not held(sws["s1"]) and time.monotonic() < deadline:
+                time.sleep(0.005)
+            proc.send_signal(signal.SIGKILL)
+        finally:
+            proc.wait(timeout=10)
+        have = held(sws["s1"])
+        assert have and have != wanted(plan, "s1"), "killed part-way"
+        # the dead client's stream ends with its connection; the next primary takes over
+        for _ in range(50):
+            r = _cli("apply", out, *_args(sws))
+            if r.exit_code == 0:
+                break
+            time.sleep(0.1)
+        assert r.exit_code == 0, r.output
+        assert held(sws["s1"]) == wanted(plan, "s1")
+        targets = select_targets(plan, tuple(f"{n}={s.address}" for n, s in sws.items()), None)
+        assert sum(r.writes for r in asyncio.run(apply_switches(plan, targets))) == 0
+
+
+@pytest.mark.slow
 def test_chain_a_traffic_is_untouched_while_b_comes_and_goes(outs: dict[str, Path]) -> None:
     """site-to-site's frames into s1 while web is applied and destroyed 100 times: every
     frame leaves s1 exactly as it does with web absent and nothing changing."""
