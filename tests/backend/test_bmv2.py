@@ -18,6 +18,7 @@ from hypothesis import strategies as st
 from support.bmv2 import Lab, counter_cells, unavailable
 from support.click import click_binary, run_click, wrap_chain
 from support.frames import patterns, random_frame
+from support.nfs import HEADER_NF, SIDE_EXITS_NF, TRIM_NF
 from support.sfc import tag, untag
 from support.specs import compile_spec, solo_chain
 from support.traces import trace
@@ -270,17 +271,6 @@ def test_fully_offloaded_nf_equals_click(nf_type: str, stages: int, tmp_path: Pa
     assert got[SERVER] == [] and got[HOST] == []
 
 
-# (After IPEncap a new Ethernet header, not Unstrip: in Click the 14 bytes before the
-# pushed header are uninitialised headroom, the switch keeps the old Ethernet header.)
-HEADER_NF = """// DSCP marking, TTL decrement and an IP-in-IP tunnel: elements the library lacks
-input -> Strip(14) -> chk :: CheckIPHeader -> SetIPDSCP(46) -> ttl :: DecIPTTL
-      -> IPEncap(4, 192.0.2.1, 192.0.2.2, TTL 32)
-      -> EtherEncap(0x0800, 02:00:00:00:00:aa, 02:00:00:00:00:bb) -> output;
-chk[1] -> Discard;
-ttl[1] -> Discard;
-"""
-
-
 @pytest.mark.parametrize("stages", [8, 2])
 def test_header_rewrites_equal_click(stages: int, tmp_path: Path) -> None:
     """SetIPDSCP, DecIPTTL and IPEncap on the switch: the same frames as click, down to the
@@ -299,10 +289,6 @@ def test_header_rewrites_equal_click(stages: int, tmp_path: Path) -> None:
     assert got[EGRESS] == software, logs
 
 
-TRIM_NF = """// CheckIPHeader cuts the bytes that follow the IP packet; Counter counts IP lengths
-input -> Strip(14) -> chk :: CheckIPHeader -> cnt :: Counter -> Unstrip(14) -> output;
-chk[1] -> Discard;
-"""
 
 
 def _trailing(frame, extra: bytes):
@@ -337,14 +323,6 @@ def test_bytes_past_the_ip_length_are_cut_as_click_does(stages: int, tmp_path: P
     assert got[EGRESS] == software, logs
 
 
-SIDE_EXITS_NF = """// telnet is copied to the server (Alert); DNS leaves the chain on port 4 (Forward)
-input -> Strip(14) -> chk :: CheckIPHeader
-      -> cls :: IPClassifier(tcp dst port 22, udp dst port 53, -);
-cls[0] -> Alert -> j :: Unstrip(14) -> output;
-cls[1] -> Forward(4);
-cls[2] -> j;
-chk[1] -> Discard;
-"""
 
 
 def test_alert_copies_and_forward_leaves_the_chain(tmp_path: Path) -> None:

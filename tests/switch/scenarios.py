@@ -21,6 +21,7 @@ from ipaddress import IPv4Address
 from pathlib import Path
 
 from support.frames import csum16, random_frame
+from support.nfs import HEADER_NF, SIDE_EXITS_NF, TRIM_NF
 from support.sfc import tag
 from support.specs import compile_spec, solo_chain
 
@@ -178,18 +179,7 @@ def _host_traffic(result: CompileResult) -> Traffic:
 
 # (After IPEncap a new Ethernet header, not Unstrip: in Click the 14 bytes before the
 # pushed header are uninitialised headroom, the switch keeps the old Ethernet header.)
-HEADER_NF = """// DSCP marking, TTL decrement and an IP-in-IP tunnel: elements the library lacks
-input -> Strip(14) -> chk :: CheckIPHeader -> SetIPDSCP(46) -> ttl :: DecIPTTL
-      -> IPEncap(4, 192.0.2.1, 192.0.2.2, TTL 32)
-      -> EtherEncap(0x0800, 02:00:00:00:00:aa, 02:00:00:00:00:bb) -> output;
-chk[1] -> Discard;
-ttl[1] -> Discard;
-"""
 
-TRIM_NF = """// CheckIPHeader cuts the bytes that follow the IP packet; Counter counts IP lengths
-input -> Strip(14) -> chk :: CheckIPHeader -> cnt :: Counter -> Unstrip(14) -> output;
-chk[1] -> Discard;
-"""
 
 
 def _trim_traffic(result: CompileResult) -> Traffic:
@@ -199,14 +189,6 @@ def _trim_traffic(result: CompileResult) -> Traffic:
     return [(HOST, f) for f in frames + edge_frames()]
 
 
-SIDE_EXITS_NF = """// telnet is copied to the server (Alert); DNS leaves the chain on port 4 (Forward)
-input -> Strip(14) -> chk :: CheckIPHeader
-      -> cls :: IPClassifier(tcp dst port 22, udp dst port 53, -);
-cls[0] -> Alert -> j :: Unstrip(14) -> output;
-cls[1] -> Forward(4);
-cls[2] -> j;
-chk[1] -> Discard;
-"""
 
 
 def classifier_nf(pats: list[str]) -> str:
