@@ -201,10 +201,12 @@ def chain_versions(wanted: dict[str, Iterable[WantedEntry]],
                    existing: dict[str, dict[EntryKey, EntryValue]], names: Names
                    ) -> dict[str, int]:
     """The chain id version each chain of OUT is applied at, given every switch's
-    entries (by switch name). A chain not running (no classification entry anywhere)
-    goes in at version 0. A running chain stays at a version whose entries already equal
-    OUT's (the classifications are then fixed in place); otherwise it moves to the other
-    version: make-before-break."""
+    entries (by switch name). A running chain (a classification entry on a switch of the
+    apply) stays at a version whose entries already equal OUT's (the classifications are
+    then fixed in place); otherwise it moves to the other version: make-before-break. A
+    chain with no classification entry here keeps the one version its entries have (an
+    apply to some switches only may not see the classifications elsewhere), else goes in
+    at version 0."""
     live: dict[str, Counter[int]] = {}
     have: dict[tuple[str, str, int], dict[EntryKey, EntryValue]] = {}
     for sw, entries in existing.items():
@@ -230,7 +232,8 @@ def chain_versions(wanted: dict[str, Iterable[WantedEntry]],
     for chain in chains:
         running = live.get(chain)
         if not running:
-            out[chain] = 0
+            found = {v for (_, c, v) in have if c == chain}
+            out[chain] = found.pop() if len(found) == 1 else 0
             continue
         ready = [v for v in (0, 1) if all(
             have.get((sw, chain, v), {}) == want.get((sw, chain, v), {}) for sw in switches)]

@@ -12,7 +12,15 @@ from click.testing import CliRunner
 
 from p4sfc_compiler.cli import main
 from p4sfc_compiler.errors import P4SFCError
-from p4sfc_compiler.runtime.apply import DELETE, INSERT, MODIFY, Names, plan_ops, select_targets
+from p4sfc_compiler.runtime.apply import (
+    DELETE,
+    INSERT,
+    MODIFY,
+    Names,
+    chain_versions,
+    plan_ops,
+    select_targets,
+)
 from p4sfc_compiler.runtime.outdir import CLASSIFY_CHAIN_TABLE, load_out_dir
 
 EX = Path(__file__).resolve().parents[2] / "examples"
@@ -69,6 +77,39 @@ def test_the_diff_writes_only_what_differs_classification_last(two_server: Path)
     assert sorted((op.kind, op.chain) for op in ops) == [
         (MODIFY, first.chain), (DELETE, "chain id 99")]
     assert unchanged == len(entries) - 1
+
+
+def test_chain_versions_flip_running_chains_only(two_server: Path) -> None:
+    """The version a chain is applied at, from what the switches hold: a running chain
+    (its classification on a switch of the apply) moves to the other version when its
+    entries differ and stays when they are OUT's; a chain whose classification is not in
+    view keeps the version its entries have; a chain not there at all starts at 0."""
+    out = load_out_dir(two_server)
+    names = Names(out)
+    wanted = {n: sw.entries for n, sw in out.switches.items()}
+
+    def at(version: int, chains: set[str], switches=None) -> dict:
+        return {n: dict(names.ids.at_version(e.key, e.value, version)
+                        for e in sw.entries if e.chain in chains)
+                for n, sw in out.switches.items() if switches is None or n in switches}
+
+    chains = {e.chain for sw in out.switches.values() for e in sw.entries}
+    assert chain_versions(wanted, {n: {} for n in wanted}, names) == dict.fromkeys(chains, 0)
+    assert chain_versions(wanted, at(1, chains), names) == dict.fromkeys(chains, 1)
+    # one entry of every chain changed: the running ones move to the other version
+    changed = at(1, chains)
+    for chain in chains:
+        sw, key = next((n, k) for n, held in changed.items() for k, v in held.items()
+                       if k[0] != names.claim_table and names.owner(k, v) == chain)
+        changed[sw][key] = (changed[sw][key][0], ())
+    assert chain_versions(wanted, changed, names) == dict.fromkeys(chains, 0)
+    # an apply to the switches without the classifications keeps the version it sees
+    downstream = {n for n, sw in out.switches.items()
+                  if not any(e.key[0] == names.claim_table for e in sw.entries)}
+    assert downstream
+    assert chain_versions({n: wanted[n] for n in downstream}, at(1, chains, downstream),
+                          names) == {c: 1 for n in downstream for c in
+                                     {e.chain for e in out.switches[n].entries}}
 
 
 def _run(*args: str):
