@@ -7,8 +7,11 @@ element. Packets arrive from the switch with the SFC header; a ``Classifier`` on
 an Ethernet header put back, the NFs run, and on the way out the header is rebuilt with
 the NF ids still to pass (``Unstrip`` + ``StoreData`` + ``EtherEncap``, stock elements).
 Both versions of a chain id are accepted (``dataplane.reserved.CHAIN_VERSION_BIT``, for
-``p4sfc apply``'s make-before-break); ``Paint(v, ANNO VERSION_ANNO)`` keeps the version
-through the NFs and a ``PaintSwitch`` on it picks the header to send back.
+``p4sfc apply``'s make-before-break), and the inner EtherTypes of :data:`INNER_TYPES`
+(a whole NF on a server may get ARP or IPv6 frames a route claims; a split NF's misses are
+IPv4). One entry pattern per (version, inner EtherType); ``Paint(code, ANNO RETURN_ANNO)``
+keeps the pair through the NFs as one return code and a ``PaintSwitch`` on it picks the
+header to send back. Frames of another inner EtherType reach the catch-all.
 
 The byte offsets of the SFC header's fields come from its layout in the data-plane contract
 (:mod:`p4sfc_compiler.dataplane.wire`).
@@ -31,11 +34,13 @@ from p4sfc_compiler.analysis.catalog import load_catalog
 from p4sfc_compiler.analysis.offload import IP_HEADER_ANNO
 from p4sfc_compiler.analysis.partition import Placement
 from p4sfc_compiler.analysis.plan import ChainPlan, NFPlan, Plan
-from p4sfc_compiler.dataplane.reserved import VERSION_ANNO, with_version
+from p4sfc_compiler.dataplane.reserved import RETURN_ANNO, with_version
 from p4sfc_compiler.dataplane.wire import (
     ETH_LEN,
     ETHERNET,
+    ETHERTYPE_ARP,
     ETHERTYPE_IPV4,
+    ETHERTYPE_IPV6,
     ETHERTYPE_SFC,
     IPV4,
     SFC,
@@ -60,6 +65,11 @@ from p4sfc_compiler.frontend.ir import (
 from p4sfc_compiler.frontend.parser import parse_text
 from p4sfc_compiler.frontend.printer import to_click
 from p4sfc_compiler.frontend.topology import Server
+
+# Inner EtherTypes a server config takes and restores on the way back.
+INNER_TYPES = (ETHERTYPE_IPV4, ETHERTYPE_ARP, ETHERTYPE_IPV6)
+# (chain id version, inner EtherType) -> the return code kept in Click annotation RETURN_ANNO
+RETURN_CODES = {(v, t): 2 * i + v for i, t in enumerate(INNER_TYPES) for v in (0, 1)}
 
 # Offsets, in a tagged frame, of what the entry Classifier tests.
 _AT_ETHERTYPE = ETHERNET.byte_offset("etherType")
@@ -312,15 +322,17 @@ def _render(server: str, srv: Server, entries: list[_Entry], io: ServerIO) -> Se
         if nxt is not None and nxt.placement is Placement.SERVER and nxt.location == nf.location:
             body.append(f"{name} -> {instance(chain, nxt, False)};")
         else:
-            # back to the switch under the chain id version the packet came with
+            # back to the switch with the chain id version and inner EtherType it came with
             remaining = [n.nf_id for n in chain.nfs[nf.nf_id :]]
-            headers = [sfc_header(with_version(chain.chain_id, v), remaining) for v in (0, 1)]
             back = _fresh(f"p4sfc_{name}_back", taken)
-            body.append(f"{name} -> Strip({ETH_LEN}) -> Unstrip({len(headers[0])})"
-                        f" -> {back} :: PaintSwitch(ANNO {VERSION_ANNO});")
-            for v, data in enumerate(headers):
+            length = len(sfc_header(chain.chain_id, remaining))
+            body.append(f"{name} -> Strip({ETH_LEN}) -> Unstrip({length})"
+                        f" -> {back} :: PaintSwitch(ANNO {RETURN_ANNO});")
+            for (v, ether_type), code in RETURN_CODES.items():
+                data = sfc_header(with_version(chain.chain_id, v), remaining,
+                                  inner_ether_type=ether_type)
                 body.append(
-                    f"{back}[{v}] -> StoreData(0, {_hex(data)})"
+                    f"{back}[{code}] -> StoreData(0, {_hex(data)})"
                     f" -> EtherEncap(0x{ETHERTYPE_SFC:04x}, {SERVER_MAC}, {SWITCH_MAC})"
                     " -> p4sfc_out;"
                 )
@@ -332,32 +344,33 @@ def _render(server: str, srv: Server, entries: list[_Entry], io: ServerIO) -> Se
     for k, e in enumerate(entries):
         chain, nf = e.chain, e.nf
         remaining = len(chain.nfs) - nf.nf_id + 1
-        # one pattern per chain id version; the version rides in an annotation byte
-        for v in (0, 1):
-            patterns.append(
-                f"{_AT_ETHERTYPE}/{ETHERTYPE_SFC:04x}"
-                f" {_AT_CHAIN}/{with_version(chain.chain_id, v):04x}"
-                f" {_AT_ENTRY}/{e.entry:02x} {_AT_INNER_TYPE}/{ETHERTYPE_IPV4:04x}"
-                f" {_AT_FIRST_NF}/{nf.nf_id:02x}"
-            )
         hdr = ETH_LEN + SFC_LEN + SFC_NF_LEN * remaining
-        steps = [f"Strip({hdr})", f"EtherEncap(0x{ETHERTYPE_IPV4:04x}, {SWITCH_MAC}, {SERVER_MAC})"]
-        if e.entry:
-            steps += _entry_shim(nf)
-            target = f"[{e.in_port}]{instance(chain, nf, True)}"
-        else:
-            target = instance(chain, nf, False)
-        start = _fresh(f"p4sfc_e{k}", taken)
-        for v in (0, 1):
-            to = start if v else f"{start} :: " + steps[0]
-            wiring.append(f"p4sfc_entry[{2 * k + v}] -> Paint({v}, ANNO {VERSION_ANNO}) -> {to};")
-        wiring.append(f"{start} -> " + " -> ".join(steps[1:]) + f" -> {target};")
+        shim = _entry_shim(nf) if e.entry else []
+        target = (f"[{e.in_port}]{instance(chain, nf, True)}" if e.entry
+                  else instance(chain, nf, False))
+        # a split NF's misses are IPv4 (the switch passes other frames on)
+        types = (ETHERTYPE_IPV4,) if e.entry else INNER_TYPES
+        for ether_type in types:
+            start = _fresh(f"p4sfc_e{k}_{ether_type:04x}", taken)
+            for v in (0, 1):
+                patterns.append(
+                    f"{_AT_ETHERTYPE}/{ETHERTYPE_SFC:04x}"
+                    f" {_AT_CHAIN}/{with_version(chain.chain_id, v):04x}"
+                    f" {_AT_ENTRY}/{e.entry:02x} {_AT_INNER_TYPE}/{ether_type:04x}"
+                    f" {_AT_FIRST_NF}/{nf.nf_id:02x}"
+                )
+                code = RETURN_CODES[(v, ether_type)]
+                to = start if v else f"{start} :: Strip({hdr})"
+                wiring.append(f"p4sfc_entry[{len(patterns) - 1}] -> Paint({code}, ANNO "
+                              f"{RETURN_ANNO}) -> {to};")
+            steps = [f"EtherEncap(0x{ether_type:04x}, {SWITCH_MAC}, {SERVER_MAC})", *shim]
+            wiring.append(f"{start} -> " + " -> ".join(steps) + f" -> {target};")
         listed.append((chain.name, nf.name, e.entry))
     patterns.append("-")
     # The switch sends a server only its NFs' frames and the Alert copies of its clone
     # sessions (the frame as received in that pass, which no entry point matches): the
     # catch-all is the alert sink, its Counter the alert count (handler count).
-    wiring.append(f"p4sfc_entry[{2 * len(entries)}] -> {ALERT_SINK} :: Counter -> Discard;"
+    wiring.append(f"p4sfc_entry[{len(patterns) - 1}] -> {ALERT_SINK} :: Counter -> Discard;"
                   "  // alert copies")
     # a server part needs every input of its partial element connected (a rewriter takes
     # one spec per input); inputs the switch never sends misses to get an Idle

@@ -38,9 +38,11 @@ CLONE_INSTANCE = 1
 # apply). Compiles emit version 0; server configs accept both and send a packet back
 # with the version it came with, which they keep in one Click annotation byte.
 CHAIN_VERSION_BIT = 1 << (SFC.field("chainId").bitwidth - 1)
-# Click annotation byte the server configs keep the version in: free in Click 2.1
-# (PAINT is 16, ICMP_PARAMPROB 17, FIX_IP_SRC 19, AGGREGATE/MISC_IP 20-23).
-VERSION_ANNO = 18
+# Click annotation byte the server configs keep, through the NFs, what they restore on
+# the way back to the switch (the chain id version and the inner EtherType, as one return
+# code): free in Click 2.1 (PAINT is 16, ICMP_PARAMPROB 17, FIX_IP_SRC 19,
+# AGGREGATE/MISC_IP 20-23).
+RETURN_ANNO = 18
 
 
 def chain_version(chain_id: int) -> int:

@@ -14,6 +14,8 @@ from dataclasses import dataclass
 from functools import cached_property
 
 ETHERTYPE_IPV4 = 0x0800
+ETHERTYPE_ARP = 0x0806
+ETHERTYPE_IPV6 = 0x86DD
 # A local experimental EtherType (IEEE 802 "local experimental 1").
 ETHERTYPE_SFC = 0x88B5
 

@@ -107,12 +107,9 @@ def test_deployment_leaves_nothing_running(tmp_path: Path) -> None:
     assert not left
 
 
-@pytest.mark.xfail(strict=True, reason=(
-    "a route that tests no IPv4 field claims ARP; the switch tags it for the server, "
-    "whose entry Classifier requires inner EtherType 0800 (backend/clickgen.py "
-    "_AT_INNER_TYPE, and EtherEncap(0x0800) on entry), so the server discards what the "
-    "software IPS passes (frame 0)"))
 def test_route_claiming_non_ip_frames(tmp_path: Path) -> None:
+    """A route that tests no IPv4 field claims ARP too: the server takes it under its own
+    inner EtherType and sends it back with it, as the software IPS passes it."""
     chain = {"name": "any", "NFs": [{"name": "ips", "type": "ips", "location": "srv1"}],
              "Links": [], "Route": {"ingress": {"switch": "s1", "port": 1},
                                     "egress": {"switch": "s1", "port": 2}}}
