@@ -86,10 +86,16 @@ def main() -> None:
 
     \b
     Typical flow:
+      p4sfc demo                                   the paper's chain, split and checked
       p4sfc parse examples/nfs/firewall.click      look at one NF's element graph
       p4sfc plan examples/paper-chain.json         offloadability and placement
       p4sfc compile examples/paper-chain.json -o out/
                                                    P4 program, entries, Click configs
+      p4sfc run out/ --in 1=in.pcap -o run/        the deployment in this process
+      p4sfc switch --grpc 127.0.0.1:9559           an embedded P4Runtime switch
+      p4sfc apply out/ --pipeline --switch s1=127.0.0.1:9559
+                                                   entries onto a switch (or BMv2)
+      p4sfc status out/ / p4sfc destroy out/ --chain NAME
     """
 
 
