@@ -9,7 +9,7 @@ writes.
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 
 from p4sfc_compiler.dataplane import fields as F
@@ -23,9 +23,20 @@ from p4sfc_compiler.dataplane.wire import ETHERNET, IPV4, SFC, SFC_NF
 
 INGRESS = "MyIngress"
 NO_ACTION = "NoAction"
-# Bits of a counted length (IP total length + bytes_base, or a non-IP frame's length):
-# the counter kind keeps one packet counter per bit.
+# The counter kind's packet counters: one cell per slot counting packets, and
+# COUNTER_LEN_BITS cells per slot, one per bit of the counted length (Click's bytes from
+# its data pointer), so the bytes are sum(cell[slot * COUNTER_LEN_BITS + b] << b).
+COUNTER_PACKETS = "counter_packets"
+COUNTER_LEN = "counter_len_bits"
 COUNTER_LEN_BITS = 17
+
+
+def counted_bytes(len_cells: Mapping[int, int], slot: int) -> int:
+    """The bytes a counter slot counted, from the cells of its ``COUNTER_LEN`` array
+    (index -> packets; cells left out count 0)."""
+    base = slot * COUNTER_LEN_BITS
+    return sum(len_cells.get(base + b, 0) << b for b in range(COUNTER_LEN_BITS))
+
 # v1model's ingress_global_timestamp, which the counters' first/last registers keep.
 TIMESTAMP_BITS = 48
 
@@ -203,7 +214,7 @@ KIND_SPECS: dict[str, KindSpec] = {
         # bit by bit: cell slot * COUNTER_LEN_BITS + b counts the packets whose length has
         # bit b set, and bytes = sum(count[b] << b). P4Runtime reads counters on BMv2
         # (it answers register reads with UNIMPLEMENTED).
-        counters=(("counter_packets", 1), ("counter_len_bits", COUNTER_LEN_BITS)),
+        counters=((COUNTER_PACKETS, 1), (COUNTER_LEN, COUNTER_LEN_BITS)),
         registers=(
             ("counter_first", TIMESTAMP_BITS),
             ("counter_last", TIMESTAMP_BITS),

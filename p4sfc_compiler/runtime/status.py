@@ -15,14 +15,12 @@ import time
 from collections import Counter
 from dataclasses import dataclass, field
 
-from p4sfc_compiler.dataplane.program import COUNTER_LEN_BITS
+from p4sfc_compiler.dataplane.program import COUNTER_LEN, COUNTER_PACKETS, counted_bytes
 from p4sfc_compiler.runtime.apply import Names, Target, check_pipeline
 from p4sfc_compiler.runtime.client import CONNECT_TIMEOUT, Connection
 from p4sfc_compiler.runtime.outdir import EntryKey, EntryValue, OutDir
 
 FOREIGN = "foreign"
-PACKETS = "counter_packets"
-LEN_BITS = "counter_len_bits"
 
 
 @dataclass
@@ -95,15 +93,13 @@ async def status_switch(out: OutDir, target: Target, *,
             if slot.chain not in present:
                 continue
             arrays_of_slot = [n for n in slot.registers if n in out.index.counters]
-            packets = next((n for n in arrays_of_slot if n.endswith(PACKETS)), None)
-            bits = next((n for n in arrays_of_slot if n.endswith(LEN_BITS)), None)
+            packets = next((n for n in arrays_of_slot if n.endswith(COUNTER_PACKETS)), None)
+            bits = next((n for n in arrays_of_slot if n.endswith(COUNTER_LEN)), None)
             if packets is None or bits is None:
                 continue  # an IPEncap id slot: nothing counted
             count = ElementCount(slot.chain, slot.nf, slot.element)
             count.packets = (await cells(packets)).get(slot.index, 0)
-            by_bit = await cells(bits)
-            base = slot.index * COUNTER_LEN_BITS
-            count.bytes = sum(by_bit.get(base + b, 0) << b for b in range(COUNTER_LEN_BITS))
+            count.bytes = counted_bytes(await cells(bits), slot.index)
             result.counters.append(count)
     result.seconds = time.monotonic() - start
     return result

@@ -26,7 +26,7 @@ from support.traces import trace
 from p4sfc_compiler.backend.entry_formats import write_request_txtpb
 from p4sfc_compiler.dataplane.fields import REWRITER_KEY, key_name
 from p4sfc_compiler.dataplane.match import Entry, Exact
-from p4sfc_compiler.dataplane.program import COUNTER_LEN_BITS
+from p4sfc_compiler.dataplane.program import COUNTER_LEN, COUNTER_PACKETS, counted_bytes
 from p4sfc_compiler.p4info.checks import check_entry
 from p4sfc_compiler.p4info.index import P4InfoIndex
 
@@ -146,13 +146,12 @@ def _check_counters(result, lab: Lab, nf: str, handlers: dict[str, str]) -> None
         element, what = handler.split("/")[1].split(".")
         slot = slots[element]
         name = next(n for n in slot["registers"]
-                    if n.endswith("counter_packets" if what == "count" else "counter_len_bits"))
+                    if n.endswith(COUNTER_PACKETS if what == "count" else COUNTER_LEN))
         cells = counter_cells(lab.switches["s1"], index, name)
         if what == "count":
             got = cells.get(slot["index"], 0)
         else:
-            base = slot["index"] * COUNTER_LEN_BITS
-            got = sum(cells.get(base + b, 0) << b for b in range(COUNTER_LEN_BITS))
+            got = counted_bytes(cells, slot["index"])
         assert got == int(value), handler
 
 

@@ -6,7 +6,7 @@ last arrival times in registers. Twin of ``p4/templates/elements/counter.p4.j2``
 from __future__ import annotations
 
 from p4sfc_compiler.dataplane.packet import IP_LEN, PacketState
-from p4sfc_compiler.dataplane.program import COUNTER_LEN_BITS
+from p4sfc_compiler.dataplane.program import COUNTER_LEN, COUNTER_LEN_BITS, COUNTER_PACKETS
 from p4sfc_compiler.families.kind_model import KindRun, StageResources
 
 _M32 = (1 << 32) - 1  # cnt_len and cnt_cell are bit<32> in the block
@@ -14,8 +14,8 @@ _M32 = (1 << 32) - 1  # cnt_len and cnt_cell are bit<32> in the block
 
 def counter_model(res: StageResources) -> KindRun:
     index_at, timed_at, base_at = (res.param(n) for n in ("index", "timed", "bytes_base"))
-    packets = res.counters["counter_packets"]
-    len_bits = res.counters["counter_len_bits"]
+    packets = res.counters[COUNTER_PACKETS]
+    len_bits = res.counters[COUNTER_LEN]
     first = res.registers["counter_first"]
     last = res.registers["counter_last"]
     nregs = len(first)
