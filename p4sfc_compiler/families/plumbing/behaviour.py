@@ -17,7 +17,6 @@ from p4sfc_compiler.families.behaviour import (
     set_anno_byte,
 )
 from p4sfc_compiler.families.plumbing.config import (
-    PAINT_ANNO,
     DiscardConfig,
     IdleConfig,
     NullConfig,
@@ -70,19 +69,7 @@ class Idle(Behaviour):
 
 
 class Paint(Behaviour):
-    __slots__ = ("color",)
-
-    def __init__(self, ctx: BuildContext, color: int) -> None:
-        super().__init__(ctx)
-        self.color = color
-
-    def push(self, port: int, p: Packet) -> None:
-        p.paint = self.color
-        self.out[0](p)
-
-
-class PaintByte(Behaviour):
-    """Paint into another annotation byte (ANNO)."""
+    """Paint into an annotation byte (ANNO; PAINT by default)."""
 
     __slots__ = ("color", "offset")
 
@@ -149,12 +136,10 @@ def build(cls: str, config: PlumbingConfig, ctx: BuildContext) -> Behaviour:
     if isinstance(config, IdleConfig):
         return Idle(ctx)
     if isinstance(config, PaintConfig):
-        if config.anno == PAINT_ANNO:
-            return Paint(ctx, config.color)
         offset = anno_byte_offset(config.anno)
         if offset is None:
             raise ctx.unsupported(f"Paint into annotation {config.anno}")
-        return PaintByte(ctx, config.color, offset)
+        return Paint(ctx, config.color, offset)
     if isinstance(config, TeeConfig):
         if cls == "PullTee":
             raise ctx.unsupported("PullTee (a pull element)")

@@ -10,7 +10,6 @@ from p4sfc_compiler.families.behaviour import (
     get_anno_byte,
 )
 from p4sfc_compiler.families.switches.config import (
-    PAINT_ANNO,
     HashSwitchConfig,
     PaintSwitchConfig,
     SwitchConfig,
@@ -20,20 +19,7 @@ COPY_ALL = 0xFF  # the paint that sends a copy to every output
 
 
 class PaintSwitch(Behaviour):
-    __slots__ = ()
-
-    def push(self, port: int, p: Packet) -> None:
-        if p.paint != COPY_ALL:
-            return self.emit(p.paint, p)
-        outs = self.out
-        for i in range(len(outs) - 1):
-            outs[i](p.clone())
-        if outs:
-            outs[-1](p)
-
-
-class PaintByteSwitch(Behaviour):
-    """PaintSwitch on another annotation byte (ANNO)."""
+    """To the output an annotation byte names (ANNO; PAINT by default)."""
 
     __slots__ = ("offset",)
 
@@ -85,12 +71,10 @@ class RoundRobinSwitch(Behaviour):
 
 def build(cls: str, config: SwitchConfig, ctx: BuildContext) -> Behaviour:
     if isinstance(config, PaintSwitchConfig):
-        if config.anno == PAINT_ANNO:
-            return PaintSwitch(ctx)
         offset = anno_byte_offset(config.anno)
         if offset is None:
             raise ctx.unsupported(f"PaintSwitch on annotation {config.anno}")
-        return PaintByteSwitch(ctx, offset)
+        return PaintSwitch(ctx, offset)
     if isinstance(config, HashSwitchConfig):
         return HashSwitch(ctx, config)
     return RoundRobinSwitch(ctx)
