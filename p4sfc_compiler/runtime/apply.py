@@ -163,7 +163,6 @@ class Names:
         self.tables = {t.id: t for t in index.tables.values()}
         self.fields = {(t.id, f.id): n for t in index.tables.values() for n, f in t.fields.items()}
         self.ids = ChainIdFields.of(index)
-        self.chain_field = self.ids.chain_field
         self.chains = out.chain_names()
         self.chain_ids = set(out.chain_ids)
         self.claim_table = index.tables[CLASSIFY_CHAIN_TABLE].id

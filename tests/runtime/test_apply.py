@@ -67,7 +67,7 @@ def test_the_diff_writes_only_what_differs_classification_last(two_server: Path)
     assert plan_ops(entries, have, names) == ([[], [], [], []], len(entries))
 
     # one entry changed its action params, one stale entry of an unknown chain id
-    first = next(e for e in entries if e.key[0] in names.chain_field)
+    first = next(e for e in entries if e.key[0] in names.ids.chain_field)
     stale_key = (first.key[0], tuple((f, k, 99 if i == 0 else v, x)
                                       for i, (f, k, v, x) in enumerate(first.key[1])), 0)
     have[first.key] = (first.value[0], ())

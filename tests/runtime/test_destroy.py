@@ -122,9 +122,9 @@ def test_the_order_is_classification_then_apply_order_reversed(two_server: Path)
     assert claims == [e.key for e in web if e.table == CLASSIFY_CHAIN_TABLE]
     assert rest == [e.key for e in reversed(web) if e.table != CLASSIFY_CHAIN_TABLE]
     # an entry missing on the switch is skipped; a stale one of the chain goes too
-    first = next(e for e in web if e.key[0] in names.chain_field)
+    first = next(e for e in web if e.key[0] in names.ids.chain_field)
     del have[first.key]
-    stale = (first.key[0], tuple((f, k, v + 1000 if f != names.chain_field[first.key[0]] else v,
+    stale = (first.key[0], tuple((f, k, v + 1000 if f != names.ids.chain_field[first.key[0]] else v,
                                   x) for f, k, v, x in first.key[1]), first.key[2])
     have[stale] = first.value
     claims, rest = deletion_order(sw, "web", have, names)
@@ -221,8 +221,8 @@ def test_status_counts_chains_tables_and_foreign(two_server: Path, monkeypatch) 
     names = Names(out)
     s2 = out.switches["s2"]
     have = {e.key: e.value for e in s2.entries if e.chain == "site-to-site"}
-    web = next(e for e in s2.entries if e.chain == "web" and e.key[0] in names.chain_field)
-    fid = names.chain_field[web.key[0]]
+    web = next(e for e in s2.entries if e.chain == "web" and e.key[0] in names.ids.chain_field)
+    fid = names.ids.chain_field[web.key[0]]
     stray = (web.key[0], tuple((f, k, 77 if f == fid else v, x) for f, k, v, x in web.key[1]),
              web.key[2])
     have[stray] = web.value

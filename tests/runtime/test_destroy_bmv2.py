@@ -67,9 +67,9 @@ def test_destroy_removes_one_chain_and_leaves_the_other(tmp_path: Path) -> None:
         # is foreign; BMv2 answers the counter reads
         (s2,) = [t for t in destroy_targets(out_dir, "site-to-site", ("s2=" + addresses["s2"],),
                                             None)]
-        web = next(e for e in s2.plan.entries if e.chain == "web" and names.chain_field.get(
+        web = next(e for e in s2.plan.entries if e.chain == "web" and names.ids.chain_field.get(
             e.key[0]) is not None)
-        fid = names.chain_field[web.key[0]]
+        fid = names.ids.chain_field[web.key[0]]
         stray = (web.key[0], tuple((f, k, 99 if f == fid else v, x)
                                    for f, k, v, x in web.key[1]), web.key[2])
 
