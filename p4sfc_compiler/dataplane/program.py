@@ -113,6 +113,7 @@ class Table:
     actions: tuple[str, ...]  # fully qualified action names, NoAction last (default only)
     size: int
     default_action: str = NO_ACTION
+    support_timeout: bool = False  # TableSpec.support_timeout
 
     @property
     def short_name(self) -> str:
@@ -142,6 +143,12 @@ class TableSpec:
     name: str
     keys: tuple[tuple[str, str], ...]
     actions: tuple[str, ...]
+    # Entries may carry an idle timeout (P4 ``support_timeout = true``, P4Info
+    # ``idle_timeout_behavior: NOTIFY_CONTROL``): the switch keeps each entry's last hit,
+    # reads return the time since, and an entry idle past its TTL is notified to the
+    # controller. Only tables whose entries a controller expires pay for it (BMv2 stamps
+    # every hit of such a table).
+    support_timeout: bool = False
 
 
 # exec_<kind>'s parameter naming the table of a kind with several (KindSpec.tables).
@@ -194,8 +201,9 @@ KIND_SPECS: dict[str, KindSpec] = {
             ("server_entry", SFC.field("entry").bitwidth),
             ("pass_port", ELEMENT_PORT_BITS),
         ),
+        # The state library expires a mapping the switch handles by its idle time there.
         tables=(TableSpec("rewriter", tuple((k, "exact") for k in F.REWRITER_KEY),
-                          ("rewrite",)),),
+                          ("rewrite",), support_timeout=True),),
         table_actions={
             "rewrite": (
                 ("saddr", _W("hdr.ipv4.srcAddr")),
@@ -356,7 +364,8 @@ def build_program(params: ProgramParams | None = None) -> Program:
         name = f"{prefix}.{spec.name}"
         keys = tuple(Key(k, kind, F.field_width(k)) for k, kind in key_prefix + spec.keys)
         actions = tuple(f"{prefix}.{a}" for a in spec.actions)
-        prog.tables[name] = Table(name, keys, (*actions, NO_ACTION), size)
+        prog.tables[name] = Table(name, keys, (*actions, NO_ACTION), size,
+                                  support_timeout=spec.support_timeout)
 
     add_action(NO_ACTION)
     add_action(f"{INGRESS}.push_chain", push_chain_params(params.max_chain))

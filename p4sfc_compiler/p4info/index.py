@@ -38,6 +38,8 @@ class TableInfo:
     fields: dict[str, FieldInfo]
     actions: set[int]
     size: int
+    # the P4Info's idle_timeout_behavior is NOTIFY_CONTROL: entries may carry a TTL
+    support_timeout: bool = False
 
     @cached_property
     def exact_fields(self) -> tuple[str, ...]:
@@ -92,7 +94,8 @@ class P4InfoIndex:
             }
             actions = {r["id"][0] for r in t.get("action_refs", [])}
             idx.tables[pre["name"][0]] = TableInfo(
-                pre["id"][0], pre["name"][0], fields, actions, t.get("size", [0])[0]
+                pre["id"][0], pre["name"][0], fields, actions, t.get("size", [0])[0],
+                t.get("idle_timeout_behavior", ["NO_TIMEOUT"])[0] == "NOTIFY_CONTROL",
             )
         for c in msg.get("counters", []):
             pre = c["preamble"][0]
@@ -124,7 +127,7 @@ def summarize(p4info: dict[str, list[Any]]) -> dict[str, Any]:
     """The name-level content of a parsed P4Info, ids resolved to names.
 
     ``{"tables": {name: {"keys": [(field, bitwidth, MATCH)], "actions": [names],
-    "size": n}}, "actions": {name: [(param, bitwidth)]}, "registers": {name:
+    "size": n, "idle_timeout": behaviour}}, "actions": {name: [(param, bitwidth)]}, "registers": {name:
     (bitwidth, size)}}`` — what must agree between p4c's P4Info and ours.
     """
     def one(msg: dict[str, list[Any]], name: str, default: Any = None) -> Any:
@@ -140,6 +143,7 @@ def summarize(p4info: dict[str, list[Any]]) -> dict[str, Any]:
                      for m in t.get("match_fields", [])],
             "actions": [action_names[one(r, "id")] for r in t.get("action_refs", [])],
             "size": one(t, "size"),
+            "idle_timeout": one(t, "idle_timeout_behavior", "NO_TIMEOUT"),
         }
     actions = {
         one(one(a, "preamble"), "name"): [(one(p, "name"), one(p, "bitwidth"))
@@ -178,6 +182,9 @@ def first_difference(ours: P4InfoIndex, theirs: P4InfoIndex) -> str | None:
             return f"table {name} has other actions"
         if o.size != t.size:
             return f"table {name} holds {o.size} entries, not {t.size}"
+        if o.support_timeout != t.support_timeout:
+            return (f"table {name} {'supports' if o.support_timeout else 'does not support'}"
+                    " idle timeout")
     for name, a in sorted(ours.actions.items()):
         oa = theirs.actions.get(name)
         if oa is None:

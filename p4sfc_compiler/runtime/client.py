@@ -3,7 +3,15 @@ deadline, arbitrate, get or set the pipeline, read table entries and clone sessi
 batches and report each failed update.
 
 Every step that waits on the switch has a deadline, so an unreachable or silent switch is
-an error after a few seconds, never a hang. Table entries travel as ids and integers
+an error after a few seconds, never a hang.
+
+Idle timeout (tables whose P4Info says ``NOTIFY_CONTROL``, the rewriter's): ``table_update``
+gives an entry its TTL, :meth:`Connection.read_table` returns each entry's TTL and, when
+asked, its time since the last hit (BMv2: whole ms since, capped at the TTL; 0 for an
+entry without TTL), and :meth:`Connection.idle_timeouts` /
+:meth:`Connection.next_idle_timeout` deliver the IdleTimeoutNotifications the switch
+sends the primary on its stream (BMv2: at most every second, again every second sweep
+while the entry stays idle). Table entries travel as ids and integers
 (:mod:`.outdir`'s ``EntryKey`` / ``EntryValue``); values read back are compared as
 integers, so the canonical byte strings a switch returns need no special care.
 """
@@ -12,8 +20,9 @@ from __future__ import annotations
 
 import asyncio
 import hashlib
+from collections.abc import AsyncIterator
 from dataclasses import dataclass
-from typing import Any, cast
+from typing import Any, NamedTuple, cast
 
 from finsy import P4Client, P4ClientError
 from finsy.grpcutil import GRPCStatusCode
@@ -36,6 +45,23 @@ class UpdateError:
     index: int  # in the batch
     code: str
     message: str
+
+
+class EntryAge(NamedTuple):
+    """One entry of a table read: its action, its TTL (0: it never ages) and, when the
+    read asked for it, the ns since its last hit (else None)."""
+
+    value: EntryValue
+    idle_timeout_ns: int
+    elapsed_ns: int | None
+
+
+class IdleTimeout(NamedTuple):
+    """One IdleTimeoutNotification: the entries idle past their TTL (key, TTL) and the
+    switch's timestamp (ns, its monotonic clock)."""
+
+    timestamp_ns: int
+    entries: tuple[tuple[EntryKey, int], ...]
 
 
 def p4info_cookie(p4info_text: str) -> int:
@@ -62,6 +88,9 @@ class Connection:
         self.client = P4Client(address, wait_for_ready=False)
         self.widths: dict[tuple[int, int], int] = {}  # (table id, field id) -> bytes
         self.param_widths: dict[tuple[int, int], int] = {}  # (action id, param id) -> bytes
+        # the stream's IdleTimeoutNotifications, read by one task once someone asks
+        self._idle: asyncio.Queue[IdleTimeout | SwitchError] | None = None
+        self._pump: asyncio.Task[None] | None = None
 
     def _error(self, what: str) -> SwitchError:
         return SwitchError(f"switch {self.name} ({self.address}): {what}")
@@ -76,6 +105,10 @@ class Connection:
         return self
 
     async def __aexit__(self, *exc: object) -> None:
+        if self._pump is not None:
+            self._pump.cancel()
+            await asyncio.gather(self._pump, return_exceptions=True)
+            self._pump = None
         await self.client.close()
 
     async def _connect(self) -> None:
@@ -224,11 +257,80 @@ class Connection:
                               f"{exc.message.strip()}") from None
         return cells
 
+    async def read_table(self, table_id: int, since_last_hit: bool = False
+                         ) -> dict[EntryKey, EntryAge]:
+        """Every entry of one table with its TTL and, with ``since_last_hit``, the time
+        since its last hit (a table without idle timeout refuses that: INVALID_ARGUMENT)."""
+        te = p4r.TableEntry(table_id=table_id)
+        if since_last_hit:
+            te.time_since_last_hit.SetInParent()
+        request = p4r.ReadRequest(device_id=self.device_id,
+                                  entities=[p4r.Entity(table_entry=te)])
+        out: dict[EntryKey, EntryAge] = {}
+        try:
+            async for reply in self.client.request_iter(request):
+                for entity in reply.entities:
+                    e = entity.table_entry
+                    elapsed = (e.time_since_last_hit.elapsed_ns
+                               if e.HasField("time_since_last_hit") else None)
+                    out[_key_of(e)] = EntryAge(_value_of(e), e.idle_timeout_ns, elapsed)
+        except P4ClientError as exc:
+            raise self._error(f"reading table {table_id}: {exc.code.name} "
+                              f"{exc.message.strip()}") from None
+        return out
+
+    # -- idle timeout notifications ------------------------------------------------
+
+    async def next_idle_timeout(self, timeout: float | None = None) -> IdleTimeout | None:
+        """The next IdleTimeoutNotification on this (primary) connection's stream, or None
+        after ``timeout`` seconds without one. The stream's other messages are dropped
+        (arbitration news, PacketIn): one reader owns the stream from the first call."""
+        if not self.primary:
+            raise self._error("idle timeout notifications go to the primary only")
+        if self._idle is None:
+            self._idle = asyncio.Queue()
+            self._pump = asyncio.create_task(self._read_stream(self._idle))
+        try:
+            item = await asyncio.wait_for(self._idle.get(), timeout)
+        except TimeoutError:
+            return None
+        if isinstance(item, SwitchError):
+            self._idle.put_nowait(item)  # every later call fails the same way
+            raise item
+        return item
+
+    async def idle_timeouts(self) -> AsyncIterator[IdleTimeout]:
+        """The IdleTimeoutNotifications as they come, until the stream ends (then
+        :class:`SwitchError`)."""
+        while True:
+            note = await self.next_idle_timeout()
+            if note is not None:
+                yield note
+
+    async def _read_stream(self, queue: asyncio.Queue[IdleTimeout | SwitchError]) -> None:
+        try:
+            while True:
+                msg = await self.client.receive()
+                if msg.HasField("idle_timeout_notification"):
+                    note = msg.idle_timeout_notification
+                    queue.put_nowait(IdleTimeout(note.timestamp, tuple(
+                        (_key_of(te), te.idle_timeout_ns) for te in note.table_entry)))
+        except P4ClientError as exc:
+            queue.put_nowait(self._error(f"stream ended: {exc.code.name} {exc.message}"))
+        except RuntimeError as exc:  # finsy's end of stream
+            queue.put_nowait(self._error(f"stream ended: {exc}"))
+
     # -- writes -----------------------------------------------------------------
 
-    def table_update(self, kind: int, key: EntryKey, value: EntryValue | None) -> Any:
+    def table_update(self, kind: int, key: EntryKey, value: EntryValue | None,
+                     idle_timeout_ns: int = 0) -> Any:
+        """One INSERT / MODIFY / DELETE of a table entry; ``idle_timeout_ns`` > 0 gives it
+        a TTL (tables with idle timeout only; on BMv2 whole ms, at least 1 ms to age, and
+        a MODIFY restarts the entry's idle time)."""
         table_id, items, priority = key
         te = p4r.TableEntry(table_id=table_id, priority=priority)
+        if kind != p4r.Update.DELETE:
+            te.idle_timeout_ns = idle_timeout_ns
         for fid, kind_char, v, extra in items:
             size = self.widths[(table_id, fid)]
             fm = te.match.add()

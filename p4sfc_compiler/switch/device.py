@@ -85,6 +85,8 @@ class Device:
             name: CounterArray(name, c.size) for name, c in program.counters.items()
         }
         self.clone_sessions: dict[int, Replicas] = {}
+        # the tables BMv2's ageing monitor sweeps
+        self.ageing_tables = [t for t in self.tables.values() if t.support_timeout]
 
     @classmethod
     def from_params(cls, params: ProgramParams) -> Device:

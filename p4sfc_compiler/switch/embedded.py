@@ -20,6 +20,7 @@ import grpc
 from finsy.proto import p4r_grpc, rpc_code
 
 from p4sfc_compiler.errors import P4SFCError, printable
+from p4sfc_compiler.switch.ageing import SWEEP_INTERVAL_S, AgeingMonitor
 from p4sfc_compiler.switch.p4rt_codec import P4RTError
 from p4sfc_compiler.switch.p4rt_server import P4RuntimeService
 from p4sfc_compiler.switch.p4rt_state import FaultHook, SwitchState
@@ -39,12 +40,16 @@ class EmbeddedSwitch:
     def __init__(self, grpc_address: str = "127.0.0.1:0", *, device_id: int = 0,
                  cpu_port: int | None = None, pcap_dir: Path | None = None,
                  interfaces: dict[int, str] | None = None,
-                 report: Callable[[str], None] | None = None) -> None:
+                 report: Callable[[str], None] | None = None,
+                 ageing_interval: float = SWEEP_INTERVAL_S) -> None:
         self.requested = grpc_address
         self.device_id = device_id
         self.cpu_port = cpu_port
         self.state = SwitchState(device_id, Pipeline)
         self.service = P4RuntimeService(self.state, cpu_port, self.send)
+        # idle timeouts: BMv2's sweep cadence unless a test wants it faster
+        self.ageing = AgeingMonitor(self.state.sweep_idle, self.service.idle_timeout,
+                                    ageing_interval)
         self.queues = QueuePorts()
         self._pcap_dir = pcap_dir
         self._interfaces = dict(interfaces or {})
@@ -82,6 +87,7 @@ class EmbeddedSwitch:
             raise
         server.start()
         self._server = server
+        self.ageing.start()
         if self.pcaps is not None:
             self.pcaps.start()
         if self.ifaces is not None:
@@ -92,6 +98,7 @@ class EmbeddedSwitch:
         """Stop serving (open streams end), close the ports and their files."""
         self._close_ports()
         if self._server is not None:
+            self.ageing.stop()
             self.service.close_streams()
             self._server.stop(grace).wait()
             self._server = None

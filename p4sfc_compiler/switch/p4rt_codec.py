@@ -204,8 +204,35 @@ def entry_of(te: Any, ids: ProgramIds, verb: int) -> Entry:
     return Entry(table.name, match, action, params, priority)
 
 
-def entry_to_proto(entry: Entry, ids: ProgramIds, out: Any) -> None:
-    """Fill the ``TableEntry`` ``out`` with ``entry``, canonical byte strings."""
+def idle_timeout_of(te: Any, table: TableIds) -> int:
+    """An INSERT's or MODIFY's ``idle_timeout_ns``, checked as PI's
+    ``validate_entry_ttl`` (after the match and the action, before the entry is looked
+    for)."""
+    ttl = int(te.idle_timeout_ns)
+    if ttl < 0:
+        raise P4RTError(INVALID, "idle_timeout_ns must be a positive value")
+    if ttl > 0 and not table.support_timeout:
+        raise P4RTError(INVALID, "idle_timeout_ns must be set to 0 for tables which do not "
+                        "support idle timeout")
+    return ttl
+
+
+def check_read_ageing(te: Any, table: TableIds) -> None:
+    """A read asking for ``time_since_last_hit`` where PI refuses it."""
+    if not te.HasField("time_since_last_hit"):
+        return
+    if te.is_default_action:
+        raise P4RTError(INVALID, "Default table entries do not support entry ageing, do not "
+                        "set 'time_since_last_hit' in your ReadRequest")
+    if not table.support_timeout:
+        raise P4RTError(INVALID, "Do not set time_since_last_hit for a ReadRequest if the "
+                        "table does not support idle timeout; yes, that includes wildcard "
+                        "reads")
+
+
+def match_to_proto(entry: Entry, ids: ProgramIds, out: Any) -> None:
+    """``entry``'s table, match and priority into the ``TableEntry`` ``out`` (what an
+    IdleTimeoutNotification names an entry by)."""
     tid = ids.table_ids[entry.table]
     out.table_id = tid
     for name, value in entry.match:
@@ -221,6 +248,11 @@ def entry_to_proto(entry: Entry, ids: ProgramIds, out: Any) -> None:
             fm.lpm.prefix_len = value.prefix_len
     if entry.priority:
         out.priority = entry.priority
+
+
+def entry_to_proto(entry: Entry, ids: ProgramIds, out: Any) -> None:
+    """Fill the ``TableEntry`` ``out`` with ``entry``, canonical byte strings."""
+    match_to_proto(entry, ids, out)
     aid = ids.action_ids[entry.action]
     act = out.action.action
     act.action_id = aid

@@ -19,6 +19,8 @@ _MATCH_KINDS = {p4i.MatchField.EXACT: "exact", p4i.MatchField.LPM: "lpm",
                 p4i.MatchField.TERNARY: "ternary", p4i.MatchField.RANGE: "range",
                 p4i.MatchField.OPTIONAL: "optional"}
 
+_NOTIFY = p4i.Table.NOTIFY_CONTROL
+
 
 @dataclass(frozen=True)
 class FieldIds:
@@ -53,6 +55,9 @@ class TableIds:
     default_only: frozenset[int]  # of those, the ones only a default entry may use
     const_default: bool
     size: int
+    # P4Info idle_timeout_behavior NOTIFY_CONTROL: PI takes idle_timeout_ns and
+    # time_since_last_hit for this table only
+    support_timeout: bool = False
 
     def __post_init__(self) -> None:
         self.needs_priority = any(f.match_kind in ("ternary", "range", "optional")
@@ -104,7 +109,8 @@ class ProgramIds:
                                        tuple(f.id for f in t.match_fields),
                                        frozenset(r.id for r in t.action_refs),
                                        frozenset(r.id for r in t.action_refs if r.scope == p4i.ActionRef.DEFAULT_ONLY),
-                                       t.const_default_action_id != 0, t.size or 1024)
+                                       t.const_default_action_id != 0, t.size or 1024,
+                                       t.idle_timeout_behavior == _NOTIFY)
             ids.table_ids[t.preamble.name] = tid
             for f in t.match_fields:
                 ids.field_ids[(tid, f.name)] = f.id
@@ -129,7 +135,8 @@ def p4info_index(info: Any) -> P4InfoIndex:
         fields = {f.name: FieldInfo(f.id, f.bitwidth, _MATCH_KINDS.get(f.match_type, "?"))
                   for f in t.match_fields}
         idx.tables[t.preamble.name] = TableInfo(
-            t.preamble.id, t.preamble.name, fields, {r.id for r in t.action_refs}, t.size)
+            t.preamble.id, t.preamble.name, fields, {r.id for r in t.action_refs}, t.size,
+            t.idle_timeout_behavior == _NOTIFY)
     for c in info.counters:
         idx.counters[c.preamble.name] = (c.preamble.id, c.size)
     for r in info.registers:

@@ -2,7 +2,8 @@
 as BMv2's PI server does: the same checks in the same order, the same codes and messages.
 
 * StreamChannel: arbitration (:mod:`.arbitration`), PacketOut into the pipeline at the CPU
-  port and PacketIn of what the pipeline sends to it (when a CPU port is set).
+  port and PacketIn of what the pipeline sends to it (when a CPU port is set), and the
+  ageing monitor's IdleTimeoutNotifications (:mod:`.ageing`), all to the primary only.
 * Set/GetForwardingPipelineConfig, Write, Read: against :class:`.p4rt_state.SwitchState`.
   A request for another device id than the switch's finds no program there
   (FAILED_PRECONDITION "No forwarding pipeline config set for this device", as BMv2 says for
@@ -203,9 +204,18 @@ class P4RuntimeService(p4r_grpc.P4RuntimeServicer):
 
     def packet_in(self, frame: bytes) -> None:
         """A frame the pipeline sent to the CPU port: to the primary controller's stream."""
+        self.to_primary(p4r.StreamMessageResponse(packet=p4r.PacketIn(payload=frame)))
+
+    def idle_timeout(self, notification: Any) -> None:
+        """An ``IdleTimeoutNotification`` of the ageing monitor: to the primary's stream."""
+        self.to_primary(p4r.StreamMessageResponse(idle_timeout_notification=notification))
+
+    def to_primary(self, message: Any) -> None:
+        """A stream message for the primary controller, dropped when there is none (PI's
+        ``send_stream_message``)."""
         primary = self.arbiter.primary_of(self.state.device_id)
         if primary is not None:
-            primary.send(p4r.StreamMessageResponse(packet=p4r.PacketIn(payload=frame)))
+            primary.send(message)
 
     def close_streams(self) -> None:
         """End every open stream (the server is stopping)."""

@@ -10,6 +10,7 @@ half of it. Reads answer from the same state under the lock.
 from __future__ import annotations
 
 import threading
+import time
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from typing import Any, Protocol
@@ -22,9 +23,12 @@ from p4sfc_compiler.switch.device import Device, program_params_from_p4info
 from p4sfc_compiler.switch.p4rt_codec import (
     P4RTError,
     canonical,
+    check_read_ageing,
     entry_of,
     entry_to_proto,
+    idle_timeout_of,
     match_of,
+    match_to_proto,
     table_of,
 )
 from p4sfc_compiler.switch.p4rt_ids import ArrayIds, ProgramIds, p4info_index
@@ -115,7 +119,7 @@ class SwitchState:
                 raise P4RTError(rpc_code.UNKNOWN, "Error when reconciling config")
             for entry in table.entries():
                 try:
-                    target.insert(entry)
+                    target.insert(entry, table.idle_timeout_ns(entry))
                 except TableError:
                     raise P4RTError(rpc_code.UNKNOWN, "Error when reconciling config") from None
         new.device.clone_sessions.update(old.device.clone_sessions)
@@ -169,13 +173,15 @@ class SwitchState:
                             if kind == p4r.Update.UNSPECIFIED else "Invalid update type")
         which = update.entity.WhichOneof("entity")
         if which == "table_entry":
-            entry = entry_of(update.entity.table_entry, loaded.ids, kind)
+            te = update.entity.table_entry
+            entry = entry_of(te, loaded.ids, kind)
+            ttl = 0 if kind == DELETE else idle_timeout_of(te, loaded.ids.tables[te.table_id])
             table = loaded.device.tables[entry.table]
             try:
                 if kind == INSERT:
-                    table.insert(entry)
+                    table.insert(entry, ttl)
                 elif kind == MODIFY:
-                    table.modify(entry)
+                    table.modify(entry, ttl)
                 else:
                     table.delete(entry)
             except EntryExists:
@@ -257,13 +263,17 @@ class SwitchState:
     @staticmethod
     def _read_tables(loaded: Loaded, te: Any, out: Any) -> None:
         ids = loaded.ids
-        if te.is_default_action:
-            return  # every table's default is the const NoAction, not an entry
         if te.table_id == 0:
             tables = list(ids.tables.values())
         else:
             tables = [table_of(te, ids)]
+        if te.is_default_action:
+            for t in tables:
+                check_read_ageing(te, t)
+            return  # every table's default is the const NoAction, not an entry
+        since = te.HasField("time_since_last_hit")
         for t in tables:
+            check_read_ageing(te, t)
             table = loaded.device.tables[t.name]
             if te.match:
                 match, priority = match_of(te, t)
@@ -272,7 +282,12 @@ class SwitchState:
             else:
                 entries = list(table.entries())
             for entry in entries:
-                entry_to_proto(_by_table(entry, t.name), ids, out.entities.add().table_entry)
+                e = out.entities.add().table_entry
+                entry_to_proto(_by_table(entry, t.name), ids, e)
+                if table.support_timeout:
+                    e.idle_timeout_ns = table.idle_timeout_ns(entry)
+                    if since:
+                        e.time_since_last_hit.elapsed_ns = table.elapsed_ns(entry)
 
     @staticmethod
     def _arrays(infos: dict[int, Any], array_id: int, entity: Any) -> Iterator[tuple[Any, int]]:
@@ -324,6 +339,27 @@ class SwitchState:
             cs.session_id = sid
             for port, instance in replicas:
                 cs.replicas.add(egress_port=port, instance=instance)
+
+    # -- idle timeout -------------------------------------------------------------
+
+    def sweep_idle(self) -> Any | None:
+        """One sweep of the ageing monitor over the loaded program's tables with idle
+        timeout: an ``IdleTimeoutNotification`` naming the entries to report (table,
+        match, priority, TTL, as PI sends them), or None when there are none."""
+        with self.lock:
+            loaded = self.loaded
+            if loaded is None:
+                return None
+            note = p4r.IdleTimeoutNotification()
+            for table in loaded.device.ageing_tables:
+                for entry in table.sweep():
+                    e = note.table_entry.add()
+                    match_to_proto(entry, loaded.ids, e)
+                    e.idle_timeout_ns = table.idle_timeout_ns(entry)
+        if not note.table_entry:
+            return None
+        note.timestamp = time.monotonic_ns()  # PI: steady_clock, when it sends
+        return note
 
     # -- packets ------------------------------------------------------------------
 

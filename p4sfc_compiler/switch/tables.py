@@ -18,16 +18,25 @@ are grouped by the values of the table's leading exact fields (every element tab
 with chain, NF and element ids) and each group is kept sorted, so a lookup scans only the
 entries of its element, best first. The non-exact values are packed into one integer per
 lookup, so testing an entry is one AND and one compare.
+
+Idle timeout (tables whose spec has ``support_timeout``), as BMv2 and PI do it: each entry
+keeps its TTL (``idle_timeout_ns``, 0 = never ages) and the time of its last hit, a lookup
+that matched it; an INSERT or MODIFY counts as a hit (BMv2 resets the entry's timestamp
+when PI sets its TTL, which PI does on both). BMv2 keeps times in whole milliseconds and
+the TTL as ``idle_timeout_ns // 10**6``: :meth:`Table.elapsed_ns` answers PI's way from
+them, and :meth:`Table.sweep` finds the entries to notify as BMv2's ageing monitor does.
+Only such tables stamp their hits: the others' ``lookup`` is the plain one.
 """
 
 from __future__ import annotations
 
 import heapq
-from collections.abc import Iterable, Iterator
+import time
+from collections.abc import Callable, Iterable, Iterator
 from typing import NamedTuple
 
 from p4sfc_compiler.dataplane.match import Entry, Exact, Lpm, Match, Ternary
-from p4sfc_compiler.dataplane.packet import Hit
+from p4sfc_compiler.dataplane.packet import Hit, Lookup
 from p4sfc_compiler.dataplane.program import NO_ACTION, Action
 from p4sfc_compiler.dataplane.program import Table as TableSpec
 
@@ -60,6 +69,15 @@ class InvalidEntry(TableError):
 # (value, mask); LPM: (value, prefix length); absent fields as (0, 0)), then priority.
 Slot = int | tuple[int, int]
 Identity = tuple[tuple[Slot, ...], int]
+
+_NS_PER_MS = 1_000_000
+# PI's remaining TTL of an entry whose TTL is under a millisecond (BMv2 holds 0 ms, "no
+# ageing", and PI answers UINT64_MAX, read back as the int64 -1).
+_NO_TTL_REMAINING = -1
+
+
+def _ms(ns: int) -> int:
+    return ns // _NS_PER_MS
 
 
 def _pair(slot: Slot) -> tuple[int, int]:
@@ -120,6 +138,15 @@ class Table:
         self._handles: dict[Identity, int] = {}
         self._free: list[int] = []  # freed handles, lowest first (a heap)
         self._next_handle = 0
+        self.support_timeout = spec.support_timeout
+        # idle timeout: TTL per entry, last hit (monotonic ns) per entry's Hit object
+        # (id(hit): the lookup has the hit at hand; _hits keeps it alive), and the
+        # entries the previous sweep notified (BMv2's prev_sweep_entries)
+        self._ttl: dict[Identity, int] = {}
+        self._last_hit: dict[int, int] = {}
+        self._notified: set[Identity] = set()
+        self.clock: Callable[[], int] = time.monotonic_ns  # ns; tests set their own
+        self.lookup: Lookup = self._lookup_timed if self.support_timeout else self._lookup
 
     # ---- contents ----
 
@@ -138,8 +165,9 @@ class Table:
         for entry in list(self._entries.values()):
             self.delete(entry)
 
-    def insert(self, entry: Entry) -> None:
+    def insert(self, entry: Entry, idle_timeout_ns: int = 0) -> None:
         ident = self._identity(entry.match, entry.priority)
+        self._check_ttl(idle_timeout_ns)
         if ident in self._entries:
             raise EntryExists(f"{self.name}: the entry exists (use MODIFY to change it)")
         if len(self._entries) >= self.size:
@@ -148,13 +176,24 @@ class Table:
         self._entries[ident] = entry
         self._hits[ident] = hit
         self._add_lookup(ident, hit)
+        if self.support_timeout:
+            self._ttl[ident] = idle_timeout_ns
+            self._last_hit[id(hit)] = self.clock()
 
-    def modify(self, entry: Entry) -> None:
+    def modify(self, entry: Entry, idle_timeout_ns: int = 0) -> None:
+        """Replace an entry's action; on a table with idle timeout its TTL too, and the
+        entry counts as hit now (BMv2 resets the timestamp when PI sets the TTL, which PI
+        does on every MODIFY of such a table)."""
         ident = self._identity(entry.match, entry.priority)
+        self._check_ttl(idle_timeout_ns)
         if ident not in self._entries:
             raise EntryMissing(f"{self.name}: no such entry to modify")
         hit = self._hit(entry)
         self._remove_lookup(ident, keep_handle=True)
+        if self.support_timeout:
+            self._last_hit.pop(id(self._hits[ident]), None)
+            self._ttl[ident] = idle_timeout_ns
+            self._last_hit[id(hit)] = self.clock()
         self._entries[ident] = entry
         self._hits[ident] = hit
         self._add_lookup(ident, hit)
@@ -165,12 +204,79 @@ class Table:
             raise EntryMissing(f"{self.name}: no such entry to delete")
         self._remove_lookup(ident, keep_handle=False)
         del self._entries[ident]
-        del self._hits[ident]
+        hit = self._hits.pop(ident)
+        if self.support_timeout:
+            del self._ttl[ident]
+            del self._last_hit[id(hit)]
+            self._notified.discard(ident)
+
+    # ---- idle timeout ----
+
+    def _check_ttl(self, idle_timeout_ns: int) -> None:
+        if idle_timeout_ns < 0:
+            raise InvalidEntry(f"{self.name}: idle_timeout_ns must be a positive value")
+        if idle_timeout_ns and not self.support_timeout:
+            raise InvalidEntry(f"{self.name}: idle_timeout_ns must be set to 0 for tables "
+                               "which do not support idle timeout")
+
+    def idle_timeout_ns(self, entry: Entry) -> int:
+        """The TTL ``entry`` (in the table) was written with; 0 on a table without idle
+        timeout."""
+        return self._ttl.get(self._identity(entry.match, entry.priority), 0)
+
+    def last_hit_ns(self, entry: Entry) -> int:
+        """The monotonic time of ``entry``'s last hit (or write), in ns."""
+        ident = self._identity(entry.match, entry.priority)
+        return self._last_hit[id(self._hits[ident])]
+
+    def elapsed_ns(self, entry: Entry, now_ns: int | None = None) -> int:
+        """``time_since_last_hit.elapsed_ns`` of ``entry`` as BMv2's PI answers it: whole
+        milliseconds since the last hit, plus the TTL's sub-millisecond part, capped at
+        the TTL; 0 for an entry without TTL (PI cannot tell, and says 0)."""
+        ttl = self.idle_timeout_ns(entry)
+        if ttl == 0:
+            return 0
+        now = self.clock() if now_ns is None else now_ns
+        since_ms = _ms(now) - _ms(self.last_hit_ns(entry))
+        timeout_ms = _ms(ttl)
+        if timeout_ms == 0:
+            remaining = _NO_TTL_REMAINING
+        else:
+            remaining = (timeout_ms - since_ms) * _NS_PER_MS if timeout_ms > since_ms else 0
+        return ttl - remaining if ttl >= remaining else 0
+
+    def sweep(self, now_ns: int | None = None) -> list[Entry]:
+        """One sweep of BMv2's ageing monitor over this table: the entries to notify.
+
+        An entry is aged when it has a TTL of at least 1 ms and its idle time, in whole
+        ms, reached it. Entries the previous notifying sweep reported are left out once,
+        so an entry that stays idle is notified again every second sweep (BMv2's
+        ``prev_sweep_entries``, which a sweep that notifies nothing also clears)."""
+        if not self._ttl:
+            self._notified.clear()
+            return []
+        now_ms = _ms(self.clock() if now_ns is None else now_ns)
+        aged = []
+        for ident, ttl in self._ttl.items():
+            timeout_ms = _ms(ttl)
+            if timeout_ms and now_ms - _ms(self._last_hit[id(self._hits[ident])]) >= timeout_ms:
+                aged.append(ident)
+        fresh = [ident for ident in aged if ident not in self._notified]
+        self._notified = set(fresh)
+        return [self._entries[ident] for ident in fresh]
 
     # ---- the per-packet lookup ----
 
-    def lookup(self, values: tuple[int, ...]) -> Hit | None:
-        """The entry ``values`` (the key's values in key order) selects, or None (miss)."""
+    # ``lookup`` (set in __init__): the entry ``values`` (the key's values in key order)
+    # selects, or None (miss); on a table with idle timeout a hit is stamped.
+
+    def _lookup_timed(self, values: tuple[int, ...]) -> Hit | None:
+        hit = self._lookup(values)
+        if hit is not None:
+            self._last_hit[id(hit)] = self.clock()
+        return hit
+
+    def _lookup(self, values: tuple[int, ...]) -> Hit | None:
         kind = self.kind
         if kind == "exact":
             return self._exact.get(values)
