@@ -24,7 +24,8 @@ keeps its TTL (``idle_timeout_ns``, 0 = never ages) and the time of its last hit
 that matched it; an INSERT or MODIFY counts as a hit (BMv2 resets the entry's timestamp
 when PI sets its TTL, which PI does on both). BMv2 keeps times in whole milliseconds and
 the TTL as ``idle_timeout_ns // 10**6``: :meth:`Table.elapsed_ns` answers PI's way from
-them, and :meth:`Table.sweep` finds the entries to notify as BMv2's ageing monitor does.
+them (32-bit overflow included: a remaining TTL over 4.29 s reads wrong on BMv2, and so
+it does here, so that what works here works there), and :meth:`Table.sweep` finds the entries to notify as BMv2's ageing monitor does.
 Only such tables stamp their hits: the others' ``lookup`` is the plain one.
 """
 
@@ -76,8 +77,16 @@ _NS_PER_MS = 1_000_000
 _NO_TTL_REMAINING = -1
 
 
+_U32 = 0xFFFFFFFF
+
+
 def _ms(ns: int) -> int:
     return ns // _NS_PER_MS
+
+
+def _timeout_ms(ttl_ns: int) -> int:
+    """The TTL BMv2 holds for ``ttl_ns``: whole ms in an ``unsigned int``."""
+    return _ms(ttl_ns) & _U32
 
 
 def _pair(slot: Slot) -> tuple[int, int]:
@@ -230,19 +239,23 @@ class Table:
         return self._last_hit[id(self._hits[ident])]
 
     def elapsed_ns(self, entry: Entry, now_ns: int | None = None) -> int:
-        """``time_since_last_hit.elapsed_ns`` of ``entry`` as BMv2's PI answers it: whole
-        milliseconds since the last hit, plus the TTL's sub-millisecond part, capped at
-        the TTL; 0 for an entry without TTL (PI cannot tell, and says 0)."""
+        """``time_since_last_hit.elapsed_ns`` of ``entry`` exactly as BMv2's PI answers it:
+        the TTL minus the remaining TTL, which BMv2 computes in whole ms and PI turns into
+        ns in 32-bit unsigned arithmetic (``(timeout_ms - since_ms) * 1000 * 1000`` on
+        ``uint32_t``), so the answer is right only while the remaining TTL is under
+        2**32 ns (4.29 s) and capped at the TTL; 0 for an entry without TTL (PI cannot
+        tell, and says 0)."""
         ttl = self.idle_timeout_ns(entry)
         if ttl == 0:
             return 0
         now = self.clock() if now_ns is None else now_ns
-        since_ms = _ms(now) - _ms(self.last_hit_ns(entry))
-        timeout_ms = _ms(ttl)
+        since_ms = (_ms(now) - _ms(self.last_hit_ns(entry))) & _U32
+        timeout_ms = _timeout_ms(ttl)
         if timeout_ms == 0:
             remaining = _NO_TTL_REMAINING
         else:
-            remaining = (timeout_ms - since_ms) * _NS_PER_MS if timeout_ms > since_ms else 0
+            remaining = ((timeout_ms - since_ms) * _NS_PER_MS) & _U32 \
+                if timeout_ms > since_ms else 0
         return ttl - remaining if ttl >= remaining else 0
 
     def sweep(self, now_ns: int | None = None) -> list[Entry]:
@@ -258,7 +271,7 @@ class Table:
         now_ms = _ms(self.clock() if now_ns is None else now_ns)
         aged = []
         for ident, ttl in self._ttl.items():
-            timeout_ms = _ms(ttl)
+            timeout_ms = _timeout_ms(ttl)
             if timeout_ms and now_ms - _ms(self._last_hit[id(self._hits[ident])]) >= timeout_ms:
                 aged.append(ident)
         fresh = [ident for ident in aged if ident not in self._notified]

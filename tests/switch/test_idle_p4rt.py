@@ -28,6 +28,8 @@ P4INFO = render_p4info(build_program(PARAMS))
 INDEX = P4InfoIndex.from_text(P4INFO)
 INSERT, MODIFY = p4r.Update.INSERT, p4r.Update.MODIFY
 EXIT = "MyIngress.chain_exit"
+LONG_MS = 4_000  # remaining TTLs under 2**32 ns: BMv2 reads them right
+WRAP_MS = 60_000  # over: BMv2's PI wraps them (and the embedded switch does the same)
 
 
 @dataclass
@@ -48,15 +50,17 @@ def key(entry_sport: int) -> EntryKey:
 async def run_scenario(conn: Connection, send: Callable[[bytes], None], ttl_ms: int,
                        idle_s: float, notes: int, wait_s: float) -> Observed:
     """On a switch whose pipeline is set: write the chain and three mappings (flow 1 with
-    ``ttl_ms``, flow 2 with a long TTL, flow 3 with none) and refused updates; after
+    ``ttl_ms``, flow 2 with a longer TTL, flow 3 with none, flow 4 with a TTL whose
+    remaining ns overflow PI's 32 bits) and refused updates; after
     ``idle_s`` read the rewriter table with the time since the last hit; send a frame of
     flow 2 and read again; then collect ``notes`` notifications (at most ``wait_s``)."""
     conn.use_index(INDEX)
     seen = Observed()
     ups = [conn.table_update(INSERT, *by_ids(e, INDEX)) for e in chain_entries()]
     ups += [conn.table_update(INSERT, *by_ids(mapping(1), INDEX), idle_timeout_ns=ttl_ms * MS),
-            conn.table_update(INSERT, *by_ids(mapping(2), INDEX), idle_timeout_ns=60_000 * MS),
-            conn.table_update(INSERT, *by_ids(mapping(3), INDEX))]
+            conn.table_update(INSERT, *by_ids(mapping(2), INDEX), idle_timeout_ns=LONG_MS * MS),
+            conn.table_update(INSERT, *by_ids(mapping(3), INDEX)),
+            conn.table_update(INSERT, *by_ids(mapping(4), INDEX), idle_timeout_ns=WRAP_MS * MS)]
     assert await conn.write(ups) == []
     start = time.monotonic()
     bad_exit = by_ids(chain_entries()[2], INDEX)
@@ -96,11 +100,15 @@ def check_common(seen: Observed, ttl_ms: int, idle_s: float) -> None:
            "does not support idle timeout" in seen.read_refused
     first = seen.first_read
     assert {k: a.idle_timeout_ns for k, a in first.items()} == {
-        key(1): ttl_ms * MS, key(2): 60_000 * MS, key(3): 0}
+        key(1): ttl_ms * MS, key(2): LONG_MS * MS, key(3): 0, key(4): WRAP_MS * MS}
     assert first[key(3)].elapsed_ns == 0  # no TTL: PI answers 0
     for k in (key(1), key(2)):
         elapsed = first[k].elapsed_ns
         assert elapsed is not None and (idle_s - 0.03) * 1e9 <= elapsed <= (idle_s + 0.5) * 1e9
+    wrapped = first[key(4)].elapsed_ns
+    since_ms = round(idle_s * 1000)
+    assert wrapped is not None
+    assert abs(wrapped - (WRAP_MS * MS - ((WRAP_MS - since_ms) * MS) % 2**32)) <= 500 * MS
     after = seen.after_hit[key(2)].elapsed_ns
     assert after is not None and after < 0.2e9  # the frame hit flow 2's mapping
     assert seen.after_hit[key(1)].elapsed_ns >= first[key(1)].elapsed_ns  # type: ignore[operator]

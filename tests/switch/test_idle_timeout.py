@@ -127,11 +127,11 @@ def test_modify_sets_the_ttl_and_restarts_the_idle_time() -> None:
     clock = Clock()
     t = rewriter(clock)
     e = mapping(1)
-    t.insert(e, 30_000 * MS)
+    t.insert(e, 4_000 * MS)
     clock.ns += 2_000 * MS
     assert t.elapsed_ns(e) == 2_000 * MS
-    t.modify(e._replace(params=e.params[:1] + (("sport", 50001),) + e.params[2:]), 4_000 * MS)
-    assert t.idle_timeout_ns(e) == 4_000 * MS and t.elapsed_ns(e) == 0
+    t.modify(e._replace(params=e.params[:1] + (("sport", 50001),) + e.params[2:]), 3_000 * MS)
+    assert t.idle_timeout_ns(e) == 3_000 * MS and t.elapsed_ns(e) == 0
     hit = t.lookup(values(1))
     assert hit is not None and hit.params[1] == 50001
     t.delete(e)
@@ -150,8 +150,23 @@ def test_a_ttl_on_a_table_without_idle_timeout_is_refused() -> None:
     assert t.idle_timeout_ns(e) == 0 and t.sweep() == []
 
 
+def test_a_remaining_ttl_over_32_bits_of_ns_reads_as_bmv2_reads_it() -> None:
+    """PI multiplies BMv2's remaining ms by 10**6 in 32-bit unsigned arithmetic."""
+    clock = Clock()
+    t = rewriter(clock)
+    e = mapping(1)
+    t.insert(e, 60_000 * MS)
+    clock.ns += 500 * MS
+    remaining = (59_500 * MS) % 2**32
+    assert t.elapsed_ns(e) == 60_000 * MS - remaining == 56_334_574_848
+    clock.ns += 55_000 * MS  # 4.5 s left: still wrapped
+    assert t.elapsed_ns(e) == 60_000 * MS - (4_500 * MS) % 2**32
+    clock.ns += 500 * MS  # 4 s left: right again
+    assert t.elapsed_ns(e) == 56_000 * MS
+
+
 @settings(max_examples=50, deadline=None)
-@given(ttl=st.integers(1, 10_000 * MS), gaps=st.lists(st.integers(0, 3_000 * MS), max_size=6),
+@given(ttl=st.integers(1, 4_294 * MS), gaps=st.lists(st.integers(0, 3_000 * MS), max_size=6),
        start=st.integers(0, 10**12))
 def test_elapsed_never_exceeds_the_ttl_and_a_hit_resets_it(ttl: int, gaps: list[int],
                                                             start: int) -> None:
@@ -165,7 +180,7 @@ def test_elapsed_never_exceeds_the_ttl_and_a_hit_resets_it(ttl: int, gaps: list[
         since += gap
         got = t.elapsed_ns(e)
         assert 0 <= got <= max(ttl, MS)
-        if ttl >= MS and since + MS <= ttl:
+        if ttl >= MS and since + MS <= ttl:  # (a remaining TTL under 2**32 ns reads right)
             # whole ms since the last hit, give or take the ms boundaries
             assert abs(got - since) <= MS + ttl % MS
     t.lookup(values(7))
