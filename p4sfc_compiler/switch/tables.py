@@ -155,7 +155,9 @@ class Table:
         self._last_hit: dict[int, int] = {}
         self._notified: set[Identity] = set()
         self.clock: Callable[[], int] = time.monotonic_ns  # ns; tests set their own
-        self.lookup: Lookup = self._lookup_timed if self.support_timeout else self._lookup
+        self.lookup: Lookup = self._lookup
+        if self.support_timeout:
+            self.lookup = self._timed_exact() if self.kind == "exact" else self._lookup_timed
 
     # ---- contents ----
 
@@ -282,6 +284,19 @@ class Table:
 
     # ``lookup`` (set in __init__): the entry ``values`` (the key's values in key order)
     # selects, or None (miss); on a table with idle timeout a hit is stamped.
+
+    def _timed_exact(self) -> Lookup:
+        """The stamping lookup of an exact table in one frame (the rewriter's, per packet);
+        the clock is read through the table, so a test's clock applies."""
+        get = self._exact.get
+        stamps = self._last_hit
+
+        def lookup(values: tuple[int, ...]) -> Hit | None:
+            hit = get(values)
+            if hit is not None:
+                stamps[id(hit)] = self.clock()
+            return hit
+        return lookup
 
     def _lookup_timed(self, values: tuple[int, ...]) -> Hit | None:
         hit = self._lookup(values)
