@@ -17,6 +17,7 @@ from rich.console import Console
 from rich.text import Text
 
 from p4sfc_compiler.dataplane.program import MAX_CHAIN_NFS, MAX_STAGES
+from p4sfc_compiler.dataplane.reserved import CONTROLLER_ELECTION_ID
 from p4sfc_compiler.errors import ClickSyntaxError, P4SFCError, printable
 
 if TYPE_CHECKING:
@@ -272,7 +273,7 @@ _device_id_opt = click.option(
     "--device-id", type=click.IntRange(0), default=None,
     help="P4Runtime device id (default: the topology's; needs one --switch).")
 _election_opt = click.option(
-    "--election-id", type=click.IntRange(1), default=1, show_default=True,
+    "--election-id", type=click.IntRange(1), default=CONTROLLER_ELECTION_ID, show_default=True,
     help="P4Runtime election id (the highest is primary).")
 _batch_opt = click.option("--batch", type=click.IntRange(1, 10000), default=256,
                           show_default=True, help="Updates per Write request.")

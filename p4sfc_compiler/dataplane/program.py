@@ -142,6 +142,10 @@ class TableSpec:
     name: str
     keys: tuple[tuple[str, str], ...]
     actions: tuple[str, ...]
+    # Entries written at run time by the state library (a server's P4SFCTable mirrors
+    # its element's mappings here), never by a compile: apply leaves the running chain
+    # version's entries of such a table alone, destroy removes them with the chain.
+    state: bool = False
 
 
 # exec_<kind>'s parameter naming the table of a kind with several (KindSpec.tables).
@@ -195,7 +199,7 @@ KIND_SPECS: dict[str, KindSpec] = {
             ("pass_port", ELEMENT_PORT_BITS),
         ),
         tables=(TableSpec("rewriter", tuple((k, "exact") for k in F.REWRITER_KEY),
-                          ("rewrite",)),),
+                          ("rewrite",), state=True),),
         table_actions={
             "rewrite": (
                 ("saddr", _W("hdr.ipv4.srcAddr")),
@@ -252,6 +256,16 @@ KIND_SPECS: dict[str, KindSpec] = {
 }
 
 # The tables of MyIngress around the stages, and their actions' parameters.
+# Short names of the element tables the state library writes (TableSpec.state).
+STATE_TABLES: frozenset[str] = frozenset(
+    t.name for spec in KIND_SPECS.values() for t in spec.tables if t.state)
+
+
+def is_state_table(name: str) -> bool:
+    """Whether a table (P4Info name, ``MyIngress.stage3.rewriter``) holds run-time state."""
+    return name.rsplit(".", 1)[-1] in STATE_TABLES and name.startswith(f"{INGRESS}.stage")
+
+
 CLASSIFY_CHAIN = TableSpec(
     "classify_chain", tuple((k, "ternary") for k in F.CHAIN_CLASSIFY_KEY), ("push_chain",)
 )

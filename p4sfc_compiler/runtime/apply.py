@@ -30,7 +30,7 @@ from dataclasses import dataclass, field
 
 from finsy.proto import p4r
 
-from p4sfc_compiler.dataplane.reserved import with_version
+from p4sfc_compiler.dataplane.reserved import CONTROLLER_ELECTION_ID, with_version
 from p4sfc_compiler.errors import P4SFCError
 from p4sfc_compiler.p4info.index import P4InfoIndex, first_difference
 from p4sfc_compiler.runtime.client import (
@@ -355,7 +355,7 @@ NOTHING_WRITTEN = "nothing of it was written"
 
 
 async def apply_switch(out: OutDir, target: Target, *, device_config: bytes | None = None,
-                       election_id: int = 1, batch: int = BATCH,
+                       election_id: int = CONTROLLER_ELECTION_ID, batch: int = BATCH,
                        progress: Progress | None = None,
                        timeout: float = CONNECT_TIMEOUT,
                        drain: float = DRAIN_SECONDS) -> SwitchResult:
@@ -367,7 +367,7 @@ async def apply_switch(out: OutDir, target: Target, *, device_config: bytes | No
 
 
 async def apply_switches(out: OutDir, targets: Sequence[Target], *,
-                         device_config: bytes | None = None, election_id: int = 1,
+                         device_config: bytes | None = None, election_id: int = CONTROLLER_ELECTION_ID,
                          batch: int = BATCH, progress: Progress | None = None,
                          timeout: float = CONNECT_TIMEOUT,
                          drain: float = DRAIN_SECONDS) -> list[SwitchResult]:

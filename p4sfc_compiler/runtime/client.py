@@ -20,6 +20,7 @@ from finsy.grpcutil import GRPCStatusCode
 from finsy.proto import p4i, p4r
 from google.protobuf import text_format
 
+from p4sfc_compiler.dataplane.reserved import CONTROLLER_ELECTION_ID
 from p4sfc_compiler.errors import P4SFCError
 from p4sfc_compiler.p4info.index import P4InfoIndex
 from p4sfc_compiler.runtime.outdir import EntryKey, EntryValue, MatchItem
@@ -51,7 +52,7 @@ class Connection:
     """The primary controller of one device (``async with``); with ``primary=False`` a
     reader that does not arbitrate (P4Runtime lets any client read)."""
 
-    def __init__(self, name: str, address: str, device_id: int, election_id: int = 1,
+    def __init__(self, name: str, address: str, device_id: int, election_id: int = CONTROLLER_ELECTION_ID,
                  timeout: float = CONNECT_TIMEOUT, primary: bool = True) -> None:
         self.name = name
         self.primary = primary

@@ -1,0 +1,116 @@
+"""State sync in a deployment: each split NF's server element mirrored into its switch.
+
+For every server, the stateful elements of its split NFs' server halves (``plan.json``:
+an element on ``both`` sides of an NF placed ``split``, whose kind has a state table in
+the data-plane contract) get a :class:`~p4sfc_compiler.state.table.P4SFCTable` bound to
+the element's slice of that table on the NF's switch (chain id, NF id, element id and
+stage from the plan), written by one :class:`~p4sfc_compiler.state.agent.SwitchAgent`
+per switch. The engine's rewriters then create, use and remove mappings through it
+(``families/mirror.py``).
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Callable
+from dataclasses import dataclass
+from pathlib import Path
+
+from p4sfc_compiler.dataplane.program import KIND_SPECS, STATE_TABLES
+from p4sfc_compiler.deploy.wiring import ServerSite
+from p4sfc_compiler.errors import P4SFCError
+from p4sfc_compiler.families.rewriter.behaviour import Rewriter
+from p4sfc_compiler.p4info.index import P4InfoIndex
+from p4sfc_compiler.state.agent import SwitchAgent
+from p4sfc_compiler.state.binding import TableBinding, element_binding
+from p4sfc_compiler.state.table import METHODS, NON_BLOCKING, P4SFCTable
+
+OFF = "off"
+MODES = (*METHODS, OFF)
+
+# element kinds whose server half keeps state the switch can hold
+STATE_KINDS = tuple(k for k, spec in KIND_SPECS.items()
+                    if any(t.name in STATE_TABLES for t in spec.tables))
+
+
+@dataclass(frozen=True)
+class StatefulElement:
+    chain: str
+    nf: str
+    element: str
+    binding: TableBinding
+
+
+def stateful_elements(out: Path) -> list[StatefulElement]:
+    """Every element whose state the switch mirrors, from OUT's plan.json."""
+    plan = json.loads((out / "plan.json").read_text())
+    found: list[StatefulElement] = []
+    for chain in plan["chains"]:
+        for nf in chain["nfs"]:
+            if nf.get("placement") != "split":
+                continue
+            for e in nf["elements"]:
+                if e.get("side") != "both" or e.get("kind") not in STATE_KINDS:
+                    continue
+                binding = element_binding(e["kind"], nf["switch"], int(e["stage"]),
+                                          int(chain["chain_id"]), int(nf["nf_id"]),
+                                          int(e["elem_id"]))
+                found.append(StatefulElement(chain["name"], nf["name"], e["name"], binding))
+    return found
+
+
+class StateSync:
+    """The state library of a deployment: agents per switch, tables per element."""
+
+    def __init__(self, out: Path, index: P4InfoIndex,
+                 addresses: dict[str, tuple[str, int]], *, method: str = NON_BLOCKING,
+                 log: Callable[[str], None] | None = None) -> None:
+        if method not in METHODS:
+            raise P4SFCError(f"state sync {method!r}: one of {', '.join(MODES)}")
+        self.method = method
+        self.index = index
+        self.addresses = addresses
+        self.log = log
+        self.elements = {(s.chain, s.nf, s.element): s for s in stateful_elements(out)}
+        self.agents: dict[str, SwitchAgent] = {}
+        self.tables: dict[tuple[str, str, str], P4SFCTable] = {}
+
+    def _agent(self, switch: str) -> SwitchAgent:
+        agent = self.agents.get(switch)
+        if agent is None:
+            address, device_id = self.addresses[switch]
+            agent = SwitchAgent(switch, address, device_id, self.index, log=self.log)
+            self.agents[switch] = agent.start()
+        return agent
+
+    def attach(self, site: ServerSite, elements: dict[str, object]) -> int:
+        """Give each stateful element of a server (engine instances by name) its table;
+        the number attached."""
+        n = 0
+        for name, element in elements.items():
+            inst, sep, inner = name.partition("/")
+            if not sep or inst not in site.instances or not isinstance(element, Rewriter):
+                continue
+            chain, nf, part = site.instances[inst]
+            found = self.elements.get((chain, nf, inner))
+            if found is None or part != "miss":
+                continue
+            b = found.binding
+            table = P4SFCTable(b.key_names, b.val_names, agent=self._agent(b.switch),
+                               binding=b, method=self.method, name=f"{chain}/{nf}/{inner}")
+            self.tables[(chain, nf, inner)] = table
+            element.attach_mirror(table)
+            n += 1
+        return n
+
+    def flush(self, timeout: float | None = 10.0) -> None:
+        for agent in self.agents.values():
+            agent.flush(timeout)
+
+    def expire(self, now: float | None = None) -> int:
+        return sum(len(t.expire(now)) for t in self.tables.values())
+
+    def close(self) -> None:
+        for agent in self.agents.values():
+            agent.close()
+        self.agents.clear()

@@ -1,0 +1,347 @@
+"""The one owner of a server's connection to a switch: the state library's writer.
+
+A :class:`SwitchAgent` runs a worker thread with its own event loop and one
+:class:`~p4sfc_compiler.runtime.client.Connection` (the runtime's client: arbitration,
+deadlines, per-update errors), primary with its own election id. Tables register with it;
+a change to a table wakes the worker, which takes every table's dirty keys and writes
+them in batches (deletes first, so an eviction frees its place before the insert that
+takes it). Non-blocking creates return at once and coalesce; :meth:`flush` (what a
+blocking create calls) waits until everything changed before the call has been written.
+
+Connection loss is one path: the changes of the failed write go back to their tables,
+the worker reconnects with backoff, reads the switch (each chain's running version
+from its classification entries, then every entry of the registered tables), hands each
+table what it found (:meth:`P4SFCTable.reconcile`) and writes the differences before any
+new change. A server hit on a key the switch should hold (``suspect``) triggers the same
+read, at most once per ``recheck`` seconds, so state the switch lost without the
+connection dropping (a restart behind a proxy, a chain moved to its other version by a
+re-apply) is installed again.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import threading
+import time
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import Any
+
+from p4sfc_compiler.dataplane.reserved import STATE_ELECTION_ID, chain_version, with_version
+from p4sfc_compiler.errors import P4SFCError
+from p4sfc_compiler.p4info.index import P4InfoIndex
+from p4sfc_compiler.runtime.client import CONNECT_TIMEOUT, Connection, SwitchError
+from p4sfc_compiler.runtime.outdir import CLASSIFY_CHAIN_TABLE, EntryKey, EntryValue
+from p4sfc_compiler.state.binding import Encoder
+from p4sfc_compiler.state.table import Change, P4SFCTable
+
+BATCH = 256
+RECHECK_SECONDS = 1.0
+_INSERT, _MODIFY, _DELETE = 1, 2, 3
+
+# A write's per-update error code -> what it means for the key
+_OUTCOME = {"ALREADY_EXISTS": "exists", "NOT_FOUND": "missing",
+            "RESOURCE_EXHAUSTED": "full"}
+
+
+@dataclass
+class AgentStats:
+    writes: int = 0  # Write RPCs
+    updates: int = 0  # updates in them
+    reconnects: int = 0
+    reconciles: int = 0
+    connected: bool = False
+    last_error: str = ""
+
+
+class SwitchAgent:
+    """One switch's writer for every P4SFCTable of a server. Use as a context manager
+    (or ``start``/``close``)."""
+
+    def __init__(self, switch: str, address: str, device_id: int, index: P4InfoIndex, *,
+                 election_id: int = STATE_ELECTION_ID, timeout: float = CONNECT_TIMEOUT,
+                 batch: int = BATCH, recheck: float = RECHECK_SECONDS,
+                 log: Callable[[str], None] | None = None) -> None:
+        self.switch = switch
+        self.address = address
+        self.device_id = device_id
+        self.index = index
+        self.election_id = election_id
+        self.timeout = timeout
+        self.batch = batch
+        self.recheck = recheck
+        self.log = log or (lambda line: None)
+        self.stats = AgentStats()
+        self._tables: list[tuple[P4SFCTable, Encoder]] = []
+        self._versions: dict[int, int] = {}  # base chain id -> running version
+        self._cond = threading.Condition()
+        self._changes = 0  # bumped by every wake (a table change)
+        self._written = 0  # the change count the last completed round started from
+        self._need_reconcile = True
+        self._suspect = False
+        self._last_check = 0.0
+        self._stop = False
+        self._thread: threading.Thread | None = None
+        self._conn: Connection | None = None
+        self._loop: asyncio.AbstractEventLoop | None = None
+        self._event: asyncio.Event | None = None
+        self._signalled = False
+
+    # -- life ---------------------------------------------------------------------
+
+    def __enter__(self) -> SwitchAgent:
+        return self.start()
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
+
+    def start(self) -> SwitchAgent:
+        self._thread = threading.Thread(target=self._run, name=f"p4sfc-state-{self.switch}",
+                                        daemon=True)
+        self._thread.start()
+        return self
+
+    def close(self, flush_timeout: float = 5.0) -> None:
+        """Write what is pending (bounded), then stop and disconnect."""
+        if self._thread is None:
+            return
+        try:
+            self.flush(flush_timeout)
+        except P4SFCError as exc:
+            self.log(f"state agent {self.switch}: closing with changes unwritten: {exc}")
+        with self._cond:
+            self._stop = True
+        self._signalled = False
+        self._signal()
+        self._thread.join(self.timeout + 5)
+        self._thread = None
+
+    def register(self, table: P4SFCTable) -> None:
+        assert table.binding is not None
+        with self._cond:
+            self._tables.append((table, Encoder(self.index, table.binding)))
+            self._need_reconcile = True
+            self._changes += 1
+        self._signal()
+
+    # -- the tables' side -----------------------------------------------------------
+
+    def wake(self) -> None:
+        with self._cond:
+            self._changes += 1
+        self._signal()
+
+    def suspect(self) -> None:
+        with self._cond:
+            self._suspect = True
+        self._signal()
+
+    def _signal(self) -> None:
+        """Wake the worker's event loop (it waits on an asyncio event, never on a lock,
+        so its stream stays served); one pending signal is enough."""
+        loop, event = self._loop, self._event
+        if loop is not None and event is not None and not self._signalled:
+            self._signalled = True
+            try:
+                loop.call_soon_threadsafe(event.set)
+            except RuntimeError:
+                pass  # the loop closed: the worker has stopped
+
+    def flush(self, timeout: float | None = None) -> None:
+        """Wait until every change made before this call was written (or refused)."""
+        deadline = None if timeout is None else time.monotonic() + timeout
+        with self._cond:
+            target = self._changes
+        self._signalled = False
+        self._signal()
+        with self._cond:
+            # a pending reconcile (after a reconnect) is part of "written": the switch
+            # may have lost entries whose changes were written long ago
+            while self._written < target or self._need_reconcile:
+                if self._thread is None or not self._thread.is_alive():
+                    raise P4SFCError(f"state agent {self.switch}: not running")
+                left = None if deadline is None else deadline - time.monotonic()
+                if left is not None and left <= 0:
+                    raise P4SFCError(
+                        f"state agent {self.switch} ({self.address}): changes not written "
+                        f"within {timeout:g} s ({self.stats.last_error or 'no answer'})")
+                self._cond.wait(left if left is not None else 0.5)
+
+    def idle_seconds(self, table: P4SFCTable, keys: list[tuple[int, ...]]
+                     ) -> dict[tuple[int, ...], float]:
+        """Seconds since the switch last hit each key's entry; keys the switch cannot
+        say of are absent (the caller then counts them as just used)."""
+        return {}
+
+    def version(self, chain_id: int) -> int:
+        return self._versions.get(chain_id, 0)
+
+    # -- the worker ---------------------------------------------------------------------
+
+    def _run(self) -> None:
+        # asyncio.run cancels what the gRPC channel leaves pending when it closes
+        asyncio.run(self._main())
+
+    async def _main(self) -> None:
+        self._loop = asyncio.get_running_loop()
+        self._event = asyncio.Event()
+        self._signalled = False
+        backoff = 0.05
+        while not self._stopping():
+            try:
+                async with Connection(self.switch, self.address, self.device_id,
+                                      self.election_id, self.timeout) as conn:
+                    conn.use_index(self.index)
+                    self._conn = conn
+                    self.stats.connected = True
+                    backoff = 0.05
+                    await self._serve(conn)
+                    return
+            except (SwitchError, OSError) as exc:
+                self.stats.last_error = str(exc)
+                self.log(f"state agent {self.switch}: {exc}")
+            except Exception as exc:  # noqa: BLE001 - the worker must survive a bad reply
+                self.stats.last_error = f"{type(exc).__name__}: {exc}"
+                self.log(f"state agent {self.switch}: {self.stats.last_error}")
+            finally:
+                self._conn = None
+                self.stats.connected = False
+            with self._cond:
+                self._need_reconcile = True
+            self.stats.reconnects += 1
+            await asyncio.sleep(backoff)
+            backoff = min(backoff * 2, 1.0)
+
+    def _stopping(self) -> bool:
+        with self._cond:
+            return self._stop
+
+    async def _serve(self, conn: Connection) -> None:
+        assert self._event is not None
+        watch = asyncio.create_task(self._watch(conn))
+        try:
+            while True:
+                with self._cond:
+                    idle = (self._changes == self._written and not self._need_reconcile
+                            and not self._due_check())
+                    if self._stop and self._changes == self._written:
+                        return
+                if idle:
+                    self._event.clear()
+                    self._signalled = False
+                    waiter = asyncio.create_task(self._event.wait())
+                    await asyncio.wait({waiter, watch}, timeout=self.recheck,
+                                       return_when=asyncio.FIRST_COMPLETED)
+                    waiter.cancel()
+                    if watch.done():
+                        raise SwitchError(f"switch {self.switch}: {watch.result()}")
+                    continue
+                with self._cond:
+                    started = self._changes
+                    if self._due_check():
+                        self._suspect = False
+                        self._last_check = time.monotonic()
+                        self._need_reconcile = True
+                reconciling = self._need_reconcile
+                if reconciling:
+                    await self._reconcile(conn)
+                await self._write_round(conn)
+                with self._cond:
+                    self._written = max(self._written, started)
+                    if reconciling:
+                        self._need_reconcile = False
+                    self._cond.notify_all()
+        finally:
+            watch.cancel()
+
+    async def _watch(self, conn: Connection) -> str:
+        """Read the stream until it ends: a switch that restarts or drops us ends it,
+        and a controller with a higher election id makes us a backup."""
+        while True:
+            try:
+                msg = await conn.client.receive()
+            except Exception as exc:  # noqa: BLE001 - any end of the stream is a loss
+                return f"stream ended ({type(exc).__name__})"
+            if msg.HasField("arbitration") and msg.arbitration.status.code != 0:
+                return "another controller became primary"
+
+    def _due_check(self) -> bool:
+        return self._suspect and time.monotonic() - self._last_check >= self.recheck
+
+    async def _reconcile(self, conn: Connection) -> None:
+        entries = await conn.read_entries()
+        self._versions = _running_versions(self.index, entries)
+        self.stats.reconciles += 1
+        for table, enc in self._tables:
+            version = self.version(enc.binding.chain_id)
+            found: dict[tuple[int, ...], tuple[int, ...]] = {}
+            for key, value in entries.items():
+                if enc.owns(key, version):
+                    vals = enc.vals_of(value)
+                    found[enc.keys_of(key)] = vals if vals is not None else (-1,)
+            table.reconcile(found)
+
+    async def _write_round(self, conn: Connection) -> None:
+        work: list[tuple[P4SFCTable, Encoder, Change]] = []
+        for table, enc in list(self._tables):
+            work.extend((table, enc, c) for c in table.take())
+        deletes = [w for w in work if w[2].want is None]
+        others = [w for w in work if w[2].want is not None]
+        for group in (deletes, others):
+            for i in range(0, len(group), self.batch):
+                await self._write(conn, group[i:i + self.batch])
+
+    async def _write(self, conn: Connection,
+                     work: list[tuple[P4SFCTable, Encoder, Change]]) -> None:
+        updates: list[Any] = []
+        for _table, enc, c in work:
+            version = self.version(enc.binding.chain_id)
+            key = enc.key(c.keys, version)
+            if c.want is None:
+                updates.append(conn.table_update(_DELETE, key, None))
+            else:
+                kind = _INSERT if c.have is None else _MODIFY
+                updates.append(conn.table_update(kind, key, enc.value(c.want)))
+        try:
+            errors = await conn.write(updates)
+        except SwitchError:
+            for table, _, c in work:
+                table.settle(c, "lost")
+            raise
+        self.stats.writes += 1
+        self.stats.updates += len(updates)
+        failed = {e.index: e for e in errors}
+        for i, (table, _, c) in enumerate(work):
+            err = failed.get(i)
+            if err is None:
+                table.settle(c, "ok")
+                continue
+            outcome = _OUTCOME.get(err.code, "refused")
+            if outcome == "missing" and c.want is None:
+                outcome = "ok"  # a DELETE of what is gone already
+            if err.code in ("UNAVAILABLE", "DEADLINE_EXCEEDED"):
+                outcome = "lost"
+            table.settle(c, outcome, f"{table.name}: {err.code} {err.message.strip()}")
+            if outcome == "refused":
+                self.log(f"state agent {self.switch}: {table.name}: {err.code} "
+                         f"{err.message.strip()}")
+
+
+def _running_versions(index: P4InfoIndex, entries: dict[EntryKey, EntryValue]
+                      ) -> dict[int, int]:
+    """Each chain's running version: the version its classification entries push."""
+    claim = index.tables.get(CLASSIFY_CHAIN_TABLE)
+    if claim is None:
+        return {}
+    out: dict[int, int] = {}
+    for key, (action_id, params) in entries.items():
+        if key[0] != claim.id:
+            continue
+        action = next((a for a in index.actions.values() if a.id == action_id), None)
+        if action is None or "chain_id" not in action.params:
+            continue
+        pid = action.params["chain_id"].id
+        cid = dict(params).get(pid)
+        if cid is not None:
+            out[with_version(cid, 0)] = chain_version(cid)
+    return out

@@ -1,0 +1,135 @@
+"""Split NFs with the state library on: the server's rewriter mirrors each mapping into
+the switch, so after a flow's first packet the switch handles the rest, and the output
+still equals the software chain's, through refused writes, dropped connections and
+switch restarts."""
+
+from __future__ import annotations
+
+from collections import Counter
+from pathlib import Path
+
+import pytest
+
+from p4sfc_compiler.deploy.deployment import Deployment
+from p4sfc_compiler.deploy.equivalence import Verdict, run_both
+from p4sfc_compiler.deploy.software import SoftwareChains
+from p4sfc_compiler.deploy.traffic import flows_trace
+from p4sfc_compiler.frontend.chainspec import load_chains
+from tests.state.conftest import switch_entries
+from tests.support.specs import compile_spec, solo_chain
+
+ROOT = Path(__file__).resolve().parents[2]
+TOPOLOGY = ROOT / "examples" / "paper-topology.json"
+LB_VIP = "192.168.10.1"
+
+
+def _compile(tmp: Path, nf_type: str) -> tuple[Path, SoftwareChains]:
+    compile_spec(tmp, solo_chain({"type": nf_type}), TOPOLOGY, out_dir=tmp / "out")
+    return tmp / "out", SoftwareChains(load_chains(tmp / "chain.json"))
+
+
+def _flow(frame: bytes) -> tuple[bytes, bytes, int]:
+    return frame[26:30], frame[34:36], frame[23]  # source address, source port, protocol
+
+
+def _run(d: Deployment, software: SoftwareChains, frames: list[bytes],
+         between: dict[int, object] | None = None) -> Verdict:
+    return run_both(d, software, [("s1", 1, f) for f in frames], strict_macs=False)
+
+
+def _visits_after_first(v: Verdict, frames: list[bytes]) -> tuple[int, int]:
+    """(flows, server visits of packets after each flow's first)."""
+    seen: Counter[tuple[bytes, bytes, int]] = Counter()
+    later = 0
+    for frame, run in zip(frames, v.runs, strict=True):
+        f = _flow(frame)
+        if seen[f]:
+            later += run.server_visits
+        seen[f] += 1
+    return len(seen), later
+
+
+@pytest.mark.parametrize(("nf_type", "dst"), [("nat", "10.0.1.10"), ("lb", LB_VIP)])
+def test_after_a_flows_first_packet_the_switch_handles_it(tmp_path: Path, nf_type: str,
+                                                          dst: str) -> None:
+    out, software = _compile(tmp_path, nf_type)
+    frames = flows_trace(40, 8, seed=5, dst=dst, udp_share=0.25 if nf_type == "nat" else 0)
+    with Deployment(out, state="blocking") as d:
+        v = _run(d, software, frames)
+        assert d.state is not None
+        (table,) = d.state.tables.values()
+        d.state.flush()
+        assert switch_entries(d, table) == table.items()
+    assert v.equal, "\n".join(x.one_line() for x in v.differences[:5])
+    flows, later = _visits_after_first(v, frames)
+    assert later == 0
+    first_visits = sum(r.server_visits for r in v.runs)
+    assert first_visits == flows  # one server visit per flow: its first packet
+    assert len(table.items()) == 2 * flows  # forward and reply entry per mapping
+
+
+def test_without_state_sync_every_packet_visits_the_server(tmp_path: Path) -> None:
+    out, software = _compile(tmp_path, "nat")
+    frames = flows_trace(10, 5, seed=2)
+    with Deployment(out, state="off") as d:
+        v = _run(d, software, frames)
+    assert v.equal
+    assert all(r.server_visits == 1 for r in v.runs)
+
+
+def test_non_blocking_sync_equals_software_and_converges(tmp_path: Path) -> None:
+    out, software = _compile(tmp_path, "nat")
+    frames = flows_trace(60, 6, seed=9)
+    with Deployment(out, state="nonblocking") as d:
+        v = _run(d, software, frames)
+        assert d.state is not None
+        d.state.flush()
+        (table,) = d.state.tables.values()
+        assert switch_entries(d, table) == table.items()
+        assert len(table.items()) > 0
+    assert v.equal, "\n".join(x.one_line() for x in v.differences[:5])
+
+
+def _phases(d: Deployment, software: SoftwareChains, frames: list[bytes], fault) -> Verdict:  # type: ignore[no-untyped-def]
+    """Half the trace, the fault, the rest; one verdict over all of it."""
+    half = len(frames) // 2
+    v1 = _run(d, software, frames[:half])
+    fault()
+    v2 = _run(d, software, frames[half:])
+    assert v1.equal, "\n".join(x.one_line() for x in v1.differences[:5])
+    assert v2.equal, "\n".join(x.one_line() for x in v2.differences[:5])
+    return v2
+
+
+def test_refused_writes_keep_flows_on_the_server(tmp_path: Path) -> None:
+    out, software = _compile(tmp_path, "nat")
+    frames = flows_trace(20, 6, seed=4, udp_share=0)
+    with Deployment(out, state="blocking") as d:
+        sw = d.switches["s1"]
+        for k in (1, 3, 4):
+            sw.fail_update(k)
+        v = _run(d, software, frames)
+        assert d.state is not None
+        (table,) = d.state.tables.values()
+        assert table.stats.refused >= 1
+        assert switch_entries(d, table) == {k: v for k, v in table.items().items()
+                                             if k not in table.parked()}
+    assert v.equal, "\n".join(x.one_line() for x in v.differences[:5])
+
+
+@pytest.mark.parametrize("keep_state", [True, False], ids=["connection-drop", "restart"])
+def test_switch_loss_mid_trace_converges(tmp_path: Path, keep_state: bool) -> None:
+    out, software = _compile(tmp_path, "nat")
+    frames = flows_trace(30, 8, seed=6)
+    with Deployment(out, state="blocking") as d:
+        assert d.state is not None
+        (table,) = d.state.tables.values()
+        agent = next(iter(d.state.agents.values()))
+
+        def fault() -> None:
+            d.restart_switch("s1", keep_state=keep_state)
+
+        _phases(d, software, frames, fault)
+        d.state.flush()
+        assert agent.stats.reconnects >= 1
+        assert switch_entries(d, table) == table.items()
