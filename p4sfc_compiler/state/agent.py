@@ -73,7 +73,9 @@ class SwitchAgent:
         self.log = log or (lambda line: None)
         self.stats = AgentStats()
         self._tables: list[tuple[P4SFCTable, Encoder]] = []
-        self._versions: dict[int, int] = {}  # base chain id -> running version
+        # per table (by id): the chain version its element runs at on the switch, None
+        # when the switch does not run it (yet, or any more): its changes wait
+        self._where: dict[int, int | None] = {}
         self._cond = threading.Condition()
         self._changes = 0  # bumped by every wake (a table change)
         self._written = 0  # the change count the last completed round started from
@@ -173,8 +175,10 @@ class SwitchAgent:
         say of are absent (the caller then counts them as just used)."""
         return {}
 
-    def version(self, chain_id: int) -> int:
-        return self._versions.get(chain_id, 0)
+    def version_of(self, table: P4SFCTable) -> int | None:
+        """The chain version the table's entries are written at; None: the switch does
+        not run its element (the chain is not applied, or was destroyed)."""
+        return self._where.get(id(table))
 
     # -- the worker ---------------------------------------------------------------------
 
@@ -270,10 +274,21 @@ class SwitchAgent:
 
     async def _reconcile(self, conn: Connection) -> None:
         entries = await conn.read_entries()
-        self._versions = _running_versions(self.index, entries)
+        claims = _running_versions(self.index, entries)
         self.stats.reconciles += 1
         for table, enc in self._tables:
-            version = self.version(enc.binding.chain_id)
+            present = enc.element_versions(entries)
+            version: int | None
+            if len(present) == 1:
+                (version,) = present
+            elif present:  # both: mid make-before-break; the claims say which runs
+                version = claims.get(enc.binding.chain_id, self._where.get(id(table)) or 0)
+            else:
+                version = None
+            self._where[id(table)] = version
+            if version is None:
+                table.reconcile({})
+                continue
             found: dict[tuple[int, ...], tuple[int, ...]] = {}
             for key, value in entries.items():
                 if enc.owns(key, version):
@@ -284,7 +299,8 @@ class SwitchAgent:
     async def _write_round(self, conn: Connection) -> None:
         work: list[tuple[P4SFCTable, Encoder, Change]] = []
         for table, enc in list(self._tables):
-            work.extend((table, enc, c) for c in table.take())
+            if self._where.get(id(table)) is not None:
+                work.extend((table, enc, c) for c in table.take())
         deletes = [w for w in work if w[2].want is None]
         others = [w for w in work if w[2].want is not None]
         for group in (deletes, others):
@@ -294,8 +310,9 @@ class SwitchAgent:
     async def _write(self, conn: Connection,
                      work: list[tuple[P4SFCTable, Encoder, Change]]) -> None:
         updates: list[Any] = []
-        for _table, enc, c in work:
-            version = self.version(enc.binding.chain_id)
+        for table, enc, c in work:
+            version = self._where.get(id(table))
+            assert version is not None
             key = enc.key(c.keys, version)
             if c.want is None:
                 updates.append(conn.table_update(_DELETE, key, None))

@@ -12,11 +12,18 @@ the library compares what it wants with what a switch read returns as integers, 
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass
 
 from p4sfc_compiler.dataplane import fields as F
-from p4sfc_compiler.dataplane.program import ELEMENT_KEY_PREFIX, INGRESS, KIND_SPECS
-from p4sfc_compiler.dataplane.reserved import with_version
+from p4sfc_compiler.dataplane.program import (
+    ELEMENT_KEY_PREFIX,
+    EXEC_COMMON_PARAMS,
+    INGRESS,
+    KIND_SPECS,
+    element_control,
+)
+from p4sfc_compiler.dataplane.reserved import chain_version, with_version
 from p4sfc_compiler.errors import P4SFCError
 from p4sfc_compiler.p4info.index import P4InfoIndex
 from p4sfc_compiler.runtime.outdir import EntryKey, EntryValue, MatchItem
@@ -102,6 +109,16 @@ class Encoder:
         self._pids = [action.params[n].id for n in binding.val_names]
         # a key read back belongs to this binding when its fixed fields (version aside) match
         self._fixed = {fid: v for fid, v in self._prefix if fid != self._chain_fid}
+        # the element's element_control entries say at which chain versions it exists
+        path = binding.table.rsplit(".", 1)[0]
+        control = index.tables.get(f"{path}.{element_control(()).name}")
+        ctl = control.fields.get(F.key_name(F.CONTROL_KEY)) if control else None
+        self._control = (control.id, ctl.id) if control and ctl else None
+        elem_param = EXEC_COMMON_PARAMS[0][0]
+        self._exec_elem = {a.id: a.params[elem_param].id for a in index.actions.values()
+                           if a.name.startswith(f"{path}.exec_") and elem_param in a.params}
+        ids = dict(binding.prefix)
+        self._element = (ids.get(F.key_name(F.NF_ID)), ids.get(F.key_name(F.ELEM_ID)))
 
     def key(self, keys: tuple[int, ...], version: int) -> EntryKey:
         items: list[MatchItem] = []
@@ -113,6 +130,28 @@ class Encoder:
 
     def value(self, vals: tuple[int, ...]) -> EntryValue:
         return (self.action_id, tuple(sorted(zip(self._pids, vals, strict=True))))
+
+    def element_versions(self, entries: Mapping[EntryKey, EntryValue]) -> set[int]:
+        """The chain versions at which the switch runs this element (it has
+        element_control entries executing it): where its state belongs."""
+        if self._control is None:
+            return set()
+        table_id, ctl_fid = self._control
+        nf_id, elem_id = self._element
+        found: set[int] = set()
+        for key, (action_id, params) in entries.items():
+            if key[0] != table_id:
+                continue
+            pid = self._exec_elem.get(action_id)
+            if pid is None or dict(params).get(pid) != elem_id:
+                continue
+            packed = next((v for f, _, v, _ in key[1] if f == ctl_fid), None)
+            if packed is None:
+                continue
+            chain_id, nf, *_ = F.unpack_control_key(packed)
+            if with_version(chain_id, 0) == self.binding.chain_id and nf == nf_id:
+                found.add(chain_version(chain_id))
+        return found
 
     def fits(self, keys: tuple[int, ...]) -> bool:
         return all(0 <= v < (1 << w) for v, w in zip(keys, self._widths, strict=True))
