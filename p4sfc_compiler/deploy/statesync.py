@@ -16,13 +16,20 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 
-from p4sfc_compiler.dataplane.program import KIND_SPECS, STATE_TABLES
+from p4sfc_compiler.dataplane.program import (
+    COUNTER_LEN,
+    COUNTER_PACKETS,
+    KIND_SPECS,
+    STATE_TABLES,
+)
 from p4sfc_compiler.deploy.wiring import ServerSite
 from p4sfc_compiler.errors import P4SFCError
+from p4sfc_compiler.families.counters.behaviour import Counter
 from p4sfc_compiler.families.rewriter.behaviour import Rewriter
 from p4sfc_compiler.p4info.index import P4InfoIndex
 from p4sfc_compiler.state.agent import SwitchAgent
-from p4sfc_compiler.state.binding import TableBinding, element_binding
+from p4sfc_compiler.state.binding import CounterBinding, TableBinding, element_binding
+from p4sfc_compiler.state.counter import CounterValue, P4SFCCounter
 from p4sfc_compiler.state.table import METHODS, NON_BLOCKING, P4SFCTable
 
 OFF = "off"
@@ -39,6 +46,36 @@ class StatefulElement:
     nf: str
     element: str
     binding: TableBinding
+
+
+@dataclass(frozen=True)
+class SplitCounter:
+    chain: str
+    nf: str
+    element: str
+    binding: CounterBinding
+
+
+def split_counters(out: Path) -> list[SplitCounter]:
+    """The counting elements both halves of a split NF run (a miss counts on the server,
+    a hit on the switch), with their switch slot, from OUT's plan.json."""
+    plan = json.loads((out / "plan.json").read_text())
+    found: list[SplitCounter] = []
+    for chain in plan["chains"]:
+        for nf in chain["nfs"]:
+            if nf.get("placement") != "split":
+                continue
+            slots = {(r["chain"], r["nf"], r["element"]): r
+                     for r in plan["switches"].get(nf["switch"], {}).get("registers", [])}
+            for e in nf["elements"]:
+                slot = slots.get((chain["name"], nf["name"], e["name"]))
+                if e.get("side") != "both" or e.get("kind") != "counter" or slot is None:
+                    continue
+                names = {n.rsplit(".", 1)[-1]: n for n in slot["registers"]}
+                binding = CounterBinding(nf["switch"], names[COUNTER_PACKETS],
+                                         names[COUNTER_LEN], int(slot["index"]))
+                found.append(SplitCounter(chain["name"], nf["name"], e["name"], binding))
+    return found
 
 
 def stateful_elements(out: Path) -> list[StatefulElement]:
@@ -72,6 +109,8 @@ class StateSync:
         self.addresses = addresses
         self.log = log
         self.elements = {(s.chain, s.nf, s.element): s for s in stateful_elements(out)}
+        self.counter_slots = {(c.chain, c.nf, c.element): c for c in split_counters(out)}
+        self.counters: dict[tuple[str, str, str], P4SFCCounter] = {}
         self.agents: dict[str, SwitchAgent] = {}
         self.tables: dict[tuple[str, str, str], P4SFCTable] = {}
 
@@ -89,9 +128,14 @@ class StateSync:
         n = 0
         for name, element in elements.items():
             inst, sep, inner = name.partition("/")
-            if not sep or inst not in site.instances or not isinstance(element, Rewriter):
+            if not sep or inst not in site.instances:
                 continue
             chain, nf, part = site.instances[inst]
+            if isinstance(element, Counter) and part == "miss":
+                n += self._attach_counter(chain, nf, inner, element)
+                continue
+            if not isinstance(element, Rewriter):
+                continue
             found = self.elements.get((chain, nf, inner))
             if found is None or part != "miss":
                 continue
@@ -102,6 +146,24 @@ class StateSync:
             element.attach_mirror(table)
             n += 1
         return n
+
+    def _attach_counter(self, chain: str, nf: str, inner: str, element: Counter) -> int:
+        slot = self.counter_slots.get((chain, nf, inner))
+        if slot is None:
+            return 0
+        b = slot.binding
+
+        def local() -> CounterValue:
+            return CounterValue(element.count, element.byte_count)
+
+        def set_local(v: CounterValue) -> None:
+            element.count, element.byte_count = v.packets, v.bytes
+
+        counter = P4SFCCounter(f"{chain}/{nf}/{inner}", local=local, set_local=set_local,
+                               agent=self._agent(b.switch), binding=b)
+        self.counters[(chain, nf, inner)] = counter
+        element.total = counter.get
+        return 1
 
     def flush(self, timeout: float | None = 10.0) -> None:
         for agent in self.agents.values():

@@ -225,6 +225,30 @@ class Connection:
                               f"{exc.message.strip()}") from None
         return cells
 
+    async def read_counter_cells(self, counter_id: int, indexes: list[int]) -> dict[int, int]:
+        """Packets of some cells of a counter array, one request for all of them."""
+        request = p4r.ReadRequest(device_id=self.device_id, entities=[p4r.Entity(
+            counter_entry=p4r.CounterEntry(counter_id=counter_id,
+                                           index=p4r.Index(index=i))) for i in indexes])
+        cells = dict.fromkeys(indexes, 0)
+        try:
+            async for reply in self.client.request_iter(request):
+                for entity in reply.entities:
+                    entry = entity.counter_entry
+                    cells[entry.index.index] = entry.data.packet_count
+        except P4ClientError as exc:
+            raise self._error(f"reading counter {counter_id}: {exc.code.name} "
+                              f"{exc.message.strip()}") from None
+        return cells
+
+    @staticmethod
+    def counter_update(counter_id: int, index: int, packets: int = 0) -> Any:
+        """A MODIFY setting one counter cell (P4Runtime's way to reset a counter)."""
+        entry = p4r.CounterEntry(counter_id=counter_id, index=p4r.Index(index=index))
+        entry.data.packet_count = packets
+        return p4r.Update(type=cast(Any, p4r.Update.MODIFY),
+                          entity=p4r.Entity(counter_entry=entry))
+
     # -- writes -----------------------------------------------------------------
 
     def table_update(self, kind: int, key: EntryKey, value: EntryValue | None) -> Any:

@@ -21,11 +21,12 @@ re-apply) is installed again.
 from __future__ import annotations
 
 import asyncio
+import concurrent.futures
 import threading
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Coroutine
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, TypeVar
 
 from p4sfc_compiler.dataplane.reserved import STATE_ELECTION_ID, chain_version, with_version
 from p4sfc_compiler.errors import P4SFCError
@@ -38,6 +39,7 @@ from p4sfc_compiler.state.table import Change, P4SFCTable
 BATCH = 256
 RECHECK_SECONDS = 1.0
 _INSERT, _MODIFY, _DELETE = 1, 2, 3
+T = TypeVar("T")
 
 # A write's per-update error code -> what it means for the key
 _OUTCOME = {"ALREADY_EXISTS": "exists", "NOT_FOUND": "missing",
@@ -174,6 +176,22 @@ class SwitchAgent:
         """Seconds since the switch last hit each key's entry; keys the switch cannot
         say of are absent (the caller then counts them as just used)."""
         return {}
+
+    def call(self, job: Callable[[Connection], Coroutine[Any, Any, T]],
+             timeout: float | None = None
+             ) -> T:
+        """Run ``job`` with the agent's connection on its worker (reads and writes that
+        are not table changes: counters); a P4SFCError when the switch is not reached."""
+        loop, conn = self._loop, self._conn
+        if loop is None or conn is None:
+            raise P4SFCError(f"state agent {self.switch} ({self.address}): not connected"
+                             f"{': ' + self.stats.last_error if self.stats.last_error else ''}")
+        future: concurrent.futures.Future[T] = asyncio.run_coroutine_threadsafe(job(conn), loop)
+        try:
+            return future.result(timeout if timeout is not None else self.timeout + 2)
+        except TimeoutError:
+            future.cancel()
+            raise P4SFCError(f"state agent {self.switch} ({self.address}): no answer") from None
 
     def version_of(self, table: P4SFCTable) -> int | None:
         """The chain version the table's entries are written at; None: the switch does

@@ -133,3 +133,38 @@ def test_switch_loss_mid_trace_converges(tmp_path: Path, keep_state: bool) -> No
         d.state.flush()
         assert agent.stats.reconnects >= 1
         assert switch_entries(d, table) == table.items()
+
+
+COUNTED_NAT = """input -> Strip(14) -> chk :: CheckIPHeader
+      -> side :: IPClassifier(src net 10.0.0.0/8, -);
+rw :: IPRewriter(pattern 192.168.0.1 50000-59999# - - 0 0, drop);
+side[0] -> [0]rw;
+side[1] -> [1]rw;
+rw[0] -> cnt :: Counter -> Unstrip(14) -> output;
+chk[1] -> Discard;
+"""
+
+
+def test_split_counter_reports_the_software_total(tmp_path: Path) -> None:
+    """A Counter after the rewriter counts misses on the server and hits on the switch;
+    its P4SFCCounter (and the server element's handlers) give the sum."""
+    (tmp_path / "cnat.click").write_text(COUNTED_NAT)
+    compile_spec(tmp_path, solo_chain({"type": "cnat", "click": "cnat.click"}), TOPOLOGY,
+                 out_dir=tmp_path / "out")
+    software = SoftwareChains(load_chains(tmp_path / "chain.json"))
+    frames = flows_trace(12, 6, seed=3)
+    with Deployment(tmp_path / "out", state="blocking") as d:
+        v = _run(d, software, frames)
+        assert v.equal, "\n".join(x.one_line() for x in v.differences[:5])
+        assert d.state is not None
+        (counter,) = d.state.counters.values()
+        sw_part, srv_part, soft = v.counts[("solo", "n1", "cnt")]
+        assert sw_part.packets > 0 and srv_part.packets > 0  # both halves counted
+        total = counter.get()
+        assert (total.packets, total.bytes) == (soft.packets, soft.bytes)
+        server = next(iter(d.servers.values()))
+        handlers = server.engine.elements["c_1_n1_miss/cnt"].handlers()  # type: ignore[attr-defined]
+        assert handlers["count"]() == str(soft.packets)
+        counter.set(type(total)(3, 300))
+        assert counter.get() == (3, 300)
+        assert counter.switch_part() == (0, 0)
