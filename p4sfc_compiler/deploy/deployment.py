@@ -27,14 +27,14 @@ from p4sfc_compiler.deploy.servers import (
     Server,
     SinkServer,
 )
-from p4sfc_compiler.deploy.statesync import MODES, OFF, StateSync
+from p4sfc_compiler.deploy.statesync import StateSync
 from p4sfc_compiler.deploy.wiring import PortId, Wiring, load_wiring
 from p4sfc_compiler.errors import P4SFCError
 from p4sfc_compiler.runtime.apply import Target, apply_switches
 from p4sfc_compiler.runtime.outdir import OutDir, SwitchPlan, load_out_dir
 from p4sfc_compiler.runtime.pipeline import NO_JSON
 from p4sfc_compiler.runtime.status import status_switch
-from p4sfc_compiler.state.table import NON_BLOCKING
+from p4sfc_compiler.state.modes import NON_BLOCKING, OFF, SYNC_MODES
 from p4sfc_compiler.switch.embedded import EmbeddedSwitch
 
 # A frame running in circles (a link loop, a server that answers itself) is cut here.
@@ -78,8 +78,8 @@ class Deployment:
                  state: str = NON_BLOCKING) -> None:
         if nf_runner not in ("engine", "click"):
             raise P4SFCError(f"--nf-runner {nf_runner}: engine or click")
-        if state not in MODES:
-            raise P4SFCError(f"--state-sync {state}: one of {', '.join(MODES)}")
+        if state not in SYNC_MODES:
+            raise P4SFCError(f"--state-sync {state}: one of {', '.join(SYNC_MODES)}")
         self.nf_runner = nf_runner
         self.state_mode = state
         self.state: StateSync | None = None

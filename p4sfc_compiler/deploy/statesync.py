@@ -30,10 +30,8 @@ from p4sfc_compiler.p4info.index import P4InfoIndex
 from p4sfc_compiler.state.agent import SwitchAgent
 from p4sfc_compiler.state.binding import CounterBinding, TableBinding, element_binding
 from p4sfc_compiler.state.counter import CounterValue, P4SFCCounter
-from p4sfc_compiler.state.table import METHODS, NON_BLOCKING, P4SFCTable
-
-OFF = "off"
-MODES = (*METHODS, OFF)
+from p4sfc_compiler.state.modes import METHODS, NON_BLOCKING, SYNC_MODES
+from p4sfc_compiler.state.table import P4SFCTable
 
 # element kinds whose server half keeps state the switch can hold
 STATE_KINDS = tuple(k for k, spec in KIND_SPECS.items()
@@ -96,6 +94,21 @@ def stateful_elements(out: Path) -> list[StatefulElement]:
     return found
 
 
+@dataclass(frozen=True)
+class StateSummary:
+    """One mirrored element after a run: its mappings on the server and the switch."""
+
+    element: str  # chain/nf/element
+    method: str
+    entries: int  # keys the server holds
+    on_switch: int  # of them, installed in the switch
+    parked: int  # kept on the server (table full, or refused)
+    writes: int  # updates the switch accepted
+    full: int
+    refused: int
+    reconnects: int
+
+
 class StateSync:
     """The state library of a deployment: agents per switch, tables per element."""
 
@@ -103,7 +116,7 @@ class StateSync:
                  addresses: dict[str, tuple[str, int]], *, method: str = NON_BLOCKING,
                  log: Callable[[str], None] | None = None) -> None:
         if method not in METHODS:
-            raise P4SFCError(f"state sync {method!r}: one of {', '.join(MODES)}")
+            raise P4SFCError(f"state sync {method!r}: one of {', '.join(SYNC_MODES)}")
         self.method = method
         self.index = index
         self.addresses = addresses
@@ -164,6 +177,18 @@ class StateSync:
         self.counters[(chain, nf, inner)] = counter
         element.total = counter.get
         return 1
+
+    def summary(self) -> list[StateSummary]:
+        out = []
+        for (chain, nf, element), t in sorted(self.tables.items()):
+            agent = self.agents[t.binding.switch] if t.binding else None
+            items, installed = t.items(), t.installed()
+            out.append(StateSummary(
+                f"{chain}/{nf}/{element}", self.method, len(items),
+                sum(1 for k, v in items.items() if installed.get(k) == v), len(t.parked()),
+                t.stats.writes, t.stats.full, t.stats.refused,
+                agent.stats.reconnects if agent else 0))
+        return out
 
     def flush(self, timeout: float | None = 10.0) -> None:
         for agent in self.agents.values():

@@ -25,6 +25,7 @@ from typing import Protocol
 
 from p4sfc_compiler.errors import P4SFCError
 from p4sfc_compiler.state.binding import TableBinding
+from p4sfc_compiler.state.modes import BLOCKING, METHODS, NON_BLOCKING
 from p4sfc_compiler.state.policy import MostActive, SpacePolicy
 
 Keys = tuple[int, ...]
@@ -41,9 +42,6 @@ class SwitchAgent(Protocol):
     def flush(self, timeout: float | None = None) -> None: ...
     def idle_seconds(self, table: P4SFCTable, keys: list[Keys]) -> dict[Keys, float]: ...
 
-BLOCKING = "blocking"
-NON_BLOCKING = "nonblocking"
-METHODS = (BLOCKING, NON_BLOCKING)
 
 UNKNOWN: Vals = (-1,)  # installed, values not known (an INSERT found the key present)
 
