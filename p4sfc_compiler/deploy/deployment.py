@@ -152,6 +152,8 @@ class Deployment:
         for server in self.servers.values():
             if isinstance(server, EngineServer):
                 self.state.attach(server.site, dict(server.engine.elements))
+            elif isinstance(server, ClickServer):
+                self.state.attach_click(server.site, server)
 
     def stop(self) -> None:
         if self.state is not None:

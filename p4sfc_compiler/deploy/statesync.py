@@ -22,10 +22,12 @@ from p4sfc_compiler.dataplane.program import (
     KIND_SPECS,
     STATE_TABLES,
 )
+from p4sfc_compiler.deploy.click_server import ClickServer
 from p4sfc_compiler.deploy.wiring import ServerSite
 from p4sfc_compiler.errors import P4SFCError
 from p4sfc_compiler.families.counters.behaviour import Counter
 from p4sfc_compiler.families.rewriter.behaviour import Rewriter
+from p4sfc_compiler.families.rewriter.dump import mapping_handlers, parse_mappings
 from p4sfc_compiler.p4info.index import P4InfoIndex
 from p4sfc_compiler.state.agent import SwitchAgent
 from p4sfc_compiler.state.binding import CounterBinding, TableBinding, element_binding
@@ -152,13 +154,35 @@ class StateSync:
             found = self.elements.get((chain, nf, inner))
             if found is None or part != "miss":
                 continue
-            b = found.binding
-            table = P4SFCTable(b.key_names, b.val_names, agent=self._agent(b.switch),
-                               binding=b, method=self.method, name=f"{chain}/{nf}/{inner}")
-            self.tables[(chain, nf, inner)] = table
-            element.attach_mirror(table)
+            element.attach_mirror(self._table(chain, nf, inner, found.binding))
             n += 1
         return n
+
+    def attach_click(self, site: ServerSite, server: ClickServer) -> int:
+        """The real click cannot call the library: after each frame, its rewriters'
+        mapping handlers are read and the table made equal to them (new mappings
+        created, gone ones removed), so the switch holds click's mappings as it holds
+        the engine's; a flow's second packet may still reach click while the write is
+        under way, which click handles as it would have anyway."""
+        n = 0
+        for name, cls in server.classes.items():
+            inst, sep, inner = name.partition("/")
+            if not sep or inst not in site.instances or not mapping_handlers(cls):
+                continue
+            chain, nf, part = site.instances[inst]
+            found = self.elements.get((chain, nf, inner))
+            if found is None or part != "miss":
+                continue
+            table = self._table(chain, nf, inner, found.binding)
+            server.after_push.append(_mirror_handlers(server, name, cls, table))
+            n += 1
+        return n
+
+    def _table(self, chain: str, nf: str, inner: str, b: TableBinding) -> P4SFCTable:
+        table = P4SFCTable(b.key_names, b.val_names, agent=self._agent(b.switch),
+                           binding=b, method=self.method, name=f"{chain}/{nf}/{inner}")
+        self.tables[(chain, nf, inner)] = table
+        return table
 
     def _attach_counter(self, chain: str, nf: str, inner: str, element: Counter) -> int:
         slot = self.counter_slots.get((chain, nf, inner))
@@ -201,3 +225,20 @@ class StateSync:
         for agent in self.agents.values():
             agent.close()
         self.agents.clear()
+
+
+def _mirror_handlers(server: ClickServer, element: str, cls: str, table: P4SFCTable
+                     ) -> Callable[[], None]:
+    handlers = mapping_handlers(cls)
+
+    def sync() -> None:
+        now: dict[tuple[int, ...], tuple[int, ...]] = {}
+        for handler, protos in handlers:
+            now.update(parse_mappings(server.read(f"{element}.{handler}"), protos))
+        have = table.items()
+        for keys in have.keys() - now.keys():
+            table.remove(keys)
+        for keys, vals in now.items():
+            if have.get(keys) != vals:
+                table.create(keys, vals)
+    return sync
