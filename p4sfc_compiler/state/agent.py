@@ -352,6 +352,8 @@ class SwitchAgent:
                 table.settle(c, "ok")
                 continue
             outcome = _OUTCOME.get(err.code, "refused")
+            if c.have is None and c.want is not None and _bmv2_full(err.code, err.message):
+                outcome = "full"
             if outcome == "missing" and c.want is None:
                 outcome = "ok"  # a DELETE of what is gone already
             if err.code in ("UNAVAILABLE", "DEADLINE_EXCEEDED"):
@@ -360,6 +362,13 @@ class SwitchAgent:
             if outcome == "refused":
                 self.log(f"state agent {self.switch}: {table.name}: {err.code} "
                          f"{err.message.strip()}")
+
+
+def _bmv2_full(code: str, message: str) -> bool:
+    """BMv2 (PI) answers an INSERT into a full table with UNKNOWN "Error when adding
+    match entry to target", not the specification's RESOURCE_EXHAUSTED (see
+    ``switch/p4rt_state.py``, which answers RESOURCE_EXHAUSTED on purpose)."""
+    return code == "UNKNOWN" and "adding match entry" in message
 
 
 def _running_versions(index: P4InfoIndex, entries: dict[EntryKey, EntryValue]

@@ -105,6 +105,7 @@ class P4SFCTable:
         self._dirty: dict[Keys, None] = {}  # insertion-ordered set
         self._parked: set[Keys] = set()
         self._parked_full = False  # a key was parked for lack of space
+        self._evicted_for: set[Keys] = set()  # keys an eviction made room for
         self._expire_callbacks: list[Callable[[Keys], None]] = []
         # installed keys by activity, least first: built when a full table needs a
         # victim, dropped each round (activities move on)
@@ -156,6 +157,7 @@ class P4SFCTable:
             self.stats.removes += 1
             self._meta.pop(keys, None)
             self._parked.discard(keys)
+            self._evicted_for.discard(keys)
             self._touch(keys)
             self._unpark_one()
         self._sync(blocking)
@@ -255,6 +257,7 @@ class P4SFCTable:
                     self._unpark_one()
                 else:
                     self._installed[keys] = change.want
+                    self._evicted_for.discard(keys)
                 return
             if outcome == "exists":
                 self._installed[keys] = UNKNOWN
@@ -312,10 +315,16 @@ class P4SFCTable:
         self._parked_full = True
         meta = self._meta.get(keys)
         ranked = self._rank()
-        victim = None if meta is None else self.policy.victim(keys, meta.activity, ranked)
+        victim = None
+        # a key that already evicted one for its place and still did not get in waits
+        # on the server: no second eviction for it (the switch refuses it for another
+        # reason, or others took the place first)
+        if meta is not None and keys not in self._evicted_for:
+            victim = self.policy.victim(keys, meta.activity, ranked)
         if victim is None:
             self._parked.add(keys)
             return
+        self._evicted_for.add(keys)
         ranked[:] = [r for r in ranked if r[1] != victim]
         self.stats.evicted += 1
         self._parked.add(victim)
