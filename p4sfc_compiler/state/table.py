@@ -19,6 +19,7 @@ from __future__ import annotations
 
 import threading
 import time
+from collections import deque
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from typing import Protocol
@@ -43,7 +44,8 @@ class SwitchAgent(Protocol):
     def idle_seconds(self, table: P4SFCTable, keys: list[Keys]) -> dict[Keys, float]: ...
 
 
-UNKNOWN: Vals = (-1,)  # installed, values not known (an INSERT found the key present)
+UNKNOWN: Vals = (-1,)
+LAG_SAMPLES = 100_000  # installed, values not known (an INSERT found the key present)
 
 
 @dataclass
@@ -67,6 +69,9 @@ class TableStats:
     refused: int = 0  # other refusals (the key stays on the server)
     server_hits: int = 0  # get() on a key the switch was believed to hold
     messages: list[str] = field(default_factory=list)  # the last refusals, one line each
+    # seconds from a change to the switch's acceptance of it (the sync lag), the last
+    # LAG_SAMPLES changes
+    lags: deque[float] = field(default_factory=lambda: deque(maxlen=LAG_SAMPLES))
 
 
 @dataclass
@@ -103,6 +108,7 @@ class P4SFCTable:
         self._meta: dict[Keys, _Meta] = {}
         self._installed: dict[Keys, Vals] = {}
         self._dirty: dict[Keys, None] = {}  # insertion-ordered set
+        self._since: dict[Keys, float] = {}  # when each key in flight became dirty
         self._parked: set[Keys] = set()
         self._parked_full = False  # a key was parked for lack of space
         self._evicted_for: set[Keys] = set()  # keys an eviction made room for
@@ -242,6 +248,8 @@ class P4SFCTable:
                 have = self._installed.get(keys)
                 if want != have:
                     out.append(Change(keys, want, have))
+                else:
+                    self._since.pop(keys, None)
         return out
 
     def settle(self, change: Change, outcome: str, message: str = "") -> None:
@@ -252,6 +260,9 @@ class P4SFCTable:
         with self._lock:
             if outcome == "ok":
                 self.stats.writes += 1
+                since = self._since.pop(keys, None)
+                if since is not None:
+                    self.stats.lags.append(self.clock() - since)
                 if change.want is None:
                     self._installed.pop(keys, None)
                     self._unpark_one()
@@ -289,6 +300,8 @@ class P4SFCTable:
     # -- inside -------------------------------------------------------------------------
 
     def _touch(self, keys: Keys) -> None:
+        if keys not in self._dirty:
+            self._since[keys] = self.clock()
         self._dirty[keys] = None
         if self.agent is not None:
             self.agent.wake()
