@@ -221,10 +221,20 @@ class StateSync:
     def expire(self, now: float | None = None) -> int:
         return sum(len(t.expire(now)) for t in self.tables.values())
 
-    def close(self) -> None:
-        for agent in self.agents.values():
-            agent.close()
-        self.agents.clear()
+    def close(self, teardown: bool = True) -> None:
+        """Stop syncing; with ``teardown`` (the NFs stop with it) the mirrored entries
+        leave the switches first, so nothing of the servers' state stays behind."""
+        try:
+            if teardown:
+                for table in self.tables.values():
+                    try:
+                        table.teardown()
+                    except P4SFCError:
+                        pass  # the switch is gone: nothing of it to clean
+        finally:
+            for agent in self.agents.values():
+                agent.close()
+            self.agents.clear()
 
 
 def _mirror_handlers(server: ClickServer, element: str, cls: str, table: P4SFCTable

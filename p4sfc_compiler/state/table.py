@@ -168,6 +168,15 @@ class P4SFCTable:
             self._unpark_one()
         self._sync(blocking)
 
+    def teardown(self, timeout: float | None = 5.0) -> None:
+        """The element stops (its NF is torn down): every key leaves the switch, then
+        the table holds nothing."""
+        with self._lock:
+            keys = list(self._desired)
+        for k in keys:
+            self.remove(k, blocking=False)
+        self.flush(timeout)
+
     def on_expire(self, callback: Callable[[Keys], None]) -> None:
         self._expire_callbacks.append(callback)
 

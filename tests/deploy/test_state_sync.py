@@ -60,12 +60,13 @@ def test_after_a_flows_first_packet_the_switch_handles_it(tmp_path: Path, nf_typ
         (table,) = d.state.tables.values()
         d.state.flush()
         assert switch_entries(d, table) == table.items()
+        mirrored = len(table.items())
     assert v.equal, "\n".join(x.one_line() for x in v.differences[:5])
     flows, later = _visits_after_first(v, frames)
     assert later == 0
     first_visits = sum(r.server_visits for r in v.runs)
     assert first_visits == flows  # one server visit per flow: its first packet
-    assert len(table.items()) == 2 * flows  # forward and reply entry per mapping
+    assert mirrored == 2 * flows  # forward and reply entry per mapping
 
 
 def test_without_state_sync_every_packet_visits_the_server(tmp_path: Path) -> None:
@@ -168,3 +169,17 @@ def test_split_counter_reports_the_software_total(tmp_path: Path) -> None:
         counter.set(type(total)(3, 300))
         assert counter.get() == (3, 300)
         assert counter.switch_part() == (0, 0)
+
+
+def test_teardown_leaves_no_entry_behind(tmp_path: Path) -> None:
+    out, software = _compile(tmp_path, "nat")
+    frames = flows_trace(10, 4, seed=1)
+    with Deployment(out, state="nonblocking") as d:
+        _run(d, software, frames)
+        assert d.state is not None
+        (table,) = d.state.tables.values()
+        d.state.flush()
+        assert switch_entries(d, table)
+        d.state.close()  # the servers stop: their NFs' state leaves the switch
+        d.state = None
+        assert switch_entries(d, table) == {}
