@@ -210,6 +210,8 @@ class Deployment:
                         outputs.append((sw_name, p, out))
         run = PacketRun(self._passes() - before, visits, tuple(outputs))
         self.totals.add(run)
+        if self.state is not None:
+            self.state.tick()
         return run
 
     # -- counters -----------------------------------------------------------------

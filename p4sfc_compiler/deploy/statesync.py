@@ -12,6 +12,7 @@ per switch. The engine's rewriters then create, use and remove mappings through 
 from __future__ import annotations
 
 import json
+import time
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
@@ -111,6 +112,9 @@ class StateSummary:
     reconnects: int
 
 
+EXPIRY_INTERVAL = 1.0  # seconds between expiry checks in a running deployment
+
+
 class StateSync:
     """The state library of a deployment: agents per switch, tables per element."""
 
@@ -126,6 +130,7 @@ class StateSync:
         self.elements = {(s.chain, s.nf, s.element): s for s in stateful_elements(out)}
         self.counter_slots = {(c.chain, c.nf, c.element): c for c in split_counters(out)}
         self.counters: dict[tuple[str, str, str], P4SFCCounter] = {}
+        self._last_expiry = time.monotonic()
         self.agents: dict[str, SwitchAgent] = {}
         self.tables: dict[tuple[str, str, str], P4SFCTable] = {}
 
@@ -219,7 +224,15 @@ class StateSync:
             agent.flush(timeout)
 
     def expire(self, now: float | None = None) -> int:
+        """Expire idle mappings now (on the caller's thread: the packet path's)."""
+        self._last_expiry = time.monotonic()
         return sum(len(t.expire(now)) for t in self.tables.values())
+
+    def tick(self) -> None:
+        """Between frames: expire idle mappings every :data:`EXPIRY_INTERVAL` seconds,
+        as a Click rewriter's garbage collection timer does."""
+        if time.monotonic() - self._last_expiry >= EXPIRY_INTERVAL:
+            self.expire()
 
     def close(self, teardown: bool = True) -> None:
         """Stop syncing; with ``teardown`` (the NFs stop with it) the mirrored entries
