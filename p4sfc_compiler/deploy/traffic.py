@@ -141,14 +141,15 @@ def sized_trace(n: int, size: int, seed: int = 1) -> list[bytes]:
 
 def flows_trace(flows: int, packets: int, seed: int = 1, *, udp_share: float = 0.25,
                 dst: str = "10.0.1.10", dport: int = 80) -> list[bytes]:
-    """``flows`` connections of ``packets`` frames each, from 10.0.0.0/8 to ``dst``,
+    """``flows`` connections of ``packets`` frames each, from 10.0.0.0/8 (10.0.0.0/16 for
+    the first 64,000) to ``dst``,
     interleaved at random (each flow's frames in order): TCP (SYN, then ACKs with
     payload, FIN-ACK last) and a ``udp_share`` of UDP. The NAT sees a new flow's first
     frame, then frames of a flow it knows: the state library's workload."""
     rng = random.Random(seed)
     specs = []
     for k in range(flows):
-        src = f"10.{1 + (k >> 16) % 200}.{(k >> 8) & 0xFF}.{2 + (k & 0xFF) % 250}"
+        src = f"10.{k // 64000}.{k // 250 % 256}.{2 + k % 250}"  # 10.0.0.0/16 first
         specs.append((src, 1024 + (k * 7919) % 60000, rng.random() < udp_share))
     left = [packets] * flows
     order = [k for k in range(flows) for _ in range(packets)]
