@@ -183,3 +183,42 @@ def test_teardown_leaves_no_entry_behind(tmp_path: Path) -> None:
         d.state.close()  # the servers stop: their NFs' state leaves the switch
         d.state = None
         assert switch_entries(d, table) == {}
+
+
+def test_packets_before_the_entry_is_installed_are_the_servers(tmp_path: Path) -> None:
+    """The agent is held while the first half of the trace runs: every packet of a flow
+    reaches the server, which maps it as the switch later does; then the entries go in
+    and the rest stay in the switch. No loss, no double rewrite, same output."""
+    out, software = _compile(tmp_path, "nat")
+    frames = flows_trace(10, 8, seed=12)
+    half = len(frames) // 2
+    with Deployment(out, state="nonblocking") as d:
+        assert d.state is not None
+        agent = next(iter(d.state.agents.values()))
+        with agent._cond:  # the worker cannot take a round
+            v1 = _run(d, software, frames[:half])
+        d.state.flush()
+        v2 = _run(d, software, frames[half:])
+    for v in (v1, v2):
+        assert v.equal, "\n".join(x.one_line() for x in v.differences[:5])
+    assert all(r.server_visits == 1 for r in v1.runs)
+    first_half_flows = {_flow(f) for f in frames[:half]}
+    later = [r.server_visits for f, r in zip(frames[half:], v2.runs, strict=True)
+             if _flow(f) in first_half_flows]
+    assert later and not any(later)
+
+
+def test_a_full_switch_table_keeps_the_rest_on_the_server(tmp_path: Path) -> None:
+    compile_spec(tmp_path, solo_chain({"type": "nat"}), TOPOLOGY, out_dir=tmp_path / "out",
+                 table_size=16)
+    software = SoftwareChains(load_chains(tmp_path / "chain.json"))
+    frames = flows_trace(30, 5, seed=2)
+    with Deployment(tmp_path / "out", state="blocking") as d:
+        v = _run(d, software, frames)
+        assert d.state is not None
+        (table,) = d.state.tables.values()
+        assert table.stats.full > 0 and table.parked()
+        assert len(table.installed()) == 16
+        (summary,) = d.state.summary()
+        assert summary.on_switch == 16 and summary.parked == len(table.parked())
+    assert v.equal, "\n".join(x.one_line() for x in v.differences[:5])
