@@ -246,14 +246,15 @@ class SwitchAgent:
         watch = asyncio.create_task(self._watch(conn))
         try:
             while True:
+                # re-armed before the check: a change after it sets the event again
+                self._event.clear()
+                self._signalled = False
                 with self._cond:
                     idle = (self._changes == self._written and not self._need_reconcile
                             and not self._due_check())
                     if self._stop and self._changes == self._written:
                         return
                 if idle:
-                    self._event.clear()
-                    self._signalled = False
                     waiter = asyncio.create_task(self._event.wait())
                     await asyncio.wait({waiter, watch}, timeout=self.recheck,
                                        return_when=asyncio.FIRST_COMPLETED)
