@@ -110,6 +110,14 @@ def update_rates(out: Path, address: str, n: int) -> Rates:
     return blocking, nonblocking, burst, paced
 
 
+def _apply(out: Path, address: str) -> None:
+    """``p4sfc apply --pipeline`` of OUT onto the switch at ``address``."""
+    r = subprocess.run([shutil.which("p4sfc") or "p4sfc", "apply", str(out), "--pipeline",
+                        "--switch", f"s1={address}"], capture_output=True, text=True)
+    if r.returncode:
+        raise SystemExit(r.stdout + r.stderr)
+
+
 def embedded_process(out: Path, n: int) -> Rates:
     port = _free_port()
     address = f"127.0.0.1:{port}"
@@ -123,10 +131,7 @@ def embedded_process(out: Path, n: int) -> Rates:
                 break
             except OSError:
                 time.sleep(0.1)
-        r = subprocess.run([p4sfc, "apply", str(out), "--pipeline", "--switch",
-                            f"s1={address}"], capture_output=True, text=True)
-        if r.returncode:
-            raise SystemExit(r.stdout + r.stderr)
+        _apply(out, address)
         return update_rates(out, address, n)
     finally:
         proc.terminate()
@@ -139,19 +144,14 @@ def bmv2(out: Path, n: int) -> Rates | None:
 
     if unavailable() is not None:
         return None
-    from p4sfc_compiler.frontend.chainspec import load_topology as lt  # noqa: PLC0415
-
     files = {str(p.relative_to(out)): p.read_text() for p in out.rglob("*")
              if p.is_file() and p.suffix in (".p4", ".txtpb", ".json")}
     with tempfile.TemporaryDirectory() as work:
-        lab = Lab(files, lt(TOPOLOGY), Path(work), load=False)
+        lab = Lab(files, load_topology(TOPOLOGY), Path(work), load=False)
         try:
             (out / "p4" / "p4sfc.json").write_bytes(lab.device_json)
             address = lab.addresses()["s1"]
-            r = subprocess.run(["p4sfc", "apply", str(out), "--pipeline", "--switch",
-                                f"s1={address}"], capture_output=True, text=True)
-            if r.returncode:
-                raise SystemExit(r.stdout + r.stderr)
+            _apply(out, address)
             return update_rates(out, address, n)
         finally:
             lab.close()

@@ -13,7 +13,7 @@ from __future__ import annotations
 
 import json
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -57,25 +57,32 @@ class SplitCounter:
     binding: CounterBinding
 
 
-def split_counters(out: Path) -> list[SplitCounter]:
-    """The counting elements both halves of a split NF run (a miss counts on the server,
-    a hit on the switch), with their switch slot, from OUT's plan.json."""
-    plan = json.loads((out / "plan.json").read_text())
-    found: list[SplitCounter] = []
+def _split_elements(plan: dict) -> Iterator[tuple[dict, dict, dict]]:
+    """(chain, NF, element) of every element both halves of a split NF run."""
     for chain in plan["chains"]:
         for nf in chain["nfs"]:
             if nf.get("placement") != "split":
                 continue
-            slots = {(r["chain"], r["nf"], r["element"]): r
-                     for r in plan["switches"].get(nf["switch"], {}).get("registers", [])}
             for e in nf["elements"]:
-                slot = slots.get((chain["name"], nf["name"], e["name"]))
-                if e.get("side") != "both" or e.get("kind") != "counter" or slot is None:
-                    continue
-                names = {n.rsplit(".", 1)[-1]: n for n in slot["registers"]}
-                binding = CounterBinding(nf["switch"], names[COUNTER_PACKETS],
-                                         names[COUNTER_LEN], int(slot["index"]))
-                found.append(SplitCounter(chain["name"], nf["name"], e["name"], binding))
+                if e.get("side") == "both":
+                    yield chain, nf, e
+
+
+def split_counters(out: Path) -> list[SplitCounter]:
+    """The counting elements both halves of a split NF run (a miss counts on the server,
+    a hit on the switch), with their switch slot, from OUT's plan.json."""
+    plan = json.loads((out / "plan.json").read_text())
+    slots = {(r["chain"], r["nf"], r["element"]): r for sw in plan["switches"].values()
+             for r in sw.get("registers", [])}
+    found: list[SplitCounter] = []
+    for chain, nf, e in _split_elements(plan):
+        slot = slots.get((chain["name"], nf["name"], e["name"]))
+        if e.get("kind") != "counter" or slot is None:
+            continue
+        names = {n.rsplit(".", 1)[-1]: n for n in slot["registers"]}
+        binding = CounterBinding(nf["switch"], names[COUNTER_PACKETS], names[COUNTER_LEN],
+                                 int(slot["index"]))
+        found.append(SplitCounter(chain["name"], nf["name"], e["name"], binding))
     return found
 
 
@@ -83,17 +90,12 @@ def stateful_elements(out: Path) -> list[StatefulElement]:
     """Every element whose state the switch mirrors, from OUT's plan.json."""
     plan = json.loads((out / "plan.json").read_text())
     found: list[StatefulElement] = []
-    for chain in plan["chains"]:
-        for nf in chain["nfs"]:
-            if nf.get("placement") != "split":
-                continue
-            for e in nf["elements"]:
-                if e.get("side") != "both" or e.get("kind") not in STATE_KINDS:
-                    continue
-                binding = element_binding(e["kind"], nf["switch"], int(e["stage"]),
-                                          int(chain["chain_id"]), int(nf["nf_id"]),
-                                          int(e["elem_id"]))
-                found.append(StatefulElement(chain["name"], nf["name"], e["name"], binding))
+    for chain, nf, e in _split_elements(plan):
+        if e.get("kind") not in STATE_KINDS:
+            continue
+        binding = element_binding(e["kind"], nf["switch"], int(e["stage"]),
+                                  int(chain["chain_id"]), int(nf["nf_id"]), int(e["elem_id"]))
+        found.append(StatefulElement(chain["name"], nf["name"], e["name"], binding))
     return found
 
 

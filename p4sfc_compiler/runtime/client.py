@@ -209,28 +209,18 @@ class Connection:
             return None
         return out
 
-    async def read_counter(self, counter_id: int) -> dict[int, int]:
-        """Every cell of an indirect packet counter array: index -> packets (cells a
-        switch leaves out are 0)."""
-        request = p4r.ReadRequest(device_id=self.device_id, entities=[p4r.Entity(
-            counter_entry=p4r.CounterEntry(counter_id=counter_id))])
-        cells: dict[int, int] = {}
-        try:
-            async for reply in self.client.request_iter(request):
-                for entity in reply.entities:
-                    entry = entity.counter_entry
-                    cells[entry.index.index] = entry.data.packet_count
-        except P4ClientError as exc:
-            raise self._error(f"reading counter {counter_id}: {exc.code.name} "
-                              f"{exc.message.strip()}") from None
-        return cells
-
-    async def read_counter_cells(self, counter_id: int, indexes: list[int]) -> dict[int, int]:
-        """Packets of some cells of a counter array, one request for all of them."""
-        request = p4r.ReadRequest(device_id=self.device_id, entities=[p4r.Entity(
-            counter_entry=p4r.CounterEntry(counter_id=counter_id,
-                                           index=p4r.Index(index=i))) for i in indexes])
-        cells = dict.fromkeys(indexes, 0)
+    async def read_counter(self, counter_id: int, indexes: list[int] | None = None
+                           ) -> dict[int, int]:
+        """Packets per cell of an indirect counter array: every cell (a wildcard read;
+        cells a switch leaves out are 0), or the ``indexes`` given, in one request."""
+        if indexes is None:
+            entries = [p4r.CounterEntry(counter_id=counter_id)]
+        else:
+            entries = [p4r.CounterEntry(counter_id=counter_id, index=p4r.Index(index=i))
+                       for i in indexes]
+        request = p4r.ReadRequest(device_id=self.device_id,
+                                  entities=[p4r.Entity(counter_entry=e) for e in entries])
+        cells = dict.fromkeys(indexes or (), 0)
         try:
             async for reply in self.client.request_iter(request):
                 for entity in reply.entities:

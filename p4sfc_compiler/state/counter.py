@@ -59,8 +59,8 @@ class P4SFCCounter:
         b = self.binding
 
         async def read(conn: Connection) -> CounterValue:
-            packets = await conn.read_counter_cells(self._packets_id, [b.index])
-            bits = await conn.read_counter_cells(self._bits_id, self._bit_cells)
+            packets = await conn.read_counter(self._packets_id, [b.index])
+            bits = await conn.read_counter(self._bits_id, self._bit_cells)
             return CounterValue(packets[b.index], counted_bytes(bits, b.index))
 
         return self.agent.call(read)
