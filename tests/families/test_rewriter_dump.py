@@ -11,6 +11,7 @@ from p4sfc_compiler.engine.engine import Engine
 from p4sfc_compiler.families.behaviour import Packet
 from p4sfc_compiler.families.rewriter.behaviour import Rewriter
 from p4sfc_compiler.families.rewriter.dump import mapping_handlers, parse_mappings
+from p4sfc_compiler.state.table import P4SFCTable
 
 
 class Recorder:
@@ -69,3 +70,36 @@ def test_handlers_parse_to_the_mirrored_entries(cls: str, flows) -> None:  # typ
         assert {k[:4] for k in parsed} == {k[:4] for k in rec.entries}
     else:
         assert parsed == rec.entries
+
+
+def test_an_expired_mapping_leaves_the_rewriter_as_in_click() -> None:
+    """The library expires a mapping idle past its timeout (both directions as one
+    group); the rewriter forgets it, and the flow's next packet maps afresh."""
+    text = ("rw :: IPRewriter(pattern 192.168.0.1 50000-50100# - - 0 1, drop, "
+            "UDP_TIMEOUT 30);\ninput -> [0]rw; input[1] -> [1]rw;\n"
+            "rw[0] -> output; rw[1] -> [1]output;")
+    engine = Engine.from_text(text, compound_body=True)
+    rw = engine.elements["rw"]
+    assert isinstance(rw, Rewriter)
+    now = [0.0]
+    table = P4SFCTable(("k",) * 5, ("v",) * 5, clock=lambda: now[0])
+    rw.attach_mirror(table)
+
+    def send(n: int) -> None:
+        p = Packet(ipv4_frame(f"10.0.0.{n}", "10.0.1.10", 17, udp(1000 + n, 53)))
+        p.data = p.ip = 14
+        rw.push(0, p)
+
+    send(1)
+    send(2)
+    assert rw.handlers()["table_size"]() == "2" and len(table) == 4
+    now[0] = 20.0
+    send(2)  # flow 2 is used again
+    now[0] = 40.0
+    gone = table.expire()
+    assert len(gone) == 2 and {k[0] for k in gone} != {0}  # flow 1's two directions
+    assert rw.handlers()["table_size"]() == "1" and len(table) == 2
+    send(1)  # maps afresh: the next port of the pattern
+    assert rw.handlers()["table_size"]() == "2"
+    ports = sorted(v[1] for k, v in table.items().items() if k[1] in (1001, 1002))
+    assert ports == [50001, 50002]
