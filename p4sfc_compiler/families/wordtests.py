@@ -74,10 +74,8 @@ Node = Leaf | Const | Not | And | Or | Ite | Rel
 
 
 def leaf(space: str, off: int, value: int, mask: int, desc: str = "") -> Node:
-    # A test with an empty mask is constant: Click's optimizer removes it, so it holds
-    # even on packets too short to contain the word.
-    if mask == 0:
-        return Const(True)
+    # A test with an empty mask holds on every packet; it stays a Leaf because Click
+    # compiles it to an insn at its offset, which its optimiser sees before removing it
     return Leaf(space, off, value & mask, mask, False, desc)
 
 
