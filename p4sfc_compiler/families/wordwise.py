@@ -781,7 +781,7 @@ def _compress(prog: Program) -> Compiled:
         return first_step[j] if j > 0 else j
 
     lines = []
-    for g, (i, vals, no) in enumerate(groups):
+    for g, (i, vals, _) in enumerate(groups):
         e = insns[i]
         for k, v in enumerate(vals):
             mystep = first_step[g] + k
