@@ -99,24 +99,31 @@ def flip_short(node: Node) -> Node:
     raise TypeError(node)
 
 
-def iter_leaves(node: Node) -> Iterator[Leaf]:
+def iter_leaves(node: Node, seen: set[int] | None = None) -> Iterator[Leaf]:
+    """The leaves of ``node``; a subtree shared within it (a DAG, as a program's steps
+    give) is visited once."""
+    if seen is None:
+        seen = set()
+    if id(node) in seen:
+        return
+    seen.add(id(node))
     match node:
         case Leaf():
             yield node
         case Const():
             return
         case Not(child):
-            yield from iter_leaves(child)
+            yield from iter_leaves(child, seen)
         case And(children) | Or(children):
             for c in children:
-                yield from iter_leaves(c)
+                yield from iter_leaves(c, seen)
         case Ite(c, a, b):
-            yield from iter_leaves(c)
-            yield from iter_leaves(a)
-            yield from iter_leaves(b)
+            yield from iter_leaves(c, seen)
+            yield from iter_leaves(a, seen)
+            yield from iter_leaves(b, seen)
         case Rel(c, p):
-            yield from iter_leaves(c)
-            yield from iter_leaves(p)
+            yield from iter_leaves(c, seen)
+            yield from iter_leaves(p, seen)
 
 
 def eval_node(node: Node, test: Callable[[Leaf], bool]) -> bool:
