@@ -168,10 +168,19 @@ def short_rules(prog: Compiled, nodes: Sequence[Node], full: RuleList, bound: in
                default=0)
     contexts = filter_contexts(nodes)
     blocks: list[tuple[list[tuple[Cube, int | None]], list[int]]] = []
+    # classes that make the same tests short (and the same ones unsure) share their rules
+    lowered: dict[tuple[tuple[int, ...], tuple[int, ...]], list[tuple[Cube, int | None]]] = {}
     for k, (lo, hi, cube) in enumerate(_classes()):
         if lo >= need:
             break
-        rules = lower_patterns(program_patterns(prog, lo, hi), contexts, None, bound)
+        transp = [s.need - OFFSET_TRANSP if s.offset >= OFFSET_TRANSP else 0
+                  for s in prog.steps]
+        shape = (tuple(i for i, n in enumerate(transp) if hi is not None and n >= hi),
+                 tuple(i for i, n in enumerate(transp) if n > lo and (hi is None or n < hi)))
+        if shape not in lowered:
+            lowered[shape] = lower_patterns(program_patterns(prog, lo, hi), contexts, None,
+                                            bound)
+        rules = lowered[shape]
         if _same_on_class(rules, full, contexts, cube, lo):
             continue
         if blocks and blocks[-1][0] == rules and blocks[-1][1][-1] == k - 1:
