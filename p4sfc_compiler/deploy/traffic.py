@@ -109,8 +109,9 @@ def mixed_trace(n: int = 200, seed: int = 1) -> list[bytes]:
 
 def cut_transport_trace() -> list[bytes]:
     """First fragments and short IP lengths that cut the TCP header after its flags:
-    Click's filters read the bytes that are there, the switch's parser takes no
-    transport header (the known difference the equivalence tests keep as xfail)."""
+    Click's filters read the bytes that are there, and so does the switch (the parser
+    reads a cut header's first bytes; the rewriter sends such a frame to its server half,
+    as it cannot rewrite a header it does not hold whole)."""
     return [
         ipv4_frame("10.0.0.5", "10.0.1.10", 6, tcp(40000, 80, ACK, b"attack")[:16],
                    frag=0x2000, ident=1),
