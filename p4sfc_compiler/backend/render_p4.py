@@ -70,7 +70,10 @@ def p4_table(spec: TableSpec, size: int, key_prefix: Iterable[str] = (), indent:
     lines += ["    }", "    actions = {"]
     lines += [f"        {a};" for a in spec.actions]
     lines += [f"        @defaultonly {program.NO_ACTION};", "    }",
-              f"    const default_action = {program.NO_ACTION}();", f"    size = {size};", "}"]
+              f"    const default_action = {program.NO_ACTION}();", f"    size = {size};"]
+    if spec.state:  # the contract's Table.idle_timeout
+        lines.append("    support_timeout = true;")
+    lines.append("}")
     return "\n".join(pad + line if i else line for i, line in enumerate(lines))
 
 

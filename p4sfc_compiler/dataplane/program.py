@@ -113,6 +113,10 @@ class Table:
     actions: tuple[str, ...]  # fully qualified action names, NoAction last (default only)
     size: int
     default_action: str = NO_ACTION
+    # P4 ``support_timeout``: entries may carry a TTL, the switch keeps when each was last
+    # hit (P4Runtime time_since_last_hit, IdleTimeoutNotification). The state tables have
+    # it: the state library expires a mapping only when the switch has not used it either.
+    idle_timeout: bool = False
 
     @property
     def short_name(self) -> str:
@@ -144,7 +148,8 @@ class TableSpec:
     actions: tuple[str, ...]
     # Entries written at run time by the state library (a server's P4SFCTable mirrors
     # its element's mappings here), never by a compile: apply leaves the running chain
-    # version's entries of such a table alone, destroy removes them with the chain.
+    # version's entries of such a table alone, destroy removes them with the chain. Such
+    # a table supports idle timeout (``Table.idle_timeout``).
     state: bool = False
 
 
@@ -370,7 +375,8 @@ def build_program(params: ProgramParams | None = None) -> Program:
         name = f"{prefix}.{spec.name}"
         keys = tuple(Key(k, kind, F.field_width(k)) for k, kind in key_prefix + spec.keys)
         actions = tuple(f"{prefix}.{a}" for a in spec.actions)
-        prog.tables[name] = Table(name, keys, (*actions, NO_ACTION), size)
+        prog.tables[name] = Table(name, keys, (*actions, NO_ACTION), size,
+                                  idle_timeout=spec.state)
 
     add_action(NO_ACTION)
     add_action(f"{INGRESS}.push_chain", push_chain_params(params.max_chain))

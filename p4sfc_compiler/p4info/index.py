@@ -38,6 +38,7 @@ class TableInfo:
     fields: dict[str, FieldInfo]
     actions: set[int]
     size: int
+    idle_timeout: bool = False  # idle_timeout_behavior NOTIFY_CONTROL
 
     @cached_property
     def exact_fields(self) -> tuple[str, ...]:
@@ -92,7 +93,8 @@ class P4InfoIndex:
             }
             actions = {r["id"][0] for r in t.get("action_refs", [])}
             idx.tables[pre["name"][0]] = TableInfo(
-                pre["id"][0], pre["name"][0], fields, actions, t.get("size", [0])[0]
+                pre["id"][0], pre["name"][0], fields, actions, t.get("size", [0])[0],
+                t.get("idle_timeout_behavior", ["NO_TIMEOUT"])[0] == "NOTIFY_CONTROL",
             )
         for c in msg.get("counters", []):
             pre = c["preamble"][0]
@@ -178,6 +180,9 @@ def first_difference(ours: P4InfoIndex, theirs: P4InfoIndex) -> str | None:
             return f"table {name} has other actions"
         if o.size != t.size:
             return f"table {name} holds {o.size} entries, not {t.size}"
+        if o.idle_timeout != t.idle_timeout:
+            return (f"table {name} {'supports' if o.idle_timeout else 'has no'} idle timeout"
+                    f" in ours, not in theirs")
     for name, a in sorted(ours.actions.items()):
         oa = theirs.actions.get(name)
         if oa is None:

@@ -114,7 +114,7 @@ def index_p4info(program: Program) -> P4InfoIndex:
                   for i, key in enumerate(table.keys, start=1)}
         idx.tables[table.name] = TableInfo(
             ids[(PREFIX_TABLE, table.name)], table.name, fields,
-            {ids[(PREFIX_ACTION, a)] for a in table.actions}, table.size)
+            {ids[(PREFIX_ACTION, a)] for a in table.actions}, table.size, table.idle_timeout)
     for counter in program.counters.values():
         idx.counters[counter.name] = (ids[(PREFIX_COUNTER, counter.name)], counter.size)
     for reg in program.registers.values():
@@ -167,6 +167,8 @@ def render_p4info(program: Program) -> str:
         w.field("action_id", default_id)
         w.close()
         w.field("size", table.size)
+        if table.idle_timeout:
+            w.field("idle_timeout_behavior", "NOTIFY_CONTROL", enum=True)
         w.close()
 
     for action in sorted(program.actions.values(), key=lambda a: a.name):

@@ -193,6 +193,23 @@ class Connection:
             raise self._error(f"reading entries: {exc.code.name} {exc.message}") from None
         return out
 
+    async def read_idle(self, table_id: int) -> dict[EntryKey, int]:
+        """Nanoseconds since each entry of a table with idle timeout was last hit
+        (P4Runtime time_since_last_hit; entries without a TTL read 0)."""
+        te = p4r.TableEntry(table_id=table_id)
+        te.time_since_last_hit.elapsed_ns = 0
+        request = p4r.ReadRequest(device_id=self.device_id, entities=[p4r.Entity(table_entry=te)])
+        out: dict[EntryKey, int] = {}
+        try:
+            async for reply in self.client.request_iter(request):
+                for entity in reply.entities:
+                    got = entity.table_entry
+                    out[_key_of(got)] = got.time_since_last_hit.elapsed_ns
+        except P4ClientError as exc:
+            raise self._error(f"reading table {table_id}: {exc.code.name} "
+                              f"{exc.message.strip()}") from None
+        return out
+
     async def read_clone_sessions(self) -> dict[int, tuple[tuple[int, int], ...]] | None:
         """Clone sessions by id, or None when the switch cannot read them back."""
         request = p4r.ReadRequest(device_id=self.device_id, entities=[p4r.Entity(
@@ -241,9 +258,14 @@ class Connection:
 
     # -- writes -----------------------------------------------------------------
 
-    def table_update(self, kind: int, key: EntryKey, value: EntryValue | None) -> Any:
+    def table_update(self, kind: int, key: EntryKey, value: EntryValue | None,
+                     idle_timeout_ns: int = 0) -> Any:
+        """One update; ``idle_timeout_ns`` (tables with idle timeout only) ages the entry,
+        and a MODIFY without it stops the ageing."""
         table_id, items, priority = key
         te = p4r.TableEntry(table_id=table_id, priority=priority)
+        if idle_timeout_ns and kind != p4r.Update.DELETE:
+            te.idle_timeout_ns = idle_timeout_ns
         for fid, kind_char, v, extra in items:
             size = self.widths[(table_id, fid)]
             fm = te.match.add()

@@ -39,6 +39,14 @@ from p4sfc_compiler.state.table import Change, P4SFCTable
 
 BATCH = 256
 RECHECK_SECONDS = 1.0
+# Entries of keys with a timeout carry this TTL, so the switch keeps their last hit. BMv2
+# keeps TTLs in 32 bits of nanoseconds (a longer one reads back as nonsense) and stops
+# counting time_since_last_hit at the TTL, so the TTL is short and the agent reads the
+# idle times every IDLE_POLL seconds (< the TTL): a read under the TTL dates the last hit,
+# one at the TTL says it is older than the last read's. Mapping timeouts (Click's: 5
+# minutes to a day) are the library's, not the switch's.
+IDLE_TTL_NS = 4_000_000_000
+IDLE_POLL = 2.0
 _INSERT, _MODIFY, _DELETE = 1, 2, 3
 T = TypeVar("T")
 
@@ -85,6 +93,7 @@ class SwitchAgent:
         self._need_reconcile = True
         self._suspect = False
         self._last_check = 0.0
+        self._last_poll = 0.0
         self._stop = False
         self._thread: threading.Thread | None = None
         self._conn: Connection | None = None
@@ -174,17 +183,24 @@ class SwitchAgent:
                         f"within {timeout:g} s ({self.stats.last_error or 'no answer'})")
                 self._cond.wait(left if left is not None else 0.5)
 
-    def idle_seconds(self, table: P4SFCTable, keys: list[tuple[int, ...]]
-                     ) -> dict[tuple[int, ...], float]:
-        """Seconds since the switch last hit each key's entry; keys the switch cannot
-        say of are absent (the caller then counts them as just used)."""
-        return {}
+    def refresh_idle(self, table: P4SFCTable) -> None:
+        """Read the switch's time_since_last_hit of the table's entries now and tell the
+        table (raises P4SFCError when the switch is not reached)."""
+        enc = next((e for t, e in self._tables if t is table), None)
+        version = self._where.get(id(table))
+        if enc is None or version is None:
+            return
+
+        async def read(conn: Connection) -> None:
+            await self._poll_idle(conn, table, enc, version)
+
+        self.call(read)
 
     def call(self, job: Callable[[Connection], Coroutine[Any, Any, T]],
-             timeout: float | None = None
-             ) -> T:
+             timeout: float | None = None) -> T:
         """Run ``job`` with the agent's connection on its worker (reads and writes that
-        are not table changes: counters); a P4SFCError when the switch is not reached."""
+        are not table changes: counters, idle times); a P4SFCError when the switch is not
+        reached."""
         loop, conn = self._loop, self._conn
         if loop is None or conn is None:
             raise P4SFCError(f"state agent {self.switch} ({self.address}): not connected"
@@ -195,6 +211,12 @@ class SwitchAgent:
         except TimeoutError:
             future.cancel()
             raise P4SFCError(f"state agent {self.switch} ({self.address}): no answer") from None
+
+    async def _poll_idle(self, conn: Connection, table: P4SFCTable, enc: Encoder,
+                         version: int) -> None:
+        got = await conn.read_idle(enc.table_id)
+        table.note_idle({enc.keys_of(k): ns / 1e9 for k, ns in got.items()
+                         if enc.owns(k, version)}, IDLE_TTL_NS / 1e9)
 
     def version_of(self, table: P4SFCTable) -> int | None:
         """The chain version the table's entries are written at; None: the switch does
@@ -254,9 +276,15 @@ class SwitchAgent:
                             and not self._due_check())
                     if self._stop and self._changes == self._written:
                         return
+                if time.monotonic() - self._last_poll >= IDLE_POLL:
+                    self._last_poll = time.monotonic()
+                    for table, enc in list(self._tables):
+                        version = self._where.get(id(table))
+                        if version is not None and table.aging():
+                            await self._poll_idle(conn, table, enc, version)
                 if idle:
                     waiter = asyncio.create_task(self._event.wait())
-                    await asyncio.wait({waiter, watch}, timeout=self.recheck,
+                    await asyncio.wait({waiter, watch}, timeout=min(self.recheck, IDLE_POLL),
                                        return_when=asyncio.FIRST_COMPLETED)
                     waiter.cancel()
                     if watch.done():
@@ -340,7 +368,9 @@ class SwitchAgent:
                 updates.append(conn.table_update(_DELETE, key, None))
             else:
                 kind = _INSERT if c.have is None else _MODIFY
-                updates.append(conn.table_update(kind, key, enc.value(c.want)))
+                # a TTL makes the switch keep when it last used the entry (expiry)
+                ttl = IDLE_TTL_NS if c.timeout else 0
+                updates.append(conn.table_update(kind, key, enc.value(c.want), ttl))
         try:
             errors = await conn.write(updates)
         except SwitchError:

@@ -41,7 +41,7 @@ class SwitchAgent(Protocol):
     def wake(self) -> None: ...
     def suspect(self) -> None: ...
     def flush(self, timeout: float | None = None) -> None: ...
-    def idle_seconds(self, table: P4SFCTable, keys: list[Keys]) -> dict[Keys, float]: ...
+    def refresh_idle(self, table: P4SFCTable) -> None: ...
 
 
 UNKNOWN: Vals = (-1,)
@@ -56,6 +56,7 @@ class Change:
     keys: Keys
     want: Vals | None
     have: Vals | None
+    timeout: float | None = None  # the key's idle timeout: the entry's TTL on the switch
 
 
 @dataclass
@@ -109,6 +110,9 @@ class P4SFCTable:
         self._installed: dict[Keys, Vals] = {}
         self._dirty: dict[Keys, None] = {}  # insertion-ordered set
         self._since: dict[Keys, float] = {}  # when each key in flight became dirty
+        # the table's clock at the switch's last use of each installed key, as far as
+        # known: its write, or a later hit the agent's idle reads date
+        self._switch_used: dict[Keys, float] = {}
         self._parked: set[Keys] = set()
         self._parked_full = False  # a key was parked for lack of space
         self._evicted_for: set[Keys] = set()  # keys an eviction made room for
@@ -224,14 +228,18 @@ class P4SFCTable:
                     candidates.append((members, idle, timeout))
             on_switch = [k for members, _, _ in candidates for k in members
                          if k in self._installed]
-        switch_idle: dict[Keys, float] = {}
         if on_switch and self.agent is not None:
-            switch_idle = self.agent.idle_seconds(self, on_switch)
+            try:
+                self.agent.refresh_idle(self)
+            except P4SFCError:
+                return []  # the switch is not reached: what it used is unknown, keep all
         gone: list[Keys] = []
+        with self._lock:
+            used = dict(self._switch_used)
         for members, _idle, timeout in candidates:
-            if any(k in self._installed and switch_idle.get(k, 0.0) <= timeout
+            if any(k in self._installed and now - used.get(k, now) < timeout
                    for k in members):
-                continue  # the switch still used it
+                continue  # the switch used it since
             gone.extend(members)
         for keys in gone:
             with self._lock:
@@ -256,7 +264,8 @@ class P4SFCTable:
                 want = None if keys in self._parked else self._desired.get(keys)
                 have = self._installed.get(keys)
                 if want != have:
-                    out.append(Change(keys, want, have))
+                    meta = self._meta.get(keys)
+                    out.append(Change(keys, want, have, meta.timeout if meta else None))
                 else:
                     self._since.pop(keys, None)
         return out
@@ -274,9 +283,11 @@ class P4SFCTable:
                     self.stats.lags.append(self.clock() - since)
                 if change.want is None:
                     self._installed.pop(keys, None)
+                    self._switch_used.pop(keys, None)
                     self._unpark_one()
                 else:
                     self._installed[keys] = change.want
+                    self._switch_used[keys] = self.clock()  # a write counts as a use
                     self._evicted_for.discard(keys)
                 return
             if outcome == "exists":
@@ -301,6 +312,22 @@ class P4SFCTable:
             self._installed = dict(found)
             for keys in list(self._desired) + list(found):
                 self._touch(keys)
+
+    def aging(self) -> bool:
+        """Whether an installed key has a timeout (the agent then reads idle times)."""
+        with self._lock:
+            return any(m.timeout is not None for k, m in self._meta.items()
+                       if k in self._installed)
+
+    def note_idle(self, elapsed: dict[Keys, float], cap: float) -> None:
+        """The switch's seconds since each key's last hit; a value at ``cap`` (the TTL,
+        where the switch stops counting) says only "not since the last read"."""
+        now = self.clock()
+        with self._lock:
+            for keys, seconds in elapsed.items():
+                if keys in self._installed and seconds < cap - 0.005:
+                    self._switch_used[keys] = max(self._switch_used.get(keys, 0.0),
+                                                  now - seconds)
 
     def dirty(self) -> bool:
         with self._lock:

@@ -129,7 +129,8 @@ def p4info_index(info: Any) -> P4InfoIndex:
         fields = {f.name: FieldInfo(f.id, f.bitwidth, _MATCH_KINDS.get(f.match_type, "?"))
                   for f in t.match_fields}
         idx.tables[t.preamble.name] = TableInfo(
-            t.preamble.id, t.preamble.name, fields, {r.id for r in t.action_refs}, t.size)
+            t.preamble.id, t.preamble.name, fields, {r.id for r in t.action_refs}, t.size,
+            t.idle_timeout_behavior == p4i.Table.NOTIFY_CONTROL)
     for c in info.counters:
         idx.counters[c.preamble.name] = (c.preamble.id, c.size)
     for r in info.registers:

@@ -169,13 +169,14 @@ class SwitchState:
                             if kind == p4r.Update.UNSPECIFIED else "Invalid update type")
         which = update.entity.WhichOneof("entity")
         if which == "table_entry":
-            entry = entry_of(update.entity.table_entry, loaded.ids, kind)
+            te = update.entity.table_entry
+            entry = entry_of(te, loaded.ids, kind)
             table = loaded.device.tables[entry.table]
             try:
                 if kind == INSERT:
-                    table.insert(entry)
+                    table.insert(entry, te.idle_timeout_ns)
                 elif kind == MODIFY:
-                    table.modify(entry)
+                    table.modify(entry, te.idle_timeout_ns)
                 else:
                     table.delete(entry)
             except EntryExists:
@@ -263,6 +264,11 @@ class SwitchState:
             tables = list(ids.tables.values())
         else:
             tables = [table_of(te, ids)]
+        last_hit = te.HasField("time_since_last_hit")
+        if last_hit and not all(loaded.device.tables[t.name].aging for t in tables):
+            raise P4RTError(rpc_code.INVALID_ARGUMENT,
+                            "Do not set time_since_last_hit for a ReadRequest if the table "
+                            "does not support idle timeout; yes, that includes wildcard reads")
         for t in tables:
             table = loaded.device.tables[t.name]
             if te.match:
@@ -272,7 +278,13 @@ class SwitchState:
             else:
                 entries = list(table.entries())
             for entry in entries:
-                entry_to_proto(_by_table(entry, t.name), ids, out.entities.add().table_entry)
+                got = out.entities.add().table_entry
+                entry_to_proto(_by_table(entry, t.name), ids, got)
+                if table.aging:
+                    ttl, elapsed = table.idle(entry)
+                    got.idle_timeout_ns = ttl
+                    if last_hit:
+                        got.time_since_last_hit.elapsed_ns = elapsed
 
     @staticmethod
     def _arrays(infos: dict[int, Any], array_id: int, entity: Any) -> Iterator[tuple[Any, int]]:

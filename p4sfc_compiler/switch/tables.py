@@ -23,6 +23,7 @@ lookup, so testing an entry is one AND and one compare.
 from __future__ import annotations
 
 import heapq
+import time
 from collections.abc import Iterable, Iterator
 from typing import NamedTuple
 
@@ -120,6 +121,16 @@ class Table:
         self._handles: dict[Identity, int] = {}
         self._free: list[int] = []  # freed handles, lowest first (a heap)
         self._next_handle = 0
+        # Idle timeout (P4 support_timeout, exact tables: the state tables): each entry's
+        # TTL (0: not aged) and the monotonic ns of its last hit, keyed by its key values;
+        # an insert or a modify counts as a hit, as on BMv2.
+        self.aging = spec.idle_timeout
+        if self.aging and self.kind != "exact":
+            raise ValueError(f"{self.name}: idle timeout is modelled for exact tables only")
+        self._ttl: dict[tuple[int, ...], int] = {}
+        self._last_hit: dict[tuple[int, ...], int] = {}
+        if self.aging:
+            self.lookup = self._lookup_aging  # type: ignore[method-assign]
 
     # ---- contents ----
 
@@ -138,8 +149,9 @@ class Table:
         for entry in list(self._entries.values()):
             self.delete(entry)
 
-    def insert(self, entry: Entry) -> None:
+    def insert(self, entry: Entry, ttl_ns: int = 0) -> None:
         ident = self._identity(entry.match, entry.priority)
+        self._check_ttl(ttl_ns)
         if ident in self._entries:
             raise EntryExists(f"{self.name}: the entry exists (use MODIFY to change it)")
         if len(self._entries) >= self.size:
@@ -148,9 +160,11 @@ class Table:
         self._entries[ident] = entry
         self._hits[ident] = hit
         self._add_lookup(ident, hit)
+        self._age(ident, ttl_ns)
 
-    def modify(self, entry: Entry) -> None:
+    def modify(self, entry: Entry, ttl_ns: int = 0) -> None:
         ident = self._identity(entry.match, entry.priority)
+        self._check_ttl(ttl_ns)
         if ident not in self._entries:
             raise EntryMissing(f"{self.name}: no such entry to modify")
         hit = self._hit(entry)
@@ -158,6 +172,7 @@ class Table:
         self._entries[ident] = entry
         self._hits[ident] = hit
         self._add_lookup(ident, hit)
+        self._age(ident, ttl_ns)
 
     def delete(self, entry: Entry) -> None:
         ident = self._identity(entry.match, entry.priority)
@@ -166,6 +181,48 @@ class Table:
         self._remove_lookup(ident, keep_handle=False)
         del self._entries[ident]
         del self._hits[ident]
+        if self.aging:
+            values = self._exact_values(ident)
+            self._ttl.pop(values, None)
+            self._last_hit.pop(values, None)
+
+    # ---- idle timeout ----
+
+    def idle(self, entry: Entry) -> tuple[int, int]:
+        """(TTL ns, ns since the entry was last hit), as BMv2 answers time_since_last_hit:
+        (0, 0) for an entry without a TTL, and no more than the TTL (BMv2 stops counting
+        once the entry has idled out)."""
+        values = self._exact_values(self._identity(entry.match, entry.priority))
+        ttl = self._ttl.get(values, 0)
+        if not ttl:
+            return 0, 0
+        return ttl, min(ttl, time.monotonic_ns() - self._last_hit[values])
+
+    def _check_ttl(self, ttl_ns: int) -> None:
+        if ttl_ns and not self.aging:
+            raise InvalidEntry("idle_timeout_ns must be set to 0 for tables which do not "
+                               "support idle timeout")
+
+    def _age(self, ident: Identity, ttl_ns: int) -> None:
+        if not self.aging:
+            return
+        values = self._exact_values(ident)
+        if ttl_ns:
+            self._ttl[values] = ttl_ns
+            self._last_hit[values] = time.monotonic_ns()
+        else:
+            self._ttl.pop(values, None)
+            self._last_hit.pop(values, None)
+
+    @staticmethod
+    def _exact_values(ident: Identity) -> tuple[int, ...]:
+        return tuple(v for v in ident[0] if isinstance(v, int))
+
+    def _lookup_aging(self, values: tuple[int, ...]) -> Hit | None:
+        hit = self._exact.get(values)
+        if hit is not None and values in self._ttl:
+            self._last_hit[values] = time.monotonic_ns()
+        return hit
 
     # ---- the per-packet lookup ----
 

@@ -5,6 +5,7 @@ switch restarts."""
 
 from __future__ import annotations
 
+import time
 from collections import Counter
 from pathlib import Path
 
@@ -222,3 +223,40 @@ def test_a_full_switch_table_keeps_the_rest_on_the_server(tmp_path: Path) -> Non
         (summary,) = d.state.summary()
         assert summary.on_switch == 16 and summary.parked == len(table.parked())
     assert v.equal, "\n".join(x.one_line() for x in v.differences[:5])
+
+
+def test_mappings_idle_on_server_and_switch_expire_and_used_ones_stay(tmp_path: Path) -> None:
+    """Timeouts as Click's rewriter has them: a mapping expires once idle past its
+    timeout on the server and on the switch alike (the switch's time_since_last_hit of
+    its entries, which carry the timeout as TTL); one the switch keeps using stays, though
+    the server has not seen its packets since the first."""
+    rw = ("pattern 192.168.0.1 50000-59999# - - 0 0, drop, TCP_TIMEOUT 1, "
+          "TCP_NODATA_TIMEOUT 1, TCP_DONE_TIMEOUT 1, UDP_TIMEOUT 1")
+    compile_spec(tmp_path, solo_chain({"type": "nat", "config": {"rw": rw}}), TOPOLOGY,
+                 out_dir=tmp_path / "out")
+    busy = flows_trace(2, 30, seed=1, udp_share=0)
+    busy_flow = _flow(busy[0])
+    busy = [f for f in busy if _flow(f) == busy_flow]
+    idle = [f for f in flows_trace(5, 1, seed=2, udp_share=0) if _flow(f) != busy_flow]
+    with Deployment(tmp_path / "out", state="blocking") as d:
+        assert d.state is not None
+        d.state.tick = lambda: None  # type: ignore[method-assign]  # expire by hand below
+        (table,) = d.state.tables.values()
+        d.inject("s1", 1, busy[0])
+        d.inject("s1", 1, idle[0])
+        assert len(table.installed()) == 4
+        deadline = time.monotonic() + 1.6
+        sent = 1
+        while time.monotonic() < deadline:  # only the switch sees these
+            assert d.inject("s1", 1, busy[sent % len(busy)]).server_visits == 0
+            sent += 1
+            time.sleep(0.05)
+        gone = d.state.expire()
+        assert gone == 2  # the idle flow's two directions
+        held = switch_entries(d, table)
+        assert held == table.items() and len(held) == 2
+        assert all(k[1] == int.from_bytes(busy_flow[1], "big") or v[3] ==
+                   int.from_bytes(busy_flow[1], "big") for k, v in held.items())
+        server = next(iter(d.servers.values()))
+        rewriter = server.engine.elements["c_1_n1_miss/rw"]  # type: ignore[attr-defined]
+        assert rewriter.handlers()["table_size"]() == "1"

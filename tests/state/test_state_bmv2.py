@@ -6,6 +6,7 @@ table's contents read back equal the server's; a full table keeps flows on the s
 from __future__ import annotations
 
 import asyncio
+import time
 from pathlib import Path
 
 import pytest
@@ -115,5 +116,56 @@ def test_bmv2_full_table_keeps_flows_on_the_server(tmp_path: Path) -> None:
             assert table.stats.full == 6 and len(table.parked()) == 6
             assert on_switch == {k: v for k, v in table.items().items()
                                  if k not in table.parked()}
+    finally:
+        lab.close()
+
+
+def test_bmv2_idle_times_keep_used_mappings_and_expire_idle_ones(tmp_path: Path) -> None:
+    """Mappings with a 1 s timeout: one flow keeps passing through BMv2 (the server never
+    sees it again), the other is idle; expiry takes the idle one only, from BMv2 too."""
+    rw_config = ("pattern 192.168.0.1 50000-59999# - - 0 0, drop, TCP_TIMEOUT 1, "
+                 "TCP_NODATA_TIMEOUT 1, TCP_DONE_TIMEOUT 1, UDP_TIMEOUT 1")
+    result, topo = compile_spec(tmp_path, solo_chain({"type": "nat", "config": {"rw": rw_config}}),
+                                TOPOLOGY, out_dir=tmp_path / "out", table_size=TABLE_SIZE)
+    lab = Lab(result.files, topo, tmp_path, load=False)
+    out = tmp_path / "out"
+    (out / "p4" / "p4sfc.json").write_bytes(lab.device_json)
+    try:
+        address = lab.addresses()["s1"]
+        r = CliRunner().invoke(main, ["apply", str(out), "--pipeline", "--switch", f"s1={address}"])
+        assert r.exit_code == 0, r.output
+        plan = load_out_dir(out)
+        (el,) = stateful_elements(out)
+        b = el.binding
+        software = SoftwareChains(load_chains(tmp_path / "chain.json"))
+        rw = software.engines["solo"].engines[0].elements["rw"]
+        assert isinstance(rw, Rewriter)
+        frames = flows_trace(2, 40, seed=4, udp_share=0)
+        busy_flow = (frames[0][26:30], frames[0][34:36])
+        busy = [f for f in frames if (f[26:30], f[34:36]) == busy_flow]
+        idle = next(f for f in frames if (f[26:30], f[34:36]) != busy_flow)
+        assert lab.wire is not None
+        with SwitchAgent("s1", address, 0, plan.index) as agent:
+            table = P4SFCTable(b.key_names, b.val_names, agent=agent, binding=b,
+                               method="blocking")
+            rw.attach_mirror(table)
+            software.push("s1", 1, busy[0])  # the first packets: the server's
+            software.push("s1", 1, idle)
+            assert len(_read(address, plan.index, table)) == 4
+            deadline = time.monotonic() + 1.6
+            k = 1
+            while time.monotonic() < deadline:
+                lab.wire.send(("s1", 1), busy[k % len(busy)])
+                k += 1
+                time.sleep(0.1)
+            gone = table.expire()
+            assert len(gone) == 2 and all(g[1] != int.from_bytes(busy_flow[1], "big") and
+                                          g[3] != int.from_bytes(busy_flow[1], "big")
+                                          for g in gone)
+            assert _read(address, plan.index, table) == table.items()
+            assert len(table.items()) == 2
+            assert rw.handlers()["table_size"]() == "1"
+            got = lab.wire.collect()
+        assert len(got.get(("s1", 2), [])) == k - 1 and not got.get(("s1", 3))
     finally:
         lab.close()

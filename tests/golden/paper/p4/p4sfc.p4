@@ -489,6 +489,7 @@ control Stage(inout headers_t hdr,
         }
         const default_action = NoAction();
         size = 1024;
+        support_timeout = true;
     }
 
     /* ---- counter ---- */
