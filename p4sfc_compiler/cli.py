@@ -17,7 +17,9 @@ from rich.console import Console
 from rich.text import Text
 
 from p4sfc_compiler.dataplane.program import MAX_CHAIN_NFS, MAX_STAGES
+from p4sfc_compiler.dataplane.reserved import CONTROLLER_ELECTION_ID
 from p4sfc_compiler.errors import ClickSyntaxError, P4SFCError, printable
+from p4sfc_compiler.state.modes import NON_BLOCKING, SYNC_MODES
 
 if TYPE_CHECKING:
     from p4sfc_compiler.frontend.chaindata import ChainSpec
@@ -272,7 +274,7 @@ _device_id_opt = click.option(
     "--device-id", type=click.IntRange(0), default=None,
     help="P4Runtime device id (default: the topology's; needs one --switch).")
 _election_opt = click.option(
-    "--election-id", type=click.IntRange(1), default=1, show_default=True,
+    "--election-id", type=click.IntRange(1), default=CONTROLLER_ELECTION_ID, show_default=True,
     help="P4Runtime election id (the highest is primary).")
 _batch_opt = click.option("--batch", type=click.IntRange(1, 10000), default=256,
                           show_default=True, help="Updates per Write request.")
@@ -501,9 +503,15 @@ if __name__ == "__main__":
               help="--software: the chain to run when TARGET holds several.")
 @click.option("--nf-runner", type=click.Choice(["engine", "click"]), default="engine",
               show_default=True, help="What runs the servers' Click configurations.")
+@click.option("--state-sync", type=click.Choice(SYNC_MODES), default=NON_BLOCKING,
+              show_default=True,
+              help="The state library: a split NF's server element (the NAT's rewriter) "
+                   "mirrors each mapping into the switch, so the rest of the flow stays "
+                   "there; blocking waits for each switch write, nonblocking batches "
+                   "them; off sends every packet of the element to the server.")
 @_reports_errors
 def run(target: Path, software: bool, inputs: tuple[str, ...], output: Path,
-        chain_name: str | None, nf_runner: str) -> None:
+        chain_name: str | None, nf_runner: str, state_sync: str) -> None:
     """Run a compiled deployment (TARGET = the -o folder of p4sfc compile) in this process:
     an embedded switch per topology switch, loaded over P4Runtime, and each server's
     generated Click configuration in the NF engine. Writes a pcap per egress port and
@@ -516,7 +524,7 @@ def run(target: Path, software: bool, inputs: tuple[str, ...], output: Path,
             raise click.UsageError("--software takes one --in FILE")
         _run_software(target, Path(inputs[0]), output, chain_name)
         return
-    _run_deployment(target, inputs, output, nf_runner)
+    _run_deployment(target, inputs, output, nf_runner, state_sync)
 
 
 def _parse_input(spec: str, switches: dict[str, tuple[int, ...]]) -> tuple[str, int, Path]:
@@ -540,11 +548,12 @@ def _parse_input(spec: str, switches: dict[str, tuple[int, ...]]) -> tuple[str, 
     return sw, int(num), path
 
 
-def _run_deployment(out: Path, inputs: tuple[str, ...], output: Path, nf_runner: str) -> None:
+def _run_deployment(out: Path, inputs: tuple[str, ...], output: Path, nf_runner: str,
+                    state_sync: str) -> None:
     from p4sfc_compiler.deploy.deployment import Deployment
     from p4sfc_compiler.deploy.wiring import load_wiring
     from p4sfc_compiler.engine.pcap import read_pcap, write_pcap
-    from p4sfc_compiler.report import run_counts_table, run_totals_lines
+    from p4sfc_compiler.report import run_counts_table, run_totals_lines, state_lines
 
     wiring = load_wiring(out)
     feeds = [_parse_input(spec, wiring.switches) for spec in inputs]
@@ -554,12 +563,16 @@ def _run_deployment(out: Path, inputs: tuple[str, ...], output: Path, nf_runner:
     frames.sort(key=lambda x: (x[0], x[1]))  # the files' frames in timestamp order
     output.mkdir(parents=True, exist_ok=True)
     started = time.perf_counter()
-    with Deployment(out, nf_runner=nf_runner) as d:
+    with Deployment(out, nf_runner=nf_runner, state=state_sync) as d:
         for _, _, sw, port, f in frames:
             d.inject(sw, port, f)
         on_switch, on_server = d.switch_counts(), d.server_counts()
         alerts = d.alerts()
         totals = d.totals
+        summary = []
+        if d.state is not None:
+            d.state.flush()
+            summary = d.state.summary()
     took = time.perf_counter() - started
     for (sw, port), out_frames in sorted(totals.outputs.items()):
         write_pcap(output / f"{sw}-port{port}.pcap", [(f, (0, 0)) for f in out_frames])
@@ -567,6 +580,8 @@ def _run_deployment(out: Path, inputs: tuple[str, ...], output: Path, nf_runner:
     for line in run_totals_lines(totals):
         _out.print(line)
     _out.print(Text(f"Alert copies at the servers' alert sinks: {alerts}"))
+    for line in state_lines(state_sync, summary):
+        _out.print(line)
     _out.print(Text(printable(f"{len(frames)} frames in {took:.2f} s -> {output}/")))
 
 
@@ -604,15 +619,17 @@ def _run_software(chain: Path, in_pcap: Path, output: Path, chain_name: str | No
 @click.option("--frames", type=click.IntRange(1, 100000), default=300, show_default=True,
               help="Frames in the generated trace.")
 @click.option("--seed", type=int, default=1, show_default=True, help="The trace's seed.")
+@click.option("--state-sync", type=click.Choice(SYNC_MODES), default=NON_BLOCKING,
+              show_default=True, help="The state library's mode (see p4sfc run).")
 @_reports_errors
-def demo(frames: int, seed: int) -> None:
+def demo(frames: int, seed: int, state_sync: str) -> None:
     """Compile the paper's chain (IPS -> Monitor -> Firewall -> NAT), deploy it on an
     embedded switch over P4Runtime, run a generated trace through it and through the
     same chain in software, and compare. Exit status 0 only when they agree."""
     from p4sfc_compiler.deploy.demo import run_demo
     from p4sfc_compiler.report import demo_report
 
-    result = run_demo(frames, seed)
+    result = run_demo(frames, seed, state_sync)
     for renderable in demo_report(result):
         _out.print(renderable)
     if not result.verdict.equal:

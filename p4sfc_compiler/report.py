@@ -28,6 +28,7 @@ if TYPE_CHECKING:
     from p4sfc_compiler.deploy.deployment import RunTotals
     from p4sfc_compiler.deploy.equivalence import Verdict
     from p4sfc_compiler.deploy.servers import Count, ElementKey
+    from p4sfc_compiler.deploy.statesync import StateSummary
     from p4sfc_compiler.runtime.apply import SwitchResult
     from p4sfc_compiler.runtime.destroy import DestroyResult
     from p4sfc_compiler.runtime.status import SwitchStatus
@@ -237,6 +238,23 @@ def run_totals_lines(totals: RunTotals) -> list[Text]:
     return lines
 
 
+def state_lines(mode: str, summary: list[StateSummary]) -> list[Text]:
+    """The state library's work in a run: per mirrored element, mappings and where."""
+    if mode == "off":
+        return [Text("state sync off: every packet of a split NF's stateful element goes "
+                     "to the server")]
+    if not summary:
+        return [Text(f"state sync ({mode}): no split NF keeps state the switch can hold")]
+    out = []
+    for s in summary:
+        extra = "".join(f", {n} {what}" for n, what in (
+            (s.parked, "kept on the server"), (s.full, "refused for lack of switch space"),
+            (s.refused, "refused by the switch"), (s.reconnects, "reconnects")) if n)
+        out.append(_t(f"state sync ({s.method}): {s.element}: {s.entries} mapping entries, "
+                      f"{s.on_switch} in the switch ({s.writes} writes){extra}"))
+    return out
+
+
 def verdict_lines(v: Verdict) -> list[Text]:
     if v.equal:
         head = Text("equivalent: ", style="bold green")
@@ -278,6 +296,13 @@ def demo_report(d: DemoResult) -> Iterator[object]:
                "for a packet that runs the whole chain); server visits per packet "
                f"{sum(r.server_visits for r in runs) / n:.2f}")
     yield Text(f"never visited a server: {never} of {len(runs)} ({100 * never / n:.1f}%)")
+    for c in d.nf_counts:
+        if c.split and c.packets:
+            kept = c.packets - c.on_server
+            yield _t(f"{c.nf} (split): {kept} of {c.packets} packets "
+                     f"({100 * kept / c.packets:.1f}%) handled in the switch, "
+                     f"{c.on_server} by the server")
+    yield from state_lines(d.state_mode, d.state)
     yield Text(f"compile {d.compile_seconds:.2f} s, start switch + apply over P4Runtime "
                f"{d.deploy_seconds:.2f} s, run both {d.run_seconds:.2f} s")
     yield from verdict_lines(d.verdict)

@@ -21,6 +21,7 @@ LAYERS: tuple[tuple[str, ...], ...] = (
     ("p4sfc_compiler.analysis", "p4sfc_compiler.engine"),
     ("p4sfc_compiler.backend",),
     ("p4sfc_compiler.runtime", "p4sfc_compiler.switch"),
+    ("p4sfc_compiler.state",),
     ("p4sfc_compiler.deploy",),
     ("p4sfc_compiler.report",),
     ("p4sfc_compiler.cli",),

@@ -25,6 +25,7 @@ import networkx as nx
 from p4sfc_compiler.analysis.offload import check_elements
 from p4sfc_compiler.backend.compile import CompileResult, compile_chains
 from p4sfc_compiler.backend.entry_formats import write_request_txtpb
+from p4sfc_compiler.dataplane.fields import L4_REACH, field_width
 from p4sfc_compiler.dataplane.match import Entry, Exact, Match, Ternary, significant
 from p4sfc_compiler.families import registry
 from p4sfc_compiler.families.base import Lowering, TableEntry
@@ -266,9 +267,29 @@ def _classify_entries(table: str, low: Lowering, index: P4InfoIndex,
                       ) -> list[Entry]:
     out = []
     for e, priority in _ranked(low.entries):
+        match = _whole_transport(e.match)
+        if match is None:
+            continue
         name, params = action(e)
-        out.append(Entry(table, _project(table, e.match, index), name, params, priority))
+        out.append(Entry(table, _project(table, match, index), name, params, priority))
     return out
+
+
+def _whole_transport(match: dict[str, Match]) -> dict[str, Match] | None:
+    """A lowered match as it reads on a native program, which parses whole transport
+    headers only: ``meta.l4_reach`` (the bytes a cut transport header reaches, which the
+    dynamic program's Click-exact rule blocks for cut headers test) has every probe bit of
+    a whole TCP header set. A test that such a header passes goes; an entry whose test it
+    fails is only for cut headers and has no native form (None). The bench's frames carry
+    whole headers, and ``same_output`` checks native and dynamic emit the same."""
+    reach = match.get(L4_REACH)
+    if reach is None:
+        return match
+    assert isinstance(reach, Ternary)
+    whole = (1 << field_width(L4_REACH)) - 1
+    if whole & reach.mask != reach.value:
+        return None
+    return {k: v for k, v in match.items() if k != L4_REACH}
 
 
 def _leads_to_output(g: nx.MultiDiGraph, element: str, port: int) -> bool:

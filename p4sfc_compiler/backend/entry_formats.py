@@ -10,7 +10,7 @@ from typing import Any
 
 from p4sfc_compiler.backend.entries import CloneSession
 from p4sfc_compiler.dataplane.match import Entry, Exact, Lpm, Match, Ternary
-from p4sfc_compiler.dataplane.reserved import CLONE_INSTANCE
+from p4sfc_compiler.dataplane.reserved import CLONE_INSTANCE, CONTROLLER_ELECTION_ID
 from p4sfc_compiler.errors import P4SFCError
 from p4sfc_compiler.p4info.index import P4InfoIndex
 from p4sfc_compiler.p4info.textformat import escape_bytes
@@ -92,7 +92,7 @@ def write_request_txtpb(
     index: P4InfoIndex,
     *,
     device_id: int,
-    election_low: int = 1,
+    election_low: int = CONTROLLER_ELECTION_ID,
     clone_sessions: Iterable[CloneSession] = (),
 ) -> str:
     """A P4Runtime ``WriteRequest`` inserting every clone session, then every entry, in

@@ -71,7 +71,7 @@ def p4_table(spec: TableSpec, size: int, key_prefix: Iterable[str] = (), indent:
     lines += [f"        {a};" for a in spec.actions]
     lines += [f"        @defaultonly {program.NO_ACTION};", "    }",
               f"    const default_action = {program.NO_ACTION}();", f"    size = {size};"]
-    if spec.support_timeout:
+    if spec.state:  # the contract's Table.idle_timeout
         lines.append("    support_timeout = true;")
     lines.append("}")
     return "\n".join(pad + line if i else line for i, line in enumerate(lines))
@@ -132,6 +132,25 @@ def kind_table(kind: str, name: str, size: int) -> str:
     return "    " + p4_table(spec, size, program.ELEMENT_KEY_PREFIX)
 
 
+def l4_key_sources() -> dict[int, list[tuple[str, str]]]:
+    """Per transport protocol, each key field and where ingress takes it from: a slice of
+    ``w`` (transport bytes 0-3, ``meta.l4_word`` cut to the bytes there are) or
+    ``meta.l4_flags`` (the byte the last of ``wire.L4_PROBES`` reaches)."""
+    last = wire.L4_PROBES[-1] - 1
+    out: dict[int, list[tuple[str, str]]] = {}
+    for proto, layout in fields.TRANSPORT_KEY_LAYOUT.items():
+        items = []
+        for key, first, width in layout:
+            if first + width <= 32:
+                items.append((key, f"w[{31 - first}:{32 - first - width}]"))
+            elif first == 8 * last and width == 8:
+                items.append((key, "meta.l4_flags"))
+            else:
+                raise ValueError(f"{key}: the parser reads transport bytes 0-3 and {last} only")
+        out[proto] = items
+    return out
+
+
 @lru_cache(maxsize=1)
 def _environment() -> jinja2.Environment:
     env = jinja2.Environment(
@@ -148,6 +167,7 @@ def _environment() -> jinja2.Environment:
         l4_len=SimpleNamespace(
             tcp=wire.L4_HEADER_LEN[wire.PROTO_TCP], udp=wire.L4_HEADER_LEN[wire.PROTO_UDP]
         ),
+        l4_keys=l4_key_sources(),
         dp=program,
         p4_header=p4_header,
         p4_metadata=p4_metadata,

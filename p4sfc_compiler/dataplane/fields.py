@@ -44,6 +44,13 @@ METADATA: tuple[MetaField, ...] = (
     MetaField("ether_type", _SFC_W["etherType"]),
     MetaField("ip_ok", 1),
     MetaField("l4_ok", 1),
+    # bit i: the transport header has at least wire.L4_PROBES[i] bytes (parser_model.py)
+    MetaField("l4_reach", len(wire.L4_PROBES)),
+    # the parser's count of bytes after the IP header, and the first transport bytes
+    # (0-3 and the TCP flags) read from a cut header: ingress turns them into key fields
+    MetaField("l4_rem", 16),
+    MetaField("l4_word", 32),
+    MetaField("l4_flags", _TCP_W["flags"]),
     MetaField("sport", _TCP_W["srcPort"]),
     MetaField("dport", _TCP_W["dstPort"]),
     MetaField("tcp_flags", _TCP_W["flags"]),
@@ -101,6 +108,7 @@ def field_width(expr: str) -> int:
 ETHER_TYPE = "meta.ether_type"  # the inner EtherType (under an SFC header, the SFC's)
 IP_OK = "meta.ip_ok"  # an IPv4 header was parsed
 L4_OK = "meta.l4_ok"  # a TCP/UDP/ICMP header of a first fragment was parsed
+L4_REACH = "meta.l4_reach"  # which of wire.L4_PROBES the transport bytes reach
 CHAIN_ID = "meta.chain_id"
 NF_ID = "meta.nf_id"
 ELEM_ID = "meta.elem_id"
@@ -135,6 +143,7 @@ CLASSIFY_KEY: tuple[str, ...] = (
     "hdr.ipv4.srcAddr",
     "hdr.ipv4.dstAddr",
     "meta.l4_ok",
+    "meta.l4_reach",
     "meta.sport",
     "meta.dport",
     "meta.tcp_flags",
@@ -151,6 +160,7 @@ CLASSIFY_IP_KEY: tuple[str, ...] = (
     "hdr.ipv4.srcAddr",
     "hdr.ipv4.dstAddr",
     "meta.l4_ok",
+    "meta.l4_reach",
     "meta.sport",
     "meta.dport",
     "meta.tcp_flags",
@@ -178,8 +188,8 @@ ETHERNET_KEY_LAYOUT = _key_layout(
 IPV4_KEY_LAYOUT = _key_layout(
     wire.IPV4, {k.removeprefix("hdr.ipv4."): k for k in CLASSIFY_KEY if k.startswith("hdr.ipv4.")}
 )
-# Transport fields of a first fragment, per IP protocol: the key holds them only when
-# L4_OK (they read 0 otherwise).
+# Transport fields of a first fragment, per IP protocol: the key holds the bytes of them
+# the packet has (L4_REACH says how many; the missing ones read 0).
 TRANSPORT_KEY_LAYOUT: dict[int, KeyLayout] = {
     wire.PROTO_TCP: _key_layout(
         wire.TCP, {"srcPort": "meta.sport", "dstPort": "meta.dport", "flags": "meta.tcp_flags"}
@@ -242,6 +252,7 @@ KEY_NAMES: dict[str, str] = {
     "hdr.ipv4.srcAddr": "ip_src",
     "hdr.ipv4.dstAddr": "ip_dst",
     L4_OK: "l4_ok",
+    L4_REACH: "l4_reach",
     "meta.sport": "sport",
     "meta.dport": "dport",
     "meta.tcp_flags": "tcp_flags",

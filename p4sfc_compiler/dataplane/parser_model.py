@@ -10,10 +10,16 @@ model executes it. Change one, change all, in one commit (docs/architecture.md):
   words, options included) is in the frame (``meta.ip_ok`` = 1), whatever version it holds;
   a header length below 5 words is left unparsed (the parser's ``parse_ipv4`` state), and
   so is a frame too short for its header (PacketTooShort);
-* ``meta.l4_ok`` = 1 only for a first fragment (fragment offset 0) with protocol TCP, UDP
-  or ICMP whose transport header (``wire.L4_HEADER_LEN``) lies inside both the frame and
-  the IP total length (the parser checks the frame, the start of ``MyIngress`` the total
-  length); then the protocol's ``fields.TRANSPORT_KEY_LAYOUT`` fields are set;
+* ``meta.l4_reach`` (IPv4 parsed): bit i set when the bytes after the IP header, inside
+  both the frame and the IP total length, number at least ``wire.L4_PROBES[i]``: the
+  thresholds at which Click's tests on the key's transport bytes stop being short;
+* for a first fragment (fragment offset 0) with protocol TCP, UDP or ICMP, the
+  protocol's ``fields.TRANSPORT_KEY_LAYOUT`` fields hold the bytes of them that are there
+  (of transport bytes 0-3, and the TCP flags at 13), the missing bytes 0: Click's filters
+  read a cut transport header's bytes too (the parser reads them with lookaheads sized by
+  ``standard_metadata.packet_length``, the start of ``MyIngress`` cuts them to the total
+  length); ``meta.l4_ok`` = 1 only when the whole transport header
+  (``wire.L4_HEADER_LEN``) lies inside both (the rewriter's condition);
 * every field not extracted reads 0.
 """
 
@@ -29,6 +35,7 @@ from p4sfc_compiler.dataplane.wire import (
     IPV4,
     IPV4_LEAD,
     L4_HEADER_LEN,
+    L4_PROBES,
     SFC,
     SFC_LEN,
     SFC_NF_LEN,
@@ -77,15 +84,31 @@ def switch_view(frame: bytes) -> SwitchView:
         f[key] = _bits(ip, first, width)
     hdr = IPV4.unpack(ip)
     proto, total_len = hdr["protocol"], hdr["totalLen"]
-    need = L4_HEADER_LEN.get(proto)
     hl = ihl * 4
-    if need is None or hdr["fragOffset"] != 0 or hl + need > min(len(ip), total_len):
+    have = max(0, min(len(ip), total_len) - hl)
+    f[F.L4_REACH] = l4_reach(have)
+    need = L4_HEADER_LEN.get(proto)
+    if need is None or hdr["fragOffset"] != 0:
         return SwitchView(f, off)
-    f[F.L4_OK] = 1
-    l4 = ip[hl:]
-    for key, first, width in F.TRANSPORT_KEY_LAYOUT[proto]:
-        f[key] = _bits(l4, first, width)
+    f.update(transport_fields(proto, ip[hl:hl + have]))
+    if hl + need <= min(len(ip), total_len):
+        f[F.L4_OK] = 1
     return SwitchView(f, off)
+
+
+def l4_reach(have: int) -> int:
+    """``meta.l4_reach`` for ``have`` transport bytes."""
+    return sum(1 << i for i, p in enumerate(L4_PROBES) if have >= p)
+
+
+def transport_fields(proto: int, l4: bytes) -> dict[str, int]:
+    """A first fragment's transport key fields from the transport bytes it has (a
+    missing byte reads 0: ports from a header cut inside them keep their first bytes)."""
+    out: dict[str, int] = {}
+    for key, first, width in F.TRANSPORT_KEY_LAYOUT[proto]:
+        end = (first + width + 7) // 8
+        out[key] = _bits(l4[first // 8:end].ljust(end - first // 8, b"\0"), first % 8, width)
+    return out
 
 
 def switch_fields(frame: bytes) -> dict[str, int]:

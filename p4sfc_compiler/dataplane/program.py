@@ -113,7 +113,10 @@ class Table:
     actions: tuple[str, ...]  # fully qualified action names, NoAction last (default only)
     size: int
     default_action: str = NO_ACTION
-    support_timeout: bool = False  # TableSpec.support_timeout
+    # P4 ``support_timeout``: entries may carry a TTL, the switch keeps when each was last
+    # hit (P4Runtime time_since_last_hit, IdleTimeoutNotification). The state tables have
+    # it: the state library expires a mapping only when the switch has not used it either.
+    idle_timeout: bool = False
 
     @property
     def short_name(self) -> str:
@@ -143,12 +146,11 @@ class TableSpec:
     name: str
     keys: tuple[tuple[str, str], ...]
     actions: tuple[str, ...]
-    # Entries may carry an idle timeout (P4 ``support_timeout = true``, P4Info
-    # ``idle_timeout_behavior: NOTIFY_CONTROL``): the switch keeps each entry's last hit,
-    # reads return the time since, and an entry idle past its TTL is notified to the
-    # controller. Only tables whose entries a controller expires pay for it (BMv2 stamps
-    # every hit of such a table).
-    support_timeout: bool = False
+    # Entries written at run time by the state library (a server's P4SFCTable mirrors
+    # its element's mappings here), never by a compile: apply leaves the running chain
+    # version's entries of such a table alone, destroy removes them with the chain. Such
+    # a table supports idle timeout (``Table.idle_timeout``).
+    state: bool = False
 
 
 # exec_<kind>'s parameter naming the table of a kind with several (KindSpec.tables).
@@ -201,9 +203,8 @@ KIND_SPECS: dict[str, KindSpec] = {
             ("server_entry", SFC.field("entry").bitwidth),
             ("pass_port", ELEMENT_PORT_BITS),
         ),
-        # The state library expires a mapping the switch handles by its idle time there.
         tables=(TableSpec("rewriter", tuple((k, "exact") for k in F.REWRITER_KEY),
-                          ("rewrite",), support_timeout=True),),
+                          ("rewrite",), state=True),),
         table_actions={
             "rewrite": (
                 ("saddr", _W("hdr.ipv4.srcAddr")),
@@ -260,6 +261,16 @@ KIND_SPECS: dict[str, KindSpec] = {
 }
 
 # The tables of MyIngress around the stages, and their actions' parameters.
+# Short names of the element tables the state library writes (TableSpec.state).
+STATE_TABLES: frozenset[str] = frozenset(
+    t.name for spec in KIND_SPECS.values() for t in spec.tables if t.state)
+
+
+def is_state_table(name: str) -> bool:
+    """Whether a table (P4Info name, ``MyIngress.stage3.rewriter``) holds run-time state."""
+    return name.rsplit(".", 1)[-1] in STATE_TABLES and name.startswith(f"{INGRESS}.stage")
+
+
 CLASSIFY_CHAIN = TableSpec(
     "classify_chain", tuple((k, "ternary") for k in F.CHAIN_CLASSIFY_KEY), ("push_chain",)
 )
@@ -365,7 +376,7 @@ def build_program(params: ProgramParams | None = None) -> Program:
         keys = tuple(Key(k, kind, F.field_width(k)) for k, kind in key_prefix + spec.keys)
         actions = tuple(f"{prefix}.{a}" for a in spec.actions)
         prog.tables[name] = Table(name, keys, (*actions, NO_ACTION), size,
-                                  support_timeout=spec.support_timeout)
+                                  idle_timeout=spec.state)
 
     add_action(NO_ACTION)
     add_action(f"{INGRESS}.push_chain", push_chain_params(params.max_chain))

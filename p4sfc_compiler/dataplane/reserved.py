@@ -53,3 +53,11 @@ def chain_version(chain_id: int) -> int:
 def with_version(chain_id: int, version: int) -> int:
     """``chain_id`` (either version) as the id of ``version``."""
     return (chain_id & ~CHAIN_VERSION_BIT) | (CHAIN_VERSION_BIT if version else 0)
+
+
+# P4Runtime election ids (the highest connected is the switch's primary). Controllers
+# (``p4sfc apply`` / ``destroy``, the ``.txtpb`` WriteRequests) default above the state
+# library's agents, so a controller that connects takes the switch over while it writes
+# and the agents, its backups meanwhile, write again once it leaves.
+CONTROLLER_ELECTION_ID = 10
+STATE_ELECTION_ID = 1

@@ -128,6 +128,18 @@ L4_HEADER_LEN: dict[int, int] = {
     PROTO_TCP: TCP.fixed_bytes, PROTO_UDP: UDP.fixed_bytes, PROTO_ICMP: ICMP.fixed_bytes + 4,
 }
 
+# Click's IPRewriter rewrites a TCP/UDP first fragment with at least this many transport
+# bytes (IPRewriter::push: transport_length() >= 8), whole header or not.
+L4_REWRITE_MIN = 8
+# How many transport bytes a packet holds, as far as Click can tell: the tests the switch
+# can key on read transport bytes 0-3 (ports, ICMP type and code) and 13 (TCP flags), so a
+# filter's test needs 1, 2, 3, 4 or 14 bytes (Click's Insn::required_length); the rewriter
+# needs L4_REWRITE_MIN. The switch measures the bytes after the IP header, inside the frame
+# and the IP total length, against these thresholds (meta.l4_reach bit i: at least
+# L4_PROBES[i] bytes) and reads a first fragment's TCP/UDP/ICMP fields from the bytes there
+# are.
+L4_PROBES: tuple[int, ...] = (1, 2, 3, 4, L4_REWRITE_MIN, 14)
+
 ETH_LEN = ETHERNET.fixed_bytes
 SFC_LEN = SFC.fixed_bytes
 SFC_NF_LEN = SFC_NF.fixed_bytes

@@ -17,6 +17,7 @@ import socket
 import subprocess
 import tempfile
 import time
+from collections.abc import Callable
 from pathlib import Path
 
 from p4sfc_compiler.backend.clickgen import ALERT_SINK
@@ -55,6 +56,9 @@ class ClickServer:
             raise P4SFCError(f"{site.config}: no FromDevice (compile with the device I/O)")
         iface = m.group(2)
         graph = parse_text(text, str(site.config))
+        self.classes: dict[str, str] = {n: d["cls"] for n, d in graph.nodes(data=True)}
+        # run after each frame is done (the state library mirrors click's mappings)
+        self.after_push: list[Callable[[], None]] = []
         self._counters: dict[ElementKey, str] = {}
         for name, d in graph.nodes(data=True):
             inst, sep, inner = name.partition("/")
@@ -170,7 +174,10 @@ class ClickServer:
                 raise P4SFCError(f"click on {self.site.config}: frame {self.received} "
                                  "not taken in 5 s")
             time.sleep(0.001)
-        return self._drain(QUIET)
+        out = self._drain(QUIET)
+        for hook in self.after_push:
+            hook()
+        return out
 
     def counts(self) -> dict[ElementKey, Count]:
         return {k: Count(int(self.read(f"{n}.count")), int(self.read(f"{n}.byte_count")))

@@ -9,16 +9,18 @@ import json
 import tempfile
 import time
 from collections import Counter
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 
 from p4sfc_compiler.backend.compile import compile_chains
 from p4sfc_compiler.deploy.deployment import Deployment
 from p4sfc_compiler.deploy.equivalence import Verdict, run_both
 from p4sfc_compiler.deploy.software import SoftwareChains
+from p4sfc_compiler.deploy.statesync import StateSummary
 from p4sfc_compiler.deploy.traffic import mixed_trace
 from p4sfc_compiler.frontend.chainspec import load_chains, load_topology, validate
 from p4sfc_compiler.resources import data_path
+from p4sfc_compiler.state.modes import NON_BLOCKING
 
 
 @dataclass(frozen=True)
@@ -40,6 +42,7 @@ class NFCounts:
     packets: int
     on_switch: int
     on_server: int
+    split: bool = False
 
 
 @dataclass
@@ -52,6 +55,8 @@ class DemoResult:
     run_seconds: float
     static_passes: dict[str, int]
     nf_counts: list[NFCounts]
+    state_mode: str = NON_BLOCKING
+    state: list[StateSummary] = field(default_factory=list)
 
 
 def _placements(plan: dict) -> tuple[list[Placement], dict[str, int]]:
@@ -77,11 +82,11 @@ def _nf_counts(plan: dict, packets: dict[tuple[str, str], int],
                      if cid == chain["chain_id"] and nid == nf["nf_id"] and entry > 0)
         on_switch = n if nf["placement"] != "server" else 0
         on_server = {"server": n, "split": misses}.get(nf["placement"], 0)
-        out.append(NFCounts(nf["name"], n, on_switch, on_server))
+        out.append(NFCounts(nf["name"], n, on_switch, on_server, nf["placement"] == "split"))
     return out
 
 
-def run_demo(frames: int = 300, seed: int = 1) -> DemoResult:
+def run_demo(frames: int = 300, seed: int = 1, state: str = NON_BLOCKING) -> DemoResult:
     examples = data_path("examples")
     chains = load_chains(examples / "paper-chain.json")
     topology = load_topology(examples / "paper-topology.json")
@@ -96,11 +101,15 @@ def run_demo(frames: int = 300, seed: int = 1) -> DemoResult:
         plan = json.loads((out / "plan.json").read_text())
         placements, passes = _placements(plan)
         software = SoftwareChains(chains)
-        with Deployment(out) as deployment:
+        with Deployment(out, state=state) as deployment:
             t2 = time.perf_counter()
             verdict = run_both(deployment, software, trace, strict_macs=False)
             t3 = time.perf_counter()
             nf_counts = _nf_counts(plan, software.nf_packets(),
                                    deployment.totals.server_entries)
+            summary = []
+            if deployment.state is not None:
+                deployment.state.flush()
+                summary = deployment.state.summary()
     return DemoResult(chains[0].name, placements, verdict, t1 - t0, t2 - t1, t3 - t2, passes,
-                      nf_counts)
+                      nf_counts, state, summary)

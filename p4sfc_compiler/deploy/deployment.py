@@ -27,12 +27,14 @@ from p4sfc_compiler.deploy.servers import (
     Server,
     SinkServer,
 )
+from p4sfc_compiler.deploy.statesync import StateSync
 from p4sfc_compiler.deploy.wiring import PortId, Wiring, load_wiring
 from p4sfc_compiler.errors import P4SFCError
 from p4sfc_compiler.runtime.apply import Target, apply_switches
 from p4sfc_compiler.runtime.outdir import OutDir, SwitchPlan, load_out_dir
 from p4sfc_compiler.runtime.pipeline import NO_JSON
 from p4sfc_compiler.runtime.status import status_switch
+from p4sfc_compiler.state.modes import NON_BLOCKING, OFF, SYNC_MODES
 from p4sfc_compiler.switch.embedded import EmbeddedSwitch
 
 # A frame running in circles (a link loop, a server that answers itself) is cut here.
@@ -72,10 +74,15 @@ class Deployment:
     """OUT (a ``p4sfc compile`` folder) deployed on embedded switches and engine servers.
     A context manager: everything it started stops on exit."""
 
-    def __init__(self, out: Path, *, nf_runner: str = "engine", timeout: float = 5.0) -> None:
+    def __init__(self, out: Path, *, nf_runner: str = "engine", timeout: float = 5.0,
+                 state: str = NON_BLOCKING) -> None:
         if nf_runner not in ("engine", "click"):
             raise P4SFCError(f"--nf-runner {nf_runner}: engine or click")
+        if state not in SYNC_MODES:
+            raise P4SFCError(f"--state-sync {state}: one of {', '.join(SYNC_MODES)}")
         self.nf_runner = nf_runner
+        self.state_mode = state
+        self.state: StateSync | None = None
         self.out_path = out
         self.out: OutDir = load_out_dir(out)
         self.wiring: Wiring = load_wiring(out)
@@ -102,14 +109,7 @@ class Deployment:
         for name in sorted(self.wiring.switches):
             sw = EmbeddedSwitch(device_id=self.wiring.device_ids[name])
             self.switches[name] = sw.start()
-        targets = [Target(self._plan(n), sw.address, sw.device_id)
-                   for n, sw in self.switches.items()]
-        results = asyncio.run(apply_switches(self.out, targets, device_config=NO_JSON,
-                                             timeout=self.timeout))
-        failed = [r for r in results if r.failures]
-        if failed:
-            raise P4SFCError(f"{self.out_path}: apply failed on switch {failed[0].switch}: "
-                             f"{failed[0].failures[0].one_line()}")
+        self._apply(list(self.switches))
         for k, (port, site) in enumerate(sorted(self.wiring.servers.items())):
             if site.config is None:
                 self.servers[port] = SinkServer(site)
@@ -117,8 +117,48 @@ class Deployment:
                 self.servers[port] = ClickServer(site, k)
             else:
                 self.servers[port] = EngineServer(site)
+        if self.state_mode != OFF:
+            self._start_state()
+
+    def _apply(self, names: list[str]) -> None:
+        targets = [Target(self._plan(n), self.switches[n].address, self.switches[n].device_id)
+                   for n in names]
+        results = asyncio.run(apply_switches(self.out, targets, device_config=NO_JSON,
+                                             timeout=self.timeout))
+        failed = [r for r in results if r.failures]
+        if failed:
+            raise P4SFCError(f"{self.out_path}: apply failed on switch {failed[0].switch}: "
+                             f"{failed[0].failures[0].one_line()}")
+
+    def restart_switch(self, name: str, *, keep_state: bool = False) -> None:
+        """Stop switch ``name`` and serve again on its address. With ``keep_state`` the
+        device keeps its program and entries (only the connections dropped); otherwise
+        it comes back empty, as a restarted switch does, and OUT is applied again (the
+        operator's part). The state library reconnects and re-installs on its own."""
+        old = self.switches[name]
+        old.stop(grace=0)
+        if keep_state:
+            old.requested = old.address
+            old.start()
+            return
+        sw = EmbeddedSwitch(old.address, device_id=old.device_id)
+        self.switches[name] = sw.start()
+        self._apply([name])
+
+    def _start_state(self) -> None:
+        addresses = {n: (sw.address, sw.device_id) for n, sw in self.switches.items()}
+        self.state = StateSync(self.out_path, self.out.index, addresses,
+                               method=self.state_mode)
+        for server in self.servers.values():
+            if isinstance(server, EngineServer):
+                self.state.attach(server.site, dict(server.engine.elements))
+            elif isinstance(server, ClickServer):
+                self.state.attach_click(server.site, server)
 
     def stop(self) -> None:
+        if self.state is not None:
+            self.state.close()
+            self.state = None
         for server in self.servers.values():
             server.close()
         self.servers.clear()
@@ -170,6 +210,8 @@ class Deployment:
                         outputs.append((sw_name, p, out))
         run = PacketRun(self._passes() - before, visits, tuple(outputs))
         self.totals.add(run)
+        if self.state is not None:
+            self.state.tick()
         return run
 
     # -- counters -----------------------------------------------------------------

@@ -56,7 +56,7 @@ def arp(src: str, dst: str) -> bytes:
             + INSIDE_MAC + ip4(src) + b"\0" * 6 + ip4(dst))
 
 
-SYN, ACK, PSH_ACK = 0x02, 0x10, 0x18
+SYN, ACK, PSH_ACK, FIN_ACK = 0x02, 0x10, 0x18, 0x11
 
 
 def mixed_trace(n: int = 200, seed: int = 1) -> list[bytes]:
@@ -109,8 +109,9 @@ def mixed_trace(n: int = 200, seed: int = 1) -> list[bytes]:
 
 def cut_transport_trace() -> list[bytes]:
     """First fragments and short IP lengths that cut the TCP header after its flags:
-    Click's filters read the bytes that are there, the switch's parser takes no
-    transport header (the known difference the equivalence tests keep as xfail)."""
+    Click's filters read the bytes that are there, and so does the switch (the parser
+    reads a cut header's first bytes; the rewriter sends such a frame to its server half,
+    as it cannot rewrite a header it does not hold whole)."""
     return [
         ipv4_frame("10.0.0.5", "10.0.1.10", 6, tcp(40000, 80, ACK, b"attack")[:16],
                    frag=0x2000, ident=1),
@@ -136,4 +137,35 @@ def sized_trace(n: int, size: int, seed: int = 1) -> list[bytes]:
         src, sport = flows[rng.randrange(len(flows))]
         payload = bytes(max(0, size - base))
         out.append(ipv4_frame(src, "10.0.1.10", 6, tcp(sport, 80, ACK, payload), ident=i & 0xFFFF))
+    return out
+
+
+def flows_trace(flows: int, packets: int, seed: int = 1, *, udp_share: float = 0.25,
+                dst: str = "10.0.1.10", dport: int = 80) -> list[bytes]:
+    """``flows`` connections of ``packets`` frames each, from 10.0.0.0/8 (10.0.0.0/16 for
+    the first 64,000) to ``dst``,
+    interleaved at random (each flow's frames in order): TCP (SYN, then ACKs with
+    payload, FIN-ACK last) and a ``udp_share`` of UDP. The NAT sees a new flow's first
+    frame, then frames of a flow it knows: the state library's workload."""
+    rng = random.Random(seed)
+    specs = []
+    for k in range(flows):
+        src = f"10.{k // 64000}.{k // 250 % 256}.{2 + k % 250}"  # 10.0.0.0/16 first
+        specs.append((src, 1024 + (k * 7919) % 60000, rng.random() < udp_share))
+    left = [packets] * flows
+    order = [k for k in range(flows) for _ in range(packets)]
+    rng.shuffle(order)
+    out: list[bytes] = []
+    for n, k in enumerate(order):
+        src, sport, is_udp = specs[k]
+        i = packets - left[k]
+        left[k] -= 1
+        ident = n & 0xFFFF
+        if is_udp:
+            out.append(ipv4_frame(src, dst, 17, udp(sport, 53, b"q%d" % i), ident=ident))
+            continue
+        flags = SYN if i == 0 else FIN_ACK if i == packets - 1 else PSH_ACK
+        payload = b"" if flags == SYN else b"data%d" % i
+        out.append(ipv4_frame(src, dst, 6, tcp(sport, dport, flags, payload, seq=1 + i),
+                              ident=ident))
     return out

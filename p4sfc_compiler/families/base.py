@@ -24,7 +24,7 @@ Layout. A family is a folder ``families/<name>/`` with one module per job:
 
 Imports run one way: ``evaluate``, ``lower`` and ``server`` import ``config``, ``family``
 imports them, and a family never imports another family; what two share is a module
-beside them (``values``, ``wordtests``, ``wordprog``, ``ternary``, ``classify_table``,
+beside them (``values``, ``wordtests``, ``wordwise``, ``wordprog``, ``ternary``, ``classify_table``,
 ``behaviour``, ``checksum``, and the ``classify`` kind's model ``classify_switch``).
 ``config_only.py`` is the one single-module family: its classes have no packet ports and
 no P4 kind, so it has no jobs to split.

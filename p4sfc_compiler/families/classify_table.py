@@ -11,10 +11,12 @@ from p4sfc_compiler.dataplane.match import Match, Ternary
 from p4sfc_compiler.families.base import NotOffloadable, TableEntry
 from p4sfc_compiler.families.ternary import Cube
 
-# Key fields that exist only for IPv4 frames, and only for first fragments' transports:
-# an entry testing one also tests the flag that says the switch parsed it.
-_TRANSPORT = frozenset(F.TRANSPORT_KEYS)
-_IP_DEPENDENT = frozenset(k for k, _, _ in F.IPV4_KEY_LAYOUT) | _TRANSPORT | {F.L4_OK}
+# Key fields that exist only for IPv4 frames: an entry testing one also tests the flag
+# that says the switch parsed the header. Transport fields need no such flag: they hold
+# the bytes a first fragment has, and a filter's rules test only bytes its packets have
+# (ipfilter/lower.py splits the packets by meta.l4_reach where that matters).
+_IP_DEPENDENT = frozenset(k for k, _, _ in F.IPV4_KEY_LAYOUT) | frozenset(F.TRANSPORT_KEYS) | \
+    {F.L4_OK, F.L4_REACH}
 
 
 def entries_from_rules(
@@ -31,9 +33,6 @@ def entries_from_rules(
         match: dict[str, Match] = {}
         for name, v, m in cube:
             match[name] = Ternary(v, m)
-        # the switch's l4 fields read 0 unless a transport header was parsed
-        if any(n in _TRANSPORT for n in match) and F.L4_OK not in match:
-            match[F.L4_OK] = Ternary(1, 1)
         if any(n in _IP_DEPENDENT for n in match) and F.IP_OK not in match:
             match[F.IP_OK] = Ternary(1, 1)
         if port is None:

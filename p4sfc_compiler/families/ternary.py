@@ -489,7 +489,20 @@ class Unexpressible(Exception):
 _NEXT = "\x00next"
 
 
-def _build(node: Node, ctx: Context, pseudo: dict[str, str], bound: int) -> RuleList[bool]:
+def _build(node: Node, ctx: Context, pseudo: dict[str, str], bound: int,
+           memo: dict[int, RuleList[bool]] | None = None) -> RuleList[bool]:
+    """``node``'s rule list in ``ctx``; ``memo`` (by node identity) builds a subtree
+    shared within a DAG once."""
+    if memo is None:
+        memo = {}
+    hit = memo.get(id(node))
+    if hit is None:
+        hit = memo[id(node)] = _build_node(node, ctx, pseudo, bound, memo)
+    return hit
+
+
+def _build_node(node: Node, ctx: Context, pseudo: dict[str, str], bound: int,
+                memo: dict[int, RuleList[bool]]) -> RuleList[bool]:
     match node:
         case Leaf():
             m = ctx.map_leaf(node)
@@ -508,27 +521,27 @@ def _build(node: Node, ctx: Context, pseudo: dict[str, str], bound: int) -> Rule
         case Const(v):
             return rl_const(v)
         case Not(child):
-            return rl_not(_build(child, ctx, pseudo, bound))
+            return rl_not(_build(child, ctx, pseudo, bound, memo))
         case And(children):
             out = rl_const(True)
             for c in children:
-                out = _smaller(rl_and, out, _build(c, ctx, pseudo, bound), bound)
+                out = _smaller(rl_and, out, _build(c, ctx, pseudo, bound, memo), bound)
             return out
         case Or(children):
             out = rl_const(False)
             for c in children:
-                out = _smaller(rl_or, out, _build(c, ctx, pseudo, bound), bound)
+                out = _smaller(rl_or, out, _build(c, ctx, pseudo, bound, memo), bound)
             return out
         case Ite(c, a, b):
             return rl_ite(
-                _build(c, ctx, pseudo, bound),
-                _build(a, ctx, pseudo, bound),
-                _build(b, ctx, pseudo, bound),
+                _build(c, ctx, pseudo, bound, memo),
+                _build(a, ctx, pseudo, bound, memo),
+                _build(b, ctx, pseudo, bound, memo),
                 bound,
             )
         case Rel(c, p):
             # both forms read the same bits, so they see the same unknowns
-            mine, alt = _build(c, ctx, pseudo, bound), _build(p, ctx, pseudo, bound)
+            mine, alt = _build(c, ctx, pseudo, bound, memo), _build(p, ctx, pseudo, bound, memo)
             return alt if len(alt) < len(mine) else mine
     raise TypeError(node)
 

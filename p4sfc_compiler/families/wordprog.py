@@ -1,69 +1,86 @@
-"""Word-test trees compiled to Python functions, for the NF engine's classifiers.
+"""Click's optimised classifier programs compiled to Python functions, for the NF engine.
 
-:func:`~p4sfc_compiler.families.wordtests.eval_node` walks a tree per packet; the engine
-compiles a classifier's rule list once into one Python function, as Click compiles its
-patterns into a program. The function reads the packet as the ``evaluate`` modules do
-(words zero-filled past the end, a test on a masked byte past the end answers its
-``short_true``) and gives the first matching rule's result; tests
-(``tests/engine/test_wordprog.py``) hold it equal to ``evaluate`` on random packets.
-
-Each leaf becomes ``(SHORT if plen <= LIMIT else (word(at) & MASK) == VALUE)``, where
-``LIMIT`` is the leaf's offset plus the index of its last masked byte: Click's "a masked
-byte lies past the end" in one comparison.
+A classifier's program (:mod:`~p4sfc_compiler.families.wordwise`: Click's insns after
+its optimiser) is turned once into one Python function, as Click compiles its patterns
+into a program: each step becomes ``if LENGTH < NEED: <short branch>`` (Click's length
+check: a masked byte at or past the packet end) then ``if (word & MASK) == VALUE:``
+(``in {...}`` for IPFilter's multi-value steps), its yes branch nested and its no
+branch following. A step reached from several others is a function of its own, called
+with the packet's variables, so the code grows with the program, not with its paths.
+Tests (``tests/engine/test_wordprog.py``) hold the function equal to the families'
+``evaluate``, which walks the same program step by step.
 """
 
 from __future__ import annotations
 
 from collections.abc import Callable, Sequence
 
-from p4sfc_compiler.families.wordtests import And, Const, Ite, Leaf, Node, Not, Or, Rel
+from p4sfc_compiler.families.wordwise import NEVER_OUTPUT, Compiled
 
-# A compiled rule list: (buffer, view) -> result of the first matching rule, or None.
+# A compiled program: (the family's arguments) -> output port, or None = drop.
 Program = Callable[..., int | None]
 
-
-def last_masked_byte(mask: int) -> int:
-    """Index (0..3, big-endian) of the last byte of ``mask`` with a bit set."""
-    return max(k for k in range(4) if (mask >> (8 * (3 - k))) & 0xFF)
+# Past this nesting depth a step becomes a function: Python refuses deep indentation.
+_MAX_DEPTH = 40
 
 
-def expression(node: Node, leaf: Callable[[Leaf], str]) -> str:
-    """Python source deciding ``node``; ``leaf`` writes one test."""
-    match node:
-        case Leaf():
-            return leaf(node)
-        case Const(v):
-            return "True" if v else "False"
-        case Not(child):
-            return f"(not {expression(child, leaf)})"
-        case And(children):
-            return "(" + " and ".join(expression(c, leaf) for c in children) + ")"
-        case Or(children):
-            return "(" + " or ".join(expression(c, leaf) for c in children) + ")"
-        case Ite(c, a, b):
-            return (f"({expression(a, leaf)} if {expression(c, leaf)} "
-                    f"else {expression(b, leaf)})")
-        case Rel(c, _):
-            return expression(c, leaf)
-    raise TypeError(node)
+def _result(jump: int) -> str:
+    return "None" if -jump == NEVER_OUTPUT else str(-jump)
 
 
-def build_program(prologue: Sequence[str], rules: Sequence[tuple[Node, int | None]],
-                  leaf: Callable[[Leaf], str], args: str) -> Program:
-    """One function ``f(args)``: ``prologue`` lines, then the rules in order."""
-    lines = [f"def program({args}):", *(f"    {line}" for line in prologue)]
-    for node, result in rules:
-        cond = expression(node, leaf)
-        if cond == "True":
-            lines.append(f"    return {result}")
-            break
-        if cond != "False":
-            lines.append(f"    if {cond}: return {result}")
+def build_program(compiled: Compiled, prologue: Sequence[str], word: Callable[[int], str],
+                  args: str, state: str, length: str) -> Program:
+    """One function ``program(args)``: ``prologue`` lines, then the steps. ``word(offset)``
+    is the expression reading the 32-bit word at a step's offset from the names in
+    ``state`` (the variables step functions receive); ``length`` names the packet length
+    the steps' length checks compare with."""
+    steps = compiled.steps
+    indegree = [0] * len(steps)
+    for s in steps:
+        for j in {s.yes, s.no}:
+            if j > 0:
+                indegree[j] += 1
+    wanted: list[int] = []
+    spilled: set[int] = set()
+
+    def jump(j: int, ind: str, depth: int, out: list[str]) -> None:
+        if j <= 0:
+            out.append(f"{ind}return {_result(j)}")
+        elif indegree[j] > 1 or depth > _MAX_DEPTH:
+            if j not in spilled:
+                spilled.add(j)
+                wanted.append(j)
+            out.append(f"{ind}return s{j}({state})")
+        else:
+            step(j, ind, depth, out)
+
+    def step(i: int, ind: str, depth: int, out: list[str]) -> None:
+        s = steps[i]
+        out.append(f"{ind}if {length} < {s.need}:")
+        jump(s.yes if s.short else s.no, ind + "    ", depth + 1, out)
+        w = f"({word(s.offset)} & {s.mask})"
+        if len(s.values) == 1:
+            cond = f"{w} == {s.values[0]}"
+        else:
+            cond = f"{w} in {{{', '.join(str(v) for v in s.values)}}}"
+        out.append(f"{ind}if {cond}:")
+        jump(s.yes, ind + "    ", depth + 1, out)
+        jump(s.no, ind, depth, out)
+
+    main = [f"def program({args}):", *(f"    {line}" for line in prologue)]
+    if compiled.everything >= 0:
+        main.append(f"    return {_result(-compiled.everything)}")
     else:
-        lines.append("    return None")
+        step(0, "    ", 0, main)
+    functions: list[str] = []
+    while wanted:
+        i = wanted.pop()
+        body = [f"def s{i}({state}):"]
+        step(i, "    ", 0, body)
+        functions += body
     namespace: dict[str, object] = {"from_bytes": int.from_bytes}
     # The source is made of integers and fixed names only: nothing of the user's text.
-    exec(compile("\n".join(lines), "<word-program>", "exec"), namespace)  # noqa: S102
+    exec(compile("\n".join(functions + main), "<word-program>", "exec"), namespace)  # noqa: S102
     program = namespace["program"]
     assert callable(program)
     return program

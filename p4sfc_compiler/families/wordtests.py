@@ -74,10 +74,8 @@ Node = Leaf | Const | Not | And | Or | Ite | Rel
 
 
 def leaf(space: str, off: int, value: int, mask: int, desc: str = "") -> Node:
-    # A test with an empty mask is constant: Click's optimizer removes it, so it holds
-    # even on packets too short to contain the word.
-    if mask == 0:
-        return Const(True)
+    # A test with an empty mask holds on every packet; it stays a Leaf because Click
+    # compiles it to an insn at its offset, which its optimiser sees before removing it
     return Leaf(space, off, value & mask, mask, False, desc)
 
 
@@ -101,24 +99,31 @@ def flip_short(node: Node) -> Node:
     raise TypeError(node)
 
 
-def iter_leaves(node: Node) -> Iterator[Leaf]:
+def iter_leaves(node: Node, seen: set[int] | None = None) -> Iterator[Leaf]:
+    """The leaves of ``node``; a subtree shared within it (a DAG, as a program's steps
+    give) is visited once."""
+    if seen is None:
+        seen = set()
+    if id(node) in seen:
+        return
+    seen.add(id(node))
     match node:
         case Leaf():
             yield node
         case Const():
             return
         case Not(child):
-            yield from iter_leaves(child)
+            yield from iter_leaves(child, seen)
         case And(children) | Or(children):
             for c in children:
-                yield from iter_leaves(c)
+                yield from iter_leaves(c, seen)
         case Ite(c, a, b):
-            yield from iter_leaves(c)
-            yield from iter_leaves(a)
-            yield from iter_leaves(b)
+            yield from iter_leaves(c, seen)
+            yield from iter_leaves(a, seen)
+            yield from iter_leaves(b, seen)
         case Rel(c, p):
-            yield from iter_leaves(c)
-            yield from iter_leaves(p)
+            yield from iter_leaves(c, seen)
+            yield from iter_leaves(p, seen)
 
 
 def eval_node(node: Node, test: Callable[[Leaf], bool]) -> bool:

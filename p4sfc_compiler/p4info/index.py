@@ -38,8 +38,7 @@ class TableInfo:
     fields: dict[str, FieldInfo]
     actions: set[int]
     size: int
-    # the P4Info's idle_timeout_behavior is NOTIFY_CONTROL: entries may carry a TTL
-    support_timeout: bool = False
+    idle_timeout: bool = False  # idle_timeout_behavior NOTIFY_CONTROL
 
     @cached_property
     def exact_fields(self) -> tuple[str, ...]:
@@ -182,9 +181,9 @@ def first_difference(ours: P4InfoIndex, theirs: P4InfoIndex) -> str | None:
             return f"table {name} has other actions"
         if o.size != t.size:
             return f"table {name} holds {o.size} entries, not {t.size}"
-        if o.support_timeout != t.support_timeout:
-            return (f"table {name} {'supports' if o.support_timeout else 'does not support'}"
-                    " idle timeout")
+        if o.idle_timeout != t.idle_timeout:
+            return (f"table {name} {'supports' if o.idle_timeout else 'has no'} idle timeout"
+                    f" in ours, not in theirs")
     for name, a in sorted(ours.actions.items()):
         oa = theirs.actions.get(name)
         if oa is None:

@@ -20,9 +20,6 @@ PREFIX_TABLE = 0x02
 PREFIX_COUNTER = 0x12
 PREFIX_REGISTER = 0x16
 
-# Table.IdleTimeoutBehavior of a table whose entries age (NO_TIMEOUT is the default).
-IDLE_TIMEOUT_NOTIFY = "NOTIFY_CONTROL"
-
 _MATCH_TYPES = {"exact": "EXACT", "ternary": "TERNARY", "lpm": "LPM", "range": "RANGE",
                 "optional": "OPTIONAL"}
 
@@ -117,8 +114,7 @@ def index_p4info(program: Program) -> P4InfoIndex:
                   for i, key in enumerate(table.keys, start=1)}
         idx.tables[table.name] = TableInfo(
             ids[(PREFIX_TABLE, table.name)], table.name, fields,
-            {ids[(PREFIX_ACTION, a)] for a in table.actions}, table.size,
-            table.support_timeout)
+            {ids[(PREFIX_ACTION, a)] for a in table.actions}, table.size, table.idle_timeout)
     for counter in program.counters.values():
         idx.counters[counter.name] = (ids[(PREFIX_COUNTER, counter.name)], counter.size)
     for reg in program.registers.values():
@@ -171,10 +167,8 @@ def render_p4info(program: Program) -> str:
         w.field("action_id", default_id)
         w.close()
         w.field("size", table.size)
-        if table.support_timeout:
-            # as p4c writes a table with ``support_timeout = true`` (PI then accepts
-            # idle_timeout_ns and time_since_last_hit for it)
-            w.field("idle_timeout_behavior", IDLE_TIMEOUT_NOTIFY, enum=True)
+        if table.idle_timeout:
+            w.field("idle_timeout_behavior", "NOTIFY_CONTROL", enum=True)
         w.close()
 
     for action in sorted(program.actions.values(), key=lambda a: a.name):

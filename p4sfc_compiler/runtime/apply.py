@@ -30,7 +30,8 @@ from dataclasses import dataclass, field
 
 from finsy.proto import p4r
 
-from p4sfc_compiler.dataplane.reserved import with_version
+from p4sfc_compiler.dataplane.program import is_state_table
+from p4sfc_compiler.dataplane.reserved import CONTROLLER_ELECTION_ID, with_version
 from p4sfc_compiler.errors import P4SFCError
 from p4sfc_compiler.p4info.index import P4InfoIndex, first_difference
 from p4sfc_compiler.runtime.client import (
@@ -166,6 +167,27 @@ class Names:
         self.chains = out.chain_names()
         self.chain_ids = set(out.chain_ids)
         self.claim_table = index.tables[CLASSIFY_CHAIN_TABLE].id
+        self.state_tables = frozenset(t.id for n, t in index.tables.items()
+                                      if is_state_table(n))
+
+    def kept_state(self, existing: dict[EntryKey, EntryValue], versions: dict[str, int]
+                   ) -> dict[EntryKey, EntryValue]:
+        """``existing`` without the run-time state an apply leaves alone: the state
+        tables' entries (written by the servers' state library) of chains of OUT at the
+        version each is applied at. Their other versions' and other chains' entries
+        stay in, to be deleted like any entry OUT does not list."""
+        out = {}
+        for key, value in existing.items():
+            if key[0] in self.state_tables:
+                chain = self.owner(key, value)
+                if versions.get(chain) == self.ids.version(key, value):
+                    continue
+            out[key] = value
+        return out
+
+    def without_state(self, existing: dict[EntryKey, EntryValue]
+                      ) -> dict[EntryKey, EntryValue]:
+        return {k: v for k, v in existing.items() if k[0] not in self.state_tables}
 
     def table(self, key: EntryKey) -> str:
         t = self.tables.get(key[0])
@@ -355,7 +377,7 @@ NOTHING_WRITTEN = "nothing of it was written"
 
 
 async def apply_switch(out: OutDir, target: Target, *, device_config: bytes | None = None,
-                       election_id: int = 1, batch: int = BATCH,
+                       election_id: int = CONTROLLER_ELECTION_ID, batch: int = BATCH,
                        progress: Progress | None = None,
                        timeout: float = CONNECT_TIMEOUT,
                        drain: float = DRAIN_SECONDS) -> SwitchResult:
@@ -367,7 +389,7 @@ async def apply_switch(out: OutDir, target: Target, *, device_config: bytes | No
 
 
 async def apply_switches(out: OutDir, targets: Sequence[Target], *,
-                         device_config: bytes | None = None, election_id: int = 1,
+                         device_config: bytes | None = None, election_id: int = CONTROLLER_ELECTION_ID,
                          batch: int = BATCH, progress: Progress | None = None,
                          timeout: float = CONNECT_TIMEOUT,
                          drain: float = DRAIN_SECONDS) -> list[SwitchResult]:
@@ -399,14 +421,17 @@ async def apply_switches(out: OutDir, targets: Sequence[Target], *,
             existing = {} if result.pipeline_set else await conn.read_entries()
             prepared.append((conn, target, result, existing, time.monotonic() - start))
         existing_by = {t.plan.name: e for _, t, _, e, _ in prepared}
+        # run-time state never makes a chain look changed
         versions = chain_versions({t.plan.name: t.plan.entries for _, t, _, _, _ in prepared},
-                                  existing_by, names)
+                                  {n: names.without_state(e) for n, e in existing_by.items()},
+                                  names)
         running = frozenset(
             names.owner(k, v) for e in existing_by.values() for k, v in e.items()
             if k[0] == names.claim_table)
         appliers: list[tuple[_Applier, list[list[Op]], float]] = []
         for conn, target, result, existing, own in prepared:
-            phases, result.unchanged = plan_ops(target.plan.entries, existing, names,
+            phases, result.unchanged = plan_ops(target.plan.entries,
+                                                names.kept_state(existing, versions), names,
                                                 versions, running)
             applier = _Applier(conn, target, names, batch, progress, result, failed)
             applier.total = sum(len(p) for p in phases)

@@ -29,6 +29,7 @@ from finsy.grpcutil import GRPCStatusCode
 from finsy.proto import p4i, p4r
 from google.protobuf import text_format
 
+from p4sfc_compiler.dataplane.reserved import CONTROLLER_ELECTION_ID
 from p4sfc_compiler.errors import P4SFCError
 from p4sfc_compiler.p4info.index import P4InfoIndex
 from p4sfc_compiler.runtime.outdir import EntryKey, EntryValue, MatchItem
@@ -77,7 +78,7 @@ class Connection:
     """The primary controller of one device (``async with``); with ``primary=False`` a
     reader that does not arbitrate (P4Runtime lets any client read)."""
 
-    def __init__(self, name: str, address: str, device_id: int, election_id: int = 1,
+    def __init__(self, name: str, address: str, device_id: int, election_id: int = CONTROLLER_ELECTION_ID,
                  timeout: float = CONNECT_TIMEOUT, primary: bool = True) -> None:
         self.name = name
         self.primary = primary
@@ -225,6 +226,12 @@ class Connection:
             raise self._error(f"reading entries: {exc.code.name} {exc.message}") from None
         return out
 
+    async def read_idle(self, table_id: int) -> dict[EntryKey, int]:
+        """Nanoseconds since each entry of a table with idle timeout was last hit
+        (P4Runtime time_since_last_hit; entries without a TTL read 0)."""
+        return {k: age.elapsed_ns or 0
+                for k, age in (await self.read_table(table_id, since_last_hit=True)).items()}
+
     async def read_clone_sessions(self) -> dict[int, tuple[tuple[int, int], ...]] | None:
         """Clone sessions by id, or None when the switch cannot read them back."""
         request = p4r.ReadRequest(device_id=self.device_id, entities=[p4r.Entity(
@@ -241,12 +248,18 @@ class Connection:
             return None
         return out
 
-    async def read_counter(self, counter_id: int) -> dict[int, int]:
-        """Every cell of an indirect packet counter array: index -> packets (cells a
-        switch leaves out are 0)."""
-        request = p4r.ReadRequest(device_id=self.device_id, entities=[p4r.Entity(
-            counter_entry=p4r.CounterEntry(counter_id=counter_id))])
-        cells: dict[int, int] = {}
+    async def read_counter(self, counter_id: int, indexes: list[int] | None = None
+                           ) -> dict[int, int]:
+        """Packets per cell of an indirect counter array: every cell (a wildcard read;
+        cells a switch leaves out are 0), or the ``indexes`` given, in one request."""
+        if indexes is None:
+            entries = [p4r.CounterEntry(counter_id=counter_id)]
+        else:
+            entries = [p4r.CounterEntry(counter_id=counter_id, index=p4r.Index(index=i))
+                       for i in indexes]
+        request = p4r.ReadRequest(device_id=self.device_id,
+                                  entities=[p4r.Entity(counter_entry=e) for e in entries])
+        cells = dict.fromkeys(indexes or (), 0)
         try:
             async for reply in self.client.request_iter(request):
                 for entity in reply.entities:
@@ -256,6 +269,14 @@ class Connection:
             raise self._error(f"reading counter {counter_id}: {exc.code.name} "
                               f"{exc.message.strip()}") from None
         return cells
+
+    @staticmethod
+    def counter_update(counter_id: int, index: int, packets: int = 0) -> Any:
+        """A MODIFY setting one counter cell (P4Runtime's way to reset a counter)."""
+        entry = p4r.CounterEntry(counter_id=counter_id, index=p4r.Index(index=index))
+        entry.data.packet_count = packets
+        return p4r.Update(type=cast(Any, p4r.Update.MODIFY),
+                          entity=p4r.Entity(counter_entry=entry))
 
     async def read_table(self, table_id: int, since_last_hit: bool = False
                          ) -> dict[EntryKey, EntryAge]:
@@ -325,11 +346,11 @@ class Connection:
     def table_update(self, kind: int, key: EntryKey, value: EntryValue | None,
                      idle_timeout_ns: int = 0) -> Any:
         """One INSERT / MODIFY / DELETE of a table entry; ``idle_timeout_ns`` > 0 gives it
-        a TTL (tables with idle timeout only; on BMv2 whole ms, at least 1 ms to age, and
-        a MODIFY restarts the entry's idle time)."""
+        a TTL (tables with idle timeout only; on BMv2 whole ms, at least 1 ms to age), and
+        a MODIFY restarts the entry's idle time, without it stops the ageing."""
         table_id, items, priority = key
         te = p4r.TableEntry(table_id=table_id, priority=priority)
-        if kind != p4r.Update.DELETE:
+        if idle_timeout_ns and kind != p4r.Update.DELETE:
             te.idle_timeout_ns = idle_timeout_ns
         for fid, kind_char, v, extra in items:
             size = self.widths[(table_id, fid)]

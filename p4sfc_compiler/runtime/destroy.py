@@ -20,6 +20,7 @@ from collections.abc import Sequence
 from contextlib import AsyncExitStack
 from dataclasses import dataclass, field
 
+from p4sfc_compiler.dataplane.reserved import CONTROLLER_ELECTION_ID
 from p4sfc_compiler.errors import P4SFCError
 from p4sfc_compiler.runtime.apply import (
     BATCH,
@@ -160,7 +161,7 @@ class _Switch:
 
 
 async def destroy_chain(out: OutDir, targets: Sequence[Target], chain: str, *,
-                        election_id: int = 1, batch: int = BATCH,
+                        election_id: int = CONTROLLER_ELECTION_ID, batch: int = BATCH,
                         timeout: float = CONNECT_TIMEOUT) -> list[DestroyResult]:
     """Remove ``chain`` from every target: connect to all and read them back first, then
     delete its classification entries on every switch, and only when all of them went,
@@ -196,7 +197,7 @@ async def destroy_chain(out: OutDir, targets: Sequence[Target], chain: str, *,
     return [p.result for p in parts]
 
 
-async def destroy_switch(out: OutDir, target: Target, chain: str, *, election_id: int = 1,
+async def destroy_switch(out: OutDir, target: Target, chain: str, *, election_id: int = CONTROLLER_ELECTION_ID,
                          batch: int = BATCH, timeout: float = CONNECT_TIMEOUT) -> DestroyResult:
     """One switch alone (its classification entries, then the rest)."""
     (result,) = await destroy_chain(out, [target], chain, election_id=election_id,

@@ -86,7 +86,7 @@ class Device:
         }
         self.clone_sessions: dict[int, Replicas] = {}
         # the tables BMv2's ageing monitor sweeps
-        self.ageing_tables = [t for t in self.tables.values() if t.support_timeout]
+        self.ageing_tables = [t for t in self.tables.values() if t.aging]
 
     @classmethod
     def from_params(cls, params: ProgramParams) -> Device:

@@ -17,8 +17,6 @@ from p4sfc_compiler.dataplane.packet import (
     ETH_TYPE,
     ETHERNET,
     ICMP,
-    ICMP_CODE,
-    ICMP_TYPE,
     IP_CSUM,
     IP_FRAG,
     IP_PROTO,
@@ -31,14 +29,11 @@ from p4sfc_compiler.dataplane.packet import (
     SFC_NF,
     SFC_TYPE,
     TCP,
-    TCP_DPORT,
-    TCP_FLAGS,
-    TCP_SPORT,
     UDP,
-    UDP_DPORT,
-    UDP_SPORT,
     PacketState,
 )
+
+_L4_HEADERS = {wire.PROTO_TCP: TCP, wire.PROTO_UDP: UDP, wire.PROTO_ICMP: ICMP}
 
 PACKET_TOO_SHORT = "PacketTooShort"
 STACK_OUT_OF_BOUNDS = "StackOutOfBounds"
@@ -102,32 +97,27 @@ def parse(frame: bytes, st: PacketState, max_chain: int) -> None:
         st.checksum_error = 1
     off += hl
     st.ip_ok = 1
-    if ip[IP_FRAG] == 0:
-        proto = ip[IP_PROTO]
+    proto = ip[IP_PROTO]
+    if ip[IP_FRAG] == 0 and proto in _L4_HEADERS:
+        # parse_l4: lookaheads sized to what the frame holds (none fails)
+        rem = (st.packet_length - st.l2_len - hl) & 0xFFFF
+        st.l4_rem = rem
+        take = max((p for p in wire.L4_PROBES if p <= rem), default=0)
+        st.l4_word = int.from_bytes(frame[off:off + min(take, 4)].ljust(4, b"\0"), "big")
+        if take == wire.L4_PROBES[-1]:
+            st.l4_flags = frame[off + take - 1]
+        header = _L4_HEADERS[proto]
+        if n < off + header.nbytes:
+            return _stop(st, frame, off, PACKET_TOO_SHORT, ether_type)
+        fields = header.unpack(frame, off)
         if proto == wire.PROTO_TCP:
-            if n < off + TCP.nbytes:
-                return _stop(st, frame, off, PACKET_TOO_SHORT, ether_type)
-            tcp = TCP.unpack(frame, off)
-            st.tcp = tcp
-            off += TCP.nbytes
-            st.l4_ok = 1
-            st.sport, st.dport, st.tcp_flags = tcp[TCP_SPORT], tcp[TCP_DPORT], tcp[TCP_FLAGS]
+            st.tcp = fields
         elif proto == wire.PROTO_UDP:
-            if n < off + UDP.nbytes:
-                return _stop(st, frame, off, PACKET_TOO_SHORT, ether_type)
-            udp = UDP.unpack(frame, off)
-            st.udp = udp
-            off += UDP.nbytes
-            st.l4_ok = 1
-            st.sport, st.dport = udp[UDP_SPORT], udp[UDP_DPORT]
-        elif proto == wire.PROTO_ICMP:
-            if n < off + ICMP.nbytes:
-                return _stop(st, frame, off, PACKET_TOO_SHORT, ether_type)
-            icmp = ICMP.unpack(frame, off)
-            st.icmp = icmp
-            off += ICMP.nbytes
-            st.l4_ok = 1
-            st.icmp_type, st.icmp_code = icmp[ICMP_TYPE], icmp[ICMP_CODE]
+            st.udp = fields
+        else:
+            st.icmp = fields
+        off += header.nbytes
+        st.l4_ok = 1
     st.payload = frame[off:]
 
 

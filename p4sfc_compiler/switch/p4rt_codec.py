@@ -211,7 +211,7 @@ def idle_timeout_of(te: Any, table: TableIds) -> int:
     ttl = int(te.idle_timeout_ns)
     if ttl < 0:
         raise P4RTError(INVALID, "idle_timeout_ns must be a positive value")
-    if ttl > 0 and not table.support_timeout:
+    if ttl > 0 and not table.idle_timeout:
         raise P4RTError(INVALID, "idle_timeout_ns must be set to 0 for tables which do not "
                         "support idle timeout")
     return ttl
@@ -224,7 +224,7 @@ def check_read_ageing(te: Any, table: TableIds) -> None:
     if te.is_default_action:
         raise P4RTError(INVALID, "Default table entries do not support entry ageing, do not "
                         "set 'time_since_last_hit' in your ReadRequest")
-    if not table.support_timeout:
+    if not table.idle_timeout:
         raise P4RTError(INVALID, "Do not set time_since_last_hit for a ReadRequest if the "
                         "table does not support idle timeout; yes, that includes wildcard "
                         "reads")

@@ -57,7 +57,7 @@ class TableIds:
     size: int
     # P4Info idle_timeout_behavior NOTIFY_CONTROL: PI takes idle_timeout_ns and
     # time_since_last_hit for this table only
-    support_timeout: bool = False
+    idle_timeout: bool = False
 
     def __post_init__(self) -> None:
         self.needs_priority = any(f.match_kind in ("ternary", "range", "optional")

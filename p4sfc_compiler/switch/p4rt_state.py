@@ -284,7 +284,7 @@ class SwitchState:
             for entry in entries:
                 e = out.entities.add().table_entry
                 entry_to_proto(_by_table(entry, t.name), ids, e)
-                if table.support_timeout:
+                if table.aging:
                     e.idle_timeout_ns = table.idle_timeout_ns(entry)
                     if since:
                         e.time_since_last_hit.elapsed_ns = table.elapsed_ns(entry)

@@ -22,10 +22,13 @@ import time
 from collections.abc import Callable
 
 from p4sfc_compiler.dataplane import wire
+from p4sfc_compiler.dataplane.fields import TRANSPORT_KEY_LAYOUT
 from p4sfc_compiler.dataplane.packet import (
     ETH_TYPE,
+    IP_FRAG,
     IP_IHL,
     IP_LEN,
+    IP_PROTO,
     NF_ID,
     PRESERVED_META,
     SFC,
@@ -37,6 +40,7 @@ from p4sfc_compiler.dataplane.packet import (
     PacketState,
     key_reader,
 )
+from p4sfc_compiler.dataplane.parser_model import l4_reach, transport_fields
 from p4sfc_compiler.dataplane.program import (
     EXEC_COMMON_PARAMS,
     INGRESS,
@@ -60,7 +64,8 @@ MAX_PASSES = 4096
 _MASK = (1 << MASK_BITS) - 1
 _TS_MASK = (1 << TIMESTAMP_BITS) - 1
 _UDP_LEN = wire.L4_HEADER_LEN[wire.PROTO_UDP]
-_TCP_EXTRA = wire.L4_HEADER_LEN[wire.PROTO_TCP] - _UDP_LEN
+_TCP_LEN = wire.L4_HEADER_LEN[wire.PROTO_TCP]
+_FLAGS_AT = wire.L4_PROBES[-1] - 1  # the byte the last probe reads (the TCP flags)
 _NF_COUNT_MASK = (1 << wire.SFC.field("nfCount").bitwidth) - 1
 _COMMON = tuple(name for name, _ in EXEC_COMMON_PARAMS)
 _ELEM_AT, _EXIT_AT, _DROP_AT = (_COMMON.index(n) for n in ("elem_id", "exit_ports",
@@ -175,14 +180,7 @@ class Pipeline:
         return length & 0xFFFFFFFF
 
     def _ingress(self, st: PacketState) -> None:
-        if st.l4_ok == 1:
-            # A transport header running past the IP total length is not one.
-            ip = st.ipv4
-            assert ip is not None
-            l4_end = (ip[IP_IHL] << 2) + _UDP_LEN + (_TCP_EXTRA if st.tcp is not None else 0)
-            if ip[IP_LEN] < l4_end:
-                st.l4_ok = st.sport = st.dport = st.tcp_flags = 0
-                st.icmp_type = st.icmp_code = 0
+        transport_keys(st)
         if st.parser_error == STACK_OUT_OF_BOUNDS:
             st.dropped = 1
         elif st.sfc is None:
@@ -287,3 +285,28 @@ class Pipeline:
         else:
             st.prev_elem = st.elem_id
             st.prev_port = out
+
+
+def transport_keys(st: PacketState) -> None:
+    """The start of ``MyIngress``: ``meta.l4_reach``, ``l4_ok`` cut to the IP total length,
+    and a first fragment's transport key fields from the bytes it has (parser_model.py)."""
+    ip = st.ipv4
+    if ip is not None:
+        # The transport bytes Click's filters see: inside the frame and the total length.
+        hl = ip[IP_IHL] << 2
+        have = (st.packet_length - st.l2_len - hl) & 0xFFFF
+        if ip[IP_LEN] < hl:
+            have = 0
+        elif ip[IP_LEN] - hl < have:
+            have = ip[IP_LEN] - hl
+        st.l4_reach = l4_reach(have)
+        if st.l4_ok == 1 and have < (_TCP_LEN if st.tcp is not None else _UDP_LEN):
+            st.l4_ok = 0  # a transport header running past the total length
+        proto = ip[IP_PROTO]
+        if ip[IP_FRAG] == 0 and proto in TRANSPORT_KEY_LAYOUT:
+            # the key fields get the bytes of them there are, the rest 0
+            l4 = st.l4_word.to_bytes(4, "big")[:min(have, 4)].ljust(_FLAGS_AT, b"\0")
+            if have > _FLAGS_AT:
+                l4 += bytes([st.l4_flags])
+            for key, value in transport_fields(proto, l4).items():
+                setattr(st, key.removeprefix("meta."), value)

@@ -19,7 +19,7 @@ with chain, NF and element ids) and each group is kept sorted, so a lookup scans
 entries of its element, best first. The non-exact values are packed into one integer per
 lookup, so testing an entry is one AND and one compare.
 
-Idle timeout (tables whose spec has ``support_timeout``), as BMv2 and PI do it: each entry
+Idle timeout (tables whose spec has ``idle_timeout``: P4 ``support_timeout``), as BMv2 and PI do it: each entry
 keeps its TTL (``idle_timeout_ns``, 0 = never ages) and the time of its last hit, a lookup
 that matched it; an INSERT or MODIFY counts as a hit (BMv2 resets the entry's timestamp
 when PI sets its TTL, which PI does on both). BMv2 keeps times in whole milliseconds and
@@ -147,7 +147,7 @@ class Table:
         self._handles: dict[Identity, int] = {}
         self._free: list[int] = []  # freed handles, lowest first (a heap)
         self._next_handle = 0
-        self.support_timeout = spec.support_timeout
+        self.aging = spec.idle_timeout
         # idle timeout: TTL per entry, last hit (monotonic ns) per entry's Hit object
         # (id(hit): the lookup has the hit at hand; _hits keeps it alive), and the
         # entries the previous sweep notified (BMv2's prev_sweep_entries)
@@ -156,7 +156,7 @@ class Table:
         self._notified: set[Identity] = set()
         self.clock: Callable[[], int] = time.monotonic_ns  # ns; tests set their own
         self.lookup: Lookup = self._lookup
-        if self.support_timeout:
+        if self.aging:
             self.lookup = self._timed_exact() if self.kind == "exact" else self._lookup_timed
 
     # ---- contents ----
@@ -187,7 +187,7 @@ class Table:
         self._entries[ident] = entry
         self._hits[ident] = hit
         self._add_lookup(ident, hit)
-        if self.support_timeout:
+        if self.aging:
             self._ttl[ident] = idle_timeout_ns
             self._last_hit[id(hit)] = self.clock()
 
@@ -201,7 +201,7 @@ class Table:
             raise EntryMissing(f"{self.name}: no such entry to modify")
         hit = self._hit(entry)
         self._remove_lookup(ident, keep_handle=True)
-        if self.support_timeout:
+        if self.aging:
             self._last_hit.pop(id(self._hits[ident]), None)
             self._ttl[ident] = idle_timeout_ns
             self._last_hit[id(hit)] = self.clock()
@@ -216,7 +216,7 @@ class Table:
         self._remove_lookup(ident, keep_handle=False)
         del self._entries[ident]
         hit = self._hits.pop(ident)
-        if self.support_timeout:
+        if self.aging:
             del self._ttl[ident]
             del self._last_hit[id(hit)]
             self._notified.discard(ident)
@@ -226,9 +226,13 @@ class Table:
     def _check_ttl(self, idle_timeout_ns: int) -> None:
         if idle_timeout_ns < 0:
             raise InvalidEntry(f"{self.name}: idle_timeout_ns must be a positive value")
-        if idle_timeout_ns and not self.support_timeout:
+        if idle_timeout_ns and not self.aging:
             raise InvalidEntry(f"{self.name}: idle_timeout_ns must be set to 0 for tables "
                                "which do not support idle timeout")
+
+    def idle(self, entry: Entry) -> tuple[int, int]:
+        """(TTL ns, ``time_since_last_hit`` ns) of ``entry``, as BMv2 answers them."""
+        return self.idle_timeout_ns(entry), self.elapsed_ns(entry)
 
     def idle_timeout_ns(self, entry: Entry) -> int:
         """The TTL ``entry`` (in the table) was written with; 0 on a table without idle

@@ -34,7 +34,7 @@ def model_summary(prog: Program) -> dict:
         "tables": {
             t.name: {"keys": [(k.name, k.bitwidth, match[k.match_kind]) for k in t.keys],
                      "actions": list(t.actions), "size": t.size,
-                     "idle_timeout": "NOTIFY_CONTROL" if t.support_timeout else "NO_TIMEOUT"}
+                     "idle_timeout": "NOTIFY_CONTROL" if t.idle_timeout else "NO_TIMEOUT"}
             for t in prog.tables.values()
         },
         "actions": {a.name: [(p.name, p.bitwidth) for p in a.params]

@@ -77,11 +77,6 @@ def test_two_server_chains_equal_software(tmp_path: Path) -> None:
     assert v.outputs > 0
 
 
-@pytest.mark.xfail(strict=True, reason=(
-    "switch vs Click on a TCP header cut after its flags (a first fragment, or an IP "
-    "length inside the header): the parser model sets l4_ok=0 and tcp_flags=0, Click's "
-    "IPFilter reads transp[13]; the firewall's 'src port > 1023 && ack' rule passes "
-    "the frame in software and denies it on the switch (frame 0)"))
 def test_cut_transport_headers(tmp_path: Path) -> None:
     v = _verdict("paper", cut_transport_trace(), tmp_path)
     assert v.equal, _explain(v)

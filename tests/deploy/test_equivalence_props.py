@@ -5,6 +5,7 @@ gives in software on a random mixed trace."""
 from __future__ import annotations
 
 import json
+import random
 from pathlib import Path
 from tempfile import TemporaryDirectory
 
@@ -16,7 +17,7 @@ from p4sfc_compiler.backend.compile import compile_chains
 from p4sfc_compiler.deploy.deployment import Deployment
 from p4sfc_compiler.deploy.equivalence import run_both
 from p4sfc_compiler.deploy.software import SoftwareChains
-from p4sfc_compiler.deploy.traffic import mixed_trace
+from p4sfc_compiler.deploy.traffic import flows_trace, mixed_trace
 from p4sfc_compiler.frontend.chainspec import load_chains, load_topology, validate
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -48,7 +49,7 @@ def nf_specs(draw: st.DrawFn, i: int) -> dict:
 
 
 @st.composite
-def chains(draw: st.DrawFn) -> tuple[dict, int, int]:
+def chains(draw: st.DrawFn) -> tuple[dict, int, int, str]:
     n = draw(st.integers(1, 4))
     nfs = [draw(nf_specs(i)) for i in range(n)]
     chain = {
@@ -60,14 +61,17 @@ def chains(draw: st.DrawFn) -> tuple[dict, int, int]:
                   # (test_equivalence.py::test_route_claiming_non_ip_frames)
                   "match": {"src": draw(st.sampled_from(["10.0.0.0/8", "10.0.0.0/16"]))}},
     }
-    return chain, draw(st.integers(1, 8)), draw(st.integers(0, 2**16))
+    return (chain, draw(st.integers(1, 8)), draw(st.integers(0, 2**16)),
+            draw(st.sampled_from(["nonblocking", "blocking", "off"])))
 
 
 @pytest.mark.slow
-@settings(max_examples=8, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@settings(max_examples=15, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 @given(chains())
-def test_random_chains_equal_software(case: tuple[dict, int, int]) -> None:
-    chain, stages, seed = case
+def test_random_chains_equal_software(case: tuple[dict, int, int, str]) -> None:
+    """Random chains, stage counts and traces (mixed traffic and flows that come back to
+    the NAT's and the load balancer's mappings), with each state sync mode."""
+    chain, stages, seed, state = case
     with TemporaryDirectory() as tmp:
         path = Path(tmp) / "chain.json"
         path.write_text(json.dumps([chain]))
@@ -77,8 +81,11 @@ def test_random_chains_equal_software(case: tuple[dict, int, int]) -> None:
         topology = load_topology(ROOT / "examples" / "paper-topology.json")
         validate(specs, topology)
         compile_chains(specs, topology, stages=stages, out_dir=Path(tmp) / "out")
-        trace = [("s1", 1, f) for f in mixed_trace(80, seed)]
-        with Deployment(Path(tmp) / "out") as d:
+        frames = mixed_trace(60, seed) + flows_trace(8, 4, seed) + flows_trace(
+            4, 3, seed, dst="192.168.10.1", udp_share=0)
+        random.Random(seed).shuffle(frames)
+        trace = [("s1", 1, f) for f in frames]
+        with Deployment(Path(tmp) / "out", state=state) as d:
             v = run_both(d, SoftwareChains(specs), trace, strict_macs=False)
-    assert v.equal, (json.dumps(chain), stages, seed,
+    assert v.equal, (json.dumps(chain), stages, seed, state,
                      [x.one_line()[:300] for x in v.differences[:3]])

@@ -11,12 +11,13 @@ from pathlib import Path
 
 import pytest
 from support.click import click_binary
+from support.specs import compile_spec, solo_chain
 
 from p4sfc_compiler.backend.compile import compile_chains
 from p4sfc_compiler.deploy.deployment import Deployment
 from p4sfc_compiler.deploy.equivalence import run_both
 from p4sfc_compiler.deploy.software import SoftwareChains
-from p4sfc_compiler.deploy.traffic import mixed_trace
+from p4sfc_compiler.deploy.traffic import flows_trace, mixed_trace
 from p4sfc_compiler.frontend.chainspec import load_chains, load_topology, validate
 
 pytestmark = [
@@ -47,3 +48,21 @@ def test_paper_chain_on_click_servers_equals_engine_servers_and_software(
     # nothing of the run is left: no namespace, no veth
     assert "p4sfc-" not in subprocess.run(["ip", "netns", "list"], capture_output=True,
                                           text=True).stdout
+
+
+def test_click_servers_mappings_reach_the_switch(tmp_path: Path) -> None:
+    """click cannot call the state library; its rewriter's mapping handlers, read after
+    each frame, are mirrored into the switch: a flow's later packets stay there."""
+    compile_spec(tmp_path, solo_chain({"type": "nat"}), EXAMPLES / "paper-topology.json",
+                 out_dir=tmp_path / "out")
+    chains = load_chains(tmp_path / "chain.json")
+    frames = flows_trace(15, 6, seed=8)
+    with Deployment(tmp_path / "out", nf_runner="click", state="blocking") as d:
+        v = run_both(d, SoftwareChains(chains), [("s1", 1, f) for f in frames],
+                     strict_macs=False)
+        assert d.state is not None
+        (table,) = d.state.tables.values()
+        flows = {(f[26:30], f[34:36]) for f in frames}
+        assert len(table.items()) == 2 * len(flows)
+    assert v.equal, [x.one_line()[:300] for x in v.differences[:3]]
+    assert sum(r.server_visits for r in v.runs) == len(flows)

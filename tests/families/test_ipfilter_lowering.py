@@ -27,7 +27,18 @@ CTX = LowerContext(data_offset=14, ip_header=True, n_inputs=1, n_outputs=8)
 
 # One fixed corpus: hypothesis varies the patterns, every pattern meets every frame.
 _RNG = random.Random(20240611)
+
+
+def _cut(frame: bytes, rng: random.Random) -> bytes:
+    """``frame`` with its transport header cut after 0 to 19 bytes (frame and IP length
+    alike), where Click's program and its trees can answer differently."""
+    hl = (frame[14] & 0x0F) * 4
+    keep = rng.randrange(min(20, len(frame) - 14 - hl) + 1)
+    return frame[:16] + (hl + keep).to_bytes(2, "big") + frame[18:14 + hl + keep]
+
+
 CORPUS = [random_frame(_RNG) for _ in range(400)]
+CORPUS += [_cut(random_frame(_RNG), _RNG) for _ in range(200)]
 SWITCH_VIEWS = [switch_fields(frame.ljust(60, b"\0")) for frame in CORPUS]
 
 def first_match(entries: tuple[TableEntry, ...], fields: dict[str, int]) -> int | None:
@@ -167,13 +178,15 @@ def test_entries_shape_and_trailing_drops():
     assert second.action == "set_port" and second.params == {"port": 2}
     assert second.match["meta.dport"].value == 22
     assert second.match["hdr.ipv4.protocol"].value == 6
-    assert second.match["meta.l4_ok"].value == 1  # ports are 0 without a parsed header
+    # a cut TCP header still gives the key the bytes it has: no l4_ok guard
+    assert "meta.l4_ok" not in second.match
 
 
 @pytest.mark.parametrize(
     ("args", "max_entries"),
     [
-        (["allow tcp port != 80"], 3),
+        # + 1: TCP first fragments with fewer than 4 transport bytes, which Click drops
+        (["allow tcp port != 80"], 4),
         (["allow !(tcp port 80)"], 3),
         (["allow tcp dst port > 1023"], 2),
         (["allow ip ttl < 3"], 2),
@@ -196,10 +209,20 @@ def test_switch_view_fields():
     view = switch_fields(frame)
     assert view["meta.l4_ok"] == 1 and view["meta.sport"] == int.from_bytes(frame[34:36], "big")
     assert view["meta.tcp_flags"] == frame[47]
-    # a TCP header cut short (IP total length 24): no l4 fields, so no port rules match;
-    # Click still reads the 4 port bytes there (outside the exact domain, see packetview)
+    # a TCP header cut short (IP total length 24): not whole, but its 4 port bytes are
+    # there for Click's filters and for the key; the flags are not
     short = frame[:16] + (24).to_bytes(2, "big") + frame[18:38]
-    assert "meta.l4_ok" not in switch_fields(short.ljust(60, b"\0"))
+    cut = switch_fields(short.ljust(60, b"\0"))
+    assert "meta.l4_ok" not in cut
+    assert (cut["meta.sport"], cut["meta.dport"]) == (view["meta.sport"], view["meta.dport"])
+    assert cut["meta.tcp_flags"] == 0 and cut["meta.l4_reach"] == 0b001111
+    # cut inside the source port: its first byte stays, the rest reads 0
+    one = switch_fields(frame[:16] + (21).to_bytes(2, "big") + frame[18:35])
+    assert one["meta.sport"] == frame[34] << 8 and one["meta.dport"] == 0
+    assert one["meta.l4_reach"] == 0b000001
+    # cut after the flags: every key field is there
+    after = switch_fields(frame[:16] + (36).to_bytes(2, "big") + frame[18:50])
+    assert after["meta.tcp_flags"] == frame[47] and after["meta.l4_reach"] == 0b111111
     # behind an SFC header (EtherType 0x88B5, one NF id) the inner EtherType counts
     sfc = frame[:12] + b"\x88\xb5" + b"\x00\x01\x01\x00\x08\x00" + b"\x05\x01" + frame[14:]
     inner = switch_fields(sfc)

@@ -83,6 +83,13 @@ def edge_frames() -> list[bytes]:
         tcp[:14 + 12],  # cut inside the IPv4 header
         _set_ip(bytes(with_options)),
         icmp[:14 + 20 + 2],
+        # transport headers cut at every size the parser's lookaheads take (L4_PROBES)
+        tcp[:14 + 20 + 1],
+        tcp[:14 + 20 + 3],
+        tcp[:14 + 20 + 14],
+        _set_ip(tcp, total_len=20 + 16),  # the total length cuts after the flags
+        udp[:14 + 20 + 5],
+        icmp[:14 + 20 + 1],
     ]
 
 

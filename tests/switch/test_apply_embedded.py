@@ -22,6 +22,7 @@ from support.traces import trace
 
 from p4sfc_compiler.backend.compile import compile_chains
 from p4sfc_compiler.cli import main
+from p4sfc_compiler.dataplane.reserved import CONTROLLER_ELECTION_ID
 from p4sfc_compiler.frontend.chainspec import load_chains, load_topology, validate
 from p4sfc_compiler.runtime import pipeline as pipeline_mod
 from p4sfc_compiler.runtime.apply import Names, apply_switches, select_targets
@@ -231,17 +232,17 @@ def test_one_line_errors(outs: dict[str, Path]) -> None:
         assert r.exit_code == 1 and len(r.output.strip().splitlines()) == 1, r.output
         assert "NOT_FOUND Device 7 not found (this switch is device 0)" in r.output
 
-        with Controller(sw.address, device_id=0, election_id=5) as other:
+        with Controller(sw.address, device_id=0, election_id=50) as other:
             assert other.arbitrate().arbitration.status.code == 0
             r = _cli("apply", out, "--pipeline", "--switch", where)
             assert r.exit_code == 1 and len(r.output.strip().splitlines()) == 1, r.output
-            assert "not primary: another controller holds election id 5 (ours: 1; use " \
-                   "--election-id)" in r.output
+            assert "not primary: another controller holds election id 50 (ours: " \
+                   f"{CONTROLLER_ELECTION_ID}; use --election-id)" in r.output
             # a higher election id takes over; the other controller is told
-            r = _cli("apply", out, "--pipeline", "--switch", where, "--election-id", 9)
+            r = _cli("apply", out, "--pipeline", "--switch", where, "--election-id", 90)
             assert r.exit_code == 0, r.output
             told = other.receive().arbitration
-            assert (told.status.message, told.election_id.low) == ("Is backup", 9)
+            assert (told.status.message, told.election_id.low) == ("Is backup", 90)
 
         plan = load_out_dir(out)
         assert held(sw) == wanted(plan, "s1")

@@ -30,6 +30,7 @@ from p4sfc_compiler.switch.frames import (
     parse,
     update_checksums,
 )
+from p4sfc_compiler.switch.pipeline import transport_keys
 
 
 def _parsed(frame: bytes, max_chain: int = 8) -> PacketState:
@@ -75,11 +76,11 @@ def test_parse_then_deparse_gives_the_frame_back(seed: int, cut: int, trailer: b
     st = _parsed(frame)
     update_checksums(st)
     assert deparse(st) == frame
-    if len(nfs) <= 8 and st.parser_error is None:
+    if len(nfs) <= 8:  # cut frames too: a cut transport header keeps its bytes
         view = switch_fields(frame)
+        transport_keys(st)  # the start of MyIngress completes the key
         for key in F.CLASSIFY_KEY:
-            if key not in F.TRANSPORT_KEYS and key != F.L4_OK:
-                assert key_getter(key)(st) == view.get(key, 0), key
+            assert key_getter(key)(st) == view.get(key, 0), key
 
 
 def test_parser_errors_as_bmv2() -> None:

@@ -187,5 +187,5 @@ def test_the_rendered_program_declares_support_timeout_on_the_rewriter_only() ->
                         text, re.S)
     assert {name for name, flag in tables if flag} == {"rewriter"}
     assert text.count("support_timeout") == PARAMS.stages
-    assert INDEX.table(REWRITER).support_timeout
-    assert not INDEX.table(EXIT).support_timeout
+    assert INDEX.table(REWRITER).idle_timeout
+    assert not INDEX.table(EXIT).idle_timeout

@@ -42,7 +42,7 @@ def bmv2(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[Switch, Wir
     try:
         for port in (IN_PORT, OUT_PORT):
             ns.veth(f"s1p{port}", f"s1h{port}")
-        switch = Switch(ns, "s1", [IN_PORT, OUT_PORT], 0, work, 9290)
+        switch = Switch(ns, "s1", [IN_PORT, OUT_PORT], 0, work, 9291)
         switch.client.close()  # the runtime client is the controller here
         switch.client = None
         wire = Wire({p: ns.packet_socket(f"s1h{p}") for p in (IN_PORT, OUT_PORT)})

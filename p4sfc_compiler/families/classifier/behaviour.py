@@ -2,33 +2,31 @@
 
 The patterns are compiled once into a Python function
 (:mod:`~p4sfc_compiler.families.wordprog`) that decides as :mod:`evaluate` does: words
-from the data pointer, zero past the end, a masked byte past the end fails its test.
+from the data pointer, zero past the end, Click's optimised program
+(:mod:`~p4sfc_compiler.families.wordwise`) with its length checks.
 """
 
 from __future__ import annotations
 
 from p4sfc_compiler.families.behaviour import Behaviour, BuildContext, Packet
 from p4sfc_compiler.families.classifier.config import ClassifierConfig
-from p4sfc_compiler.families.wordprog import Program, build_program, last_masked_byte
-from p4sfc_compiler.families.wordtests import Leaf, iter_leaves
+from p4sfc_compiler.families.classifier.evaluate import program as click_program
+from p4sfc_compiler.families.wordprog import Program, build_program
+
+
+def _word(off: int) -> str:
+    return f"from_bytes(b[{off}:{off + 4}], 'big')"
 
 
 def compile_classifier(config: ClassifierConfig) -> Program:
     """``program(padded, data, n)``: ``padded`` holds the packet from the data pointer
     followed by zeros, ``n`` is the packet's length from the data pointer."""
-
-    def leaf(lf: Leaf) -> str:
-        limit = lf.off + last_masked_byte(lf.mask)
-        word = f"(from_bytes(b[{lf.off}:{lf.off + 4}], 'big') & {lf.mask}) == {lf.value}"
-        return f"({lf.short_true} if n <= {limit} else {word})"
-
-    return build_program(["pass"], [(node, port) for port, node in enumerate(config.patterns)],
-                         leaf, "b, n")
+    return build_program(click_program(config), (), _word, "b, n", "b, n", "n")
 
 
 def reach(config: ClassifierConfig) -> int:
     """Bytes past the data pointer any test reads."""
-    return max((lf.off + 4 for node in config.patterns for lf in iter_leaves(node)), default=0)
+    return max((s.offset + 4 for s in click_program(config).steps), default=0)
 
 
 class Classifier(Behaviour):

@@ -49,12 +49,11 @@ def _clause(offset: int, vals: list[int], masks: list[int], desc: str) -> Node:
         shift = 8 * (3 - (off & 3))
         w[0] |= (v & m) << shift
         w[1] |= m << shift
+    # one test per word, an empty mask included: Click adds an insn for each word the
+    # clause touches (Classifier::parse_program), and its optimiser removes the empty ones
     leaves: list[Node] = [
-        Leaf("data", off, v, m, False, desc) for off, (v, m) in sorted(words.items()) if m
+        Leaf("data", off, v, m, False, desc) for off, (v, m) in sorted(words.items())
     ]
-    # Click drops tests with an empty mask: such a clause holds on every packet.
-    if not leaves:
-        return Const(True)
     return leaves[0] if len(leaves) == 1 else And(tuple(leaves))
 
 

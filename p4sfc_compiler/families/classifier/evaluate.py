@@ -1,25 +1,38 @@
-"""Classifier in software: the output Click picks for a frame."""
+"""Classifier in software: the output Click picks for a frame.
+
+Click answers with its optimised program (:mod:`~p4sfc_compiler.families.wordwise`,
+``Classifier::parse_program`` then ``Program::optimize``), which on a packet too short
+for a test can differ from the patterns' tree; this runs the same program on the packet
+from Click's data pointer, its length being the bytes from there to the end.
+"""
 
 from __future__ import annotations
 
 from p4sfc_compiler.families.classifier.config import ClassifierConfig
-from p4sfc_compiler.families.wordtests import Leaf, eval_node
+from p4sfc_compiler.families.wordwise import Compiled, classifier_program
+
+_PROGRAMS: dict[int, tuple[ClassifierConfig, Compiled]] = {}
+
+
+def program(config: ClassifierConfig) -> Compiled:
+    """Click's program for ``config``, built once per configuration object."""
+    hit = _PROGRAMS.get(id(config))
+    if hit is not None and hit[0] is config:
+        return hit[1]
+    if len(_PROGRAMS) > 4096:
+        _PROGRAMS.clear()
+    compiled = classifier_program(config.patterns)
+    _PROGRAMS[id(config)] = (config, compiled)
+    return compiled
 
 
 def evaluate(cls: str, config: ClassifierConfig, packet_bytes: bytes | bytearray,
              data_offset: int) -> int | None:
     """The output Click's Classifier picks for a frame, None = drop."""
-    data = packet_bytes[data_offset:]
+    data = bytes(packet_bytes[data_offset:])
+    prog = program(config)
 
-    def test(lf: Leaf) -> bool:
-        raw = data[lf.off : lf.off + 4]
-        mb = lf.mask.to_bytes(4, "big")
-        if any(mb[k] for k in range(len(raw), 4)):
-            return lf.short_true
-        word = int.from_bytes(raw.ljust(4, b"\0"), "big")
-        return (word & lf.mask) == lf.value
+    def word(off: int) -> int:
+        return int.from_bytes(data[off:off + 4].ljust(4, b"\0"), "big")
 
-    for port, node in enumerate(config.patterns):
-        if eval_node(node, test):
-            return port
-    return None
+    return prog.output(prog.match(word, len(data)), len(config.patterns))

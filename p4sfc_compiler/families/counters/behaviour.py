@@ -15,12 +15,19 @@ from p4sfc_compiler.families.counters.config import AverageCounterConfig, Counte
 
 
 class Counter(Behaviour):
-    __slots__ = ("count", "byte_count")
+    __slots__ = ("count", "byte_count", "total")
 
     def __init__(self, ctx: BuildContext) -> None:
         super().__init__(ctx)
         self.count = 0
         self.byte_count = 0
+        # The element's count over both halves of a split NF (the state library's
+        # P4SFCCounter: this server part plus the switch's), which the handlers report.
+        self.total: Callable[[], tuple[int, int]] | None = None
+
+    def counts(self) -> tuple[int, int]:
+        """(packets, bytes) as the handlers report them."""
+        return self.total() if self.total is not None else (self.count, self.byte_count)
 
     def push(self, port: int, p: Packet) -> None:
         self.count += 1
@@ -28,7 +35,8 @@ class Counter(Behaviour):
         self.out[0](p)
 
     def handlers(self) -> Mapping[str, Callable[[], str]]:
-        return {"count": lambda: str(self.count), "byte_count": lambda: str(self.byte_count)}
+        return {"count": lambda: str(self.counts()[0]),
+                "byte_count": lambda: str(self.counts()[1])}
 
 
 class AverageCounter(Counter):

@@ -1,20 +1,48 @@
 """IPFilter / IPClassifier in software: the output Click picks for a frame.
 
-Runs the compiled word tests against the frame with Click's header bases and length
-checks; the lowering is proved against this.
+Click answers with its optimised program (:mod:`~p4sfc_compiler.families.wordwise`), not
+with the pattern's tree: on a packet too short for a test the program's surviving insn
+decides, with its own short branch. So this runs the same program as Click, on Click's
+view of the packet: MAC header words from 2 bytes before the frame, the network header
+at the IP header annotation, the transport header IHL * 4 bytes after it, and the
+virtual length ``IPFilter::match`` checks tests against (``512 + bytes after the IP
+header`` when there are any, else ``256 + network length``). The lowering is proved
+against this.
 """
 
 from __future__ import annotations
 
 from p4sfc_compiler.families.ipfilter.config import FilterConfig
-from p4sfc_compiler.families.wordtests import Leaf, eval_node
+from p4sfc_compiler.families.wordtests import Leaf
+from p4sfc_compiler.families.wordwise import (
+    OFFSET_NET,
+    OFFSET_TRANSP,
+    SPACE_BASE,
+    Compiled,
+    filter_program,
+    required_length,
+)
+
+_PROGRAMS: dict[int, tuple[FilterConfig, Compiled]] = {}
+
+
+def program(config: FilterConfig) -> Compiled:
+    """Click's program for ``config``, built once per configuration object."""
+    hit = _PROGRAMS.get(id(config))
+    if hit is not None and hit[0] is config:
+        return hit[1]
+    if len(_PROGRAMS) > 4096:
+        _PROGRAMS.clear()
+    compiled = filter_program([(r.node, r.port) for r in config.rules])
+    _PROGRAMS[id(config)] = (config, compiled)
+    return compiled
 
 
 class ClickPacket:
     """How IPFilter reads a packet: MAC header at frame start, IP header at the
-    annotation, transport header after IHL * 4 bytes, with Click's length checks."""
+    annotation, transport header after IHL * 4 bytes, with Click's virtual length."""
 
-    BASE = {"mac": 0, "net": 256, "transp": 512}
+    BASE = SPACE_BASE
 
     def __init__(self, frame: bytes | bytearray, ip_offset: int) -> None:
         self.frame = frame
@@ -22,34 +50,33 @@ class ClickPacket:
         nl = len(self.net)
         self.nhl = (self.net[0] & 0x0F) * 4 if nl else 0
         if nl > self.nhl:
-            self.plen = nl + 512 - self.nhl
+            self.plen = nl + OFFSET_TRANSP - self.nhl
         else:
-            self.plen = nl + 256
+            self.plen = nl + OFFSET_NET
 
-    def _bytes(self, space: str, off: int) -> bytes:
-        if space == "mac":
-            start = off - 2
-            src = self.frame
-        elif space == "net":
-            start, src = off, self.net
+    def word(self, voff: int) -> int:
+        """The 32-bit word at a virtual offset (bytes outside the buffer read 0; Click
+        reads whatever is there, but only under a mask it has checked the length for)."""
+        if voff >= OFFSET_TRANSP:
+            start, src = self.nhl + voff - OFFSET_TRANSP, self.net
+        elif voff >= OFFSET_NET:
+            start, src = voff - OFFSET_NET, self.net
         else:
-            start, src = self.nhl + off, self.net
+            start, src = voff - 2, self.frame
         out = bytearray(4)
         for k in range(4):
             i = start + k
             if 0 <= i < len(src):
                 out[k] = src[i]
-        return bytes(out)
+        return int.from_bytes(out, "big")
 
     def test(self, lf: Leaf) -> bool:
+        """One test of the tree on its own (Click's unoptimised meaning of the leaf):
+        what the two forms of a relation are compared with."""
         voff = self.BASE[lf.space] + lf.off
-        if voff + 4 > self.plen:
-            avail = self.plen - voff
-            mb = lf.mask.to_bytes(4, "big")
-            if avail <= 0 or any(mb[k] for k in range(max(avail, 0), 4)):
-                return lf.short_true
-        word = int.from_bytes(self._bytes(lf.space, lf.off), "big")
-        return (word & lf.mask) == lf.value
+        if lf.mask and self.plen < required_length(voff, lf.mask):
+            return lf.short_true
+        return (self.word(voff) & lf.mask) == lf.value
 
 
 def evaluate(cls: str, config: FilterConfig, packet_bytes: bytes | bytearray, data_offset: int,
@@ -61,7 +88,5 @@ def evaluate(cls: str, config: FilterConfig, packet_bytes: bytes | bytearray, da
     ``ip_offset`` (default: the data pointer, as CheckIPHeader after Strip sets it).
     """
     pkt = ClickPacket(packet_bytes, data_offset if ip_offset is None else ip_offset)
-    for rule in config.rules:
-        if eval_node(rule.node, pkt.test):
-            return rule.port
-    return None
+    prog = program(config)
+    return prog.output(prog.match(pkt.word, pkt.plen))

@@ -11,8 +11,16 @@ when the range has no ``#``/``?`` and it is free, else from the pattern's counte
 (``#``, one counter per pattern) or a random start (``?``), the first value whose reply
 flow is free.
 
-Mappings never expire here (a run is one pass over a trace); the tables print each
-mapping's timeout as the time left, which is what a fast run of Click prints.
+Mappings never expire on their own here (a run is one pass over a trace); the tables
+print each mapping's timeout as the time left, which is what a fast run of Click prints.
+
+A rewriter whose switch half is a ``rewriter`` table (the server side of a split NF) is
+given a :class:`~p4sfc_compiler.families.mirror.StateMirror` (the state library): each
+new TCP/UDP mapping is created there in both directions, exactly as the switch's
+``rewrite`` action must apply it (the flow's key, the rewritten flow and the output),
+a mapping another one displaces is removed, and a packet the server itself maps counts
+as a use. The library may expire a mapping (idle past its timeout on the server and on
+the switch alike); the mapping then leaves the table as in Click.
 """
 
 from __future__ import annotations
@@ -22,6 +30,7 @@ from collections.abc import Callable, Mapping
 from p4sfc_compiler.families.behaviour import Behaviour, BuildContext, Packet
 from p4sfc_compiler.families.checksum import get16, get32, put16, put32, update
 from p4sfc_compiler.families.clickrandom import GlibcRandom, click_random_range, engine_random
+from p4sfc_compiler.families.mirror import StateMirror, Values
 from p4sfc_compiler.families.rewriter.config import (
     InputSpec,
     MapperConfig,
@@ -175,7 +184,7 @@ class Rewriter(Behaviour):
     """IPRewriter, TCPRewriter, UDPRewriter: flows keyed by addresses and ports."""
 
     __slots__ = ("cls", "specs", "patterns", "mappers", "maps", "dst_anno", "timeouts",
-                 "failures", "flows")
+                 "failures", "flows", "mirror")
 
     def __init__(self, ctx: BuildContext, cls: str, config: RewriterConfig) -> None:
         super().__init__(ctx)
@@ -192,6 +201,48 @@ class Rewriter(Behaviour):
         self.maps: dict[int, dict[Flow, tuple[RewriteMapping, int]]] = {}
         self.failures = 0
         self.flows: list[RewriteMapping] = []
+        self.mirror: StateMirror | None = None
+
+    def attach_mirror(self, mirror: StateMirror) -> None:
+        """Mirror every mapping from now on into the switch half (the state library)."""
+        self.mirror = mirror
+        mirror.on_expire(self._expired)
+        for m in self.flows:
+            self._mirror_create(m)
+
+    def _mirror_keys(self, m: RewriteMapping) -> list[tuple[Values, Values]]:
+        """The switch entries of a mapping: (key, values) per direction. Only TCP and UDP
+        mappings: the switch parses no other transport header."""
+        if m.proto not in (TCP, UDP):
+            return []
+        return [(m.key(d) + (m.proto,), m.target(d) + (m.foutput if d == 0 else m.routput,))
+                for d in (0, 1)]
+
+    def _mirror_create(self, m: RewriteMapping) -> None:
+        assert self.mirror is not None
+        timeout = float(self._timeout(m))
+        for keys, vals in self._mirror_keys(m):
+            self.mirror.create(keys, vals, timeout, m)
+
+    def _expired(self, keys: Values) -> None:
+        """The library expired one direction of a mapping: the whole mapping goes."""
+        table = self.table(keys[4])
+        hit = table.get((keys[0], keys[1], keys[2], keys[3]))
+        if hit is None:
+            return
+        m = hit[0]
+        self._forget(m, table)
+        if self.mirror is not None:
+            for other, _ in self._mirror_keys(m):
+                if other != keys:
+                    self.mirror.remove(other)
+
+    def _forget(self, m: RewriteMapping, table: dict[Flow, tuple[RewriteMapping, int]]
+                ) -> None:
+        for d in (0, 1):
+            if table.get(m.key(d), (None,))[0] is m:
+                del table[m.key(d)]
+        self.flows.remove(m)
 
     def table(self, proto: int) -> dict[Flow, tuple[RewriteMapping, int]]:
         key = proto if self.cls == "IPRewriter" else 0
@@ -221,6 +272,8 @@ class Rewriter(Behaviour):
             if m is None:
                 return self.emit(result, p)
             hit = (m, 0)
+        elif self.mirror is not None:
+            self.mirror.get(flow + (proto,))
         m, direction = hit
         self._apply(p, m, direction, th)
         self.emit(m.foutput if direction == 0 else m.routput, p)
@@ -257,13 +310,17 @@ class Rewriter(Behaviour):
         old = table.get(m.key(1))
         if old is not None and old[0] is not m:
             # The new reply entry takes the place of another mapping's: that one goes.
-            for d in (0, 1):
-                if table.get(old[0].key(d), (None,))[0] is old[0]:
-                    del table[old[0].key(d)]
-            self.flows.remove(old[0])
+            self._forget(old[0], table)
+            if self.mirror is not None:
+                mine = {k for k, _ in self._mirror_keys(m)}
+                for keys, _ in self._mirror_keys(old[0]):
+                    if keys not in mine:
+                        self.mirror.remove(keys)
         table[m.key(0)] = (m, 0)
         table[m.key(1)] = (m, 1)
         self.flows.append(m)
+        if self.mirror is not None:
+            self._mirror_create(m)
 
     def _apply(self, p: Packet, m: RewriteMapping, direction: int, th: int) -> None:
         buf, ip = p.buf, p.ip

@@ -1,7 +1,8 @@
 """The switch model of the ``rewriter`` kind (the switch half of IPRewriter, TCPRewriter,
 UDPRewriter): a known flow's addresses and ports are rewritten with the TCP/UDP checksum
 patched incrementally (RFC 1624, as the P4 block computes it, 32-bit sums folded twice);
-a miss goes to the server's half, to the pass output, or drops. Twin of
+a miss goes to the server's half, to the pass output, or drops; so does a TCP/UDP first
+fragment whose header is cut but long enough for Click to rewrite it. Twin of
 ``p4/templates/elements/rewriter.p4.j2``."""
 
 from __future__ import annotations
@@ -9,6 +10,8 @@ from __future__ import annotations
 from p4sfc_compiler.dataplane import wire
 from p4sfc_compiler.dataplane.packet import (
     IP_DST,
+    IP_FRAG,
+    IP_PROTO,
     IP_SRC,
     TCP_CSUM,
     TCP_DPORT,
@@ -21,6 +24,7 @@ from p4sfc_compiler.dataplane.packet import (
 from p4sfc_compiler.families.kind_model import KindRun, StageResources
 
 _M16 = 0xFFFF
+_REWRITE_REACH = 1 << wire.L4_PROBES.index(wire.L4_REWRITE_MIN)
 _M32 = 0xFFFFFFFF
 
 
@@ -43,7 +47,16 @@ def rewriter_model(res: StageResources) -> KindRun:
         rw_tcp = st.l4_ok == 1 and st.tcp is not None and proto in (0, wire.PROTO_TCP)
         rw_udp = st.l4_ok == 1 and st.udp is not None and proto in (0, wire.PROTO_UDP)
         if not rw_tcp and not rw_udp:
-            st.out_port = params[pass_at]
+            ip = st.ipv4
+            # a TCP/UDP first fragment Click rewrites, whose header is not whole here
+            if (st.l4_ok == 0 and ip is not None and ip[IP_FRAG] == 0
+                    and st.l4_reach & _REWRITE_REACH and params[entry_at] != 0
+                    and ip[IP_PROTO] in (wire.PROTO_TCP, wire.PROTO_UDP)
+                    and proto in (0, ip[IP_PROTO])):
+                st.to_server = 1
+                st.server_entry = params[entry_at]
+            else:
+                st.out_port = params[pass_at]
             return
         hit = lookup(key(st))
         if hit is None or hit.action != rewrite:

@@ -113,6 +113,10 @@ struct metadata_t {
     bit<16> ether_type;
     bit<1>  ip_ok;
     bit<1>  l4_ok;
+    bit<6>  l4_reach;
+    bit<16> l4_rem;
+    bit<32> l4_word;
+    bit<8>  l4_flags;
     bit<16> sport;
     bit<16> dport;
     bit<8>  tcp_flags;
@@ -236,35 +240,84 @@ parser MyParser(packet_in packet,
             (bit<32>)((((bit<9>)packet.lookahead<ipv4_lead_t>().ihl) << 5) - 160));
         meta.ip_ok = 1;
         transition select(hdr.ipv4.fragOffset, hdr.ipv4.protocol) {
-            (0, 6): parse_tcp;
-            (0, 17): parse_udp;
-            (0, 1): parse_icmp;
+            (0, 6): parse_l4;
+            (0, 17): parse_l4;
+            (0, 1): parse_l4;
             default: accept;
+        }
+    }
+
+    // A first fragment's first transport bytes, as many as the frame holds: Click's filters
+    // read a cut header's bytes too. Each lookahead is sized to fit (packet_length), so none
+    // stops the parse; ingress turns them into the key fields (dataplane/parser_model.py).
+    state parse_l4 {
+        meta.l4_rem = (bit<16>)standard_metadata.packet_length - meta.l2_len
+            - (((bit<16>)hdr.ipv4.ihl) << 2);
+        transition select(meta.l4_rem) {
+            0: parse_l4_header;
+            1: l4_take1;
+            2: l4_take2;
+            3: l4_take3;
+            4 .. 7: l4_take4;
+            8 .. 13: l4_take8;
+            default: l4_take14;
+        }
+    }
+
+    state l4_take1 {
+        meta.l4_word = packet.lookahead<bit<8>>() ++ 24w0;
+        transition parse_l4_header;
+    }
+
+    state l4_take2 {
+        meta.l4_word = packet.lookahead<bit<16>>() ++ 16w0;
+        transition parse_l4_header;
+    }
+
+    state l4_take3 {
+        meta.l4_word = packet.lookahead<bit<24>>() ++ 8w0;
+        transition parse_l4_header;
+    }
+
+    state l4_take4 {
+        meta.l4_word = packet.lookahead<bit<32>>();
+        transition parse_l4_header;
+    }
+
+    state l4_take8 {
+        meta.l4_word = packet.lookahead<bit<32>>();
+        transition parse_l4_header;
+    }
+
+    state l4_take14 {
+        meta.l4_word = packet.lookahead<bit<32>>();
+        meta.l4_flags = packet.lookahead<bit<112>>()[7:0];
+        transition parse_l4_header;
+    }
+
+    state parse_l4_header {
+        transition select(hdr.ipv4.protocol) {
+            6: parse_tcp;
+            17: parse_udp;
+            default: parse_icmp;
         }
     }
 
     state parse_tcp {
         packet.extract(hdr.tcp);
         meta.l4_ok = 1;
-        meta.sport = hdr.tcp.srcPort;
-        meta.dport = hdr.tcp.dstPort;
-        meta.tcp_flags = hdr.tcp.flags;
         transition accept;
     }
 
     state parse_udp {
         packet.extract(hdr.udp);
         meta.l4_ok = 1;
-        meta.sport = hdr.udp.srcPort;
-        meta.dport = hdr.udp.dstPort;
         transition accept;
     }
 
     state parse_icmp {
         packet.extract(hdr.icmp);
         meta.l4_ok = 1;
-        meta.icmp_type = hdr.icmp.icmpType;
-        meta.icmp_code = hdr.icmp.icmpCode;
         transition accept;
     }
 }
@@ -316,6 +369,7 @@ control Stage(inout headers_t hdr,
             hdr.ipv4.srcAddr: ternary @name("ip_src");
             hdr.ipv4.dstAddr: ternary @name("ip_dst");
             meta.l4_ok: ternary @name("l4_ok");
+            meta.l4_reach: ternary @name("l4_reach");
             meta.sport: ternary @name("sport");
             meta.dport: ternary @name("dport");
             meta.tcp_flags: ternary @name("tcp_flags");
@@ -350,6 +404,7 @@ control Stage(inout headers_t hdr,
             hdr.ipv4.srcAddr: ternary @name("ip_src");
             hdr.ipv4.dstAddr: ternary @name("ip_dst");
             meta.l4_ok: ternary @name("l4_ok");
+            meta.l4_reach: ternary @name("l4_reach");
             meta.sport: ternary @name("sport");
             meta.dport: ternary @name("dport");
             meta.tcp_flags: ternary @name("tcp_flags");
@@ -434,6 +489,7 @@ control Stage(inout headers_t hdr,
         }
         const default_action = NoAction();
         size = 1024;
+        support_timeout = true;
     }
 
     /* ---- counter ---- */
@@ -587,7 +643,16 @@ control Stage(inout headers_t hdr,
                 // Only whole TCP/UDP headers of first fragments, of the configured protocol(s).
                 bool rw_tcp = meta.l4_ok == 1 && hdr.tcp.isValid() && (meta.rw_proto == 0 || meta.rw_proto == 6);
                 bool rw_udp = meta.l4_ok == 1 && hdr.udp.isValid() && (meta.rw_proto == 0 || meta.rw_proto == 17);
-                if (!rw_tcp && !rw_udp) {
+                // A TCP/UDP first fragment Click rewrites (8 transport bytes or more) but whose
+                // header the switch does not hold whole: only the server's half can.
+                bool rw_cut = meta.l4_ok == 0 && hdr.ipv4.isValid() && hdr.ipv4.fragOffset == 0
+                    && (meta.l4_reach & 16) != 0
+                    && ((hdr.ipv4.protocol == 6 && (meta.rw_proto == 0 || meta.rw_proto == 6))
+                        || (hdr.ipv4.protocol == 17 && (meta.rw_proto == 0 || meta.rw_proto == 17)));
+                if (rw_cut && meta.rw_server_entry != 0) {
+                    meta.to_server = 1;
+                    meta.server_entry = meta.rw_server_entry;
+                } else if (!rw_tcp && !rw_udp) {
                     meta.out_port = meta.rw_pass_port;
                 } else {
                     switch (rewriter.apply().action_run) {
@@ -976,20 +1041,74 @@ control MyIngress(inout headers_t hdr,
     }
 
     apply {
-        // A transport header that runs past the IP total length is not one (Click cuts the
-        // packet to the total length): the same rule as packetview.py, the lowering's model.
-        if (meta.l4_ok == 1) {
-            bit<16> l4_end = (((bit<16>)hdr.ipv4.ihl) << 2) + 8;
-            if (hdr.tcp.isValid()) {
-                l4_end = l4_end + 12;
+        if (hdr.ipv4.isValid()) {
+            // The transport bytes Click's filters see: after the IP header, inside the frame
+            // and the IP total length (Click cuts the packet to it): dataplane/parser_model.py.
+            bit<16> hl = ((bit<16>)hdr.ipv4.ihl) << 2;
+            bit<16> have = (bit<16>)standard_metadata.packet_length - meta.l2_len - hl;
+            if (hdr.ipv4.totalLen < hl) {
+                have = 0;
+            } else if (hdr.ipv4.totalLen - hl < have) {
+                have = hdr.ipv4.totalLen - hl;
             }
-            if (hdr.ipv4.totalLen < l4_end) {
-                meta.l4_ok = 0;
-                meta.sport = 0;
-                meta.dport = 0;
-                meta.tcp_flags = 0;
-                meta.icmp_type = 0;
-                meta.icmp_code = 0;
+            if (have >= 1) {
+                meta.l4_reach = meta.l4_reach | 1;
+            }
+            if (have >= 2) {
+                meta.l4_reach = meta.l4_reach | 2;
+            }
+            if (have >= 3) {
+                meta.l4_reach = meta.l4_reach | 4;
+            }
+            if (have >= 4) {
+                meta.l4_reach = meta.l4_reach | 8;
+            }
+            if (have >= 8) {
+                meta.l4_reach = meta.l4_reach | 16;
+            }
+            if (have >= 14) {
+                meta.l4_reach = meta.l4_reach | 32;
+            }
+            // A transport header that runs past the IP total length is not a whole one.
+            if (meta.l4_ok == 1) {
+                bit<16> l4_end = 8;
+                if (hdr.tcp.isValid()) {
+                    l4_end = 20;
+                }
+                if (have < l4_end) {
+                    meta.l4_ok = 0;
+                }
+            }
+            // A first fragment's key fields: the bytes of them it has, the rest 0.
+            if (hdr.ipv4.fragOffset == 0) {
+                bit<32> w = meta.l4_word;
+                if (have < 4) {
+                    w = w & 0xFFFFFF00;
+                }
+                if (have < 3) {
+                    w = w & 0xFFFF0000;
+                }
+                if (have < 2) {
+                    w = w & 0xFF000000;
+                }
+                if (have < 1) {
+                    w = 0;
+                }
+                if (hdr.ipv4.protocol == 6) {
+                    meta.sport = w[31:16];
+                    meta.dport = w[15:0];
+                    if (have >= 14) {
+                        meta.tcp_flags = meta.l4_flags;
+                    }
+                }
+                if (hdr.ipv4.protocol == 17) {
+                    meta.sport = w[31:16];
+                    meta.dport = w[15:0];
+                }
+                if (hdr.ipv4.protocol == 1) {
+                    meta.icmp_type = w[31:24];
+                    meta.icmp_code = w[23:16];
+                }
             }
         }
         if (standard_metadata.parser_error == error.StackOutOfBounds) {
