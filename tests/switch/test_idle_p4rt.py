@@ -13,6 +13,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 
 import pytest
+from finsy import P4ClientError
 from finsy.proto import p4r
 from support.idle import MS, PARAMS, REWRITER, by_ids, chain_entries, frame, mapping
 
@@ -38,6 +39,7 @@ class Observed:
 
     refused: list[tuple[int, str, str]] = field(default_factory=list)
     read_refused: str = ""
+    default_refused: tuple[str, str] = ("", "")
     first_read: dict[EntryKey, EntryAge] = field(default_factory=dict)
     after_hit: dict[EntryKey, EntryAge] = field(default_factory=dict)
     notes: list[tuple[float, IdleTimeout]] = field(default_factory=list)  # (s after insert, note)
@@ -74,8 +76,16 @@ async def run_scenario(conn: Connection, send: Callable[[bytes], None], ttl_ms: 
         await conn.read_table(INDEX.table(EXIT).id, since_last_hit=True)
     except SwitchError as exc:
         seen.read_refused = str(exc)
-    await asyncio.sleep(idle_s - (time.monotonic() - start))
     table_id = INDEX.table(REWRITER).id
+    default = p4r.TableEntry(table_id=table_id, is_default_action=True)
+    default.time_since_last_hit.SetInParent()
+    try:
+        async for _ in conn.client.request_iter(p4r.ReadRequest(
+                device_id=conn.device_id, entities=[p4r.Entity(table_entry=default)])):
+            pass
+    except P4ClientError as exc:
+        seen.default_refused = (exc.code.name, exc.message)
+    await asyncio.sleep(idle_s - (time.monotonic() - start))
     seen.first_read = await conn.read_table(table_id, since_last_hit=True)
     send(frame(2))
     await asyncio.sleep(0.05)
@@ -98,6 +108,9 @@ def check_common(seen: Observed, ttl_ms: int, idle_s: float) -> None:
     ]
     assert "INVALID_ARGUMENT Do not set time_since_last_hit for a ReadRequest if the table " \
            "does not support idle timeout" in seen.read_refused
+    assert seen.default_refused == (
+        "INVALID_ARGUMENT", "Default table entries do not support entry ageing, do not set "
+        "'time_since_last_hit' in your ReadRequest")
     first = seen.first_read
     assert {k: a.idle_timeout_ns for k, a in first.items()} == {
         key(1): ttl_ms * MS, key(2): LONG_MS * MS, key(3): 0, key(4): WRAP_MS * MS}
