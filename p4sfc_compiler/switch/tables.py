@@ -19,13 +19,14 @@ with chain, NF and element ids) and each group is kept sorted, so a lookup scans
 entries of its element, best first. The non-exact values are packed into one integer per
 lookup, so testing an entry is one AND and one compare.
 
-Idle timeout (tables whose spec has ``idle_timeout``: P4 ``support_timeout``), as BMv2 and PI do it: each entry
-keeps its TTL (``idle_timeout_ns``, 0 = never ages) and the time of its last hit, a lookup
-that matched it; an INSERT or MODIFY counts as a hit (BMv2 resets the entry's timestamp
-when PI sets its TTL, which PI does on both). BMv2 keeps times in whole milliseconds and
-the TTL as ``idle_timeout_ns // 10**6``: :meth:`Table.elapsed_ns` answers PI's way from
-them (32-bit overflow included: a remaining TTL over 4.29 s reads wrong on BMv2, and so
-it does here, so that what works here works there), and :meth:`Table.sweep` finds the entries to notify as BMv2's ageing monitor does.
+Idle timeout (tables with ``idle_timeout``: P4 ``support_timeout``), as BMv2 and PI do
+it: each entry keeps its TTL (``idle_timeout_ns``, 0 = never ages) and the time of its
+last hit, a lookup that matched it; an INSERT or MODIFY counts as a hit (BMv2 resets the
+entry's timestamp when PI sets its TTL, which PI does on both). BMv2 keeps times in whole
+milliseconds and the TTL as ``idle_timeout_ns // 10**6``: :meth:`Table.elapsed_ns`
+answers PI's way from them (32-bit overflow included: a remaining TTL over 4.29 s reads
+wrong on BMv2, and so it does here, so that what works here works there), and
+:meth:`Table.sweep` finds the entries to notify as BMv2's ageing monitor does.
 Only such tables stamp their hits: the others' ``lookup`` is the plain one.
 """
 
@@ -75,9 +76,7 @@ _NS_PER_MS = 1_000_000
 # PI's remaining TTL of an entry whose TTL is under a millisecond (BMv2 holds 0 ms, "no
 # ageing", and PI answers UINT64_MAX, read back as the int64 -1).
 _NO_TTL_REMAINING = -1
-
-
-_U32 = 0xFFFFFFFF
+_U32 = 0xFFFFFFFF  # BMv2's and PI's unsigned int
 
 
 def _ms(ns: int) -> int:
