@@ -1051,37 +1051,28 @@ control MyIngress(inout headers_t hdr,
             } else if (hdr.ipv4.totalLen - hl < have) {
                 have = hdr.ipv4.totalLen - hl;
             }
-            if (have >= 1) {
-                meta.l4_reach = meta.l4_reach | 1;
-            }
-            if (have >= 2) {
-                meta.l4_reach = meta.l4_reach | 2;
-            }
-            if (have >= 3) {
-                meta.l4_reach = meta.l4_reach | 4;
-            }
-            if (have >= 4) {
-                meta.l4_reach = meta.l4_reach | 8;
-            }
-            if (have >= 8) {
-                meta.l4_reach = meta.l4_reach | 16;
-            }
+            // A first fragment's key fields: the bytes of them it has, the rest 0. Most
+            // packets reach every probe: their path takes one test (the per-probe tests and
+            // masks cost BMv2 a condition and a table each, on every pass).
+            bit<32> w = meta.l4_word;
             if (have >= 14) {
-                meta.l4_reach = meta.l4_reach | 32;
-            }
-            // A transport header that runs past the IP total length is not a whole one.
-            if (meta.l4_ok == 1) {
-                bit<16> l4_end = 8;
-                if (hdr.tcp.isValid()) {
-                    l4_end = 20;
+                meta.l4_reach = 63;
+            } else {
+                if (have >= 1) {
+                    meta.l4_reach = meta.l4_reach | 1;
                 }
-                if (have < l4_end) {
-                    meta.l4_ok = 0;
+                if (have >= 2) {
+                    meta.l4_reach = meta.l4_reach | 2;
                 }
-            }
-            // A first fragment's key fields: the bytes of them it has, the rest 0.
-            if (hdr.ipv4.fragOffset == 0) {
-                bit<32> w = meta.l4_word;
+                if (have >= 3) {
+                    meta.l4_reach = meta.l4_reach | 4;
+                }
+                if (have >= 4) {
+                    meta.l4_reach = meta.l4_reach | 8;
+                }
+                if (have >= 8) {
+                    meta.l4_reach = meta.l4_reach | 16;
+                }
                 if (have < 4) {
                     w = w & 0xFFFFFF00;
                 }
@@ -1094,6 +1085,18 @@ control MyIngress(inout headers_t hdr,
                 if (have < 1) {
                     w = 0;
                 }
+            }
+            // A transport header that runs past the IP total length is not a whole one.
+            if (meta.l4_ok == 1) {
+                bit<16> l4_end = 8;
+                if (hdr.tcp.isValid()) {
+                    l4_end = 20;
+                }
+                if (have < l4_end) {
+                    meta.l4_ok = 0;
+                }
+            }
+            if (hdr.ipv4.fragOffset == 0) {
                 if (hdr.ipv4.protocol == 6) {
                     meta.sport = w[31:16];
                     meta.dport = w[15:0];
