@@ -9,10 +9,11 @@ takes it). Non-blocking creates return at once and coalesce; :meth:`flush` (what
 blocking create calls) waits until everything changed before the call has been written.
 
 Connection loss is one path: the changes of the failed write go back to their tables,
-the worker reconnects with backoff, reads the switch (each chain's running version
-from its classification entries, then every entry of the registered tables), hands each
-table what it found (:meth:`P4SFCTable.reconcile`) and writes the differences before any
-new change. A server hit on a key the switch should hold (``suspect``) triggers the same
+the worker reconnects with backoff, reads every entry of the switch, finds for each
+table the chain version at which the switch runs its element (the element's
+element_control entries; the classification entries decide when both versions are
+there), hands each table what the switch holds of it there
+(:meth:`P4SFCTable.reconcile`) and writes the differences before any new change. A server hit on a key the switch should hold (``suspect``) triggers the same
 read, at most once per ``recheck`` seconds, so state the switch lost without the
 connection dropping (a restart behind a proxy, a chain moved to its other version by a
 re-apply) is installed again.
@@ -32,6 +33,7 @@ from typing import Any, TypeVar
 from p4sfc_compiler.dataplane.reserved import STATE_ELECTION_ID, chain_version, with_version
 from p4sfc_compiler.errors import P4SFCError
 from p4sfc_compiler.p4info.index import P4InfoIndex
+from p4sfc_compiler.runtime.apply import DELETE, INSERT, MODIFY
 from p4sfc_compiler.runtime.client import CONNECT_TIMEOUT, Connection, SwitchError
 from p4sfc_compiler.runtime.outdir import CLASSIFY_CHAIN_TABLE, EntryKey, EntryValue
 from p4sfc_compiler.state.binding import Encoder
@@ -47,7 +49,6 @@ RECHECK_SECONDS = 1.0
 # minutes to a day) are the library's, not the switch's.
 IDLE_TTL_NS = 4_000_000_000
 IDLE_POLL = 2.0
-_INSERT, _MODIFY, _DELETE = 1, 2, 3
 T = TypeVar("T")
 
 # A write's per-update error code -> what it means for the key
@@ -365,9 +366,9 @@ class SwitchAgent:
             assert version is not None
             key = enc.key(c.keys, version)
             if c.want is None:
-                updates.append(conn.table_update(_DELETE, key, None))
+                updates.append(conn.table_update(DELETE, key, None))
             else:
-                kind = _INSERT if c.have is None else _MODIFY
+                kind = INSERT if c.have is None else MODIFY
                 # a TTL makes the switch keep when it last used the entry (expiry)
                 ttl = IDLE_TTL_NS if c.timeout else 0
                 updates.append(conn.table_update(kind, key, enc.value(c.want), ttl))

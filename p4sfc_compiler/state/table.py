@@ -220,14 +220,13 @@ class P4SFCTable:
             for keys, meta in self._meta.items():
                 if meta.timeout is not None:
                     groups.setdefault(meta.group, []).append(keys)
-            candidates: list[tuple[list[Keys], float, float]] = []
+            candidates: list[tuple[list[Keys], float]] = []
             for members in groups.values():
                 timeout = min(self._meta[k].timeout or 0.0 for k in members)
-                idle = now - max(self._meta[k].used for k in members)
-                if idle > timeout:
-                    candidates.append((members, idle, timeout))
-            on_switch = [k for members, _, _ in candidates for k in members
-                         if k in self._installed]
+                if now - max(self._meta[k].used for k in members) > timeout:
+                    candidates.append((members, timeout))
+            on_switch = any(k in self._installed for members, _ in candidates
+                            for k in members)
         if on_switch and self.agent is not None:
             try:
                 self.agent.refresh_idle(self)
@@ -235,10 +234,9 @@ class P4SFCTable:
                 return []  # the switch is not reached: what it used is unknown, keep all
         gone: list[Keys] = []
         with self._lock:
-            used = dict(self._switch_used)
-        for members, _idle, timeout in candidates:
-            if any(k in self._installed and now - used.get(k, now) < timeout
-                   for k in members):
+            used = {k: self._switch_used.get(k, now) for k in self._installed}
+        for members, timeout in candidates:
+            if any(k in used and now - used[k] < timeout for k in members):
                 continue  # the switch used it since
             gone.extend(members)
         for keys in gone:
