@@ -102,6 +102,16 @@ def exec_action(kind: str) -> str:
     return _signature(f"exec_{kind}", EXEC_COMMON_PARAMS, KIND_SPECS[kind].exec_params, 4)
 
 
+def exec_common(out_port: int | str = 0) -> str:
+    """The statements every ``exec_<kind>`` starts with: the element's id and port masks,
+    its default output port, and the flags the stage reads after the element's block.
+    They live in the action, not before or after the block, because BMv2 runs each
+    straight-line stretch of control code as a table of its own (a cost per packet)."""
+    lines = [f"meta.{p} = {p};" for p, _ in EXEC_COMMON_PARAMS]
+    lines += [f"meta.out_port = {out_port};", "meta.ran = 1;", "meta.progress = 1;"]
+    return "\n".join(" " * 8 + line for line in lines)
+
+
 def table_action(kind: str, name: str) -> str:
     """The signature of an action of one of ``kind``'s tables."""
     return _signature(name, KIND_SPECS[kind].table_actions[name], (), 4)
@@ -173,11 +183,16 @@ def _environment() -> jinja2.Environment:
         p4_metadata=p4_metadata,
         p4_table=p4_table,
         exec_action=exec_action,
+        exec_common=exec_common,
         table_action=table_action,
         ingress_action=ingress_action,
         kind_registers=kind_registers,
         kind_counters=kind_counters,
-        counter_len_bits=program.COUNTER_LEN_BITS,
+        counter_digits=SimpleNamespace(
+            count=program.COUNTER_DIGITS, bits=program.COUNTER_DIGIT_BITS,
+            values=program.COUNTER_DIGIT_VALUES, cells=program.COUNTER_LEN_CELLS,
+            array=program.COUNTER_LEN,
+        ),
         kind_table=kind_table,
     )
     return env

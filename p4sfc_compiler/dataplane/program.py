@@ -24,18 +24,40 @@ from p4sfc_compiler.dataplane.wire import ETHERNET, IPV4, SFC, SFC_NF
 INGRESS = "MyIngress"
 NO_ACTION = "NoAction"
 # The counter kind's packet counters: one cell per slot counting packets, and
-# COUNTER_LEN_BITS cells per slot, one per bit of the counted length (Click's bytes from
-# its data pointer), so the bytes are sum(cell[slot * COUNTER_LEN_BITS + b] << b).
+# COUNTER_LEN_CELLS cells per slot for Click's byte length (from its data pointer), kept
+# digit by digit: a packet counts, for each of the COUNTER_DIGITS base-2^COUNTER_DIGIT_BITS
+# digits d of its length, the cell of that digit's value, so the bytes are
+# sum(value << (d * COUNTER_DIGIT_BITS) * cell). A count per digit and no branch: BMv2
+# pays per condition and per block, and a bit per cell took a branch per bit.
 COUNTER_PACKETS = "counter_packets"
-COUNTER_LEN = "counter_len_bits"
-COUNTER_LEN_BITS = 17
+COUNTER_LEN = "counter_len_digits"
+COUNTER_DIGIT_BITS = 4
+COUNTER_DIGITS = 5  # lengths below 2**20 bytes
+COUNTER_DIGIT_VALUES = 1 << COUNTER_DIGIT_BITS
+COUNTER_LEN_CELLS = COUNTER_DIGITS * COUNTER_DIGIT_VALUES
+
+
+def counter_len_cells(slot: int) -> range:
+    """The indices of a slot's cells in the ``COUNTER_LEN`` array."""
+    return range(slot * COUNTER_LEN_CELLS, (slot + 1) * COUNTER_LEN_CELLS)
+
+
+def counted_cells(slot: int, length: int) -> list[int]:
+    """The ``COUNTER_LEN`` cells one packet of ``length`` bytes counts (one per digit)."""
+    base = slot * COUNTER_LEN_CELLS
+    mask = COUNTER_DIGIT_VALUES - 1
+    return [base + d * COUNTER_DIGIT_VALUES + (length >> (d * COUNTER_DIGIT_BITS) & mask)
+            for d in range(COUNTER_DIGITS)]
 
 
 def counted_bytes(len_cells: Mapping[int, int], slot: int) -> int:
     """The bytes a counter slot counted, from the cells of its ``COUNTER_LEN`` array
     (index -> packets; cells left out count 0)."""
-    base = slot * COUNTER_LEN_BITS
-    return sum(len_cells.get(base + b, 0) << b for b in range(COUNTER_LEN_BITS))
+    base = slot * COUNTER_LEN_CELLS
+    return sum(
+        len_cells.get(base + d * COUNTER_DIGIT_VALUES + v, 0) * (v << (d * COUNTER_DIGIT_BITS))
+        for d in range(COUNTER_DIGITS) for v in range(1, COUNTER_DIGIT_VALUES)
+    )
 
 # v1model's ingress_global_timestamp, which the counters' first/last registers keep.
 TIMESTAMP_BITS = 48
@@ -220,10 +242,9 @@ KIND_SPECS: dict[str, KindSpec] = {
         exec_params=(("index", 32), ("timed", 1), ("bytes_base", 16)),
         # Click's byte count of a packet is not the frame length a P4 byte counter adds
         # (it starts at the data pointer: IP length + bytes_base), so the bytes are kept
-        # bit by bit: cell slot * COUNTER_LEN_BITS + b counts the packets whose length has
-        # bit b set, and bytes = sum(count[b] << b). P4Runtime reads counters on BMv2
-        # (it answers register reads with UNIMPLEMENTED).
-        counters=((COUNTER_PACKETS, 1), (COUNTER_LEN, COUNTER_LEN_BITS)),
+        # digit by digit in packet cells (COUNTER_LEN_CELLS, counted_bytes). P4Runtime
+        # reads counters on BMv2 (it answers register reads with UNIMPLEMENTED).
+        counters=((COUNTER_PACKETS, 1), (COUNTER_LEN, COUNTER_LEN_CELLS)),
         registers=(
             ("counter_first", TIMESTAMP_BITS),
             ("counter_last", TIMESTAMP_BITS),

@@ -5,8 +5,8 @@ P4Info, read every table entry back and count them per owner chain (its ``chain_
 for apply; entries of no chain of OUT are "foreign") and per table. Then the packet and
 byte counts of each counting element of the chains present (``plan.json``'s register
 slots), from the program's counter externs over P4Runtime counter reads, which BMv2
-answers too: packets from ``counter_packets``, bytes summed from ``counter_len_bits``
-(one cell per bit of the counted length, dataplane/program.py).
+answers too: packets from ``counter_packets``, bytes summed from ``counter_len_digits``
+(per digit of the counted length, the cell of its value: dataplane/program.py).
 """
 
 from __future__ import annotations
@@ -15,7 +15,12 @@ import time
 from collections import Counter
 from dataclasses import dataclass, field
 
-from p4sfc_compiler.dataplane.program import COUNTER_LEN, COUNTER_PACKETS, counted_bytes
+from p4sfc_compiler.dataplane.program import (
+    COUNTER_LEN,
+    COUNTER_PACKETS,
+    counted_bytes,
+    counter_len_cells,
+)
 from p4sfc_compiler.runtime.apply import Names, Target, check_pipeline
 from p4sfc_compiler.runtime.client import CONNECT_TIMEOUT, Connection
 from p4sfc_compiler.runtime.outdir import EntryKey, EntryValue, OutDir
@@ -82,24 +87,27 @@ async def status_switch(out: OutDir, target: Target, *,
             return result
         result.entries = tally(await conn.read_entries(), names)
         present = set(result.chains)
-        arrays: dict[str, dict[int, int]] = {}  # counter name -> its cells, read once
-
-        async def cells(name: str) -> dict[int, int]:
-            if name not in arrays:
-                arrays[name] = await conn.read_counter(out.index.counters[name][0])
-            return arrays[name]
-
+        # The cells of the slots in use, one read per array (a wildcard read would fetch
+        # every slot's COUNTER_LEN_CELLS cells).
+        wanted: dict[str, set[int]] = {}
+        slots = []
         for slot in sw.registers:
             if slot.chain not in present:
                 continue
             arrays_of_slot = [n for n in slot.registers if n in out.index.counters]
             packets = next((n for n in arrays_of_slot if n.endswith(COUNTER_PACKETS)), None)
-            bits = next((n for n in arrays_of_slot if n.endswith(COUNTER_LEN)), None)
-            if packets is None or bits is None:
+            lengths = next((n for n in arrays_of_slot if n.endswith(COUNTER_LEN)), None)
+            if packets is None or lengths is None:
                 continue  # an IPEncap id slot: nothing counted
+            wanted.setdefault(packets, set()).add(slot.index)
+            wanted.setdefault(lengths, set()).update(counter_len_cells(slot.index))
+            slots.append((slot, packets, lengths))
+        arrays = {name: await conn.read_counter(out.index.counters[name][0], sorted(cells))
+                  for name, cells in wanted.items()}
+        for slot, packets, lengths in slots:
             count = ElementCount(slot.chain, slot.nf, slot.element)
-            count.packets = (await cells(packets)).get(slot.index, 0)
-            count.bytes = counted_bytes(await cells(bits), slot.index)
+            count.packets = arrays[packets].get(slot.index, 0)
+            count.bytes = counted_bytes(arrays[lengths], slot.index)
             result.counters.append(count)
     result.seconds = time.monotonic() - start
     return result

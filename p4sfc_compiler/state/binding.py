@@ -75,7 +75,7 @@ class CounterBinding:
 
     switch: str
     packets: str  # P4Info name of the packet counter array
-    length_bits: str  # P4Info name of the per-length-bit array
+    length_cells: str  # P4Info name of the length-digit cells' array
     index: int
 
 

@@ -3,7 +3,7 @@ split NF, the server's part plus the switch's.
 
 The switch part is the element's slot of the program's counter externs
 (``dataplane.program``: packets in ``counter_packets[index]``, bytes from the
-``COUNTER_LEN_BITS`` cells of ``counter_len_bits``), read through the server's
+``COUNTER_LEN_CELLS`` cells of ``counter_len_digits``), read through the server's
 :class:`~p4sfc_compiler.state.agent.SwitchAgent`; the server part is the element's own
 count. ``set`` puts the value in the server part and zeroes the switch cells, as
 Click's counter ``reset`` handler does to a counter that runs in one place.
@@ -15,7 +15,7 @@ import threading
 from collections.abc import Callable
 from typing import NamedTuple
 
-from p4sfc_compiler.dataplane.program import COUNTER_LEN_BITS, counted_bytes
+from p4sfc_compiler.dataplane.program import counted_bytes, counter_len_cells
 from p4sfc_compiler.errors import P4SFCError
 from p4sfc_compiler.runtime.client import Connection
 from p4sfc_compiler.state.agent import SwitchAgent
@@ -46,12 +46,11 @@ class P4SFCCounter:
             index = agent.index
             try:
                 self._packets_id = index.counters[binding.packets][0]
-                self._bits_id = index.counters[binding.length_bits][0]
+                self._len_id = index.counters[binding.length_cells][0]
             except KeyError as exc:
                 raise P4SFCError(f"counter {name}: {exc.args[0]} is not in the P4Info"
                                  ) from None
-            base = binding.index * COUNTER_LEN_BITS
-            self._bit_cells = list(range(base, base + COUNTER_LEN_BITS))
+            self._len_cells = list(counter_len_cells(binding.index))
 
     def switch_part(self) -> CounterValue:
         if self.agent is None or self.binding is None:
@@ -60,8 +59,8 @@ class P4SFCCounter:
 
         async def read(conn: Connection) -> CounterValue:
             packets = await conn.read_counter(self._packets_id, [b.index])
-            bits = await conn.read_counter(self._bits_id, self._bit_cells)
-            return CounterValue(packets[b.index], counted_bytes(bits, b.index))
+            cells = await conn.read_counter(self._len_id, self._len_cells)
+            return CounterValue(packets[b.index], counted_bytes(cells, b.index))
 
         return self.agent.call(read)
 
@@ -78,7 +77,7 @@ class P4SFCCounter:
 
                 async def reset(conn: Connection) -> None:
                     updates = [conn.counter_update(self._packets_id, b.index)]
-                    updates += [conn.counter_update(self._bits_id, i) for i in self._bit_cells]
+                    updates += [conn.counter_update(self._len_id, i) for i in self._len_cells]
                     errors = await conn.write(updates)
                     if errors:
                         raise P4SFCError(f"counter {self.name}: reset refused: "

@@ -258,14 +258,14 @@ class Pipeline:
     @staticmethod
     def _run_stage(st: PacketState, stage: Stage) -> None:
         lookup, key, dispatch = stage
-        st.out_port = 0
         hit = lookup(key(st))
         if hit is None:
             return
+        st.out_port = 0  # exec_common's default; a kind's block may set its own
         p = hit.params
         st.elem_id, st.exit_ports, st.drop_ports = p[_ELEM_AT], p[_EXIT_AT], p[_DROP_AT]
+        st.ran = st.progress = 1
         dispatch[hit.action](st, p)
-        st.progress = 1
         out = st.out_port
         port_bit = (1 << out) & _MASK
         if st.forwarded == 1 or st.to_server == 1:
@@ -281,10 +281,11 @@ class Pipeline:
                 st.sfc[SFC_COUNT] = (st.sfc[SFC_COUNT] - 1) & _NF_COUNT_MASK
             st.nf_id = nfs[0][NF_ID] if nfs else 0
             st.prev_elem = st.prev_port = 0
-            st.dst_anno = st.paint = 0
+            st.dst_anno = st.paint = st.ran = 0
         else:
             st.prev_elem = st.elem_id
             st.prev_port = out
+            st.ran = 0
 
 
 def transport_keys(st: PacketState) -> None:

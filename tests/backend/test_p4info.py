@@ -9,7 +9,7 @@ from hypothesis import strategies as st
 from p4sfc_compiler.dataplane.fields import KEY_NAMES
 from p4sfc_compiler.dataplane.program import (
     ALL_KINDS,
-    COUNTER_LEN_BITS,
+    COUNTER_LEN_CELLS,
     Program,
     ProgramParams,
     build_program,
@@ -120,9 +120,9 @@ def test_table_details() -> None:
     assert r["type_spec"][0]["bitstring"][0]["bit"][0]["bitwidth"] == [48]
     assert r["size"] == [1024]
     counters = {c["preamble"][0]["name"][0]: c for c in info["counters"]}
-    c = counters["MyIngress.stage1.counter_len_bits"]
+    c = counters["MyIngress.stage1.counter_len_digits"]
     assert c["spec"] == [{"unit": ["PACKETS"]}]
-    assert c["size"] == [1024 * COUNTER_LEN_BITS]
+    assert c["size"] == [1024 * COUNTER_LEN_CELLS]
     assert counters["MyIngress.stage0.counter_packets"]["size"] == [1024]
 
 

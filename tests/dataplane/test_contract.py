@@ -8,6 +8,16 @@ import subprocess
 import sys
 import textwrap
 
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from p4sfc_compiler.dataplane.program import (
+    COUNTER_DIGITS,
+    counted_bytes,
+    counted_cells,
+    counter_len_cells,
+)
+
 # Runs in a fresh interpreter: the contract is patched before anything derives from it.
 _PROBE = textwrap.dedent(
     """
@@ -69,3 +79,20 @@ def test_nf_id_width_is_one_fact() -> None:
         "header": True, "metadata": True, "p4info_key": 12, "p4info_param": 12,
         "nf_id_300_accepted": True,
     }
+
+
+@settings(max_examples=200, deadline=None)
+@given(st.integers(0, 1023), st.lists(st.integers(0, (1 << 20) - 1), max_size=40))
+def test_counter_digit_cells_add_up_to_the_bytes(slot: int, lengths: list[int]) -> None:
+    # The layout the counter block, its switch model and every reader share: a packet
+    # counts one cell per digit of its length, inside its slot, and the cells give back
+    # the byte sum exactly.
+    cells: dict[int, int] = {}
+    for n in lengths:
+        counted = counted_cells(slot, n)
+        assert len(counted) == COUNTER_DIGITS
+        assert all(c in counter_len_cells(slot) for c in counted)
+        for c in counted:
+            cells[c] = cells.get(c, 0) + 1
+    assert counted_bytes(cells, slot) == sum(lengths)
+    assert counted_bytes(cells, slot + 1) == 0

@@ -13,7 +13,7 @@ import pytest
 from click.testing import CliRunner
 
 from p4sfc_compiler.cli import main
-from p4sfc_compiler.dataplane.program import COUNTER_LEN_BITS
+from p4sfc_compiler.dataplane.program import counted_cells
 from p4sfc_compiler.errors import P4SFCError
 from p4sfc_compiler.runtime import destroy as destroy_mod
 from p4sfc_compiler.runtime import status as status_mod
@@ -71,8 +71,8 @@ class FakeSwitches:
             async def read_clone_sessions(self):
                 return dict(fake.sessions[self.address])
 
-            async def read_counter(self, counter_id):
-                return {}
+            async def read_counter(self, counter_id, indexes=None):
+                return dict.fromkeys(indexes or (), 0)
 
             def table_update(self, kind, key, value):
                 return ("entry", kind, key)
@@ -252,13 +252,14 @@ def test_status_shows_counters_a_switch_gives_and_a_switch_without_program(
     reads: list[int] = []
 
     class Counting(conn_class):  # type: ignore[misc, valid-type]
-        async def read_counter(self, counter_id):
-            # packet cells count 1000 + index; length-bit cells count 1 for bits 0 and 3
+        async def read_counter(self, counter_id, indexes=None):
+            # packet cells count 1000 + index; length cells: one packet of 300 bytes (three digits) per slot
             reads.append(counter_id)
+            assert indexes is not None  # the slots' cells, not the whole array
             name = next(n for n, (i, _) in out.index.counters.items() if i == counter_id)
             if name.endswith("counter_packets"):
                 return {i: 1000 + i for i in range(8)}
-            return {i * COUNTER_LEN_BITS + b: 1 for i in range(8) for b in (0, 3)}
+            return {c: 1 for i in range(8) for c in counted_cells(i, 300)}
 
     monkeypatch.setattr(status_mod, "Connection", Counting)
     (target,) = select_targets(out, ("s2",), None)
@@ -266,7 +267,7 @@ def test_status_shows_counters_a_switch_gives_and_a_switch_without_program(
     assert reads and len(reads) == len(set(reads))  # each counter array read once
     total = next(c for c in st.counters if c.element == "total")
     slot = next(r.index for r in target.plan.registers if r.element == "total")
-    assert (total.packets, total.bytes) == (1000 + slot, 9)
+    assert (total.packets, total.bytes) == (1000 + slot, 300)
     r = CliRunner().invoke(main, ["status", str(two_server), "--switch", "s2"])
     assert r.exit_code == 0, r.output
     assert "c_web" in r.output and str(1000 + slot) in r.output

@@ -192,7 +192,9 @@ class P4RuntimeClient:
         self.p4r = p4r
         self.device_id = device_id
         self.election = p4r.Uint128(high=0, low=election_low)
-        self.channel = grpc.insecure_channel(address)
+        # wildcard reads of a whole counter array (80 cells a slot) pass gRPC's 4 MB default
+        self.channel = grpc.insecure_channel(
+            address, options=[("grpc.max_receive_message_length", 64 << 20)])
         grpc.channel_ready_future(self.channel).result(timeout=20)
         self.stub = p4r_grpc.P4RuntimeStub(self.channel)
         self._requests: queue.Queue = queue.Queue()

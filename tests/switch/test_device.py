@@ -38,7 +38,7 @@ def test_device_holds_every_table_and_register() -> None:
     assert dev.tables["MyIngress.stage1.classify"].size == prog.params.table_size
     reg = dev.registers["MyIngress.stage1.counter_first"]
     assert reg.size == 16 and reg.cells == [0] * 16 and reg.bitwidth == 48
-    counter = dev.counters["MyIngress.stage1.counter_len_bits"]
+    counter = dev.counters["MyIngress.stage1.counter_len_digits"]
     assert counter.size == prog.counters[counter.name].size
     cells = reg.cells  # the pipeline's models hold these lists: a reset keeps them
     reg.cells[3] = 5

@@ -1,12 +1,12 @@
 """The switch model of the ``counter`` kind (Counter, AverageCounter): a packet counter
-per slot, Click's byte length kept bit by bit (cell ``slot * COUNTER_LEN_BITS + b``
-counts the packet when bit b of the length is set), and for AverageCounter the first and
+per slot, Click's byte length kept digit by digit (each digit of the length counts the
+packet in the cell of its value: ``program.counted_cells``), and for AverageCounter the first and
 last arrival times in registers. Twin of ``p4/templates/elements/counter.p4.j2``."""
 
 from __future__ import annotations
 
 from p4sfc_compiler.dataplane.packet import IP_LEN, PacketState
-from p4sfc_compiler.dataplane.program import COUNTER_LEN, COUNTER_LEN_BITS, COUNTER_PACKETS
+from p4sfc_compiler.dataplane.program import COUNTER_LEN, COUNTER_PACKETS, counted_cells
 from p4sfc_compiler.families.kind_model import KindRun, StageResources
 
 _M32 = (1 << 32) - 1  # cnt_len and cnt_cell are bit<32> in the block
@@ -15,7 +15,7 @@ _M32 = (1 << 32) - 1  # cnt_len and cnt_cell are bit<32> in the block
 def counter_model(res: StageResources) -> KindRun:
     index_at, timed_at, base_at = (res.param(n) for n in ("index", "timed", "bytes_base"))
     packets = res.counters[COUNTER_PACKETS]
-    len_bits = res.counters[COUNTER_LEN]
+    len_digits = res.counters[COUNTER_LEN]
     first = res.registers["counter_first"]
     last = res.registers["counter_last"]
     nregs = len(first)
@@ -32,14 +32,11 @@ def counter_model(res: StageResources) -> KindRun:
         i = params[index_at]
         size = st.packet_length
         packets.count(i, size)
-        cell = (i * COUNTER_LEN_BITS) & _M32
-        for b in range(COUNTER_LEN_BITS):
-            if length >> b & 1:
-                len_bits.count((cell + b) & _M32, size)
+        for cell in counted_cells(i, length):
+            len_digits.count(cell & _M32, size)
         if params[timed_at] == 1 and i < nregs:
             # A register index past the array reads 0 and writes nothing (BMv2 logs it).
             if first[i] == 0:
                 first[i] = st.timestamp
             last[i] = st.timestamp
-        st.out_port = 0
     return run

@@ -139,6 +139,7 @@ struct metadata_t {
     bit<1>  dropped;
     bit<1>  halted;
     bit<1>  progress;
+    bit<1>  ran;
     bit<1>  ip_dirty;
     bit<1>  recirc;
     bit<16> l2_len;
@@ -346,6 +347,9 @@ control Stage(inout headers_t hdr,
         meta.elem_id = elem_id;
         meta.exit_ports = exit_ports;
         meta.drop_ports = drop_ports;
+        meta.out_port = 255;
+        meta.ran = 1;
+        meta.progress = 1;
         meta.cls_table_sel = table_sel;
     }
 
@@ -425,6 +429,9 @@ control Stage(inout headers_t hdr,
         meta.elem_id = elem_id;
         meta.exit_ports = exit_ports;
         meta.drop_ports = drop_ports;
+        meta.out_port = 255;
+        meta.ran = 1;
+        meta.progress = 1;
     }
 
     action route(bit<8> port) {
@@ -459,6 +466,9 @@ control Stage(inout headers_t hdr,
         meta.elem_id = elem_id;
         meta.exit_ports = exit_ports;
         meta.drop_ports = drop_ports;
+        meta.out_port = 0;
+        meta.ran = 1;
+        meta.progress = 1;
         meta.rw_proto = proto;
         meta.rw_server_entry = server_entry;
         meta.rw_pass_port = pass_port;
@@ -494,7 +504,7 @@ control Stage(inout headers_t hdr,
 
     /* ---- counter ---- */
     counter(1024, CounterType.packets) counter_packets;
-    counter(17408, CounterType.packets) counter_len_bits;
+    counter(81920, CounterType.packets) counter_len_digits;
     register<bit<48>>(1024) counter_first;
     register<bit<48>>(1024) counter_last;
 
@@ -503,6 +513,9 @@ control Stage(inout headers_t hdr,
         meta.elem_id = elem_id;
         meta.exit_ports = exit_ports;
         meta.drop_ports = drop_ports;
+        meta.out_port = 0;
+        meta.ran = 1;
+        meta.progress = 1;
         meta.cnt_index = index;
         meta.cnt_timed = timed;
         meta.cnt_bytes_base = bytes_base;
@@ -514,6 +527,9 @@ control Stage(inout headers_t hdr,
         meta.elem_id = elem_id;
         meta.exit_ports = exit_ports;
         meta.drop_ports = drop_ports;
+        meta.out_port = 0;
+        meta.ran = 1;
+        meta.progress = 1;
         meta.ee_ether_type = ether_type;
         meta.ee_src = src;
         meta.ee_dst = dst;
@@ -528,6 +544,9 @@ control Stage(inout headers_t hdr,
         meta.elem_id = elem_id;
         meta.exit_ports = exit_ports;
         meta.drop_ports = drop_ports;
+        meta.out_port = 0;
+        meta.ran = 1;
+        meta.progress = 1;
         meta.ie_proto = proto;
         meta.ie_src = src;
         meta.ie_dst = dst;
@@ -543,6 +562,9 @@ control Stage(inout headers_t hdr,
         meta.elem_id = elem_id;
         meta.exit_ports = exit_ports;
         meta.drop_ports = drop_ports;
+        meta.out_port = 0;
+        meta.ran = 1;
+        meta.progress = 1;
     }
 
     /* ---- set_ip_dscp ---- */
@@ -551,6 +573,9 @@ control Stage(inout headers_t hdr,
         meta.elem_id = elem_id;
         meta.exit_ports = exit_ports;
         meta.drop_ports = drop_ports;
+        meta.out_port = 0;
+        meta.ran = 1;
+        meta.progress = 1;
         meta.sd_dscp = dscp;
     }
 
@@ -559,6 +584,9 @@ control Stage(inout headers_t hdr,
         meta.elem_id = elem_id;
         meta.exit_ports = exit_ports;
         meta.drop_ports = drop_ports;
+        meta.out_port = 1;
+        meta.ran = 1;
+        meta.progress = 1;
     }
 
     /* ---- paint ---- */
@@ -567,6 +595,9 @@ control Stage(inout headers_t hdr,
         meta.elem_id = elem_id;
         meta.exit_ports = exit_ports;
         meta.drop_ports = drop_ports;
+        meta.out_port = 0;
+        meta.ran = 1;
+        meta.progress = 1;
         meta.pt_color = color;
     }
 
@@ -575,6 +606,9 @@ control Stage(inout headers_t hdr,
         meta.elem_id = elem_id;
         meta.exit_ports = exit_ports;
         meta.drop_ports = drop_ports;
+        meta.out_port = 255;
+        meta.ran = 1;
+        meta.progress = 1;
     }
 
     /* ---- alert ---- */
@@ -583,6 +617,9 @@ control Stage(inout headers_t hdr,
         meta.elem_id = elem_id;
         meta.exit_ports = exit_ports;
         meta.drop_ports = drop_ports;
+        meta.out_port = 0;
+        meta.ran = 1;
+        meta.progress = 1;
         meta.al_session = session;
     }
 
@@ -592,6 +629,9 @@ control Stage(inout headers_t hdr,
         meta.elem_id = elem_id;
         meta.exit_ports = exit_ports;
         meta.drop_ports = drop_ports;
+        meta.out_port = 0;
+        meta.ran = 1;
+        meta.progress = 1;
         meta.fw_port = port;
     }
 
@@ -620,13 +660,11 @@ control Stage(inout headers_t hdr,
     }
 
     apply {
-        bool ran = false;
-        meta.out_port = 0;
-        meta.ctl_key = meta.chain_id ++ meta.nf_id ++ meta.prev_elem ++ meta.prev_port;
+        // Each exec_* action sets the element's ids, its default output port and
+        // meta.ran; the block sets the port. Bookkeeping lives in as few straight-line
+        // blocks as the branches allow: BMv2 runs each such block as a table of its own.
         switch (element_control.apply().action_run) {
             exec_classify: {
-                ran = true;
-                meta.out_port = 255;
                 if (meta.cls_table_sel == 0) {
                     classify_ip.apply();
                 } else {
@@ -634,12 +672,9 @@ control Stage(inout headers_t hdr,
                 }
             }
             exec_ip_lookup: {
-                ran = true;
-                meta.out_port = 255;
                 ip_lookup.apply();
             }
             exec_rewriter: {
-                ran = true;
                 // Only whole TCP/UDP headers of first fragments, of the configured protocol(s).
                 bool rw_tcp = meta.l4_ok == 1 && hdr.tcp.isValid() && (meta.rw_proto == 0 || meta.rw_proto == 6);
                 bool rw_udp = meta.l4_ok == 1 && hdr.udp.isValid() && (meta.rw_proto == 0 || meta.rw_proto == 17);
@@ -705,81 +740,30 @@ control Stage(inout headers_t hdr,
                 }
             }
             exec_counter: {
-                ran = true;
                 // Click counts the bytes from its data pointer: what follows the Ethernet
                 // header (the SFC header never counts) plus bytes_base; once a
                 // CheckIPHeader cut the packet to its IP length (meta.trim), that length.
-                bit<32> cnt_len = standard_metadata.packet_length - (bit<32>)meta.l2_len
+                bit<32> cnt_len = (meta.trim == 1 ? (bit<32>)hdr.ipv4.totalLen
+                                   : standard_metadata.packet_length - (bit<32>)meta.l2_len)
                     + (bit<32>)meta.cnt_bytes_base;
-                if (meta.trim == 1) {
-                    cnt_len = (bit<32>)hdr.ipv4.totalLen + (bit<32>)meta.cnt_bytes_base;
-                }
                 counter_packets.count(meta.cnt_index);
-                // The bytes, one bit of the length per counter cell (dataplane/program.py).
-                bit<32> cnt_cell = meta.cnt_index * 17;
-                if (cnt_len[0:0] == 1) {
-                    counter_len_bits.count(cnt_cell + 0);
-                }
-                if (cnt_len[1:1] == 1) {
-                    counter_len_bits.count(cnt_cell + 1);
-                }
-                if (cnt_len[2:2] == 1) {
-                    counter_len_bits.count(cnt_cell + 2);
-                }
-                if (cnt_len[3:3] == 1) {
-                    counter_len_bits.count(cnt_cell + 3);
-                }
-                if (cnt_len[4:4] == 1) {
-                    counter_len_bits.count(cnt_cell + 4);
-                }
-                if (cnt_len[5:5] == 1) {
-                    counter_len_bits.count(cnt_cell + 5);
-                }
-                if (cnt_len[6:6] == 1) {
-                    counter_len_bits.count(cnt_cell + 6);
-                }
-                if (cnt_len[7:7] == 1) {
-                    counter_len_bits.count(cnt_cell + 7);
-                }
-                if (cnt_len[8:8] == 1) {
-                    counter_len_bits.count(cnt_cell + 8);
-                }
-                if (cnt_len[9:9] == 1) {
-                    counter_len_bits.count(cnt_cell + 9);
-                }
-                if (cnt_len[10:10] == 1) {
-                    counter_len_bits.count(cnt_cell + 10);
-                }
-                if (cnt_len[11:11] == 1) {
-                    counter_len_bits.count(cnt_cell + 11);
-                }
-                if (cnt_len[12:12] == 1) {
-                    counter_len_bits.count(cnt_cell + 12);
-                }
-                if (cnt_len[13:13] == 1) {
-                    counter_len_bits.count(cnt_cell + 13);
-                }
-                if (cnt_len[14:14] == 1) {
-                    counter_len_bits.count(cnt_cell + 14);
-                }
-                if (cnt_len[15:15] == 1) {
-                    counter_len_bits.count(cnt_cell + 15);
-                }
-                if (cnt_len[16:16] == 1) {
-                    counter_len_bits.count(cnt_cell + 16);
-                }
+                // The bytes: per digit of the length, the cell of its value (dataplane/program.py).
+                bit<32> cnt_cell = meta.cnt_index * 80;
+                counter_len_digits.count(cnt_cell + 0 + (bit<32>)cnt_len[3:0]);
+                counter_len_digits.count(cnt_cell + 16 + (bit<32>)cnt_len[7:4]);
+                counter_len_digits.count(cnt_cell + 32 + (bit<32>)cnt_len[11:8]);
+                counter_len_digits.count(cnt_cell + 48 + (bit<32>)cnt_len[15:12]);
+                counter_len_digits.count(cnt_cell + 64 + (bit<32>)cnt_len[19:16]);
                 if (meta.cnt_timed == 1) {
                     bit<48> cnt_first;
                     counter_first.read(cnt_first, meta.cnt_index);
-                    if (cnt_first == 0) {
-                        counter_first.write(meta.cnt_index, standard_metadata.ingress_global_timestamp);
-                    }
+                    // (a ?: inside a larger expression: p4c makes a bare one a branch)
+                    counter_first.write(meta.cnt_index,
+                        cnt_first | (cnt_first == 0 ? standard_metadata.ingress_global_timestamp : 0));
                     counter_last.write(meta.cnt_index, standard_metadata.ingress_global_timestamp);
                 }
-                meta.out_port = 0;
             }
             exec_ether_encap: {
-                ran = true;
                 hdr.ethernet.srcAddr = meta.ee_src;
                 hdr.ethernet.dstAddr = meta.ee_dst;
                 // Under an SFC header the inner EtherType lives in the SFC header.
@@ -789,10 +773,8 @@ control Stage(inout headers_t hdr,
                     hdr.ethernet.etherType = meta.ee_ether_type;
                 }
                 meta.ether_type = meta.ee_ether_type;
-                meta.out_port = 0;
             }
             exec_ip_encap: {
-                ran = true;
                 if (hdr.ipv4.isValid() && !hdr.ipv4_outer.isValid()) {
                     bit<16> ie_id;
                     ipencap_id.read(ie_id, meta.ie_index);
@@ -816,13 +798,11 @@ control Stage(inout headers_t hdr,
                     }
                     meta.dst_anno = hdr.ipv4_outer.dstAddr;
                     meta.halted = 1;
-                    meta.out_port = 0;
                 } else {
                     meta.out_port = 255;
                 }
             }
             exec_dec_ip_ttl: {
-                ran = true;
                 if (!hdr.ipv4.isValid()) {
                     meta.out_port = 255;
                 } else if (hdr.ipv4.ttl <= 1) {
@@ -830,80 +810,67 @@ control Stage(inout headers_t hdr,
                 } else {
                     hdr.ipv4.ttl = hdr.ipv4.ttl - 1;
                     meta.ip_dirty = 1;
-                    meta.out_port = 0;
                 }
             }
             exec_set_ip_dscp: {
-                ran = true;
                 if (hdr.ipv4.isValid()) {
                     hdr.ipv4.diffserv = (((bit<8>)meta.sd_dscp) << 2) | (hdr.ipv4.diffserv & 8w3);
                     meta.ip_dirty = 1;
-                    meta.out_port = 0;
                 } else {
                     meta.out_port = 255;
                 }
             }
             exec_check_ip_header: {
-                ran = true;
-                meta.out_port = 1;
-                if (hdr.ipv4.isValid()) {
-                    if (hdr.ipv4.version == 4
-                            && hdr.ipv4.totalLen >= ((bit<16>)hdr.ipv4.ihl) << 2
-                            && standard_metadata.checksum_error == 0
-                            && (bit<32>)hdr.ipv4.totalLen + (bit<32>)meta.l2_len <= standard_metadata.packet_length) {
-                        meta.dst_anno = hdr.ipv4.dstAddr;
-                        meta.out_port = 0;
-                        if ((bit<32>)hdr.ipv4.totalLen + (bit<32>)meta.l2_len < standard_metadata.packet_length) {
-                            // Click truncates the packet to the IP length; egress cuts it.
-                            meta.trim = 1;
-                        }
-                    }
+                if (hdr.ipv4.isValid()
+                        && hdr.ipv4.version == 4
+                        && hdr.ipv4.totalLen >= ((bit<16>)hdr.ipv4.ihl) << 2
+                        && standard_metadata.checksum_error == 0
+                        && (bit<32>)hdr.ipv4.totalLen + (bit<32>)meta.l2_len <= standard_metadata.packet_length) {
+                    meta.dst_anno = hdr.ipv4.dstAddr;
+                    meta.out_port = 0;
+                    // Click truncates the packet to the IP length; egress cuts it. (A flag
+                    // set in the same block as the rest: a branch costs BMv2 a table.)
+                    meta.trim = meta.trim
+                        | (bit<1>)((bit<32>)hdr.ipv4.totalLen + (bit<32>)meta.l2_len < standard_metadata.packet_length);
                 }
             }
             exec_paint: {
-                ran = true;
                 meta.paint = meta.pt_color;
-                meta.out_port = 0;
             }
             exec_discard: {
-                ran = true;
-                meta.out_port = 255;
+
             }
             exec_alert: {
-                ran = true;
                 clone(CloneType.I2E, meta.al_session);
-                meta.out_port = 0;
             }
             exec_forward: {
-                ran = true;
                 standard_metadata.egress_spec = meta.fw_port;
                 meta.forwarded = 1;
             }
         }
-        if (ran) {
-            meta.progress = 1;
-            bit<32> port_bit = ((bit<32>)1) << meta.out_port;
+        if (meta.ran == 1) {
             if (meta.forwarded == 1 || meta.to_server == 1) {
                 // The packet leaves this switch's processing of the chain now.
                 meta.halted = 1;
-            } else if (meta.out_port == 255 || (meta.drop_ports & port_bit) != 0) {
+            } else if (meta.out_port == 255
+                    || (meta.drop_ports & (((bit<32>)1) << meta.out_port)) != 0) {
                 meta.dropped = 1;
-            } else if ((meta.exit_ports & port_bit) != 0) {
+            } else if ((meta.exit_ports & (((bit<32>)1) << meta.out_port)) != 0) {
                 // NF complete: the next NF starts at its input with fresh annotations.
                 hdr.sfc_nfs.pop_front(1);
                 hdr.sfc.nfCount = hdr.sfc.nfCount - 1;
-                if (hdr.sfc_nfs[0].isValid()) {
-                    meta.nf_id = hdr.sfc_nfs[0].nfId;
-                } else {
-                    meta.nf_id = 0;
-                }
+                meta.nf_id = hdr.sfc_nfs[0].nfId & (hdr.sfc_nfs[0].isValid() ? ~(bit<8>)0 : 0);
                 meta.prev_elem = 0;
                 meta.prev_port = 0;
                 meta.dst_anno = 0;
                 meta.paint = 0;
+                meta.ran = 0;
+                meta.ctl_key = meta.chain_id ++ meta.nf_id ++ meta.prev_elem ++ meta.prev_port;
             } else {
                 meta.prev_elem = meta.elem_id;
                 meta.prev_port = meta.out_port;
+                meta.ran = 0;
+                meta.ctl_key = meta.chain_id ++ meta.nf_id ++ meta.prev_elem ++ meta.prev_port;
             }
         }
     }
@@ -1012,14 +979,7 @@ control MyIngress(inout headers_t hdr,
         standard_metadata.egress_spec = port;
         hdr.ethernet.etherType = hdr.sfc.etherType;
         hdr.sfc.setInvalid();
-        hdr.sfc_nfs[0].setInvalid();
-        hdr.sfc_nfs[1].setInvalid();
-        hdr.sfc_nfs[2].setInvalid();
-        hdr.sfc_nfs[3].setInvalid();
-        hdr.sfc_nfs[4].setInvalid();
-        hdr.sfc_nfs[5].setInvalid();
-        hdr.sfc_nfs[6].setInvalid();
-        hdr.sfc_nfs[7].setInvalid();
+        // No NF id is left on the stack: the stages popped them all.
     }
 
     // On a switch before the chain's egress switch: carry the (empty-stack) SFC header on.
@@ -1044,71 +1004,34 @@ control MyIngress(inout headers_t hdr,
         if (hdr.ipv4.isValid()) {
             // The transport bytes Click's filters see: after the IP header, inside the frame
             // and the IP total length (Click cuts the packet to it): dataplane/parser_model.py.
+            // Written as expressions, not branches: BMv2 pays a condition and a table per
+            // branch, on every pass. (p4c turns an assignment or argument that is a ?:
+            // into a branch, so each ?: below sits inside a larger expression.)
             bit<16> hl = ((bit<16>)hdr.ipv4.ihl) << 2;
             bit<16> have = (bit<16>)standard_metadata.packet_length - meta.l2_len - hl;
-            if (hdr.ipv4.totalLen < hl) {
-                have = 0;
-            } else if (hdr.ipv4.totalLen - hl < have) {
-                have = hdr.ipv4.totalLen - hl;
-            }
-            // A first fragment's key fields: the bytes of them it has, the rest 0. Most
-            // packets reach every probe: their path takes one test (the per-probe tests and
-            // masks cost BMv2 a condition and a table each, on every pass).
-            bit<32> w = meta.l4_word;
-            if (have >= 14) {
-                meta.l4_reach = 63;
-            } else {
-                if (have >= 1) {
-                    meta.l4_reach = meta.l4_reach | 1;
-                }
-                if (have >= 2) {
-                    meta.l4_reach = meta.l4_reach | 2;
-                }
-                if (have >= 3) {
-                    meta.l4_reach = meta.l4_reach | 4;
-                }
-                if (have >= 4) {
-                    meta.l4_reach = meta.l4_reach | 8;
-                }
-                if (have >= 8) {
-                    meta.l4_reach = meta.l4_reach | 16;
-                }
-                if (have < 4) {
-                    w = w & 0xFFFFFF00;
-                }
-                if (have < 3) {
-                    w = w & 0xFFFF0000;
-                }
-                if (have < 2) {
-                    w = w & 0xFF000000;
-                }
-                if (have < 1) {
-                    w = 0;
-                }
-            }
+            have = ((hdr.ipv4.totalLen - hl < have) ? hdr.ipv4.totalLen - hl : have)
+                 & ((hdr.ipv4.totalLen < hl) ? 16w0 : 16w0xFFFF);
+            // bit i: at least wire.L4_PROBES[i] bytes.
+            meta.l4_reach = ((have >= 1) ? 6w1 : 0)
+                | ((have >= 2) ? 6w2 : 0)
+                | ((have >= 3) ? 6w4 : 0)
+                | ((have >= 4) ? 6w8 : 0)
+                | ((have >= 8) ? 6w16 : 0)
+                | ((have >= 14) ? 6w32 : 0);
+            // A first fragment's key fields: the bytes of them it has, the rest 0.
+            bit<32> w = meta.l4_word & (have >= 4 ? 32w0xFFFFFFFF : (have >= 3 ? 32w0xFFFFFF00
+                : (have >= 2 ? 32w0xFFFF0000 : (have >= 1 ? 32w0xFF000000 : 32w0))));
             // A transport header that runs past the IP total length is not a whole one.
-            if (meta.l4_ok == 1) {
-                bit<16> l4_end = 8;
-                if (hdr.tcp.isValid()) {
-                    l4_end = 20;
-                }
-                if (have < l4_end) {
-                    meta.l4_ok = 0;
-                }
-            }
+            meta.l4_ok = meta.l4_ok & (bit<1>)(have >= (hdr.tcp.isValid() ? 16w20 : 16w8));
             if (hdr.ipv4.fragOffset == 0) {
                 if (hdr.ipv4.protocol == 6) {
                     meta.sport = w[31:16];
                     meta.dport = w[15:0];
-                    if (have >= 14) {
-                        meta.tcp_flags = meta.l4_flags;
-                    }
-                }
-                if (hdr.ipv4.protocol == 17) {
+                    meta.tcp_flags = meta.l4_flags & ((have >= 14) ? ~(bit<8>)0 : 0);
+                } else if (hdr.ipv4.protocol == 17) {
                     meta.sport = w[31:16];
                     meta.dport = w[15:0];
-                }
-                if (hdr.ipv4.protocol == 1) {
+                } else if (hdr.ipv4.protocol == 1) {
                     meta.icmp_type = w[31:24];
                     meta.icmp_code = w[23:16];
                 }
@@ -1119,43 +1042,58 @@ control MyIngress(inout headers_t hdr,
             meta.dropped = 1;
         } else if (!hdr.sfc.isValid()) {
             if (classify_chain.apply().hit) {
-                // Keep the NF ids the chain has; the rest of the pushed stack goes.
+                // Keep the NF ids the chain has and mark its last; the rest of the pushed
+                // stack goes. One branch per count, so a packet takes one block.
                 if (hdr.sfc.nfCount == 0) {
                     hdr.sfc_nfs[0].setInvalid();
+                    hdr.sfc_nfs[1].setInvalid();
+                    hdr.sfc_nfs[2].setInvalid();
+                    hdr.sfc_nfs[3].setInvalid();
+                    hdr.sfc_nfs[4].setInvalid();
+                    hdr.sfc_nfs[5].setInvalid();
+                    hdr.sfc_nfs[6].setInvalid();
+                    hdr.sfc_nfs[7].setInvalid();
                 } else if (hdr.sfc.nfCount == 1) {
                     hdr.sfc_nfs[0].bos = 1;
-                }
-                if (hdr.sfc.nfCount <= 1) {
                     hdr.sfc_nfs[1].setInvalid();
+                    hdr.sfc_nfs[2].setInvalid();
+                    hdr.sfc_nfs[3].setInvalid();
+                    hdr.sfc_nfs[4].setInvalid();
+                    hdr.sfc_nfs[5].setInvalid();
+                    hdr.sfc_nfs[6].setInvalid();
+                    hdr.sfc_nfs[7].setInvalid();
                 } else if (hdr.sfc.nfCount == 2) {
                     hdr.sfc_nfs[1].bos = 1;
-                }
-                if (hdr.sfc.nfCount <= 2) {
                     hdr.sfc_nfs[2].setInvalid();
+                    hdr.sfc_nfs[3].setInvalid();
+                    hdr.sfc_nfs[4].setInvalid();
+                    hdr.sfc_nfs[5].setInvalid();
+                    hdr.sfc_nfs[6].setInvalid();
+                    hdr.sfc_nfs[7].setInvalid();
                 } else if (hdr.sfc.nfCount == 3) {
                     hdr.sfc_nfs[2].bos = 1;
-                }
-                if (hdr.sfc.nfCount <= 3) {
                     hdr.sfc_nfs[3].setInvalid();
+                    hdr.sfc_nfs[4].setInvalid();
+                    hdr.sfc_nfs[5].setInvalid();
+                    hdr.sfc_nfs[6].setInvalid();
+                    hdr.sfc_nfs[7].setInvalid();
                 } else if (hdr.sfc.nfCount == 4) {
                     hdr.sfc_nfs[3].bos = 1;
-                }
-                if (hdr.sfc.nfCount <= 4) {
                     hdr.sfc_nfs[4].setInvalid();
+                    hdr.sfc_nfs[5].setInvalid();
+                    hdr.sfc_nfs[6].setInvalid();
+                    hdr.sfc_nfs[7].setInvalid();
                 } else if (hdr.sfc.nfCount == 5) {
                     hdr.sfc_nfs[4].bos = 1;
-                }
-                if (hdr.sfc.nfCount <= 5) {
                     hdr.sfc_nfs[5].setInvalid();
+                    hdr.sfc_nfs[6].setInvalid();
+                    hdr.sfc_nfs[7].setInvalid();
                 } else if (hdr.sfc.nfCount == 6) {
                     hdr.sfc_nfs[5].bos = 1;
-                }
-                if (hdr.sfc.nfCount <= 6) {
                     hdr.sfc_nfs[6].setInvalid();
+                    hdr.sfc_nfs[7].setInvalid();
                 } else if (hdr.sfc.nfCount == 7) {
                     hdr.sfc_nfs[6].bos = 1;
-                }
-                if (hdr.sfc.nfCount <= 7) {
                     hdr.sfc_nfs[7].setInvalid();
                 } else if (hdr.sfc.nfCount == 8) {
                     hdr.sfc_nfs[7].bos = 1;
@@ -1166,6 +1104,8 @@ control MyIngress(inout headers_t hdr,
         }
         if (hdr.sfc_nfs[0].isValid()) {
             meta.nf_id = hdr.sfc_nfs[0].nfId;
+            // The stages keep the key up to date from here on.
+            meta.ctl_key = meta.chain_id ++ meta.nf_id ++ meta.prev_elem ++ meta.prev_port;
         }
 
         if (meta.dropped == 0) {
@@ -1203,14 +1143,7 @@ control MyIngress(inout headers_t hdr,
                 hdr.ethernet.etherType = hdr.sfc.etherType;
                 hdr.sfc.setInvalid();
             }
-            hdr.sfc_nfs[0].setInvalid();
-            hdr.sfc_nfs[1].setInvalid();
-            hdr.sfc_nfs[2].setInvalid();
-            hdr.sfc_nfs[3].setInvalid();
-            hdr.sfc_nfs[4].setInvalid();
-            hdr.sfc_nfs[5].setInvalid();
-            hdr.sfc_nfs[6].setInvalid();
-            hdr.sfc_nfs[7].setInvalid();
+            hdr.sfc_nfs.pop_front(8);
         } else if (!hdr.sfc_nfs[0].isValid()) {
             if (!chain_exit.apply().hit) {
                 mark_to_drop(standard_metadata);
