@@ -377,6 +377,7 @@ control Stage(inout headers_t hdr,
             meta.sport: ternary @name("sport");
             meta.dport: ternary @name("dport");
             meta.tcp_flags: ternary @name("tcp_flags");
+            meta.icmp_type: ternary @name("icmp_type");
         }
         actions = {
             set_port;
