@@ -2,8 +2,8 @@
 
 ``build_plan`` runs the passes in order: load each NF's graph, check each element
 (``offload``), classify each NF (``classify``), partition each chain per server
-(``partition``), build the switch view of switch-side NFs (``switchgraph``) and allocate
-stages (``stages``). The backend turns a plan into entries and configs.
+(``partition``), build the switch view of switch-side NFs (``switchgraph``), remove the
+checks a run of them repeats (``redundant``) and allocate stages (``stages``). The backend turns a plan into entries and configs.
 """
 
 from __future__ import annotations
@@ -19,6 +19,7 @@ from p4sfc_compiler.analysis.catalog import Catalog, Offloadability, load_catalo
 from p4sfc_compiler.analysis.classify import NFClass, classify_nf
 from p4sfc_compiler.analysis.offload import ElementInfo, check_elements
 from p4sfc_compiler.analysis.partition import NFSplit, Placement, Segment, partition_chain, split_nf
+from p4sfc_compiler.analysis.redundant import NO_FACTS, Facts, without_redundant_checks
 from p4sfc_compiler.analysis.stages import Slot, allocate
 from p4sfc_compiler.analysis.switchgraph import SwitchNF, build_switch_nf
 from p4sfc_compiler.dataplane.program import MAX_CHAIN_ID, MAX_ELEM_ID, MAX_NF_ID
@@ -219,6 +220,7 @@ class NFAnalyses:
         self.catalog = catalog
         self._done: dict[tuple, tuple[nx.MultiDiGraph, dict[str, ElementInfo], NFClass]] = {}
         self._switch: dict[int, SwitchNF] = {}
+        self._pruned: dict[tuple[int, Facts], tuple[SwitchNF, Facts]] = {}
 
     def get(
         self, spec: NFSpec, base_dir: Path
@@ -229,6 +231,14 @@ class NFAnalyses:
             infos = check_elements(graph, self.catalog)
             self._done[key] = (graph, infos, classify_nf(infos))
         return self._done[key]
+
+    def without_redundant_checks(self, snf: SwitchNF, infos: dict[str, ElementInfo],
+                                 facts: Facts) -> tuple[SwitchNF, Facts]:
+        """``redundant.without_redundant_checks``, once per NF body and facts."""
+        key = (id(snf), facts)
+        if key not in self._pruned:
+            self._pruned[key] = without_redundant_checks(snf, infos, facts)
+        return self._pruned[key]
 
     def switch_nf(self, graph: nx.MultiDiGraph, infos: dict[str, ElementInfo]) -> SwitchNF:
         """The switch view of an NF body; NF instances sharing the body share it."""
@@ -299,6 +309,13 @@ def plan_chain(
             ))
     passes: dict[str, int] = {}
     for run in switch_runs(nfs):
+        facts = NO_FACTS
+        for i in run:
+            part = nfs[i].switch_part
+            part.switch_nf, out = analyses.without_redundant_checks(
+                part.switch_nf, nfs[i].infos, facts)
+            # a split NF's misses come back from its server, which may change the packet
+            facts = out if nfs[i].placement is Placement.SWITCH else NO_FACTS
         parts = [nfs[i].switch_part for i in run]
         slots, n = allocate([p.switch_nf for p in parts], stages)
         for part, s in zip(parts, slots, strict=True):

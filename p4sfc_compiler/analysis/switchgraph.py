@@ -29,6 +29,9 @@ class Target:
     elem: str | None  # element name, None for exit/drop
     in_port: int = 0
     exit: bool = False  # leads to the NF's output: the NF is complete
+    # set Click's destination annotation from the IP header on the way (the effect of a
+    # CheckIPHeader this edge bypasses: analysis/redundant.py)
+    dst_from_ip: bool = False
 
     @property
     def drop(self) -> bool:

@@ -23,6 +23,7 @@ from p4sfc_compiler.dataplane.match import Entry, Exact, Match, Ternary, signifi
 from p4sfc_compiler.dataplane.program import (
     CHAIN_EXIT,
     CLASSIFY_CHAIN,
+    DST_FROM_IP,
     INGRESS,
     KIND_SPECS,
     NF_DISPATCH,
@@ -328,7 +329,9 @@ def _nf_entries(
             )
         for src, port, target in snf.inputs(elem):
             prev = INPUT_ELEM_ID if src == INPUT_CLASS else snf.elem_ids[src]
-            all_params = common + sorted({**params, **low.input_params.get(target.in_port, {})}.items())
+            edge = [(DST_FROM_IP, int(target.dst_from_ip))]
+            all_params = common + edge + sorted(
+                {**params, **low.input_params.get(target.in_port, {})}.items())
             ctl = F.pack_control_key(chain.chain_id, nf.nf_id, prev, port)
             yield Entry(
                 f"{path}.element_control",

@@ -15,6 +15,7 @@ import jinja2
 
 from p4sfc_compiler.dataplane import fields, program, reserved, wire
 from p4sfc_compiler.dataplane.program import (
+    DST_FROM_IP,
     EXEC_COMMON_PARAMS,
     INGRESS_ACTIONS,
     KIND_SPECS,
@@ -103,11 +104,13 @@ def exec_action(kind: str) -> str:
 
 
 def exec_common(out_port: int | str = 0) -> str:
-    """The statements every ``exec_<kind>`` starts with: the element's id and port masks,
-    its default output port, and the flags the stage reads after the element's block.
+    """The statements every ``exec_<kind>`` starts with: the destination annotation from
+    the IP header when the entry says so (``DST_FROM_IP``), the element's id and port
+    masks, its default output port, and the flags the stage reads after the block.
     They live in the action, not before or after the block, because BMv2 runs each
     straight-line stretch of control code as a table of its own (a cost per packet)."""
-    lines = [f"meta.{p} = {p};" for p, _ in EXEC_COMMON_PARAMS]
+    lines = [f"meta.dst_anno = {DST_FROM_IP} == 1 ? hdr.ipv4.dstAddr : meta.dst_anno;"]
+    lines += [f"meta.{p} = {p};" for p, _ in EXEC_COMMON_PARAMS if p != DST_FROM_IP]
     lines += [f"meta.out_port = {out_port};", "meta.ran = 1;", "meta.progress = 1;"]
     return "\n".join(" " * 8 + line for line in lines)
 
@@ -201,6 +204,14 @@ def _environment() -> jinja2.Environment:
 def element_template(kind: str) -> str:
     """Template path of one element kind's block."""
     return f"elements/{kind}.p4.j2"
+
+
+def kind_block_text(kind: str, params: ProgramParams | None = None) -> str:
+    """One kind's template text as the program prints it: its declarations (actions,
+    tables) and its block."""
+    params = params or ProgramParams()
+    module = _environment().get_template(element_template(kind)).module
+    return str(module.decls(params)) + "\n" + str(module.body(params))  # type: ignore[attr-defined]
 
 
 def render_p4(params: ProgramParams | None = None) -> str:

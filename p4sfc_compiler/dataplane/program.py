@@ -92,11 +92,17 @@ ELEMENT_KEY_PREFIX: tuple[str, ...] = (F.CHAIN_ID, F.NF_ID, F.ELEM_ID)
 
 ParamSpecs = tuple[tuple[str, int], ...]
 
+# An element_control entry can set Click's destination-IP annotation from the IP header
+# before its element runs: the one effect of a CheckIPHeader the compiler found redundant
+# and removed (analysis/redundant.py), kept on the edge that now bypasses it.
+DST_FROM_IP = "dst_from_ip"
+
 # Common leading parameters of every exec_<kind> action.
 EXEC_COMMON_PARAMS: ParamSpecs = (
     ("elem_id", F.field_width(F.ELEM_ID)),
     ("exit_ports", MASK_BITS),
     ("drop_ports", MASK_BITS),
+    (DST_FROM_IP, 1),
 )
 
 
@@ -197,6 +203,11 @@ class KindSpec:
     # shared by all stages: control locals would be assigned at every stage's start.
     copy_prefix: str = ""
     copied_actions: tuple[str, ...] = ()
+    # The block never writes hdr.ipv4 nor anything that decides how the next pass parses
+    # it (hdr.ipv4's fields, its validity, an EtherType, an outer header): a CheckIPHeader
+    # after such blocks only repeats an earlier one's verdict (analysis/redundant.py).
+    # tests/backend/test_p4program.py holds each flag to its template.
+    keeps_ip_header: bool = False
 
 
 _W = F.field_width
@@ -204,6 +215,7 @@ _PORT8 = ("port", ELEMENT_PORT_BITS)
 
 KIND_SPECS: dict[str, KindSpec] = {
     "classify": KindSpec(
+        keeps_ip_header=True,
         copy_prefix="cls_",
         exec_params=((TABLE_PARAM, 1),),
         tables=(
@@ -215,6 +227,7 @@ KIND_SPECS: dict[str, KindSpec] = {
         table_actions={"set_port": (_PORT8,), "drop_packet": ()},
     ),
     "ip_lookup": KindSpec(
+        keeps_ip_header=True,
         tables=(TableSpec("ip_lookup", ((F.DST_ANNO, "lpm"),), ("route", "route_gw")),),
         table_actions={"route": (_PORT8,), "route_gw": (_PORT8, ("gw", _W(F.DST_ANNO)))},
     ),
@@ -238,6 +251,7 @@ KIND_SPECS: dict[str, KindSpec] = {
         },
     ),
     "counter": KindSpec(
+        keeps_ip_header=True,
         copy_prefix="cnt_",
         exec_params=(("index", 32), ("timed", 1), ("bytes_base", 16)),
         # Click's byte count of a packet is not the frame length a P4 byte counter adds
@@ -274,10 +288,11 @@ KIND_SPECS: dict[str, KindSpec] = {
     ),
     "dec_ip_ttl": KindSpec(),
     "set_ip_dscp": KindSpec(copy_prefix="sd_", exec_params=(("dscp", 6),)),
-    "check_ip_header": KindSpec(),
-    "paint": KindSpec(copy_prefix="pt_", exec_params=(("color", _W("meta.paint")),)),
-    "discard": KindSpec(),
-    "alert": KindSpec(copy_prefix="al_", exec_params=(("session", 32),)),
+    "check_ip_header": KindSpec(keeps_ip_header=True),
+    "paint": KindSpec(keeps_ip_header=True, copy_prefix="pt_",
+                      exec_params=(("color", _W("meta.paint")),)),
+    "discard": KindSpec(keeps_ip_header=True),
+    "alert": KindSpec(keeps_ip_header=True, copy_prefix="al_", exec_params=(("session", 32),)),
     "forward": KindSpec(copy_prefix="fw_", exec_params=(("port", PORT_BITS),)),
 }
 

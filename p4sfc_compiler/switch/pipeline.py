@@ -25,6 +25,7 @@ from p4sfc_compiler.dataplane import wire
 from p4sfc_compiler.dataplane.fields import TRANSPORT_KEY_LAYOUT
 from p4sfc_compiler.dataplane.packet import (
     ETH_TYPE,
+    IP_DST,
     IP_FRAG,
     IP_IHL,
     IP_LEN,
@@ -42,6 +43,7 @@ from p4sfc_compiler.dataplane.packet import (
 )
 from p4sfc_compiler.dataplane.parser_model import l4_reach, transport_fields
 from p4sfc_compiler.dataplane.program import (
+    DST_FROM_IP,
     EXEC_COMMON_PARAMS,
     INGRESS,
     INGRESS_ACTIONS,
@@ -68,8 +70,8 @@ _TCP_LEN = wire.L4_HEADER_LEN[wire.PROTO_TCP]
 _FLAGS_AT = wire.L4_PROBES[-1] - 1  # the byte the last probe reads (the TCP flags)
 _NF_COUNT_MASK = (1 << wire.SFC.field("nfCount").bitwidth) - 1
 _COMMON = tuple(name for name, _ in EXEC_COMMON_PARAMS)
-_ELEM_AT, _EXIT_AT, _DROP_AT = (_COMMON.index(n) for n in ("elem_id", "exit_ports",
-                                                             "drop_ports"))
+_ELEM_AT, _EXIT_AT, _DROP_AT, _DST_AT = (
+    _COMMON.index(n) for n in ("elem_id", "exit_ports", "drop_ports", DST_FROM_IP))
 
 Stage = tuple[Lookup, Callable[[PacketState], tuple[int, ...]], dict[str, KindRun]]
 
@@ -263,6 +265,10 @@ class Pipeline:
             return
         st.out_port = 0  # exec_common's default; a kind's block may set its own
         p = hit.params
+        if p[_DST_AT]:
+            # exec_common: the annotation a removed CheckIPHeader would have set (an
+            # invalid header's fields read 0)
+            st.dst_anno = st.ipv4[IP_DST] if st.ipv4 is not None else 0
         st.elem_id, st.exit_ports, st.drop_ports = p[_ELEM_AT], p[_EXIT_AT], p[_DROP_AT]
         st.ran = st.progress = 1
         dispatch[hit.action](st, p)

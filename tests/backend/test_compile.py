@@ -320,7 +320,7 @@ def test_check_entry_rejects_what_p4runtime_would() -> None:
     key = (("ctl", Exact(pack_control_key(1, 1, 0, 0))),)
     classify_key = (("chain_id", Exact(1)), ("nf_id", Exact(1)))
     good = Entry(ctl, key, "MyIngress.stage0.exec_discard",
-                 (("elem_id", 1), ("exit_ports", 0), ("drop_ports", 0)))
+                 (("elem_id", 1), ("exit_ports", 0), ("drop_ports", 0), ("dst_from_ip", 0)))
     check_entry(good, index)
     bad = [
         (Entry(ctl, (), good.action, good.params), "exact field 'ctl' is missing"),

@@ -205,3 +205,24 @@ def test_chain_exit_can_strip_or_carry_the_sfc_header() -> None:
     assert "hdr.ethernet.etherType = hdr.sfc.etherType;" in exit_body
     carry_body = re.search(r"action forward_chain\(bit<9> port\) \{(.*?)\n    \}", code, re.S)[1]
     assert "setInvalid" not in carry_body
+
+
+# What would change a later CheckIPHeader's verdict: a write to hdr.ipv4 or an outer
+# header, a header made valid or invalid, a new EtherType (the next pass parses by it).
+_IP_HEADER_WRITE = re.compile(
+    r"hdr\.ipv4\w*\.\w+\s*=[^=]|hdr\.ipv4_outer|\.set(?:In)?[vV]alid\(|[eE]therType\s*=[^=]")
+
+
+def test_kinds_that_keep_the_ip_header_never_write_it() -> None:
+    """analysis/redundant.py removes a CheckIPHeader that only such blocks follow."""
+    from p4sfc_compiler.backend.render_p4 import kind_block_text
+
+    for kind, spec in KIND_SPECS.items():
+        text = _strip_comments(kind_block_text(kind))
+        writes = _IP_HEADER_WRITE.findall(text)
+        if spec.keeps_ip_header:
+            assert not writes, (kind, writes)
+    # the pattern sees the writes it is there for
+    for kind in ("dec_ip_ttl", "set_ip_dscp", "rewriter", "ip_encap", "ether_encap"):
+        assert _IP_HEADER_WRITE.search(kind_block_text(kind)), kind
+        assert not KIND_SPECS[kind].keeps_ip_header, kind

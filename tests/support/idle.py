@@ -37,7 +37,7 @@ def chain_entries() -> list[Entry]:
               priority=1),
         Entry(f"{S0}.element_control", (("ctl", Exact(pack_control_key(CHAIN, NF, 0, 0))),),
               f"{S0}.exec_rewriter",
-              (("elem_id", ELEM), ("exit_ports", 1), ("drop_ports", 0), ("proto", 0),
+              (("elem_id", ELEM), ("exit_ports", 1), ("drop_ports", 0), ("dst_from_ip", 0), ("proto", 0),
                ("server_entry", 0), ("pass_port", 0))),
         Entry("MyIngress.chain_exit", (("chain_id", Exact(CHAIN)),), "MyIngress.exit_chain",
               (("port", OUT_PORT),)),

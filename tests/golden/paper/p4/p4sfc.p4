@@ -342,8 +342,9 @@ control Stage(inout headers_t hdr,
               inout standard_metadata_t standard_metadata) {
 
     /* ---- classify ---- */
-    action exec_classify(bit<8> elem_id, bit<32> exit_ports, bit<32> drop_ports,
+    action exec_classify(bit<8> elem_id, bit<32> exit_ports, bit<32> drop_ports, bit<1> dst_from_ip,
                          bit<1> table_sel) {
+        meta.dst_anno = dst_from_ip == 1 ? hdr.ipv4.dstAddr : meta.dst_anno;
         meta.elem_id = elem_id;
         meta.exit_ports = exit_ports;
         meta.drop_ports = drop_ports;
@@ -426,7 +427,8 @@ control Stage(inout headers_t hdr,
     }
 
     /* ---- ip_lookup ---- */
-    action exec_ip_lookup(bit<8> elem_id, bit<32> exit_ports, bit<32> drop_ports) {
+    action exec_ip_lookup(bit<8> elem_id, bit<32> exit_ports, bit<32> drop_ports, bit<1> dst_from_ip) {
+        meta.dst_anno = dst_from_ip == 1 ? hdr.ipv4.dstAddr : meta.dst_anno;
         meta.elem_id = elem_id;
         meta.exit_ports = exit_ports;
         meta.drop_ports = drop_ports;
@@ -462,8 +464,9 @@ control Stage(inout headers_t hdr,
     }
 
     /* ---- rewriter ---- */
-    action exec_rewriter(bit<8> elem_id, bit<32> exit_ports, bit<32> drop_ports,
+    action exec_rewriter(bit<8> elem_id, bit<32> exit_ports, bit<32> drop_ports, bit<1> dst_from_ip,
                          bit<8> proto, bit<8> server_entry, bit<8> pass_port) {
+        meta.dst_anno = dst_from_ip == 1 ? hdr.ipv4.dstAddr : meta.dst_anno;
         meta.elem_id = elem_id;
         meta.exit_ports = exit_ports;
         meta.drop_ports = drop_ports;
@@ -509,8 +512,9 @@ control Stage(inout headers_t hdr,
     register<bit<48>>(1024) counter_first;
     register<bit<48>>(1024) counter_last;
 
-    action exec_counter(bit<8> elem_id, bit<32> exit_ports, bit<32> drop_ports,
+    action exec_counter(bit<8> elem_id, bit<32> exit_ports, bit<32> drop_ports, bit<1> dst_from_ip,
                         bit<32> index, bit<1> timed, bit<16> bytes_base) {
+        meta.dst_anno = dst_from_ip == 1 ? hdr.ipv4.dstAddr : meta.dst_anno;
         meta.elem_id = elem_id;
         meta.exit_ports = exit_ports;
         meta.drop_ports = drop_ports;
@@ -523,8 +527,9 @@ control Stage(inout headers_t hdr,
     }
 
     /* ---- ether_encap ---- */
-    action exec_ether_encap(bit<8> elem_id, bit<32> exit_ports, bit<32> drop_ports,
+    action exec_ether_encap(bit<8> elem_id, bit<32> exit_ports, bit<32> drop_ports, bit<1> dst_from_ip,
                             bit<16> ether_type, bit<48> src, bit<48> dst) {
+        meta.dst_anno = dst_from_ip == 1 ? hdr.ipv4.dstAddr : meta.dst_anno;
         meta.elem_id = elem_id;
         meta.exit_ports = exit_ports;
         meta.drop_ports = drop_ports;
@@ -539,9 +544,10 @@ control Stage(inout headers_t hdr,
     /* ---- ip_encap ---- */
     register<bit<16>>(1024) ipencap_id;
 
-    action exec_ip_encap(bit<8> elem_id, bit<32> exit_ports, bit<32> drop_ports,
+    action exec_ip_encap(bit<8> elem_id, bit<32> exit_ports, bit<32> drop_ports, bit<1> dst_from_ip,
                          bit<8> proto, bit<32> src, bit<32> dst, bit<8> ttl, bit<8> tos,
                          bit<1> df, bit<1> dst_anno, bit<32> index) {
+        meta.dst_anno = dst_from_ip == 1 ? hdr.ipv4.dstAddr : meta.dst_anno;
         meta.elem_id = elem_id;
         meta.exit_ports = exit_ports;
         meta.drop_ports = drop_ports;
@@ -559,7 +565,8 @@ control Stage(inout headers_t hdr,
     }
 
     /* ---- dec_ip_ttl ---- */
-    action exec_dec_ip_ttl(bit<8> elem_id, bit<32> exit_ports, bit<32> drop_ports) {
+    action exec_dec_ip_ttl(bit<8> elem_id, bit<32> exit_ports, bit<32> drop_ports, bit<1> dst_from_ip) {
+        meta.dst_anno = dst_from_ip == 1 ? hdr.ipv4.dstAddr : meta.dst_anno;
         meta.elem_id = elem_id;
         meta.exit_ports = exit_ports;
         meta.drop_ports = drop_ports;
@@ -569,8 +576,9 @@ control Stage(inout headers_t hdr,
     }
 
     /* ---- set_ip_dscp ---- */
-    action exec_set_ip_dscp(bit<8> elem_id, bit<32> exit_ports, bit<32> drop_ports,
+    action exec_set_ip_dscp(bit<8> elem_id, bit<32> exit_ports, bit<32> drop_ports, bit<1> dst_from_ip,
                             bit<6> dscp) {
+        meta.dst_anno = dst_from_ip == 1 ? hdr.ipv4.dstAddr : meta.dst_anno;
         meta.elem_id = elem_id;
         meta.exit_ports = exit_ports;
         meta.drop_ports = drop_ports;
@@ -581,7 +589,8 @@ control Stage(inout headers_t hdr,
     }
 
     /* ---- check_ip_header ---- */
-    action exec_check_ip_header(bit<8> elem_id, bit<32> exit_ports, bit<32> drop_ports) {
+    action exec_check_ip_header(bit<8> elem_id, bit<32> exit_ports, bit<32> drop_ports, bit<1> dst_from_ip) {
+        meta.dst_anno = dst_from_ip == 1 ? hdr.ipv4.dstAddr : meta.dst_anno;
         meta.elem_id = elem_id;
         meta.exit_ports = exit_ports;
         meta.drop_ports = drop_ports;
@@ -591,8 +600,9 @@ control Stage(inout headers_t hdr,
     }
 
     /* ---- paint ---- */
-    action exec_paint(bit<8> elem_id, bit<32> exit_ports, bit<32> drop_ports,
+    action exec_paint(bit<8> elem_id, bit<32> exit_ports, bit<32> drop_ports, bit<1> dst_from_ip,
                       bit<8> color) {
+        meta.dst_anno = dst_from_ip == 1 ? hdr.ipv4.dstAddr : meta.dst_anno;
         meta.elem_id = elem_id;
         meta.exit_ports = exit_ports;
         meta.drop_ports = drop_ports;
@@ -603,7 +613,8 @@ control Stage(inout headers_t hdr,
     }
 
     /* ---- discard ---- */
-    action exec_discard(bit<8> elem_id, bit<32> exit_ports, bit<32> drop_ports) {
+    action exec_discard(bit<8> elem_id, bit<32> exit_ports, bit<32> drop_ports, bit<1> dst_from_ip) {
+        meta.dst_anno = dst_from_ip == 1 ? hdr.ipv4.dstAddr : meta.dst_anno;
         meta.elem_id = elem_id;
         meta.exit_ports = exit_ports;
         meta.drop_ports = drop_ports;
@@ -613,8 +624,9 @@ control Stage(inout headers_t hdr,
     }
 
     /* ---- alert ---- */
-    action exec_alert(bit<8> elem_id, bit<32> exit_ports, bit<32> drop_ports,
+    action exec_alert(bit<8> elem_id, bit<32> exit_ports, bit<32> drop_ports, bit<1> dst_from_ip,
                       bit<32> session) {
+        meta.dst_anno = dst_from_ip == 1 ? hdr.ipv4.dstAddr : meta.dst_anno;
         meta.elem_id = elem_id;
         meta.exit_ports = exit_ports;
         meta.drop_ports = drop_ports;
@@ -625,8 +637,9 @@ control Stage(inout headers_t hdr,
     }
 
     /* ---- forward ---- */
-    action exec_forward(bit<8> elem_id, bit<32> exit_ports, bit<32> drop_ports,
+    action exec_forward(bit<8> elem_id, bit<32> exit_ports, bit<32> drop_ports, bit<1> dst_from_ip,
                         bit<9> port) {
+        meta.dst_anno = dst_from_ip == 1 ? hdr.ipv4.dstAddr : meta.dst_anno;
         meta.elem_id = elem_id;
         meta.exit_ports = exit_ports;
         meta.drop_ports = drop_ports;
