@@ -98,6 +98,12 @@ def plan_report(plan: Plan) -> Iterator[object]:
         yield t
         for nf in chain.nfs:
             yield Text.assemble("  ", _t(nf.name, "bold"), ": ", _t(nf.reason))
+            removed = nf.switch_part.switch_nf.removed if nf.on_switch else frozenset()
+            if removed:
+                yield Text.assemble(
+                    "  ", _t(nf.name, "bold"), ": no stage for ", _t(", ".join(sorted(removed))),
+                    ": every packet reaching it passed an equal CheckIPHeader earlier in the "
+                    "run, and nothing since changed the IP header")
         passes = ", ".join(f"{sw}: {n}" for sw, n in sorted(chain.passes.items())) or "none"
         yield _t(f"  passes per packet: {passes}")
         splits = [nf for nf in chain.nfs if nf.placement is Placement.SPLIT]

@@ -25,7 +25,7 @@ import networkx as nx
 from p4sfc_compiler.analysis.offload import check_elements
 from p4sfc_compiler.backend.compile import CompileResult, compile_chains
 from p4sfc_compiler.backend.entry_formats import write_request_txtpb
-from p4sfc_compiler.dataplane.fields import L4_REACH, field_width
+from p4sfc_compiler.dataplane.fields import L4_REACH, field_width, key_name
 from p4sfc_compiler.dataplane.match import Entry, Exact, Match, Ternary, significant
 from p4sfc_compiler.families import registry
 from p4sfc_compiler.families.base import Lowering, TableEntry
@@ -196,7 +196,9 @@ def dynamic_rewriter_txtpb(result: CompileResult, case: Case) -> str:
                 ("meta.chain_id", Exact(chain["chain_id"])), ("meta.nf_id", Exact(nf["nf_id"])),
                 ("meta.elem_id", Exact(e["elem_id"])))
             for flow, to in case.flows:
-                entry = Entry(f"{stage}.rewriter", key + _five_tuple(flow), f"{stage}.rewrite",
+                # match fields by P4Info name, as the compiler's entries leave it
+                match = tuple((key_name(x), v) for x, v in key + _five_tuple(flow))
+                entry = Entry(f"{stage}.rewriter", match, f"{stage}.rewrite",
                               _rewrite_params(to, port=0))
                 check_entry(entry, index)
                 entries.append(entry)

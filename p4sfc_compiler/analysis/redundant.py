@@ -75,7 +75,7 @@ def without_redundant_checks(snf: SwitchNF, infos: Mapping[str, ElementInfo],
     if redundant and bypass(snf.outputs(INPUT_CLASS).get(0, Target(None))).elem is not None:
         snf = SwitchNF(dict(snf.elem_ids), {
             key: bypass(t) for key, t in snf.edges.items() if key[0] not in redundant
-        })
+        }, removed=snf.removed | redundant)
         facts = input_facts(snf, infos, entry)
     # (an NF whose input would lead straight to its output or a drop keeps its checks: a
     # packet enters an NF through an element, which the stage bookkeeping needs)

@@ -45,6 +45,8 @@ class SwitchNF:
     elem_ids: dict[str, int]
     # (source element or "input", out port) -> target; "input" has port 0 only
     edges: dict[tuple[str, int], Target] = field(default_factory=dict)
+    # CheckIPHeaders left out because they repeat a check (analysis/redundant.py)
+    removed: frozenset[str] = frozenset()
 
     @cached_property
     def _by_source(self) -> dict[str, dict[int, Target]]:

@@ -8,7 +8,7 @@ from pathlib import Path
 
 import pytest
 
-from p4sfc_compiler.analysis.plan import ChainPlan, NFPlan, build_plan
+from p4sfc_compiler.analysis.plan import ChainPlan, NFPlan, Plan, build_plan
 from p4sfc_compiler.analysis.switchgraph import Target
 from p4sfc_compiler.frontend.chainspec import load_chains
 from p4sfc_compiler.frontend.topology import default_topology
@@ -23,7 +23,7 @@ ONLY_CHECK = """input -> Strip(14) -> c :: CheckIPHeader -> Unstrip(14) -> outpu
 c[1] -> Discard;"""
 
 
-def _chain(tmp_path: Path, nfs: list[tuple[str, str]], stages: int = 8) -> ChainPlan:
+def _plan(tmp_path: Path, nfs: list[tuple[str, str]], stages: int = 8) -> Plan:
     """A chain of library NFs (a type) or NF bodies (Click text) on s1."""
     specs = []
     for name, what in nfs:
@@ -40,8 +40,11 @@ def _chain(tmp_path: Path, nfs: list[tuple[str, str]], stages: int = 8) -> Chain
                        "egress": {"switch": "s1", "port": 2}, "match": {}}}
     (tmp_path / "chain.json").write_text(json.dumps(chain))
     chains = load_chains(tmp_path / "chain.json")
-    return build_plan(chains, default_topology(chains), stages=stages,
-                      base_dir=tmp_path).chains[0]
+    return build_plan(chains, default_topology(chains), stages=stages, base_dir=tmp_path)
+
+
+def _chain(tmp_path: Path, nfs: list[tuple[str, str]], stages: int = 8) -> ChainPlan:
+    return _plan(tmp_path, nfs, stages).chains[0]
 
 
 def _staged(nf: NFPlan) -> set[str]:
@@ -58,6 +61,8 @@ def test_the_checks_after_the_firewall_go_and_the_chain_fits_one_pass(tmp_path: 
     assert "chk" in _staged(fw)  # the first check stays
     assert "chk" not in _staged(mon) and "c_bad" not in _staged(mon)  # only chk[1] fed it
     assert "CheckIPHeader@2" not in _staged(rt)
+    assert mon.switch_part.switch_nf.removed == {"chk"}
+    assert rt.switch_part.switch_nf.removed == {"CheckIPHeader@2"}
     # what followed each removed check gets the destination annotation it set
     assert [t.dst_from_ip for t in _edge_into(mon, "total")] == [True]
     assert [t.dst_from_ip for t in _edge_into(rt, "rt")] == [True]
@@ -101,3 +106,26 @@ def test_an_nf_of_nothing_but_a_repeated_check_keeps_it(tmp_path: Path, stages: 
     # a packet enters an NF through an element: input straight to output would stall it
     _fw, only = _chain(tmp_path, [("fw", "firewall"), ("only", ONLY_CHECK)], stages).nfs
     assert "c" in _staged(only)
+
+
+def test_an_nf_that_passes_bad_headers_on_keeps_the_next_check(tmp_path: Path) -> None:
+    # the monitor counts bad headers (chk[1] -> c_bad) and passes them on: the firewall
+    # after it must still check; the NAT after the firewall need not
+    mon, fw, nat = _chain(tmp_path, [("mon", "monitor"), ("fw", "firewall"), ("nat", "nat")]).nfs
+    assert not mon.switch_part.switch_nf.removed and "c_bad" in _staged(mon)
+    assert not fw.switch_part.switch_nf.removed and "chk" in _staged(fw)
+    assert nat.switch_part.switch_nf.removed == {"chk"}
+
+
+def test_plan_report_names_the_removed_checks(tmp_path: Path) -> None:
+    from rich.console import Console
+
+    from p4sfc_compiler.report import plan_report
+
+    plan = _plan(tmp_path, [("fw", "firewall"), ("rt", "router")])
+    console = Console(width=200, record=True)
+    for part in plan_report(plan):
+        console.print(part)
+    text = console.export_text()
+    assert "rt: no stage for CheckIPHeader@2" in text
+    assert "fw: no stage" not in text
