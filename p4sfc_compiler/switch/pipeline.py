@@ -192,9 +192,8 @@ class Pipeline:
                 self._push_chain(st, hit.params)
             else:
                 st.dropped = 1
-        nfs = st.sfc_nfs
-        if nfs:
-            st.nf_id = nfs[0][NF_ID]
+        elif st.sfc_nfs:
+            st.nf_id = st.sfc_nfs[0][NF_ID]
         if st.dropped == 0:
             for stage in self._stages:
                 if st.dropped == 1 or st.halted == 1 or not st.sfc_nfs:
@@ -244,6 +243,7 @@ class Pipeline:
         if eth is not None:
             eth[ETH_TYPE] = wire.ETHERTYPE_SFC
         st.chain_id = params[self._push_chain_at]
+        st.nf_id = params[self._push_nf_at[0]]
         # The pushed stack keeps the chain's NF ids; bos marks its last.
         kept = min(count, self.max_chain)
         st.sfc_nfs = [[params[self._push_nf_at[i]], 0, int(i == count - 1)]

@@ -780,12 +780,13 @@ control Stage(inout headers_t hdr,
             exec_ether_encap: {
                 hdr.ethernet.srcAddr = meta.ee_src;
                 hdr.ethernet.dstAddr = meta.ee_dst;
-                // Under an SFC header the inner EtherType lives in the SFC header.
-                if (hdr.sfc.isValid()) {
-                    hdr.sfc.etherType = meta.ee_ether_type;
-                } else {
-                    hdr.ethernet.etherType = meta.ee_ether_type;
-                }
+                // Under an SFC header the inner EtherType lives in the SFC header. (One
+                // block, no branch: each field keeps its value, xor 0, where it is not
+                // the one to write; a ?: inside an expression stays an expression.)
+                hdr.sfc.etherType = hdr.sfc.etherType
+                    ^ (hdr.sfc.isValid() ? hdr.sfc.etherType ^ meta.ee_ether_type : 0);
+                hdr.ethernet.etherType = hdr.ethernet.etherType
+                    ^ (hdr.sfc.isValid() ? 0 : hdr.ethernet.etherType ^ meta.ee_ether_type);
                 meta.ether_type = meta.ee_ether_type;
             }
             exec_ip_encap: {
@@ -945,6 +946,9 @@ control MyIngress(inout headers_t hdr,
         hdr.sfc_nfs[7].reserved = 0;
         hdr.sfc_nfs[7].bos = 0;
         meta.chain_id = chain_id;
+        // (here, not in a block after the table: that block would be a table of its own)
+        meta.nf_id = nf0;
+        meta.ctl_key = meta.chain_id ++ meta.nf_id ++ meta.prev_elem ++ meta.prev_port;
     }
 
     table classify_chain {
@@ -1115,38 +1119,35 @@ control MyIngress(inout headers_t hdr,
             } else {
                 meta.dropped = 1;
             }
-        }
-        if (hdr.sfc_nfs[0].isValid()) {
-            meta.nf_id = hdr.sfc_nfs[0].nfId;
+        } else if (hdr.sfc_nfs[0].isValid()) {
+            // A tagged packet: its NF from the stack (push_chain sets both for the others).
             // The stages keep the key up to date from here on.
+            meta.nf_id = hdr.sfc_nfs[0].nfId;
             meta.ctl_key = meta.chain_id ++ meta.nf_id ++ meta.prev_elem ++ meta.prev_port;
         }
-
-        if (meta.dropped == 0) {
-            if (meta.dropped == 0 && meta.halted == 0 && hdr.sfc_nfs[0].isValid()) {
-                stage0.apply(hdr, meta, standard_metadata);
-            }
-            if (meta.dropped == 0 && meta.halted == 0 && hdr.sfc_nfs[0].isValid()) {
-                stage1.apply(hdr, meta, standard_metadata);
-            }
-            if (meta.dropped == 0 && meta.halted == 0 && hdr.sfc_nfs[0].isValid()) {
-                stage2.apply(hdr, meta, standard_metadata);
-            }
-            if (meta.dropped == 0 && meta.halted == 0 && hdr.sfc_nfs[0].isValid()) {
-                stage3.apply(hdr, meta, standard_metadata);
-            }
-            if (meta.dropped == 0 && meta.halted == 0 && hdr.sfc_nfs[0].isValid()) {
-                stage4.apply(hdr, meta, standard_metadata);
-            }
-            if (meta.dropped == 0 && meta.halted == 0 && hdr.sfc_nfs[0].isValid()) {
-                stage5.apply(hdr, meta, standard_metadata);
-            }
-            if (meta.dropped == 0 && meta.halted == 0 && hdr.sfc_nfs[0].isValid()) {
-                stage6.apply(hdr, meta, standard_metadata);
-            }
-            if (meta.dropped == 0 && meta.halted == 0 && hdr.sfc_nfs[0].isValid()) {
-                stage7.apply(hdr, meta, standard_metadata);
-            }
+        if (meta.dropped == 0 && meta.halted == 0 && hdr.sfc_nfs[0].isValid()) {
+            stage0.apply(hdr, meta, standard_metadata);
+        }
+        if (meta.dropped == 0 && meta.halted == 0 && hdr.sfc_nfs[0].isValid()) {
+            stage1.apply(hdr, meta, standard_metadata);
+        }
+        if (meta.dropped == 0 && meta.halted == 0 && hdr.sfc_nfs[0].isValid()) {
+            stage2.apply(hdr, meta, standard_metadata);
+        }
+        if (meta.dropped == 0 && meta.halted == 0 && hdr.sfc_nfs[0].isValid()) {
+            stage3.apply(hdr, meta, standard_metadata);
+        }
+        if (meta.dropped == 0 && meta.halted == 0 && hdr.sfc_nfs[0].isValid()) {
+            stage4.apply(hdr, meta, standard_metadata);
+        }
+        if (meta.dropped == 0 && meta.halted == 0 && hdr.sfc_nfs[0].isValid()) {
+            stage5.apply(hdr, meta, standard_metadata);
+        }
+        if (meta.dropped == 0 && meta.halted == 0 && hdr.sfc_nfs[0].isValid()) {
+            stage6.apply(hdr, meta, standard_metadata);
+        }
+        if (meta.dropped == 0 && meta.halted == 0 && hdr.sfc_nfs[0].isValid()) {
+            stage7.apply(hdr, meta, standard_metadata);
         }
 
         if (meta.dropped == 1) {
