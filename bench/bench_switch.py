@@ -1,6 +1,6 @@
 """Packets per second through the embedded switch's pipeline (p4sfc_compiler.switch), the
 same chains and frames as the data-plane bench's BMv2 runs: the library firewall ->
-monitor -> router chain on the switch alone at 16 / 8 / 2 stages (1, 2 and 5 passes), and
+monitor -> router chain on the switch alone at 16 / 8 / 2 stages (1, 1 and 4 passes), and
 the paper chain's switch part (frames back from the IPS's server: monitor, firewall, NAT
 with one installed mapping). Single-threaded CPU time of ``Pipeline.process`` per frame;
 no BMv2 needed (compare with bench/README.md's "switch CPU us/packet").
