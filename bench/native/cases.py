@@ -21,6 +21,7 @@ from ipaddress import IPv4Address
 from pathlib import Path
 
 import networkx as nx
+from support.specs import line_chain
 
 from p4sfc_compiler.analysis.offload import check_elements
 from p4sfc_compiler.backend.compile import CompileResult, compile_chains
@@ -138,23 +139,7 @@ def cases() -> dict[str, Case]:
 
 def dynamic_chain_json(case: Case, folder: Path) -> Path:
     """Write the case's chain (and its NF bodies) into ``folder``; the chain file."""
-    nfs = []
-    for inst, what in case.nfs:
-        nf: dict[str, str] = {"name": inst, "location": "srv1"}
-        if "->" in what:
-            (folder / f"{inst}.click").write_text(what)
-            nf.update(type=inst, click=f"{inst}.click")
-        else:
-            nf["type"] = what
-        nfs.append(nf)
-    names = [n["name"] for n in nfs]
-    chain = {
-        "name": case.name,
-        "NFs": nfs,
-        "Links": [[a, b] for a, b in zip(names, names[1:], strict=False)],
-        "Route": {"ingress": {"switch": "s1", "port": INGRESS},
-                  "egress": {"switch": "s1", "port": EGRESS}, "match": {}},
-    }
+    chain = line_chain(case.name, case.nfs, folder, INGRESS, EGRESS)
     path = folder / "chain.json"
     path.write_text(json.dumps(chain, indent=1))
     return path

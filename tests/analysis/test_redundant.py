@@ -7,6 +7,7 @@ import json
 from pathlib import Path
 
 import pytest
+from support.specs import line_chain
 
 from p4sfc_compiler.analysis.plan import ChainPlan, NFPlan, Plan, build_plan
 from p4sfc_compiler.analysis.switchgraph import Target
@@ -25,19 +26,7 @@ c[1] -> Discard;"""
 
 def _plan(tmp_path: Path, nfs: list[tuple[str, str]], stages: int = 8) -> Plan:
     """A chain of library NFs (a type) or NF bodies (Click text) on s1."""
-    specs = []
-    for name, what in nfs:
-        nf = {"name": name, "location": "srv1"}
-        if "->" in what:
-            (tmp_path / f"{name}.click").write_text(what)
-            nf.update(type=name, click=f"{name}.click")
-        else:
-            nf["type"] = what
-        specs.append(nf)
-    names = [n["name"] for n in specs]
-    chain = {"name": "c", "NFs": specs, "Links": [list(p) for p in zip(names, names[1:], strict=False)],
-             "Route": {"ingress": {"switch": "s1", "port": 1},
-                       "egress": {"switch": "s1", "port": 2}, "match": {}}}
+    chain = line_chain("c", nfs, tmp_path)
     (tmp_path / "chain.json").write_text(json.dumps(chain))
     chains = load_chains(tmp_path / "chain.json")
     return build_plan(chains, default_topology(chains), stages=stages, base_dir=tmp_path)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+from collections.abc import Sequence
 from pathlib import Path
 
 
@@ -32,4 +33,28 @@ def solo_chain(nf: dict) -> dict:
         "Links": [],
         "Route": {"ingress": {"switch": "s1", "port": 1}, "egress": {"switch": "s1", "port": 2},
                   "match": {}},
+    }
+
+
+def line_chain(name: str, nfs: Sequence[tuple[str, str]], folder: Path,
+               ingress: int = 1, egress: int = 2) -> dict:
+    """A chain of NFs in a line on s1 (srv1), from port ``ingress`` to ``egress``: each NF
+    is ``(instance, what)``, ``what`` a library NF type or an NF body (Click text, written
+    into ``folder`` as ``<instance>.click``)."""
+    specs = []
+    for inst, what in nfs:
+        nf = {"name": inst, "location": "srv1"}
+        if "->" in what:
+            (folder / f"{inst}.click").write_text(what)
+            nf.update(type=inst, click=f"{inst}.click")
+        else:
+            nf["type"] = what
+        specs.append(nf)
+    names = [n["name"] for n in specs]
+    return {
+        "name": name,
+        "NFs": specs,
+        "Links": [[a, b] for a, b in zip(names, names[1:], strict=False)],
+        "Route": {"ingress": {"switch": "s1", "port": ingress},
+                  "egress": {"switch": "s1", "port": egress}, "match": {}},
     }
