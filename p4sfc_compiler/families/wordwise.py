@@ -44,6 +44,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
+from typing import TypeVar
 
 from p4sfc_compiler.families.wordtests import And, Const, Ite, Leaf, Node, Not, Or, Rel
 
@@ -794,6 +795,28 @@ def _compress(prog: Program) -> Compiled:
     text = "\n".join([*lines, f"safe length {prog.safe_length}", "alignment offset 0", ""])
     return Compiled(steps, prog.output_everything if not steps else -1, prog.safe_length,
                     text)
+
+
+C = TypeVar("C")
+
+
+def per_config(build: Callable[[C], Compiled]) -> Callable[[C], Compiled]:
+    """``build`` run once per configuration object. Keyed by identity, not by value: the
+    engine asks for the program on every packet, and hashing a configuration's pattern
+    trees each time would cost more than the lookup saves."""
+    cache: dict[int, tuple[C, Compiled]] = {}
+
+    def program(config: C) -> Compiled:
+        hit = cache.get(id(config))
+        if hit is not None and hit[0] is config:
+            return hit[1]
+        if len(cache) > 4096:
+            cache.clear()
+        compiled = build(config)
+        cache[id(config)] = (config, compiled)
+        return compiled
+
+    return program
 
 
 def filter_program(rules: Sequence[tuple[Node, int | None]]) -> Compiled:

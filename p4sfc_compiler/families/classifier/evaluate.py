@@ -9,21 +9,15 @@ from Click's data pointer, its length being the bytes from there to the end.
 from __future__ import annotations
 
 from p4sfc_compiler.families.classifier.config import ClassifierConfig
-from p4sfc_compiler.families.wordwise import Compiled, classifier_program
-
-_PROGRAMS: dict[int, tuple[ClassifierConfig, Compiled]] = {}
+from p4sfc_compiler.families.wordwise import Compiled, classifier_program, per_config
 
 
-def program(config: ClassifierConfig) -> Compiled:
-    """Click's program for ``config``, built once per configuration object."""
-    hit = _PROGRAMS.get(id(config))
-    if hit is not None and hit[0] is config:
-        return hit[1]
-    if len(_PROGRAMS) > 4096:
-        _PROGRAMS.clear()
-    compiled = classifier_program(config.patterns)
-    _PROGRAMS[id(config)] = (config, compiled)
-    return compiled
+def _build(config: ClassifierConfig) -> Compiled:
+    return classifier_program(config.patterns)
+
+
+# Click's program for a configuration, built once per configuration object.
+program = per_config(_build)
 
 
 def evaluate(cls: str, config: ClassifierConfig, packet_bytes: bytes | bytearray,

@@ -20,22 +20,17 @@ from p4sfc_compiler.families.wordwise import (
     SPACE_BASE,
     Compiled,
     filter_program,
+    per_config,
     required_length,
 )
 
-_PROGRAMS: dict[int, tuple[FilterConfig, Compiled]] = {}
+
+def _build(config: FilterConfig) -> Compiled:
+    return filter_program([(r.node, r.port) for r in config.rules])
 
 
-def program(config: FilterConfig) -> Compiled:
-    """Click's program for ``config``, built once per configuration object."""
-    hit = _PROGRAMS.get(id(config))
-    if hit is not None and hit[0] is config:
-        return hit[1]
-    if len(_PROGRAMS) > 4096:
-        _PROGRAMS.clear()
-    compiled = filter_program([(r.node, r.port) for r in config.rules])
-    _PROGRAMS[id(config)] = (config, compiled)
-    return compiled
+# Click's program for a configuration, built once per configuration object.
+program = per_config(_build)
 
 
 class ClickPacket:
