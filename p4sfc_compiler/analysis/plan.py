@@ -3,7 +3,8 @@
 ``build_plan`` runs the passes in order: load each NF's graph, check each element
 (``offload``), classify each NF (``classify``), partition each chain per server
 (``partition``), build the switch view of switch-side NFs (``switchgraph``), remove the
-checks a run of them repeats (``redundant``) and allocate stages (``stages``). The backend turns a plan into entries and configs.
+checks a run of them repeats (``redundant``) and allocate stages (``stages``). The
+backend turns a plan into entries and configs.
 """
 
 from __future__ import annotations

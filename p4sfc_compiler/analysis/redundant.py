@@ -72,13 +72,13 @@ def without_redundant_checks(snf: SwitchNF, infos: Mapping[str, ElementInfo],
             t = replace(nxt, dst_from_ip=nxt.elem is not None)
         return t
 
+    # An NF whose input would lead straight to its output or a drop keeps its checks: a
+    # packet enters an NF through an element, which the stage bookkeeping needs.
     if redundant and bypass(snf.outputs(INPUT_CLASS).get(0, Target(None))).elem is not None:
         snf = SwitchNF(dict(snf.elem_ids), {
             key: bypass(t) for key, t in snf.edges.items() if key[0] not in redundant
         }, removed=snf.removed | redundant)
         facts = input_facts(snf, infos, entry)
-    # (an NF whose input would lead straight to its output or a drop keeps its checks: a
-    # packet enters an NF through an element, which the stage bookkeeping needs)
     # only edges a packet can take: what a removed check's output 1 fed no longer runs
     live = nx.descendants(snf.dag(), INPUT_CLASS) | {INPUT_CLASS}
     exits = [_out_facts(facts, infos, entry, src, port)

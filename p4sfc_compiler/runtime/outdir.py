@@ -13,7 +13,7 @@ from pathlib import Path
 from typing import Any
 
 from p4sfc_compiler.backend.entry_formats import entry_from_runtime_json
-from p4sfc_compiler.dataplane.match import Exact, Ternary
+from p4sfc_compiler.dataplane.match import Entry, Exact, Ternary
 from p4sfc_compiler.dataplane.program import CLASSIFY_CHAIN, INGRESS
 from p4sfc_compiler.errors import P4SFCError
 from p4sfc_compiler.p4info.index import P4InfoIndex
@@ -149,9 +149,8 @@ def load_out_dir(path: Path) -> OutDir:
     return OutDir(path, p4info_path, p4info_text, index, chain_ids, switches)
 
 
-def resolve_row(row: dict[str, Any], index: P4InfoIndex, chain: str) -> WantedEntry:
-    """One runtime JSON entry by ids: what the switch will hold for it."""
-    entry = entry_from_runtime_json(row, index)
+def entry_by_ids(entry: Entry, index: P4InfoIndex) -> tuple[EntryKey, EntryValue]:
+    """An entry (names) as the runtime client writes and reads it (P4Info ids)."""
     table = index.table(entry.table)
     items: list[MatchItem] = []
     for name, m in entry.match:
@@ -170,5 +169,12 @@ def resolve_row(row: dict[str, Any], index: P4InfoIndex, chain: str) -> WantedEn
             raise P4SFCError(f"action {action.name} has no parameter '{pname}'")
         params.append((p.id, pv))
     key: EntryKey = (table.id, tuple(sorted(items)), entry.priority or 0)
+    return key, (action.id, tuple(sorted(params)))
+
+
+def resolve_row(row: dict[str, Any], index: P4InfoIndex, chain: str) -> WantedEntry:
+    """One runtime JSON entry by ids: what the switch will hold for it."""
+    entry = entry_from_runtime_json(row, index)
+    key, value = entry_by_ids(entry, index)
     text = ", ".join(f"{k}={v}" for k, v in row["match"].items())
-    return WantedEntry(key, (action.id, tuple(sorted(params))), chain, table.name, text)
+    return WantedEntry(key, value, chain, index.table(entry.table).name, text)

@@ -10,8 +10,6 @@ import struct
 from p4sfc_compiler.dataplane.fields import pack_control_key
 from p4sfc_compiler.dataplane.match import Entry, Exact, Ternary
 from p4sfc_compiler.dataplane.program import ProgramParams
-from p4sfc_compiler.p4info.index import P4InfoIndex
-from p4sfc_compiler.runtime.outdir import EntryKey, EntryValue, MatchItem
 from support.frames import csum16, ip4
 
 PARAMS = ProgramParams(stages=1, max_chain=1, table_size=8, register_size=8,
@@ -67,17 +65,3 @@ def frame(sport: int) -> bytes:
     return eth + ip + tcp
 
 
-def by_ids(entry: Entry, index: P4InfoIndex) -> tuple[EntryKey, EntryValue]:
-    """``entry`` as the runtime client writes and reads it."""
-    table = index.table(entry.table)
-    items: list[MatchItem] = []
-    for name, m in entry.match:
-        fid = table.fields[name].id
-        if isinstance(m, Exact):
-            items.append((fid, "e", m.value, 0))
-        else:
-            assert isinstance(m, Ternary)
-            items.append((fid, "t", m.value, m.mask))
-    action = index.action(entry.action)
-    params = tuple(sorted((action.params[n].id, v) for n, v in entry.params))
-    return (table.id, tuple(sorted(items)), entry.priority or 0), (action.id, params)

@@ -15,14 +15,14 @@ from dataclasses import dataclass, field
 import pytest
 from finsy import P4ClientError
 from finsy.proto import p4r
-from support.idle import MS, PARAMS, REWRITER, by_ids, chain_entries, frame, mapping
+from support.idle import MS, PARAMS, REWRITER, chain_entries, frame, mapping
 
 from p4sfc_compiler.backend.render_p4 import render_p4
 from p4sfc_compiler.dataplane.program import build_program
 from p4sfc_compiler.p4info.index import P4InfoIndex
 from p4sfc_compiler.p4info.write import render_p4info
 from p4sfc_compiler.runtime.client import Connection, EntryAge, IdleTimeout, SwitchError
-from p4sfc_compiler.runtime.outdir import EntryKey
+from p4sfc_compiler.runtime.outdir import EntryKey, entry_by_ids
 from p4sfc_compiler.switch.embedded import EmbeddedSwitch
 
 P4INFO = render_p4info(build_program(PARAMS))
@@ -46,7 +46,7 @@ class Observed:
 
 
 def key(entry_sport: int) -> EntryKey:
-    return by_ids(mapping(entry_sport), INDEX)[0]
+    return entry_by_ids(mapping(entry_sport), INDEX)[0]
 
 
 async def run_scenario(conn: Connection, send: Callable[[bytes], None], ttl_ms: int,
@@ -58,18 +58,18 @@ async def run_scenario(conn: Connection, send: Callable[[bytes], None], ttl_ms: 
     flow 2 and read again; then collect ``notes`` notifications (at most ``wait_s``)."""
     conn.use_index(INDEX)
     seen = Observed()
-    ups = [conn.table_update(INSERT, *by_ids(e, INDEX)) for e in chain_entries()]
-    ups += [conn.table_update(INSERT, *by_ids(mapping(1), INDEX), idle_timeout_ns=ttl_ms * MS),
-            conn.table_update(INSERT, *by_ids(mapping(2), INDEX), idle_timeout_ns=LONG_MS * MS),
-            conn.table_update(INSERT, *by_ids(mapping(3), INDEX)),
-            conn.table_update(INSERT, *by_ids(mapping(4), INDEX), idle_timeout_ns=WRAP_MS * MS)]
+    ups = [conn.table_update(INSERT, *entry_by_ids(e, INDEX)) for e in chain_entries()]
+    ups += [conn.table_update(INSERT, *entry_by_ids(mapping(1), INDEX), idle_timeout_ns=ttl_ms * MS),
+            conn.table_update(INSERT, *entry_by_ids(mapping(2), INDEX), idle_timeout_ns=LONG_MS * MS),
+            conn.table_update(INSERT, *entry_by_ids(mapping(3), INDEX)),
+            conn.table_update(INSERT, *entry_by_ids(mapping(4), INDEX), idle_timeout_ns=WRAP_MS * MS)]
     assert await conn.write(ups) == []
     start = time.monotonic()
-    bad_exit = by_ids(chain_entries()[2], INDEX)
+    bad_exit = entry_by_ids(chain_entries()[2], INDEX)
     refused = [
         conn.table_update(MODIFY, *bad_exit, idle_timeout_ns=5 * MS),  # no idle timeout
-        conn.table_update(MODIFY, *by_ids(mapping(3), INDEX), idle_timeout_ns=-1),
-        conn.table_update(INSERT, *by_ids(mapping(1), INDEX), idle_timeout_ns=ttl_ms * MS),
+        conn.table_update(MODIFY, *entry_by_ids(mapping(3), INDEX), idle_timeout_ns=-1),
+        conn.table_update(INSERT, *entry_by_ids(mapping(1), INDEX), idle_timeout_ns=ttl_ms * MS),
     ]
     seen.refused = [(e.index, e.code, e.message) for e in await conn.write(refused)]
     try:
@@ -125,7 +125,7 @@ def check_common(seen: Observed, ttl_ms: int, idle_s: float) -> None:
     after = seen.after_hit[key(2)].elapsed_ns
     assert after is not None and after < 0.2e9  # the frame hit flow 2's mapping
     assert seen.after_hit[key(1)].elapsed_ns >= first[key(1)].elapsed_ns  # type: ignore[operator]
-    assert first[key(1)].value == by_ids(mapping(1), INDEX)[1]
+    assert first[key(1)].value == entry_by_ids(mapping(1), INDEX)[1]
 
 
 @pytest.fixture
@@ -161,8 +161,8 @@ def test_a_hit_or_a_modify_keeps_an_entry_from_ageing(fast_switch: EmbeddedSwitc
         async with Connection("s1", fast_switch.address, 0, election_id=5) as conn:
             await conn.set_pipeline(P4INFO, b"")
             conn.use_index(INDEX)
-            ups = [conn.table_update(INSERT, *by_ids(e, INDEX)) for e in chain_entries()]
-            ups.append(conn.table_update(INSERT, *by_ids(mapping(1), INDEX),
+            ups = [conn.table_update(INSERT, *entry_by_ids(e, INDEX)) for e in chain_entries()]
+            ups.append(conn.table_update(INSERT, *entry_by_ids(mapping(1), INDEX),
                                          idle_timeout_ns=300 * MS))
             assert await conn.write(ups) == []
             for _ in range(6):  # hit it every 100 ms: no notification
@@ -171,13 +171,13 @@ def test_a_hit_or_a_modify_keeps_an_entry_from_ageing(fast_switch: EmbeddedSwitc
             quiet = await conn.next_idle_timeout(0.1)
             # a MODIFY with a longer TTL restarts the idle time too
             assert await conn.write([conn.table_update(
-                MODIFY, *by_ids(mapping(1), INDEX), idle_timeout_ns=600 * MS)]) == []
+                MODIFY, *entry_by_ids(mapping(1), INDEX), idle_timeout_ns=600 * MS)]) == []
             early = await conn.next_idle_timeout(0.45)
             ages = await conn.read_table(INDEX.table(REWRITER).id)
             return quiet, early, ages
     quiet, early, ages = asyncio.run(go())
     assert quiet is None and early is None
-    assert ages[key(1)] == EntryAge(by_ids(mapping(1), INDEX)[1], 600 * MS, None)
+    assert ages[key(1)] == EntryAge(entry_by_ids(mapping(1), INDEX)[1], 600 * MS, None)
 
 
 def test_notifications_go_to_the_primary_only(fast_switch: EmbeddedSwitch) -> None:
@@ -187,7 +187,7 @@ def test_notifications_go_to_the_primary_only(fast_switch: EmbeddedSwitch) -> No
             await high.set_pipeline(P4INFO, b"")
             high.use_index(INDEX)
             assert await high.write([high.table_update(
-                INSERT, *by_ids(mapping(1), INDEX), idle_timeout_ns=50 * MS)]) == []
+                INSERT, *entry_by_ids(mapping(1), INDEX), idle_timeout_ns=50 * MS)]) == []
             return await high.next_idle_timeout(1.0), await low.next_idle_timeout(0.3)
     to_primary, to_backup = asyncio.run(go())
     assert to_primary is not None and to_primary.entries == ((key(1), 50 * MS),)
