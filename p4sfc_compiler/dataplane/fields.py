@@ -31,16 +31,25 @@ _IPV4_W = {f.name: f.bitwidth for f in wire.IPV4.fields}
 _TCP_W = {f.name: f.bitwidth for f in wire.TCP.fields}
 _ICMP_W = {f.name: f.bitwidth for f in wire.ICMP.fields}
 
-# An element's id inside its NF (meta.elem_id, meta.prev_elem).
+# An element's id inside its NF (meta.elem_id, the control key's prev_elem).
 ELEM_ID_BITS = 8
+
+# The parts of element_control's one key field that live only in it, as slices, low bits
+# last: the element that ran last in the current NF (0: the NF's input) and the output
+# port it chose. An exec action writes its element id and default port into them, the
+# element's block its port, so moving on to the NF's next element needs no statement
+# after the block: BMv2 runs every straight-line stretch of control code as a table of
+# its own, a cost per element. The switch model holds them as fields of these names.
+CONTROL_KEY_SLICES: tuple[MetaField, ...] = (
+    MetaField("prev_elem", ELEM_ID_BITS, preserved=True),
+    MetaField("out_port", reserved.ELEMENT_PORT_BITS, preserved=True),
+)
+_SLICE_BITS = sum(m.bitwidth for m in CONTROL_KEY_SLICES)
 
 METADATA: tuple[MetaField, ...] = (
     MetaField("chain_id", _SFC_W["chainId"]),
     MetaField("nf_id", _NF_W["nfId"]),
     MetaField("elem_id", ELEM_ID_BITS),
-    MetaField("prev_elem", ELEM_ID_BITS, preserved=True,
-              note="Position inside the current NF and Click's annotations survive recirculation."),
-    MetaField("prev_port", reserved.ELEMENT_PORT_BITS, preserved=True),
     MetaField("ether_type", _SFC_W["etherType"]),
     MetaField("ip_ok", 1),
     MetaField("l4_ok", 1),
@@ -56,12 +65,12 @@ METADATA: tuple[MetaField, ...] = (
     MetaField("tcp_flags", _TCP_W["flags"]),
     MetaField("icmp_type", _ICMP_W["icmpType"]),
     MetaField("icmp_code", _ICMP_W["icmpCode"]),
-    MetaField("dst_anno", _IPV4_W["dstAddr"], preserved=True),
+    MetaField("dst_anno", _IPV4_W["dstAddr"], preserved=True,
+              note="Click's annotations and the position in the NF survive recirculation."),
     MetaField("paint", 8, preserved=True),
     # CheckIPHeader saw bytes past the IP total length: the packet leaves without them.
     MetaField("trim", 1, preserved=True),
-    MetaField("out_port", reserved.ELEMENT_PORT_BITS, note="Set by the element that ran in a stage."),
-    MetaField("exit_ports", reserved.MASK_BITS),
+    MetaField("exit_ports", reserved.MASK_BITS, note="Set by the element that ran in a stage."),
     MetaField("drop_ports", reserved.MASK_BITS),
     MetaField("to_server", 1, note="Pass state."),
     MetaField("server_entry", _SFC_W["entry"]),
@@ -74,9 +83,19 @@ METADATA: tuple[MetaField, ...] = (
     MetaField("ip_dirty", 1),
     MetaField("recirc", 1),
     MetaField("l2_len", 16),
-    MetaField("ctl_key", _SFC_W["chainId"] + _NF_W["nfId"] + ELEM_ID_BITS + reserved.ELEMENT_PORT_BITS,
-              note="element_control's key: chain_id ++ nf_id ++ prev_elem ++ prev_port."),
+    MetaField("ctl_key", _SFC_W["chainId"] + _NF_W["nfId"] + _SLICE_BITS, preserved=True,
+              note="element_control's key: chain_id ++ nf_id ++ prev_elem ++ out_port."),
 )
+
+
+def _slice_expr(name: str) -> str:
+    lo = 0
+    for m in reversed(CONTROL_KEY_SLICES):
+        if m.name == name:
+            return f"meta.ctl_key[{lo + m.bitwidth - 1}:{lo}]"
+        lo += m.bitwidth
+    raise KeyError(name)
+
 
 _HEADER_INSTANCES = {
     "hdr.ethernet": wire.ETHERNET,
@@ -95,6 +114,9 @@ _WIDTHS.update(
     for f in ht.fields
     if not f.varbit
 )
+# The expression of each control-key slice, to its name.
+SLICE_NAMES: dict[str, str] = {_slice_expr(m.name): m.name for m in CONTROL_KEY_SLICES}
+_WIDTHS.update((_slice_expr(m.name), m.bitwidth) for m in CONTROL_KEY_SLICES)
 _WIDTHS["standard_metadata.ingress_port"] = reserved.PORT_BITS
 
 
@@ -114,14 +136,17 @@ L4_REACH = "meta.l4_reach"  # which of wire.L4_PROBES the transport bytes reach
 CHAIN_ID = "meta.chain_id"
 NF_ID = "meta.nf_id"
 ELEM_ID = "meta.elem_id"
-PREV_ELEM = "meta.prev_elem"
-PREV_PORT = "meta.prev_port"
+PREV_ELEM = _slice_expr("prev_elem")
+# The output port the element that ran chose (exec_common sets its default).
+OUT_PORT = _slice_expr("out_port")
+# Both slices: what exec_common writes in one statement and a new NF resets.
+POSITION = f"meta.ctl_key[{_SLICE_BITS - 1}:0]"
 TO_SERVER = "meta.to_server"
 # element_control matches one exact field packed from four: BMv2 pays per key field on
 # every lookup (it builds and formats each one), and a stage looks up element_control on
 # every pass, so one field is measurably cheaper than four (bench/README.md).
 CONTROL_KEY = "meta.ctl_key"
-CONTROL_KEY_PARTS: tuple[str, ...] = (CHAIN_ID, NF_ID, PREV_ELEM, PREV_PORT)
+CONTROL_KEY_PARTS: tuple[str, ...] = (CHAIN_ID, NF_ID, PREV_ELEM, OUT_PORT)
 INGRESS_PORT = "standard_metadata.ingress_port"
 DST_ANNO = "meta.dst_anno"
 
@@ -233,8 +258,6 @@ KEY_NAMES: dict[str, str] = {
     CHAIN_ID: "chain_id",
     NF_ID: "nf_id",
     ELEM_ID: "elem_id",
-    PREV_ELEM: "prev_elem",
-    PREV_PORT: "prev_port",
     CONTROL_KEY: "ctl",
     TO_SERVER: "to_server",
     INGRESS_PORT: "ingress_port",
@@ -265,10 +288,22 @@ KEY_NAMES: dict[str, str] = {
 KEY_EXPRESSIONS: dict[str, str] = {name: expr for expr, name in KEY_NAMES.items()}
 
 
-def pack_control_key(chain_id: int, nf_id: int, prev_elem: int, prev_port: int) -> int:
+def control_key_at_input() -> str:
+    """The P4 expression of :data:`CONTROL_KEY` at the input of the packet's current NF
+    (chain_id and nf_id as they are, the position 0)."""
+    return f"{CHAIN_ID} ++ {NF_ID} ++ {_SLICE_BITS}w0"
+
+
+def control_key_for_nf() -> str:
+    """The P4 expression of :data:`CONTROL_KEY` with chain_id and nf_id as they are and
+    the position in the NF kept (0 on a packet's first pass, preserved on recirculation)."""
+    return f"{CHAIN_ID} ++ {NF_ID} ++ {POSITION}"
+
+
+def pack_control_key(chain_id: int, nf_id: int, prev_elem: int, port: int) -> int:
     """The value of :data:`CONTROL_KEY` for the four parts, first part in the high bits."""
     value = 0
-    for part, v in zip(CONTROL_KEY_PARTS, (chain_id, nf_id, prev_elem, prev_port), strict=True):
+    for part, v in zip(CONTROL_KEY_PARTS, (chain_id, nf_id, prev_elem, port), strict=True):
         width = field_width(part)
         if not 0 <= v < 1 << width:
             raise ValueError(f"{part} = {v} does not fit in {width} bits")

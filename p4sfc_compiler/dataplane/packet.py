@@ -101,7 +101,7 @@ class PacketState:
         "ethernet", "sfc", "sfc_nfs", "ipv4_outer", "ipv4", "ipv4_options", "tcp", "udp",
         "icmp", "payload",
         # metadata_t (fields.METADATA)
-        "chain_id", "nf_id", "elem_id", "prev_elem", "prev_port", "ether_type", "ip_ok",
+        "chain_id", "nf_id", "elem_id", "prev_elem", "ether_type", "ip_ok",
         "l4_ok", "l4_reach", "l4_rem", "l4_word", "l4_flags", "sport", "dport", "tcp_flags",
         "icmp_type", "icmp_code", "dst_anno", "paint",
         "out_port", "exit_ports", "drop_ports", "to_server", "server_entry", "forwarded",
@@ -126,7 +126,6 @@ class PacketState:
     nf_id: int
     elem_id: int
     prev_elem: int
-    prev_port: int
     ether_type: int
     ip_ok: int
     l4_ok: int
@@ -184,8 +183,14 @@ class PacketState:
         self.truncate_len = None
 
 
-META_NAMES: tuple[str, ...] = tuple(m.name for m in F.METADATA)
-PRESERVED_META: tuple[str, ...] = tuple(m.name for m in F.METADATA if m.preserved)
+# The model holds the control key's slices (fields.CONTROL_KEY_SLICES) as fields of their
+# own and packs the key from its parts when a table reads it, so what it preserves across
+# recirculation is the slices: ingress sets the key's chain and NF parts again each pass.
+META_NAMES: tuple[str, ...] = tuple(m.name for m in F.METADATA + F.CONTROL_KEY_SLICES)
+PRESERVED_META: tuple[str, ...] = tuple(
+    m.name for m in F.METADATA + F.CONTROL_KEY_SLICES
+    if m.preserved and f"meta.{m.name}" != F.CONTROL_KEY
+)
 
 
 def _header_getter(attr: str, index: int) -> Callable[[PacketState], int]:
@@ -213,7 +218,7 @@ def key_getter(expr: str) -> Callable[[PacketState], int]:
     if expr == F.INGRESS_PORT:
         return lambda st: st.ingress_port
     if expr == F.CONTROL_KEY:
-        # The program assigns it from its parts at each stage's start; read it packed.
+        # The model keeps it as its parts; read it packed.
         return _control_key
     if expr.startswith("meta."):
         name = expr.removeprefix("meta.")
@@ -227,10 +232,10 @@ def key_getter(expr: str) -> Callable[[PacketState], int]:
     return _header_getter(attr, codec.index(field))
 
 
+_CONTROL_NAMES = tuple(F.SLICE_NAMES.get(p, p.removeprefix("meta.")) for p in F.CONTROL_KEY_PARTS)
 _CONTROL_SHIFTS = tuple(
-    (part.removeprefix("meta."),
-     sum(F.field_width(p) for p in F.CONTROL_KEY_PARTS[i + 1:]))
-    for i, part in enumerate(F.CONTROL_KEY_PARTS)
+    (name, sum(F.field_width(p) for p in F.CONTROL_KEY_PARTS[i + 1:]))
+    for i, name in enumerate(_CONTROL_NAMES)
 )
 
 

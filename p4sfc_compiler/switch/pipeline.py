@@ -263,8 +263,10 @@ class Pipeline:
         hit = lookup(key(st))
         if hit is None:
             return
-        st.out_port = 0  # exec_common's default; a kind's block may set its own
         p = hit.params
+        # exec_common: the element's id and default port in the control key (a kind's
+        # block may set its own port)
+        st.prev_elem, st.out_port = p[_ELEM_AT], 0
         if p[_DST_AT]:
             # exec_common: the annotation a removed CheckIPHeader would have set (an
             # invalid header's fields read 0)
@@ -274,6 +276,7 @@ class Pipeline:
         dispatch[hit.action](st, p)
         out = st.out_port
         port_bit = (1 << out) & _MASK
+        # Moving on to the NF's next element needs nothing: the key already says where.
         if st.forwarded == 1 or st.to_server == 1:
             # The packet leaves this switch's processing of the chain now.
             st.halted = 1
@@ -286,12 +289,8 @@ class Pipeline:
             if st.sfc is not None:
                 st.sfc[SFC_COUNT] = (st.sfc[SFC_COUNT] - 1) & _NF_COUNT_MASK
             st.nf_id = nfs[0][NF_ID] if nfs else 0
-            st.prev_elem = st.prev_port = 0
+            st.prev_elem = st.out_port = 0
             st.dst_anno = st.paint = st.ran = 0
-        else:
-            st.prev_elem = st.elem_id
-            st.prev_port = out
-            st.ran = 0
 
 
 def transport_keys(st: PacketState) -> None:

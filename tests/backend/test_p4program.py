@@ -177,7 +177,7 @@ def test_push_chain_carries_max_chain_ids() -> None:
 def test_recirculation_preserves_position_and_annotations() -> None:
     code = _strip_comments(render_p4())
     preserved = re.findall(r"@field_list\(0\)\s*bit<\d+>\s*(\w+);", code)
-    assert sorted(preserved) == ["dst_anno", "paint", "prev_elem", "prev_port", "trim"]
+    assert sorted(preserved) == ["ctl_key", "dst_anno", "paint", "trim"]
     assert "recirculate_preserving_field_list(0);" in code
 
 

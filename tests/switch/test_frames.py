@@ -58,7 +58,7 @@ def test_every_key_of_the_program_is_readable() -> None:
 
 def test_control_key_is_the_contract_packing() -> None:
     st = PacketState(1, 60)
-    st.chain_id, st.nf_id, st.prev_elem, st.prev_port = 513, 7, 3, 2
+    st.chain_id, st.nf_id, st.prev_elem, st.out_port = 513, 7, 3, 2
     assert key_getter(F.CONTROL_KEY)(st) == F.pack_control_key(513, 7, 3, 2)
 
 

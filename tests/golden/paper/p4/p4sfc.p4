@@ -105,11 +105,6 @@ struct metadata_t {
     bit<16> chain_id;
     bit<8>  nf_id;
     bit<8>  elem_id;
-    // Position inside the current NF and Click's annotations survive recirculation.
-    @field_list(0)
-    bit<8>  prev_elem;
-    @field_list(0)
-    bit<8>  prev_port;
     bit<16> ether_type;
     bit<1>  ip_ok;
     bit<1>  l4_ok;
@@ -122,6 +117,7 @@ struct metadata_t {
     bit<8>  tcp_flags;
     bit<8>  icmp_type;
     bit<8>  icmp_code;
+    // Click's annotations and the position in the NF survive recirculation.
     @field_list(0)
     bit<32> dst_anno;
     @field_list(0)
@@ -129,7 +125,6 @@ struct metadata_t {
     @field_list(0)
     bit<1>  trim;
     // Set by the element that ran in a stage.
-    bit<8>  out_port;
     bit<32> exit_ports;
     bit<32> drop_ports;
     // Pass state.
@@ -143,7 +138,8 @@ struct metadata_t {
     bit<1>  ip_dirty;
     bit<1>  recirc;
     bit<16> l2_len;
-    // element_control's key: chain_id ++ nf_id ++ prev_elem ++ prev_port.
+    // element_control's key: chain_id ++ nf_id ++ prev_elem ++ out_port.
+    @field_list(0)
     bit<40> ctl_key;
     // classify's parameters, for its block
     bit<1>  cls_table_sel;
@@ -335,7 +331,7 @@ control MyVerifyChecksum(inout headers_t hdr, inout metadata_t meta) {
 
 /*************************************************************************
  * One stage: the element control table picks the element to run for the
- * packet's (chain, NF, position); the element's block sets meta.out_port.
+ * packet's (chain, NF, position); the element's block sets its output port.
  *************************************************************************/
 control Stage(inout headers_t hdr,
               inout metadata_t meta,
@@ -348,19 +344,19 @@ control Stage(inout headers_t hdr,
         meta.elem_id = elem_id;
         meta.exit_ports = exit_ports;
         meta.drop_ports = drop_ports;
-        meta.out_port = 255;
+        meta.ctl_key[15:0] = elem_id ++ (bit<8>)255;
         meta.ran = 1;
         meta.progress = 1;
         meta.cls_table_sel = table_sel;
     }
 
     action set_port(bit<8> port) {
-        meta.out_port = port;
+        meta.ctl_key[7:0] = port;
     }
 
     // an explicit deny rule: ends the search like a match, then drops
     action drop_packet() {
-        meta.out_port = 255;
+        meta.ctl_key[7:0] = 255;
     }
 
     table classify_ip {
@@ -432,18 +428,18 @@ control Stage(inout headers_t hdr,
         meta.elem_id = elem_id;
         meta.exit_ports = exit_ports;
         meta.drop_ports = drop_ports;
-        meta.out_port = 255;
+        meta.ctl_key[15:0] = elem_id ++ (bit<8>)255;
         meta.ran = 1;
         meta.progress = 1;
     }
 
     action route(bit<8> port) {
-        meta.out_port = port;
+        meta.ctl_key[7:0] = port;
     }
 
     // A gateway route makes the gateway the next hop, as Click's lookup elements do.
     action route_gw(bit<8> port, bit<32> gw) {
-        meta.out_port = port;
+        meta.ctl_key[7:0] = port;
         meta.dst_anno = gw;
     }
 
@@ -470,7 +466,7 @@ control Stage(inout headers_t hdr,
         meta.elem_id = elem_id;
         meta.exit_ports = exit_ports;
         meta.drop_ports = drop_ports;
-        meta.out_port = 0;
+        meta.ctl_key[15:0] = elem_id ++ (bit<8>)0;
         meta.ran = 1;
         meta.progress = 1;
         meta.rw_proto = proto;
@@ -518,7 +514,7 @@ control Stage(inout headers_t hdr,
         meta.elem_id = elem_id;
         meta.exit_ports = exit_ports;
         meta.drop_ports = drop_ports;
-        meta.out_port = 0;
+        meta.ctl_key[15:0] = elem_id ++ (bit<8>)0;
         meta.ran = 1;
         meta.progress = 1;
         meta.cnt_index = index;
@@ -533,7 +529,7 @@ control Stage(inout headers_t hdr,
         meta.elem_id = elem_id;
         meta.exit_ports = exit_ports;
         meta.drop_ports = drop_ports;
-        meta.out_port = 0;
+        meta.ctl_key[15:0] = elem_id ++ (bit<8>)0;
         meta.ran = 1;
         meta.progress = 1;
         meta.ee_ether_type = ether_type;
@@ -551,7 +547,7 @@ control Stage(inout headers_t hdr,
         meta.elem_id = elem_id;
         meta.exit_ports = exit_ports;
         meta.drop_ports = drop_ports;
-        meta.out_port = 0;
+        meta.ctl_key[15:0] = elem_id ++ (bit<8>)0;
         meta.ran = 1;
         meta.progress = 1;
         meta.ie_proto = proto;
@@ -570,7 +566,7 @@ control Stage(inout headers_t hdr,
         meta.elem_id = elem_id;
         meta.exit_ports = exit_ports;
         meta.drop_ports = drop_ports;
-        meta.out_port = 0;
+        meta.ctl_key[15:0] = elem_id ++ (bit<8>)0;
         meta.ran = 1;
         meta.progress = 1;
     }
@@ -582,7 +578,7 @@ control Stage(inout headers_t hdr,
         meta.elem_id = elem_id;
         meta.exit_ports = exit_ports;
         meta.drop_ports = drop_ports;
-        meta.out_port = 0;
+        meta.ctl_key[15:0] = elem_id ++ (bit<8>)0;
         meta.ran = 1;
         meta.progress = 1;
         meta.sd_dscp = dscp;
@@ -594,7 +590,7 @@ control Stage(inout headers_t hdr,
         meta.elem_id = elem_id;
         meta.exit_ports = exit_ports;
         meta.drop_ports = drop_ports;
-        meta.out_port = 1;
+        meta.ctl_key[15:0] = elem_id ++ (bit<8>)1;
         meta.ran = 1;
         meta.progress = 1;
     }
@@ -606,7 +602,7 @@ control Stage(inout headers_t hdr,
         meta.elem_id = elem_id;
         meta.exit_ports = exit_ports;
         meta.drop_ports = drop_ports;
-        meta.out_port = 0;
+        meta.ctl_key[15:0] = elem_id ++ (bit<8>)0;
         meta.ran = 1;
         meta.progress = 1;
         meta.pt_color = color;
@@ -618,7 +614,7 @@ control Stage(inout headers_t hdr,
         meta.elem_id = elem_id;
         meta.exit_ports = exit_ports;
         meta.drop_ports = drop_ports;
-        meta.out_port = 255;
+        meta.ctl_key[15:0] = elem_id ++ (bit<8>)255;
         meta.ran = 1;
         meta.progress = 1;
     }
@@ -630,7 +626,7 @@ control Stage(inout headers_t hdr,
         meta.elem_id = elem_id;
         meta.exit_ports = exit_ports;
         meta.drop_ports = drop_ports;
-        meta.out_port = 0;
+        meta.ctl_key[15:0] = elem_id ++ (bit<8>)0;
         meta.ran = 1;
         meta.progress = 1;
         meta.al_session = session;
@@ -643,7 +639,7 @@ control Stage(inout headers_t hdr,
         meta.elem_id = elem_id;
         meta.exit_ports = exit_ports;
         meta.drop_ports = drop_ports;
-        meta.out_port = 0;
+        meta.ctl_key[15:0] = elem_id ++ (bit<8>)0;
         meta.ran = 1;
         meta.progress = 1;
         meta.fw_port = port;
@@ -677,6 +673,8 @@ control Stage(inout headers_t hdr,
         // Each exec_* action sets the element's ids, its default output port and
         // meta.ran; the block sets the port. Bookkeeping lives in as few straight-line
         // blocks as the branches allow: BMv2 runs each such block as a table of its own.
+        // meta.ran stays set after the element: a later stage's miss finds the same
+        // state again, for which the check below does nothing.
         switch (element_control.apply().action_run) {
             exec_classify: {
                 if (meta.cls_table_sel == 0) {
@@ -702,7 +700,7 @@ control Stage(inout headers_t hdr,
                     meta.to_server = 1;
                     meta.server_entry = meta.rw_server_entry;
                 } else if (!rw_tcp && !rw_udp) {
-                    meta.out_port = meta.rw_pass_port;
+                    meta.ctl_key[7:0] = meta.rw_pass_port;
                 } else {
                     switch (rewriter.apply().action_run) {
                         rewrite: {
@@ -740,14 +738,14 @@ control Stage(inout headers_t hdr,
                             meta.dport = meta.rw_dport;
                             meta.dst_anno = meta.rw_daddr;
                             meta.ip_dirty = 1;
-                            meta.out_port = meta.rw_port;
+                            meta.ctl_key[7:0] = meta.rw_port;
                         }
                         default: {
                             if (meta.rw_server_entry != 0) {
                                 meta.to_server = 1;
                                 meta.server_entry = meta.rw_server_entry;
                             } else {
-                                meta.out_port = meta.rw_pass_port;
+                                meta.ctl_key[7:0] = meta.rw_pass_port;
                             }
                         }
                     }
@@ -814,14 +812,14 @@ control Stage(inout headers_t hdr,
                     meta.dst_anno = hdr.ipv4_outer.dstAddr;
                     meta.halted = 1;
                 } else {
-                    meta.out_port = 255;
+                    meta.ctl_key[7:0] = 255;
                 }
             }
             exec_dec_ip_ttl: {
                 if (!hdr.ipv4.isValid()) {
-                    meta.out_port = 255;
+                    meta.ctl_key[7:0] = 255;
                 } else if (hdr.ipv4.ttl <= 1) {
-                    meta.out_port = 1;
+                    meta.ctl_key[7:0] = 1;
                 } else {
                     hdr.ipv4.ttl = hdr.ipv4.ttl - 1;
                     meta.ip_dirty = 1;
@@ -832,7 +830,7 @@ control Stage(inout headers_t hdr,
                     hdr.ipv4.diffserv = (((bit<8>)meta.sd_dscp) << 2) | (hdr.ipv4.diffserv & 8w3);
                     meta.ip_dirty = 1;
                 } else {
-                    meta.out_port = 255;
+                    meta.ctl_key[7:0] = 255;
                 }
             }
             exec_check_ip_header: {
@@ -842,7 +840,7 @@ control Stage(inout headers_t hdr,
                         && standard_metadata.checksum_error == 0
                         && (bit<32>)hdr.ipv4.totalLen + (bit<32>)meta.l2_len <= standard_metadata.packet_length) {
                     meta.dst_anno = hdr.ipv4.dstAddr;
-                    meta.out_port = 0;
+                    meta.ctl_key[7:0] = 0;
                     // Click truncates the packet to the IP length; egress cuts it. (A flag
                     // set in the same block as the rest: a branch costs BMv2 a table.)
                     meta.trim = meta.trim
@@ -863,29 +861,26 @@ control Stage(inout headers_t hdr,
                 meta.forwarded = 1;
             }
         }
-        if (meta.ran == 1) {
+        // The common case, moving on to the NF's next element, takes this one condition
+        // and no statement: the action wrote the element's id and port into the key.
+        if (meta.ran == 1 && (meta.forwarded == 1 || meta.to_server == 1
+                || meta.ctl_key[7:0] == 255
+                || ((meta.drop_ports | meta.exit_ports) & (((bit<32>)1) << meta.ctl_key[7:0])) != 0)) {
             if (meta.forwarded == 1 || meta.to_server == 1) {
                 // The packet leaves this switch's processing of the chain now.
                 meta.halted = 1;
-            } else if (meta.out_port == 255
-                    || (meta.drop_ports & (((bit<32>)1) << meta.out_port)) != 0) {
+            } else if (meta.ctl_key[7:0] == 255
+                    || (meta.drop_ports & (((bit<32>)1) << meta.ctl_key[7:0])) != 0) {
                 meta.dropped = 1;
-            } else if ((meta.exit_ports & (((bit<32>)1) << meta.out_port)) != 0) {
+            } else {
                 // NF complete: the next NF starts at its input with fresh annotations.
                 hdr.sfc_nfs.pop_front(1);
                 hdr.sfc.nfCount = hdr.sfc.nfCount - 1;
                 meta.nf_id = hdr.sfc_nfs[0].nfId & (hdr.sfc_nfs[0].isValid() ? ~(bit<8>)0 : 0);
-                meta.prev_elem = 0;
-                meta.prev_port = 0;
                 meta.dst_anno = 0;
                 meta.paint = 0;
                 meta.ran = 0;
-                meta.ctl_key = meta.chain_id ++ meta.nf_id ++ meta.prev_elem ++ meta.prev_port;
-            } else {
-                meta.prev_elem = meta.elem_id;
-                meta.prev_port = meta.out_port;
-                meta.ran = 0;
-                meta.ctl_key = meta.chain_id ++ meta.nf_id ++ meta.prev_elem ++ meta.prev_port;
+                meta.ctl_key = meta.chain_id ++ meta.nf_id ++ 16w0;
             }
         }
     }
@@ -948,7 +943,7 @@ control MyIngress(inout headers_t hdr,
         meta.chain_id = chain_id;
         // (here, not in a block after the table: that block would be a table of its own)
         meta.nf_id = nf0;
-        meta.ctl_key = meta.chain_id ++ meta.nf_id ++ meta.prev_elem ++ meta.prev_port;
+        meta.ctl_key = meta.chain_id ++ meta.nf_id ++ 16w0;
     }
 
     table classify_chain {
@@ -1121,9 +1116,10 @@ control MyIngress(inout headers_t hdr,
             }
         } else if (hdr.sfc_nfs[0].isValid()) {
             // A tagged packet: its NF from the stack (push_chain sets both for the others).
-            // The stages keep the key up to date from here on.
+            // The stages keep the key up to date from here on; the position in the NF is
+            // 0 on a first pass and preserved on recirculation.
             meta.nf_id = hdr.sfc_nfs[0].nfId;
-            meta.ctl_key = meta.chain_id ++ meta.nf_id ++ meta.prev_elem ++ meta.prev_port;
+            meta.ctl_key = meta.chain_id ++ meta.nf_id ++ meta.ctl_key[15:0];
         }
         if (meta.dropped == 0 && meta.halted == 0 && hdr.sfc_nfs[0].isValid()) {
             stage0.apply(hdr, meta, standard_metadata);
