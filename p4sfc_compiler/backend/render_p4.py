@@ -149,22 +149,32 @@ def kind_table(kind: str, name: str, size: int) -> str:
     return "    " + p4_table(spec, size, program.ELEMENT_KEY_PREFIX)
 
 
-def l4_key_sources() -> dict[int, list[tuple[str, str]]]:
-    """Per transport protocol, each key field and where ingress takes it from: a slice of
-    ``w`` (transport bytes 0-3, ``meta.l4_word`` cut to the bytes there are) or
-    ``meta.l4_flags`` (the byte the last of ``wire.L4_PROBES`` reaches)."""
+def l4_key_values() -> list[tuple[str, str]]:
+    """Each transport key field and the expression ingress sets it to: for a first fragment
+    of a protocol that has the field, where it comes from, a slice of ``w`` (transport
+    bytes 0-3, ``meta.l4_word`` cut to the bytes there are) or ``meta.l4_flags`` (the byte
+    the last of ``wire.L4_PROBES`` reaches, 0 unless the packet reaches it); else 0. One
+    expression per field and no branch: BMv2 pays a condition and a table per branch."""
     last = wire.L4_PROBES[-1] - 1
-    out: dict[int, list[tuple[str, str]]] = {}
+    sources: dict[str, dict[str, list[int]]] = {}
     for proto, layout in fields.TRANSPORT_KEY_LAYOUT.items():
-        items = []
         for key, first, width in layout:
+            ones = f"~(bit<{width}>)0"
             if first + width <= 32:
-                items.append((key, f"w[{31 - first}:{32 - first - width}]"))
+                src = f"w[{31 - first}:{32 - first - width}]"
             elif first == 8 * last and width == 8:
-                items.append((key, "meta.l4_flags"))
+                src = f"(meta.l4_flags & ((have >= {last + 1}) ? {ones} : 0))"
             else:
                 raise ValueError(f"{key}: the parser reads transport bytes 0-3 and {last} only")
-        out[proto] = items
+            sources.setdefault(key, {}).setdefault(src, []).append(proto)
+    out = []
+    for key, by_source in sources.items():
+        ones = f"~(bit<{fields.field_width(key)}>)0"
+        terms = []
+        for src, protos in by_source.items():
+            test = " || ".join(f"hdr.ipv4.protocol == {p}" for p in protos)
+            terms.append(f"({src} & ((hdr.ipv4.fragOffset == 0 && ({test})) ? {ones} : 0))")
+        out.append((key, "\n                | ".join(terms)))
     return out
 
 
@@ -184,7 +194,7 @@ def _environment() -> jinja2.Environment:
         l4_len=SimpleNamespace(
             tcp=wire.L4_HEADER_LEN[wire.PROTO_TCP], udp=wire.L4_HEADER_LEN[wire.PROTO_UDP]
         ),
-        l4_keys=l4_key_sources(),
+        l4_keys=l4_key_values(),
         dp=program,
         p4_header=p4_header,
         p4_metadata=p4_metadata,

@@ -1017,9 +1017,9 @@ control MyIngress(inout headers_t hdr,
         if (hdr.ipv4.isValid()) {
             // The transport bytes Click's filters see: after the IP header, inside the frame
             // and the IP total length (Click cuts the packet to it): dataplane/parser_model.py.
-            // Written as expressions, not branches: BMv2 pays a condition and a table per
-            // branch, on every pass. (p4c turns an assignment or argument that is a ?:
-            // into a branch, so each ?: below sits inside a larger expression.)
+            // Written as expressions, one block, no branch: BMv2 pays a condition and a
+            // table per branch, on every pass. (p4c turns an assignment or argument that
+            // is a ?: into a branch, so each ?: below sits inside a larger expression.)
             bit<16> hl = ((bit<16>)hdr.ipv4.ihl) << 2;
             bit<16> have = (bit<16>)standard_metadata.packet_length - meta.l2_len - hl;
             have = ((hdr.ipv4.totalLen - hl < have) ? hdr.ipv4.totalLen - hl : have)
@@ -1036,19 +1036,12 @@ control MyIngress(inout headers_t hdr,
                 : (have >= 2 ? 32w0xFFFF0000 : (have >= 1 ? 32w0xFF000000 : 32w0))));
             // A transport header that runs past the IP total length is not a whole one.
             meta.l4_ok = meta.l4_ok & (bit<1>)(have >= (hdr.tcp.isValid() ? 16w20 : 16w8));
-            if (hdr.ipv4.fragOffset == 0) {
-                if (hdr.ipv4.protocol == 6) {
-                    meta.sport = w[31:16];
-                    meta.dport = w[15:0];
-                    meta.tcp_flags = meta.l4_flags & ((have >= 14) ? ~(bit<8>)0 : 0);
-                } else if (hdr.ipv4.protocol == 17) {
-                    meta.sport = w[31:16];
-                    meta.dport = w[15:0];
-                } else if (hdr.ipv4.protocol == 1) {
-                    meta.icmp_type = w[31:24];
-                    meta.icmp_code = w[23:16];
-                }
-            }
+            // A first fragment's key fields for its protocol; 0 for other packets.
+            meta.sport = (w[31:16] & ((hdr.ipv4.fragOffset == 0 && (hdr.ipv4.protocol == 6 || hdr.ipv4.protocol == 17)) ? ~(bit<16>)0 : 0));
+            meta.dport = (w[15:0] & ((hdr.ipv4.fragOffset == 0 && (hdr.ipv4.protocol == 6 || hdr.ipv4.protocol == 17)) ? ~(bit<16>)0 : 0));
+            meta.tcp_flags = ((meta.l4_flags & ((have >= 14) ? ~(bit<8>)0 : 0)) & ((hdr.ipv4.fragOffset == 0 && (hdr.ipv4.protocol == 6)) ? ~(bit<8>)0 : 0));
+            meta.icmp_type = (w[31:24] & ((hdr.ipv4.fragOffset == 0 && (hdr.ipv4.protocol == 1)) ? ~(bit<8>)0 : 0));
+            meta.icmp_code = (w[23:16] & ((hdr.ipv4.fragOffset == 0 && (hdr.ipv4.protocol == 1)) ? ~(bit<8>)0 : 0));
         }
         if (standard_metadata.parser_error == error.StackOutOfBounds) {
             // More NF ids than the program carries: not ours to guess.
