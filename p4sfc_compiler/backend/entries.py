@@ -22,13 +22,14 @@ from p4sfc_compiler.dataplane import fields as F
 from p4sfc_compiler.dataplane.match import Entry, Exact, Match, Ternary, significant
 from p4sfc_compiler.dataplane.program import (
     CHAIN_EXIT,
-    CLASSIFY_CHAIN,
+    CLASSIFY_CHAIN_NAME,
     DST_FROM_IP,
     INGRESS,
     KIND_SPECS,
     NF_DISPATCH,
     TABLE_PARAM,
     ProgramParams,
+    push_chain_action,
 )
 from p4sfc_compiler.dataplane.reserved import (
     INPUT_ELEM_ID,
@@ -133,7 +134,7 @@ def build_entries(plan: Plan, params: ProgramParams | None = None) -> dict[str, 
             result[name].entries.extend(_dispatch_entries(plan, chain, name))
         # last: traffic is claimed for the chain only once everything it needs is in place
         ingress = chain.spec.route.ingress
-        claim = _classify_chain_entry(chain, max_chain)
+        claim = _classify_chain_entry(chain)
         result[ingress.switch].entries.append(claim)
         claims.setdefault(ingress.switch, []).append((claim, chain))
     for switch, switch_claims in claims.items():
@@ -245,7 +246,7 @@ def _touched_switches(plan: Plan, chain: ChainPlan) -> list[str]:
     return touched
 
 
-def _classify_chain_entry(chain: ChainPlan, max_chain: int) -> Entry:
+def _classify_chain_entry(chain: ChainPlan) -> Entry:
     route = chain.spec.route
     match: list[tuple[str, Match]] = [
         (F.INGRESS_PORT, Ternary(route.ingress.port, PORT_MASK))
@@ -264,14 +265,13 @@ def _classify_chain_entry(chain: ChainPlan, max_chain: int) -> Entry:
             assert isinstance(value, int)  # the chain spec reader gives numbers
             match.append((field_name, Ternary(value, full)))
     bits = sum(bin(v.mask).count("1") for _, v in match if isinstance(v, Ternary))
-    ids = [nf.nf_id for nf in chain.nfs] + [0] * (max_chain - len(chain.nfs))
-    params = [("chain_id", chain.chain_id), ("nf_count", len(chain.nfs))]
-    params += [(f"nf{i}", v) for i, v in enumerate(ids)]
+    params = [("chain_id", chain.chain_id)]
+    params += [(f"nf{i}", nf.nf_id) for i, nf in enumerate(chain.nfs)]
     # more specific routes win over catch-alls
     return Entry(
-        f"{INGRESS}.{CLASSIFY_CHAIN.name}",
+        f"{INGRESS}.{CLASSIFY_CHAIN_NAME}",
         significant(match),
-        f"{INGRESS}.push_chain",
+        f"{INGRESS}.{push_chain_action(len(chain.nfs))}",
         tuple(params),
         priority=1 + bits,
         chain=chain.name,

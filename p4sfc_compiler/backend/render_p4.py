@@ -124,10 +124,10 @@ def table_action(kind: str, name: str) -> str:
     return _signature(name, KIND_SPECS[kind].table_actions[name], (), 4)
 
 
-def ingress_action(name: str, max_chain: int) -> str:
+def ingress_action(name: str) -> str:
     """The signature of an action of ``MyIngress``."""
-    params = (program.push_chain_params(max_chain) if name == "push_chain"
-              else INGRESS_ACTIONS[name])
+    count = program.push_chain_count(name)
+    params = INGRESS_ACTIONS[name] if count is None else program.push_chain_params(count)
     return _signature(name, params, (), 4)
 
 

@@ -307,9 +307,7 @@ def is_state_table(name: str) -> bool:
     return name.rsplit(".", 1)[-1] in STATE_TABLES and name.startswith(f"{INGRESS}.stage")
 
 
-CLASSIFY_CHAIN = TableSpec(
-    "classify_chain", tuple((k, "ternary") for k in F.CHAIN_CLASSIFY_KEY), ("push_chain",)
-)
+CLASSIFY_CHAIN_NAME = "classify_chain"
 NF_DISPATCH = TableSpec(
     "nf_dispatch", ((F.CHAIN_ID, "exact"), (F.NF_ID, "exact"), (F.TO_SERVER, "exact")),
     ("run_local", "to_port"),
@@ -325,12 +323,32 @@ def kind_copies(kind: str) -> ParamSpecs:
     return tuple((spec.copy_prefix + name, width) for name, width in params)
 
 
-def push_chain_params(max_chain: int) -> ParamSpecs:
+def push_chain_action(count: int) -> str:
+    """The classify_chain action that tags a packet for a chain of ``count`` NFs. One
+    action per count, so each pushes just its NF ids and marks the last: a count
+    parameter would leave BMv2 a branch per count and a block to trim the stack."""
+    return f"push_chain_{count}"
+
+
+def push_chain_params(count: int) -> ParamSpecs:
     nf_w = SFC_NF.field("nfId").bitwidth
-    return (
-        ("chain_id", _W(F.CHAIN_ID)),
-        ("nf_count", SFC.field("nfCount").bitwidth),
-        *((f"nf{i}", nf_w) for i in range(max_chain)),
+    return (("chain_id", _W(F.CHAIN_ID)), *((f"nf{i}", nf_w) for i in range(count)))
+
+
+def push_chain_count(action: str) -> int | None:
+    """The NF count of a push_chain action's name (short or full), else None."""
+    short = action.rsplit(".", 1)[-1]
+    head, _, tail = short.rpartition("_")
+    if head != "push_chain" or not tail.isdigit() or push_chain_action(int(tail)) != short:
+        return None
+    return int(tail)
+
+
+def classify_chain(max_chain: int) -> TableSpec:
+    """The chain classification table of a program carrying ``max_chain`` NF ids."""
+    return TableSpec(
+        CLASSIFY_CHAIN_NAME, tuple((k, "ternary") for k in F.CHAIN_CLASSIFY_KEY),
+        tuple(push_chain_action(n) for n in range(1, max_chain + 1)),
     )
 
 
@@ -415,8 +433,9 @@ def build_program(params: ProgramParams | None = None) -> Program:
                                   idle_timeout=spec.state)
 
     add_action(NO_ACTION)
-    add_action(f"{INGRESS}.push_chain", push_chain_params(params.max_chain))
-    add_table(INGRESS, CLASSIFY_CHAIN)
+    for n in range(1, params.max_chain + 1):
+        add_action(f"{INGRESS}.{push_chain_action(n)}", push_chain_params(n))
+    add_table(INGRESS, classify_chain(params.max_chain))
 
     prefix_keys = tuple((k, "exact") for k in ELEMENT_KEY_PREFIX)
     for s in range(params.stages):

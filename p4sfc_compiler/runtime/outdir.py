@@ -14,11 +14,11 @@ from typing import Any
 
 from p4sfc_compiler.backend.entry_formats import entry_from_runtime_json
 from p4sfc_compiler.dataplane.match import Entry, Exact, Ternary
-from p4sfc_compiler.dataplane.program import CLASSIFY_CHAIN, INGRESS
+from p4sfc_compiler.dataplane.program import CLASSIFY_CHAIN_NAME, INGRESS
 from p4sfc_compiler.errors import P4SFCError
 from p4sfc_compiler.p4info.index import P4InfoIndex
 
-CLASSIFY_CHAIN_TABLE = f"{INGRESS}.{CLASSIFY_CHAIN.name}"
+CLASSIFY_CHAIN_TABLE = f"{INGRESS}.{CLASSIFY_CHAIN_NAME}"
 
 # A match field as P4Runtime carries it, ids and integers: (field id, kind, value, mask or
 # prefix length); kind "e" exact (0), "t" ternary (mask), "l" lpm (prefix length).

@@ -16,10 +16,12 @@ from typing import Any
 from p4sfc_compiler.backend.entry_formats import entry_from_runtime_json
 from p4sfc_compiler.dataplane.program import (
     ALL_KINDS,
+    CLASSIFY_CHAIN_NAME,
     INGRESS,
     Program,
     ProgramParams,
     build_program,
+    push_chain_action,
 )
 from p4sfc_compiler.errors import P4SFCError
 from p4sfc_compiler.families.kind_model import CounterCells
@@ -123,8 +125,8 @@ class Device:
 
 
 _STAGE_CONTROL = f"{INGRESS}.stage{{}}.element_control"
-_PUSH_CHAIN = f"{INGRESS}.push_chain"
-_CLASSIFY_CHAIN = f"{INGRESS}.classify_chain"
+_PUSH_CHAIN_1 = f"{INGRESS}.{push_chain_action(1)}"
+_CLASSIFY_CHAIN = f"{INGRESS}.{CLASSIFY_CHAIN_NAME}"
 
 
 def program_params_from_p4info(p4info: str | P4InfoIndex, source: str = "P4Info"
@@ -140,12 +142,14 @@ def program_params_from_p4info(p4info: str | P4InfoIndex, source: str = "P4Info"
     if stages == 0:
         raise NotP4SFCProgram(f"{source} is not a p4sfc program (no table "
                               f"{_STAGE_CONTROL.format(0)})")
-    push = theirs.actions.get(_PUSH_CHAIN)
     classify = theirs.tables.get(_CLASSIFY_CHAIN)
-    if push is None or classify is None:
-        missing = _PUSH_CHAIN if push is None else _CLASSIFY_CHAIN
+    if _PUSH_CHAIN_1 not in theirs.actions or classify is None:
+        missing = _CLASSIFY_CHAIN if classify is None else _PUSH_CHAIN_1
         raise NotP4SFCProgram(f"{source} is not a p4sfc program ({missing} is missing)")
-    max_chain = sum(1 for p in push.params if p.startswith("nf") and p[2:].isdigit())
+    # one push_chain_<n> per chain length the program carries
+    max_chain = 0
+    while f"{INGRESS}.{push_chain_action(max_chain + 1)}" in theirs.actions:
+        max_chain += 1
     prefix = f"{INGRESS}.stage0.exec_"
     kinds = tuple(k for k in ALL_KINDS if prefix + k in theirs.actions)
     # Registers, and the counter externs of one cell per slot, are register_size long.

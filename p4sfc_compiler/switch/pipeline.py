@@ -50,6 +50,7 @@ from p4sfc_compiler.dataplane.program import (
     KIND_SPECS,
     TIMESTAMP_BITS,
     Program,
+    push_chain_action,
     push_chain_params,
 )
 from p4sfc_compiler.dataplane.reserved import BMV2_DROP_PORT, DROP_PORT, MASK_BITS
@@ -98,11 +99,12 @@ class Pipeline:
         self._classify_chain = _table(device, f"{INGRESS}.classify_chain")
         self._nf_dispatch = _table(device, f"{INGRESS}.nf_dispatch")
         self._chain_exit = _table(device, f"{INGRESS}.chain_exit")
-        push = push_chain_params(params.max_chain)
-        self._push = f"{INGRESS}.push_chain"
-        self._push_chain_at = _param_at(push, "chain_id")
-        self._push_count_at = _param_at(push, "nf_count")
-        self._push_nf_at = tuple(_param_at(push, f"nf{i}") for i in range(params.max_chain))
+        # each push_chain_<n> action's name, to its n (its NF ids follow the chain id)
+        self._push = {f"{INGRESS}.{push_chain_action(n)}": n
+                      for n in range(1, params.max_chain + 1)}
+        self._push_chain_at = _param_at(push_chain_params(1), "chain_id")
+        self._push_nf_at = tuple(_param_at(push_chain_params(params.max_chain), f"nf{i}")
+                                 for i in range(params.max_chain))
         self._run_local = f"{INGRESS}.run_local"
         self._to_port = f"{INGRESS}.to_port"
         self._to_port_at = _param_at(INGRESS_ACTIONS["to_port"], "port")
@@ -188,8 +190,9 @@ class Pipeline:
         elif st.sfc is None:
             table = self._classify_chain
             hit = table.lookup(table.key(st))
-            if hit is not None and hit.action == self._push:
-                self._push_chain(st, hit.params)
+            count = None if hit is None else self._push.get(hit.action)
+            if hit is not None and count is not None:
+                self._push_chain(st, count, hit.params)
             else:
                 st.dropped = 1
         elif st.sfc_nfs:
@@ -231,9 +234,8 @@ class Pipeline:
                 if st.sfc is not None:
                     st.sfc[SFC_ENTRY] = st.server_entry
 
-    def _push_chain(self, st: PacketState, params: tuple[int, ...]) -> None:
+    def _push_chain(self, st: PacketState, count: int, params: tuple[int, ...]) -> None:
         eth = st.ethernet
-        count = params[self._push_count_at]
         sfc = [0] * len(SFC.names)
         sfc[SFC_CHAIN] = params[self._push_chain_at]
         sfc[SFC_COUNT] = count
@@ -244,10 +246,9 @@ class Pipeline:
             eth[ETH_TYPE] = wire.ETHERTYPE_SFC
         st.chain_id = params[self._push_chain_at]
         st.nf_id = params[self._push_nf_at[0]]
-        # The pushed stack keeps the chain's NF ids; bos marks its last.
-        kept = min(count, self.max_chain)
+        # The chain's NF ids; bos marks the last.
         st.sfc_nfs = [[params[self._push_nf_at[i]], 0, int(i == count - 1)]
-                      for i in range(kept)]
+                      for i in range(count)]
 
     @staticmethod
     def _untag(st: PacketState) -> None:

@@ -17,6 +17,7 @@ from p4sfc_compiler.dataplane.program import (
     Program,
     ProgramParams,
     build_program,
+    push_chain_count,
 )
 
 _TABLE = re.compile(
@@ -165,13 +166,29 @@ def test_kinds_are_put_in_canonical_order() -> None:
     assert render_p4(a) == render_p4(b)
 
 
-def test_push_chain_carries_max_chain_ids() -> None:
+def test_one_push_chain_per_chain_length_up_to_max_chain() -> None:
     prog = build_program(ProgramParams(max_chain=5))
-    names = [p.name for p in prog.actions["MyIngress.push_chain"].params]
-    assert names == ["chain_id", "nf_count", "nf0", "nf1", "nf2", "nf3", "nf4"]
-    text = render_p4(ProgramParams(max_chain=5))
+    pushes = sorted(a for a in prog.actions if push_chain_count(a) is not None)
+    assert pushes == [f"MyIngress.push_chain_{n}" for n in range(1, 6)]
+    names = [p.name for p in prog.actions["MyIngress.push_chain_3"].params]
+    assert names == ["chain_id", "nf0", "nf1", "nf2"]
+    assert prog.tables["MyIngress.classify_chain"].actions[:5] == tuple(pushes)
+    text = _strip_comments(render_p4(ProgramParams(max_chain=5)))
     assert "sfc_nf_t[5]" in text
     assert "hdr.sfc_nfs[4].setValid();" in text and "hdr.sfc_nfs[5]" not in text
+    # each action marks its own last NF id and writes no slot past it
+    body = text[text.index("action push_chain_3("):]
+    body = body[:body.index("}")]
+    assert "hdr.sfc_nfs[2].bos = 1;" in body and "hdr.sfc_nfs[3]" not in body
+    assert "hdr.sfc.nfCount = 3;" in body
+
+
+@pytest.mark.parametrize("name, count", [
+    ("MyIngress.push_chain_3", 3), ("push_chain_12", 12), ("MyIngress.push_chain", None),
+    ("push_chain_03", None), ("push_chain_x", None), ("MyIngress.to_port", None),
+])
+def test_push_chain_count_reads_the_action_name(name: str, count: int | None) -> None:
+    assert push_chain_count(name) == count
 
 
 def test_recirculation_preserves_position_and_annotations() -> None:

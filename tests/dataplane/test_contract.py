@@ -56,7 +56,7 @@ _PROBE = textwrap.dedent(
         "header": f"bit<{nf_bits}> nfId;" in text,
         "metadata": f"bit<{nf_bits}>" in text.split("struct metadata_t")[1].split("nf_id;")[0],
         "p4info_key": index.table("MyIngress.nf_dispatch").fields["nf_id"].bitwidth,
-        "p4info_param": index.action("MyIngress.push_chain").params["nf0"].bitwidth,
+        "p4info_param": index.action("MyIngress.push_chain_1").params["nf0"].bitwidth,
         "nf_id_300_accepted": accepted,
     }))
     """

@@ -214,7 +214,7 @@ def test_table_rejects_wrong_arity(nat_switch: Deployment) -> None:
 def test_running_version_comes_from_the_classification_entries(nat_switch: Deployment) -> None:
     index = nat_switch.out.index
     claim = index.table("MyIngress.classify_chain")
-    push = index.action("MyIngress.push_chain")
+    push = index.action("MyIngress.push_chain_1")
     pid = push.params["chain_id"].id
     entries = {(claim.id, (), 1): (push.id, ((pid, 0x8000 | 5),))}
     assert _running_versions(index, entries) == {5: 1}

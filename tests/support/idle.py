@@ -31,7 +31,7 @@ def chain_entries() -> list[Entry]:
     a miss passes to output 0 too); leave on port 2."""
     return [
         Entry("MyIngress.classify_chain", (("ingress_port", Ternary(IN_PORT, 0x1FF)),),
-              "MyIngress.push_chain", (("chain_id", CHAIN), ("nf_count", 1), ("nf0", NF)),
+              "MyIngress.push_chain_1", (("chain_id", CHAIN), ("nf0", NF)),
               priority=1),
         Entry(f"{S0}.element_control", (("ctl", Exact(pack_control_key(CHAIN, NF, 0, 0))),),
               f"{S0}.exec_rewriter",

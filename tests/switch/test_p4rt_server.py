@@ -49,8 +49,8 @@ def exit_entry(chain: int, port: int | None = 1) -> p4r.TableEntry:
 
 
 def claim(port: int, chain: int, priority: int = 10) -> p4r.TableEntry:
-    return E.entry(CLAIM, {"ingress_port": (port, 0x1FF)}, "MyIngress.push_chain",
-                   {"chain_id": chain, "nf_count": 1, "nf0": 1, "nf1": 0}, priority)
+    return E.entry(CLAIM, {"ingress_port": (port, 0x1FF)}, "MyIngress.push_chain_1",
+                   {"chain_id": chain, "nf0": 1}, priority)
 
 
 def test_capabilities_and_pipeline_config_actions(switch: EmbeddedSwitch) -> None:

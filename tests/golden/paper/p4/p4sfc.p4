@@ -901,10 +901,221 @@ control MyIngress(inout headers_t hdr,
     Stage() stage6;
     Stage() stage7;
 
-    action push_chain(bit<16> chain_id, bit<8> nf_count, bit<8> nf0, bit<8> nf1, bit<8> nf2, bit<8> nf3, bit<8> nf4, bit<8> nf5, bit<8> nf6, bit<8> nf7) {
+    // A chain of 1 NF: its ids on the stack, the last marked.
+    action push_chain_1(bit<16> chain_id, bit<8> nf0) {
         hdr.sfc.setValid();
         hdr.sfc.chainId = chain_id;
-        hdr.sfc.nfCount = nf_count;
+        hdr.sfc.nfCount = 1;
+        hdr.sfc.entry = 0;
+        hdr.sfc.etherType = hdr.ethernet.etherType;
+        hdr.ethernet.etherType = ETHERTYPE_SFC;
+        hdr.sfc_nfs[0].setValid();
+        hdr.sfc_nfs[0].nfId = nf0;
+        hdr.sfc_nfs[0].reserved = 0;
+        hdr.sfc_nfs[0].bos = 1;
+        meta.chain_id = chain_id;
+        // (here, not in a block after the table: that block would be a table of its own)
+        meta.nf_id = nf0;
+        meta.ctl_key = meta.chain_id ++ meta.nf_id ++ 16w0;
+    }
+
+    // A chain of 2 NFs: its ids on the stack, the last marked.
+    action push_chain_2(bit<16> chain_id, bit<8> nf0, bit<8> nf1) {
+        hdr.sfc.setValid();
+        hdr.sfc.chainId = chain_id;
+        hdr.sfc.nfCount = 2;
+        hdr.sfc.entry = 0;
+        hdr.sfc.etherType = hdr.ethernet.etherType;
+        hdr.ethernet.etherType = ETHERTYPE_SFC;
+        hdr.sfc_nfs[0].setValid();
+        hdr.sfc_nfs[0].nfId = nf0;
+        hdr.sfc_nfs[0].reserved = 0;
+        hdr.sfc_nfs[0].bos = 0;
+        hdr.sfc_nfs[1].setValid();
+        hdr.sfc_nfs[1].nfId = nf1;
+        hdr.sfc_nfs[1].reserved = 0;
+        hdr.sfc_nfs[1].bos = 1;
+        meta.chain_id = chain_id;
+        // (here, not in a block after the table: that block would be a table of its own)
+        meta.nf_id = nf0;
+        meta.ctl_key = meta.chain_id ++ meta.nf_id ++ 16w0;
+    }
+
+    // A chain of 3 NFs: its ids on the stack, the last marked.
+    action push_chain_3(bit<16> chain_id, bit<8> nf0, bit<8> nf1, bit<8> nf2) {
+        hdr.sfc.setValid();
+        hdr.sfc.chainId = chain_id;
+        hdr.sfc.nfCount = 3;
+        hdr.sfc.entry = 0;
+        hdr.sfc.etherType = hdr.ethernet.etherType;
+        hdr.ethernet.etherType = ETHERTYPE_SFC;
+        hdr.sfc_nfs[0].setValid();
+        hdr.sfc_nfs[0].nfId = nf0;
+        hdr.sfc_nfs[0].reserved = 0;
+        hdr.sfc_nfs[0].bos = 0;
+        hdr.sfc_nfs[1].setValid();
+        hdr.sfc_nfs[1].nfId = nf1;
+        hdr.sfc_nfs[1].reserved = 0;
+        hdr.sfc_nfs[1].bos = 0;
+        hdr.sfc_nfs[2].setValid();
+        hdr.sfc_nfs[2].nfId = nf2;
+        hdr.sfc_nfs[2].reserved = 0;
+        hdr.sfc_nfs[2].bos = 1;
+        meta.chain_id = chain_id;
+        // (here, not in a block after the table: that block would be a table of its own)
+        meta.nf_id = nf0;
+        meta.ctl_key = meta.chain_id ++ meta.nf_id ++ 16w0;
+    }
+
+    // A chain of 4 NFs: its ids on the stack, the last marked.
+    action push_chain_4(bit<16> chain_id, bit<8> nf0, bit<8> nf1, bit<8> nf2, bit<8> nf3) {
+        hdr.sfc.setValid();
+        hdr.sfc.chainId = chain_id;
+        hdr.sfc.nfCount = 4;
+        hdr.sfc.entry = 0;
+        hdr.sfc.etherType = hdr.ethernet.etherType;
+        hdr.ethernet.etherType = ETHERTYPE_SFC;
+        hdr.sfc_nfs[0].setValid();
+        hdr.sfc_nfs[0].nfId = nf0;
+        hdr.sfc_nfs[0].reserved = 0;
+        hdr.sfc_nfs[0].bos = 0;
+        hdr.sfc_nfs[1].setValid();
+        hdr.sfc_nfs[1].nfId = nf1;
+        hdr.sfc_nfs[1].reserved = 0;
+        hdr.sfc_nfs[1].bos = 0;
+        hdr.sfc_nfs[2].setValid();
+        hdr.sfc_nfs[2].nfId = nf2;
+        hdr.sfc_nfs[2].reserved = 0;
+        hdr.sfc_nfs[2].bos = 0;
+        hdr.sfc_nfs[3].setValid();
+        hdr.sfc_nfs[3].nfId = nf3;
+        hdr.sfc_nfs[3].reserved = 0;
+        hdr.sfc_nfs[3].bos = 1;
+        meta.chain_id = chain_id;
+        // (here, not in a block after the table: that block would be a table of its own)
+        meta.nf_id = nf0;
+        meta.ctl_key = meta.chain_id ++ meta.nf_id ++ 16w0;
+    }
+
+    // A chain of 5 NFs: its ids on the stack, the last marked.
+    action push_chain_5(bit<16> chain_id, bit<8> nf0, bit<8> nf1, bit<8> nf2, bit<8> nf3, bit<8> nf4) {
+        hdr.sfc.setValid();
+        hdr.sfc.chainId = chain_id;
+        hdr.sfc.nfCount = 5;
+        hdr.sfc.entry = 0;
+        hdr.sfc.etherType = hdr.ethernet.etherType;
+        hdr.ethernet.etherType = ETHERTYPE_SFC;
+        hdr.sfc_nfs[0].setValid();
+        hdr.sfc_nfs[0].nfId = nf0;
+        hdr.sfc_nfs[0].reserved = 0;
+        hdr.sfc_nfs[0].bos = 0;
+        hdr.sfc_nfs[1].setValid();
+        hdr.sfc_nfs[1].nfId = nf1;
+        hdr.sfc_nfs[1].reserved = 0;
+        hdr.sfc_nfs[1].bos = 0;
+        hdr.sfc_nfs[2].setValid();
+        hdr.sfc_nfs[2].nfId = nf2;
+        hdr.sfc_nfs[2].reserved = 0;
+        hdr.sfc_nfs[2].bos = 0;
+        hdr.sfc_nfs[3].setValid();
+        hdr.sfc_nfs[3].nfId = nf3;
+        hdr.sfc_nfs[3].reserved = 0;
+        hdr.sfc_nfs[3].bos = 0;
+        hdr.sfc_nfs[4].setValid();
+        hdr.sfc_nfs[4].nfId = nf4;
+        hdr.sfc_nfs[4].reserved = 0;
+        hdr.sfc_nfs[4].bos = 1;
+        meta.chain_id = chain_id;
+        // (here, not in a block after the table: that block would be a table of its own)
+        meta.nf_id = nf0;
+        meta.ctl_key = meta.chain_id ++ meta.nf_id ++ 16w0;
+    }
+
+    // A chain of 6 NFs: its ids on the stack, the last marked.
+    action push_chain_6(bit<16> chain_id, bit<8> nf0, bit<8> nf1, bit<8> nf2, bit<8> nf3, bit<8> nf4, bit<8> nf5) {
+        hdr.sfc.setValid();
+        hdr.sfc.chainId = chain_id;
+        hdr.sfc.nfCount = 6;
+        hdr.sfc.entry = 0;
+        hdr.sfc.etherType = hdr.ethernet.etherType;
+        hdr.ethernet.etherType = ETHERTYPE_SFC;
+        hdr.sfc_nfs[0].setValid();
+        hdr.sfc_nfs[0].nfId = nf0;
+        hdr.sfc_nfs[0].reserved = 0;
+        hdr.sfc_nfs[0].bos = 0;
+        hdr.sfc_nfs[1].setValid();
+        hdr.sfc_nfs[1].nfId = nf1;
+        hdr.sfc_nfs[1].reserved = 0;
+        hdr.sfc_nfs[1].bos = 0;
+        hdr.sfc_nfs[2].setValid();
+        hdr.sfc_nfs[2].nfId = nf2;
+        hdr.sfc_nfs[2].reserved = 0;
+        hdr.sfc_nfs[2].bos = 0;
+        hdr.sfc_nfs[3].setValid();
+        hdr.sfc_nfs[3].nfId = nf3;
+        hdr.sfc_nfs[3].reserved = 0;
+        hdr.sfc_nfs[3].bos = 0;
+        hdr.sfc_nfs[4].setValid();
+        hdr.sfc_nfs[4].nfId = nf4;
+        hdr.sfc_nfs[4].reserved = 0;
+        hdr.sfc_nfs[4].bos = 0;
+        hdr.sfc_nfs[5].setValid();
+        hdr.sfc_nfs[5].nfId = nf5;
+        hdr.sfc_nfs[5].reserved = 0;
+        hdr.sfc_nfs[5].bos = 1;
+        meta.chain_id = chain_id;
+        // (here, not in a block after the table: that block would be a table of its own)
+        meta.nf_id = nf0;
+        meta.ctl_key = meta.chain_id ++ meta.nf_id ++ 16w0;
+    }
+
+    // A chain of 7 NFs: its ids on the stack, the last marked.
+    action push_chain_7(bit<16> chain_id, bit<8> nf0, bit<8> nf1, bit<8> nf2, bit<8> nf3, bit<8> nf4, bit<8> nf5, bit<8> nf6) {
+        hdr.sfc.setValid();
+        hdr.sfc.chainId = chain_id;
+        hdr.sfc.nfCount = 7;
+        hdr.sfc.entry = 0;
+        hdr.sfc.etherType = hdr.ethernet.etherType;
+        hdr.ethernet.etherType = ETHERTYPE_SFC;
+        hdr.sfc_nfs[0].setValid();
+        hdr.sfc_nfs[0].nfId = nf0;
+        hdr.sfc_nfs[0].reserved = 0;
+        hdr.sfc_nfs[0].bos = 0;
+        hdr.sfc_nfs[1].setValid();
+        hdr.sfc_nfs[1].nfId = nf1;
+        hdr.sfc_nfs[1].reserved = 0;
+        hdr.sfc_nfs[1].bos = 0;
+        hdr.sfc_nfs[2].setValid();
+        hdr.sfc_nfs[2].nfId = nf2;
+        hdr.sfc_nfs[2].reserved = 0;
+        hdr.sfc_nfs[2].bos = 0;
+        hdr.sfc_nfs[3].setValid();
+        hdr.sfc_nfs[3].nfId = nf3;
+        hdr.sfc_nfs[3].reserved = 0;
+        hdr.sfc_nfs[3].bos = 0;
+        hdr.sfc_nfs[4].setValid();
+        hdr.sfc_nfs[4].nfId = nf4;
+        hdr.sfc_nfs[4].reserved = 0;
+        hdr.sfc_nfs[4].bos = 0;
+        hdr.sfc_nfs[5].setValid();
+        hdr.sfc_nfs[5].nfId = nf5;
+        hdr.sfc_nfs[5].reserved = 0;
+        hdr.sfc_nfs[5].bos = 0;
+        hdr.sfc_nfs[6].setValid();
+        hdr.sfc_nfs[6].nfId = nf6;
+        hdr.sfc_nfs[6].reserved = 0;
+        hdr.sfc_nfs[6].bos = 1;
+        meta.chain_id = chain_id;
+        // (here, not in a block after the table: that block would be a table of its own)
+        meta.nf_id = nf0;
+        meta.ctl_key = meta.chain_id ++ meta.nf_id ++ 16w0;
+    }
+
+    // A chain of 8 NFs: its ids on the stack, the last marked.
+    action push_chain_8(bit<16> chain_id, bit<8> nf0, bit<8> nf1, bit<8> nf2, bit<8> nf3, bit<8> nf4, bit<8> nf5, bit<8> nf6, bit<8> nf7) {
+        hdr.sfc.setValid();
+        hdr.sfc.chainId = chain_id;
+        hdr.sfc.nfCount = 8;
         hdr.sfc.entry = 0;
         hdr.sfc.etherType = hdr.ethernet.etherType;
         hdr.ethernet.etherType = ETHERTYPE_SFC;
@@ -939,7 +1150,7 @@ control MyIngress(inout headers_t hdr,
         hdr.sfc_nfs[7].setValid();
         hdr.sfc_nfs[7].nfId = nf7;
         hdr.sfc_nfs[7].reserved = 0;
-        hdr.sfc_nfs[7].bos = 0;
+        hdr.sfc_nfs[7].bos = 1;
         meta.chain_id = chain_id;
         // (here, not in a block after the table: that block would be a table of its own)
         meta.nf_id = nf0;
@@ -956,7 +1167,14 @@ control MyIngress(inout headers_t hdr,
             meta.dport: ternary @name("dport");
         }
         actions = {
-            push_chain;
+            push_chain_1;
+            push_chain_2;
+            push_chain_3;
+            push_chain_4;
+            push_chain_5;
+            push_chain_6;
+            push_chain_7;
+            push_chain_8;
             @defaultonly NoAction;
         }
         const default_action = NoAction();
@@ -1047,68 +1265,11 @@ control MyIngress(inout headers_t hdr,
             // More NF ids than the program carries: not ours to guess.
             meta.dropped = 1;
         } else if (!hdr.sfc.isValid()) {
-            if (classify_chain.apply().hit) {
-                // Keep the NF ids the chain has and mark its last; the rest of the pushed
-                // stack goes. One branch per count, so a packet takes one block.
-                if (hdr.sfc.nfCount == 0) {
-                    hdr.sfc_nfs[0].setInvalid();
-                    hdr.sfc_nfs[1].setInvalid();
-                    hdr.sfc_nfs[2].setInvalid();
-                    hdr.sfc_nfs[3].setInvalid();
-                    hdr.sfc_nfs[4].setInvalid();
-                    hdr.sfc_nfs[5].setInvalid();
-                    hdr.sfc_nfs[6].setInvalid();
-                    hdr.sfc_nfs[7].setInvalid();
-                } else if (hdr.sfc.nfCount == 1) {
-                    hdr.sfc_nfs[0].bos = 1;
-                    hdr.sfc_nfs[1].setInvalid();
-                    hdr.sfc_nfs[2].setInvalid();
-                    hdr.sfc_nfs[3].setInvalid();
-                    hdr.sfc_nfs[4].setInvalid();
-                    hdr.sfc_nfs[5].setInvalid();
-                    hdr.sfc_nfs[6].setInvalid();
-                    hdr.sfc_nfs[7].setInvalid();
-                } else if (hdr.sfc.nfCount == 2) {
-                    hdr.sfc_nfs[1].bos = 1;
-                    hdr.sfc_nfs[2].setInvalid();
-                    hdr.sfc_nfs[3].setInvalid();
-                    hdr.sfc_nfs[4].setInvalid();
-                    hdr.sfc_nfs[5].setInvalid();
-                    hdr.sfc_nfs[6].setInvalid();
-                    hdr.sfc_nfs[7].setInvalid();
-                } else if (hdr.sfc.nfCount == 3) {
-                    hdr.sfc_nfs[2].bos = 1;
-                    hdr.sfc_nfs[3].setInvalid();
-                    hdr.sfc_nfs[4].setInvalid();
-                    hdr.sfc_nfs[5].setInvalid();
-                    hdr.sfc_nfs[6].setInvalid();
-                    hdr.sfc_nfs[7].setInvalid();
-                } else if (hdr.sfc.nfCount == 4) {
-                    hdr.sfc_nfs[3].bos = 1;
-                    hdr.sfc_nfs[4].setInvalid();
-                    hdr.sfc_nfs[5].setInvalid();
-                    hdr.sfc_nfs[6].setInvalid();
-                    hdr.sfc_nfs[7].setInvalid();
-                } else if (hdr.sfc.nfCount == 5) {
-                    hdr.sfc_nfs[4].bos = 1;
-                    hdr.sfc_nfs[5].setInvalid();
-                    hdr.sfc_nfs[6].setInvalid();
-                    hdr.sfc_nfs[7].setInvalid();
-                } else if (hdr.sfc.nfCount == 6) {
-                    hdr.sfc_nfs[5].bos = 1;
-                    hdr.sfc_nfs[6].setInvalid();
-                    hdr.sfc_nfs[7].setInvalid();
-                } else if (hdr.sfc.nfCount == 7) {
-                    hdr.sfc_nfs[6].bos = 1;
-                    hdr.sfc_nfs[7].setInvalid();
-                } else if (hdr.sfc.nfCount == 8) {
-                    hdr.sfc_nfs[7].bos = 1;
-                }
-            } else {
+            if (!classify_chain.apply().hit) {
                 meta.dropped = 1;
             }
         } else if (hdr.sfc_nfs[0].isValid()) {
-            // A tagged packet: its NF from the stack (push_chain sets both for the others).
+            // A tagged packet: its NF from the stack (push_chain_<n> sets both for the others).
             // The stages keep the key up to date from here on; the position in the NF is
             // 0 on a first pass and preserved on recirculation.
             meta.nf_id = hdr.sfc_nfs[0].nfId;
