@@ -114,9 +114,14 @@ def exec_common(out_port: int | str = 0) -> str:
     lines = [f"meta.dst_anno = {DST_FROM_IP} == 1 ? hdr.ipv4.dstAddr : meta.dst_anno;"]
     lines += [f"meta.{p} = {p};" for p, _ in EXEC_COMMON_PARAMS if p != DST_FROM_IP]
     # the element's place in the control key: the next stage looks up what follows it
-    lines += [f"{fields.POSITION} = elem_id ++ (bit<{port_bits}>){out_port};",
+    lines += [f"{fields.POSITION} = elem_id ++ (bit<{port_bits}>)({out_port});",
               "meta.ran = 1;", "meta.progress = 1;"]
     return "\n".join(" " * 8 + line for line in lines)
+
+
+def port_literal(port: int) -> str:
+    """An element output port as a P4 literal of the contract's width (``8w1``)."""
+    return f"{fields.field_width(fields.OUT_PORT)}w{port}"
 
 
 def table_action(kind: str, name: str) -> str:
@@ -201,6 +206,7 @@ def _environment() -> jinja2.Environment:
         p4_table=p4_table,
         exec_action=exec_action,
         exec_common=exec_common,
+        port_literal=port_literal,
         table_action=table_action,
         ingress_action=ingress_action,
         kind_registers=kind_registers,

@@ -198,10 +198,13 @@ class KindSpec:
     registers: tuple[tuple[str, int], ...] = ()
     # Packet counter externs: (name, cells per register slot).
     counters: tuple[tuple[str, int], ...] = ()
-    # The kind's block reads its parameters after the action ran, from metadata fields
-    # named prefix + parameter (exec_<kind>'s, and those of ``copied_actions``), one set
-    # shared by all stages: control locals would be assigned at every stage's start.
+    # The kind's block reads these of exec_<kind>'s parameters (and every one of
+    # ``copied_actions``) after the action ran, from metadata fields named prefix +
+    # parameter, one set shared by all stages: control locals would be assigned at every
+    # stage's start. Work that needs no table and no branch stays in the action, with
+    # no copy: after the table it would be a block of its own, which BMv2 runs as a table.
     copy_prefix: str = ""
+    block_params: tuple[str, ...] = ()
     copied_actions: tuple[str, ...] = ()
     # The block never writes hdr.ipv4 nor anything that decides how the next pass parses
     # it (hdr.ipv4's fields, its validity, an EtherType, an outer header): a CheckIPHeader
@@ -216,7 +219,7 @@ _PORT8 = ("port", ELEMENT_PORT_BITS)
 KIND_SPECS: dict[str, KindSpec] = {
     "classify": KindSpec(
         keeps_ip_header=True,
-        copy_prefix="cls_",
+        copy_prefix="cls_", block_params=(TABLE_PARAM,),
         exec_params=((TABLE_PARAM, 1),),
         tables=(
             TableSpec("classify_ip", tuple((k, "ternary") for k in F.CLASSIFY_IP_KEY),
@@ -233,6 +236,7 @@ KIND_SPECS: dict[str, KindSpec] = {
     ),
     "rewriter": KindSpec(
         copy_prefix="rw_", copied_actions=("rewrite",),
+        block_params=("proto", "server_entry", "pass_port"),
         exec_params=(
             ("proto", IPV4.field("protocol").bitwidth),
             ("server_entry", SFC.field("entry").bitwidth),
@@ -252,7 +256,7 @@ KIND_SPECS: dict[str, KindSpec] = {
     ),
     "counter": KindSpec(
         keeps_ip_header=True,
-        copy_prefix="cnt_",
+        copy_prefix="cnt_", block_params=("index", "timed"),
         exec_params=(("index", 32), ("timed", 1), ("bytes_base", 16)),
         # Click's byte count of a packet is not the frame length a P4 byte counter adds
         # (it starts at the data pointer: IP length + bytes_base), so the bytes are kept
@@ -265,7 +269,6 @@ KIND_SPECS: dict[str, KindSpec] = {
         ),
     ),
     "ether_encap": KindSpec(
-        copy_prefix="ee_",
         exec_params=(
             ("ether_type", ETHERNET.field("etherType").bitwidth),
             ("src", ETHERNET.field("srcAddr").bitwidth),
@@ -274,6 +277,7 @@ KIND_SPECS: dict[str, KindSpec] = {
     ),
     "ip_encap": KindSpec(
         copy_prefix="ie_",
+        block_params=("proto", "src", "dst", "ttl", "tos", "df", "dst_anno", "index"),
         exec_params=(
             ("proto", IPV4.field("protocol").bitwidth),
             ("src", IPV4.field("srcAddr").bitwidth),
@@ -287,13 +291,12 @@ KIND_SPECS: dict[str, KindSpec] = {
         registers=(("ipencap_id", IPV4.field("identification").bitwidth),),
     ),
     "dec_ip_ttl": KindSpec(),
-    "set_ip_dscp": KindSpec(copy_prefix="sd_", exec_params=(("dscp", 6),)),
+    "set_ip_dscp": KindSpec(exec_params=(("dscp", 6),)),
     "check_ip_header": KindSpec(keeps_ip_header=True),
-    "paint": KindSpec(keeps_ip_header=True, copy_prefix="pt_",
-                      exec_params=(("color", _W("meta.paint")),)),
+    "paint": KindSpec(keeps_ip_header=True, exec_params=(("color", _W("meta.paint")),)),
     "discard": KindSpec(keeps_ip_header=True),
-    "alert": KindSpec(keeps_ip_header=True, copy_prefix="al_", exec_params=(("session", 32),)),
-    "forward": KindSpec(copy_prefix="fw_", exec_params=(("port", PORT_BITS),)),
+    "alert": KindSpec(keeps_ip_header=True, exec_params=(("session", 32),)),
+    "forward": KindSpec(exec_params=(("port", PORT_BITS),)),
 }
 
 # The tables of MyIngress around the stages, and their actions' parameters.
@@ -319,7 +322,8 @@ ELEMENT_CONTROL_KEY: tuple[tuple[str, str], ...] = ((F.CONTROL_KEY, "exact"),)
 def kind_copies(kind: str) -> ParamSpecs:
     """The metadata fields holding ``kind``'s parameter copies: (name, width)."""
     spec = KIND_SPECS[kind]
-    params = spec.exec_params + tuple(p for a in spec.copied_actions for p in spec.table_actions[a])
+    params = tuple(p for p in spec.exec_params if p[0] in spec.block_params)
+    params += tuple(p for a in spec.copied_actions for p in spec.table_actions[a])
     return tuple((spec.copy_prefix + name, width) for name, width in params)
 
 

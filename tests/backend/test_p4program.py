@@ -243,3 +243,18 @@ def test_kinds_that_keep_the_ip_header_never_write_it() -> None:
     for kind in ("dec_ip_ttl", "set_ip_dscp", "rewriter", "ip_encap", "ether_encap"):
         assert _IP_HEADER_WRITE.search(kind_block_text(kind)), kind
         assert not KIND_SPECS[kind].keeps_ip_header, kind
+
+
+def test_each_kind_declares_exactly_the_parameter_copies_its_template_uses() -> None:
+    """KindSpec.block_params / copied_actions declare the metadata copies a kind's block
+    reads; work kept in the action reads its parameters and needs none."""
+    from p4sfc_compiler.backend.render_p4 import kind_block_text
+    from p4sfc_compiler.dataplane.program import kind_copies
+
+    for kind, spec in KIND_SPECS.items():
+        declared = {name for name, _ in kind_copies(kind)}
+        if not spec.copy_prefix:
+            assert not declared, kind
+            continue
+        used = set(re.findall(rf"\bmeta\.({spec.copy_prefix}\w+)", kind_block_text(kind)))
+        assert used == declared, kind

@@ -155,11 +155,6 @@ struct metadata_t {
     // counter's parameters, for its block
     bit<32> cnt_index;
     bit<1>  cnt_timed;
-    bit<16> cnt_bytes_base;
-    // ether_encap's parameters, for its block
-    bit<16> ee_ether_type;
-    bit<48> ee_src;
-    bit<48> ee_dst;
     // ip_encap's parameters, for its block
     bit<8>  ie_proto;
     bit<32> ie_src;
@@ -169,14 +164,6 @@ struct metadata_t {
     bit<1>  ie_df;
     bit<1>  ie_dst_anno;
     bit<32> ie_index;
-    // set_ip_dscp's parameters, for its block
-    bit<6>  sd_dscp;
-    // paint's parameters, for its block
-    bit<8>  pt_color;
-    // alert's parameters, for its block
-    bit<32> al_session;
-    // forward's parameters, for its block
-    bit<9>  fw_port;
 }
 
 /*************************************************************************
@@ -344,7 +331,7 @@ control Stage(inout headers_t hdr,
         meta.elem_id = elem_id;
         meta.exit_ports = exit_ports;
         meta.drop_ports = drop_ports;
-        meta.ctl_key[15:0] = elem_id ++ (bit<8>)255;
+        meta.ctl_key[15:0] = elem_id ++ (bit<8>)(255);
         meta.ran = 1;
         meta.progress = 1;
         meta.cls_table_sel = table_sel;
@@ -428,7 +415,7 @@ control Stage(inout headers_t hdr,
         meta.elem_id = elem_id;
         meta.exit_ports = exit_ports;
         meta.drop_ports = drop_ports;
-        meta.ctl_key[15:0] = elem_id ++ (bit<8>)255;
+        meta.ctl_key[15:0] = elem_id ++ (bit<8>)(255);
         meta.ran = 1;
         meta.progress = 1;
     }
@@ -466,7 +453,7 @@ control Stage(inout headers_t hdr,
         meta.elem_id = elem_id;
         meta.exit_ports = exit_ports;
         meta.drop_ports = drop_ports;
-        meta.ctl_key[15:0] = elem_id ++ (bit<8>)0;
+        meta.ctl_key[15:0] = elem_id ++ (bit<8>)(0);
         meta.ran = 1;
         meta.progress = 1;
         meta.rw_proto = proto;
@@ -514,12 +501,25 @@ control Stage(inout headers_t hdr,
         meta.elem_id = elem_id;
         meta.exit_ports = exit_ports;
         meta.drop_ports = drop_ports;
-        meta.ctl_key[15:0] = elem_id ++ (bit<8>)0;
+        meta.ctl_key[15:0] = elem_id ++ (bit<8>)(0);
         meta.ran = 1;
         meta.progress = 1;
         meta.cnt_index = index;
         meta.cnt_timed = timed;
-        meta.cnt_bytes_base = bytes_base;
+        // Click counts the bytes from its data pointer: what follows the Ethernet
+        // header (the SFC header never counts) plus bytes_base; once a
+        // CheckIPHeader cut the packet to its IP length (meta.trim), that length.
+        bit<32> cnt_len = (meta.trim == 1 ? (bit<32>)hdr.ipv4.totalLen
+                           : standard_metadata.packet_length - (bit<32>)meta.l2_len)
+            + (bit<32>)bytes_base;
+        counter_packets.count(index);
+        // The bytes: per digit of the length, the cell of its value (dataplane/program.py).
+        bit<32> cnt_cell = index * 80;
+        counter_len_digits.count(cnt_cell + 0 + (bit<32>)cnt_len[3:0]);
+        counter_len_digits.count(cnt_cell + 16 + (bit<32>)cnt_len[7:4]);
+        counter_len_digits.count(cnt_cell + 32 + (bit<32>)cnt_len[11:8]);
+        counter_len_digits.count(cnt_cell + 48 + (bit<32>)cnt_len[15:12]);
+        counter_len_digits.count(cnt_cell + 64 + (bit<32>)cnt_len[19:16]);
     }
 
     /* ---- ether_encap ---- */
@@ -529,12 +529,15 @@ control Stage(inout headers_t hdr,
         meta.elem_id = elem_id;
         meta.exit_ports = exit_ports;
         meta.drop_ports = drop_ports;
-        meta.ctl_key[15:0] = elem_id ++ (bit<8>)0;
+        meta.ctl_key[15:0] = elem_id ++ (bit<8>)(0);
         meta.ran = 1;
         meta.progress = 1;
-        meta.ee_ether_type = ether_type;
-        meta.ee_src = src;
-        meta.ee_dst = dst;
+        hdr.ethernet.srcAddr = src;
+        hdr.ethernet.dstAddr = dst;
+        // Under an SFC header the inner EtherType lives in the SFC header.
+        hdr.sfc.etherType = hdr.sfc.isValid() ? ether_type : hdr.sfc.etherType;
+        hdr.ethernet.etherType = hdr.sfc.isValid() ? hdr.ethernet.etherType : ether_type;
+        meta.ether_type = ether_type;
     }
 
     /* ---- ip_encap ---- */
@@ -547,7 +550,7 @@ control Stage(inout headers_t hdr,
         meta.elem_id = elem_id;
         meta.exit_ports = exit_ports;
         meta.drop_ports = drop_ports;
-        meta.ctl_key[15:0] = elem_id ++ (bit<8>)0;
+        meta.ctl_key[15:0] = elem_id ++ (bit<8>)(0);
         meta.ran = 1;
         meta.progress = 1;
         meta.ie_proto = proto;
@@ -562,13 +565,16 @@ control Stage(inout headers_t hdr,
 
     /* ---- dec_ip_ttl ---- */
     action exec_dec_ip_ttl(bit<8> elem_id, bit<32> exit_ports, bit<32> drop_ports, bit<1> dst_from_ip) {
+        bit<1> live = (bit<1>)(hdr.ipv4.isValid() && hdr.ipv4.ttl > 1);
         meta.dst_anno = dst_from_ip == 1 ? hdr.ipv4.dstAddr : meta.dst_anno;
         meta.elem_id = elem_id;
         meta.exit_ports = exit_ports;
         meta.drop_ports = drop_ports;
-        meta.ctl_key[15:0] = elem_id ++ (bit<8>)0;
+        meta.ctl_key[15:0] = elem_id ++ (bit<8>)(hdr.ipv4.isValid() ? (live == 1 ? 8w0 : 8w1) : 8w255);
         meta.ran = 1;
         meta.progress = 1;
+        hdr.ipv4.ttl = hdr.ipv4.ttl - (bit<8>)live;
+        meta.ip_dirty = meta.ip_dirty | live;
     }
 
     /* ---- set_ip_dscp ---- */
@@ -578,21 +584,32 @@ control Stage(inout headers_t hdr,
         meta.elem_id = elem_id;
         meta.exit_ports = exit_ports;
         meta.drop_ports = drop_ports;
-        meta.ctl_key[15:0] = elem_id ++ (bit<8>)0;
+        meta.ctl_key[15:0] = elem_id ++ (bit<8>)(hdr.ipv4.isValid() ? 8w0 : 8w255);
         meta.ran = 1;
         meta.progress = 1;
-        meta.sd_dscp = dscp;
+        hdr.ipv4.diffserv = hdr.ipv4.isValid()
+            ? (((bit<8>)dscp) << 2) | (hdr.ipv4.diffserv & 8w3) : hdr.ipv4.diffserv;
+        meta.ip_dirty = meta.ip_dirty | (bit<1>)hdr.ipv4.isValid();
     }
 
     /* ---- check_ip_header ---- */
     action exec_check_ip_header(bit<8> elem_id, bit<32> exit_ports, bit<32> drop_ports, bit<1> dst_from_ip) {
+        bit<1> good = (bit<1>)(hdr.ipv4.isValid()
+            && hdr.ipv4.version == 4
+            && hdr.ipv4.totalLen >= ((bit<16>)hdr.ipv4.ihl) << 2
+            && standard_metadata.checksum_error == 0
+            && (bit<32>)hdr.ipv4.totalLen + (bit<32>)meta.l2_len <= standard_metadata.packet_length);
         meta.dst_anno = dst_from_ip == 1 ? hdr.ipv4.dstAddr : meta.dst_anno;
         meta.elem_id = elem_id;
         meta.exit_ports = exit_ports;
         meta.drop_ports = drop_ports;
-        meta.ctl_key[15:0] = elem_id ++ (bit<8>)1;
+        meta.ctl_key[15:0] = elem_id ++ (bit<8>)(good == 1 ? 8w0 : 8w1);
         meta.ran = 1;
         meta.progress = 1;
+        meta.dst_anno = good == 1 ? hdr.ipv4.dstAddr : meta.dst_anno;
+        // Click truncates the packet to the IP length; egress cuts it.
+        meta.trim = meta.trim | (good
+            & (bit<1>)((bit<32>)hdr.ipv4.totalLen + (bit<32>)meta.l2_len < standard_metadata.packet_length));
     }
 
     /* ---- paint ---- */
@@ -602,10 +619,10 @@ control Stage(inout headers_t hdr,
         meta.elem_id = elem_id;
         meta.exit_ports = exit_ports;
         meta.drop_ports = drop_ports;
-        meta.ctl_key[15:0] = elem_id ++ (bit<8>)0;
+        meta.ctl_key[15:0] = elem_id ++ (bit<8>)(0);
         meta.ran = 1;
         meta.progress = 1;
-        meta.pt_color = color;
+        meta.paint = color;
     }
 
     /* ---- discard ---- */
@@ -614,7 +631,7 @@ control Stage(inout headers_t hdr,
         meta.elem_id = elem_id;
         meta.exit_ports = exit_ports;
         meta.drop_ports = drop_ports;
-        meta.ctl_key[15:0] = elem_id ++ (bit<8>)255;
+        meta.ctl_key[15:0] = elem_id ++ (bit<8>)(255);
         meta.ran = 1;
         meta.progress = 1;
     }
@@ -626,10 +643,10 @@ control Stage(inout headers_t hdr,
         meta.elem_id = elem_id;
         meta.exit_ports = exit_ports;
         meta.drop_ports = drop_ports;
-        meta.ctl_key[15:0] = elem_id ++ (bit<8>)0;
+        meta.ctl_key[15:0] = elem_id ++ (bit<8>)(0);
         meta.ran = 1;
         meta.progress = 1;
-        meta.al_session = session;
+        clone(CloneType.I2E, session);
     }
 
     /* ---- forward ---- */
@@ -639,10 +656,11 @@ control Stage(inout headers_t hdr,
         meta.elem_id = elem_id;
         meta.exit_ports = exit_ports;
         meta.drop_ports = drop_ports;
-        meta.ctl_key[15:0] = elem_id ++ (bit<8>)0;
+        meta.ctl_key[15:0] = elem_id ++ (bit<8>)(0);
         meta.ran = 1;
         meta.progress = 1;
-        meta.fw_port = port;
+        standard_metadata.egress_spec = port;
+        meta.forwarded = 1;
     }
 
     table element_control {
@@ -752,20 +770,6 @@ control Stage(inout headers_t hdr,
                 }
             }
             exec_counter: {
-                // Click counts the bytes from its data pointer: what follows the Ethernet
-                // header (the SFC header never counts) plus bytes_base; once a
-                // CheckIPHeader cut the packet to its IP length (meta.trim), that length.
-                bit<32> cnt_len = (meta.trim == 1 ? (bit<32>)hdr.ipv4.totalLen
-                                   : standard_metadata.packet_length - (bit<32>)meta.l2_len)
-                    + (bit<32>)meta.cnt_bytes_base;
-                counter_packets.count(meta.cnt_index);
-                // The bytes: per digit of the length, the cell of its value (dataplane/program.py).
-                bit<32> cnt_cell = meta.cnt_index * 80;
-                counter_len_digits.count(cnt_cell + 0 + (bit<32>)cnt_len[3:0]);
-                counter_len_digits.count(cnt_cell + 16 + (bit<32>)cnt_len[7:4]);
-                counter_len_digits.count(cnt_cell + 32 + (bit<32>)cnt_len[11:8]);
-                counter_len_digits.count(cnt_cell + 48 + (bit<32>)cnt_len[15:12]);
-                counter_len_digits.count(cnt_cell + 64 + (bit<32>)cnt_len[19:16]);
                 if (meta.cnt_timed == 1) {
                     bit<48> cnt_first;
                     counter_first.read(cnt_first, meta.cnt_index);
@@ -776,16 +780,7 @@ control Stage(inout headers_t hdr,
                 }
             }
             exec_ether_encap: {
-                hdr.ethernet.srcAddr = meta.ee_src;
-                hdr.ethernet.dstAddr = meta.ee_dst;
-                // Under an SFC header the inner EtherType lives in the SFC header. (One
-                // block, no branch: each field keeps its value, xor 0, where it is not
-                // the one to write; a ?: inside an expression stays an expression.)
-                hdr.sfc.etherType = hdr.sfc.etherType
-                    ^ (hdr.sfc.isValid() ? hdr.sfc.etherType ^ meta.ee_ether_type : 0);
-                hdr.ethernet.etherType = hdr.ethernet.etherType
-                    ^ (hdr.sfc.isValid() ? 0 : hdr.ethernet.etherType ^ meta.ee_ether_type);
-                meta.ether_type = meta.ee_ether_type;
+
             }
             exec_ip_encap: {
                 if (hdr.ipv4.isValid() && !hdr.ipv4_outer.isValid()) {
@@ -816,49 +811,25 @@ control Stage(inout headers_t hdr,
                 }
             }
             exec_dec_ip_ttl: {
-                if (!hdr.ipv4.isValid()) {
-                    meta.ctl_key[7:0] = 255;
-                } else if (hdr.ipv4.ttl <= 1) {
-                    meta.ctl_key[7:0] = 1;
-                } else {
-                    hdr.ipv4.ttl = hdr.ipv4.ttl - 1;
-                    meta.ip_dirty = 1;
-                }
+
             }
             exec_set_ip_dscp: {
-                if (hdr.ipv4.isValid()) {
-                    hdr.ipv4.diffserv = (((bit<8>)meta.sd_dscp) << 2) | (hdr.ipv4.diffserv & 8w3);
-                    meta.ip_dirty = 1;
-                } else {
-                    meta.ctl_key[7:0] = 255;
-                }
+
             }
             exec_check_ip_header: {
-                if (hdr.ipv4.isValid()
-                        && hdr.ipv4.version == 4
-                        && hdr.ipv4.totalLen >= ((bit<16>)hdr.ipv4.ihl) << 2
-                        && standard_metadata.checksum_error == 0
-                        && (bit<32>)hdr.ipv4.totalLen + (bit<32>)meta.l2_len <= standard_metadata.packet_length) {
-                    meta.dst_anno = hdr.ipv4.dstAddr;
-                    meta.ctl_key[7:0] = 0;
-                    // Click truncates the packet to the IP length; egress cuts it. (A flag
-                    // set in the same block as the rest: a branch costs BMv2 a table.)
-                    meta.trim = meta.trim
-                        | (bit<1>)((bit<32>)hdr.ipv4.totalLen + (bit<32>)meta.l2_len < standard_metadata.packet_length);
-                }
+
             }
             exec_paint: {
-                meta.paint = meta.pt_color;
+
             }
             exec_discard: {
 
             }
             exec_alert: {
-                clone(CloneType.I2E, meta.al_session);
+
             }
             exec_forward: {
-                standard_metadata.egress_spec = meta.fw_port;
-                meta.forwarded = 1;
+
             }
         }
         // The common case, moving on to the NF's next element, takes this one condition
