@@ -103,19 +103,21 @@ def exec_action(kind: str) -> str:
     return _signature(f"exec_{kind}", EXEC_COMMON_PARAMS, KIND_SPECS[kind].exec_params, 4)
 
 
-def exec_common(out_port: int | str = 0) -> str:
+def exec_common(kind: str, out_port: int | str = 0) -> str:
     """The statements every ``exec_<kind>`` starts with: the destination annotation from
-    the IP header when the entry says so (``DST_FROM_IP``), the element's id and port
-    masks, its id and default output port in the control key (``fields.POSITION``), and
-    the flags the stage reads after the block.
-    They live in the action, not before or after the block, because BMv2 runs each
-    straight-line stretch of control code as a table of its own (a cost per packet)."""
+    the IP header when the entry says so (``DST_FROM_IP``), the element's port masks, its
+    id and default output port in the control key (``fields.POSITION``), and the pass's
+    progress flag; ``meta.elem_id`` only for a kind with tables, whose keys are all that
+    read it. They live in the action, not before or after the block, because BMv2 runs
+    each straight-line stretch of control code as a table of its own (a cost per
+    packet), and every statement costs it a primitive."""
     port_bits = fields.field_width(fields.OUT_PORT)
     lines = [f"meta.dst_anno = {DST_FROM_IP} == 1 ? hdr.ipv4.dstAddr : meta.dst_anno;"]
-    lines += [f"meta.{p} = {p};" for p, _ in EXEC_COMMON_PARAMS if p != DST_FROM_IP]
+    lines += [f"meta.{p} = {p};" for p, _ in EXEC_COMMON_PARAMS
+              if p != DST_FROM_IP and (p != "elem_id" or KIND_SPECS[kind].tables)]
     # the element's place in the control key: the next stage looks up what follows it
     lines += [f"{fields.POSITION} = elem_id ++ (bit<{port_bits}>)({out_port});",
-              "meta.ran = 1;", "meta.progress = 1;"]
+              "meta.progress = 1;"]
     return "\n".join(" " * 8 + line for line in lines)
 
 

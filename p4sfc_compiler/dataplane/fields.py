@@ -78,8 +78,6 @@ METADATA: tuple[MetaField, ...] = (
     MetaField("dropped", 1),
     MetaField("halted", 1),
     MetaField("progress", 1),
-    # an element ran in this stage: its exec_* action sets it, the stage's bookkeeping clears it
-    MetaField("ran", 1),
     MetaField("ip_dirty", 1),
     MetaField("recirc", 1),
     MetaField("l2_len", 16),

@@ -105,7 +105,7 @@ class PacketState:
         "l4_ok", "l4_reach", "l4_rem", "l4_word", "l4_flags", "sport", "dport", "tcp_flags",
         "icmp_type", "icmp_code", "dst_anno", "paint",
         "out_port", "exit_ports", "drop_ports", "to_server", "server_entry", "forwarded",
-        "dropped", "halted", "progress", "ran", "ip_dirty", "recirc", "l2_len", "trim", "ctl_key",
+        "dropped", "halted", "progress", "ip_dirty", "recirc", "l2_len", "trim", "ctl_key",
         # standard_metadata
         "ingress_port", "egress_spec", "packet_length", "checksum_error", "parser_error",
         "timestamp", "clone_session", "truncate_len",
@@ -149,7 +149,6 @@ class PacketState:
     dropped: int
     halted: int
     progress: int
-    ran: int
     ip_dirty: int
     recirc: int
     l2_len: int

@@ -273,7 +273,7 @@ class Pipeline:
             # invalid header's fields read 0)
             st.dst_anno = st.ipv4[IP_DST] if st.ipv4 is not None else 0
         st.elem_id, st.exit_ports, st.drop_ports = p[_ELEM_AT], p[_EXIT_AT], p[_DROP_AT]
-        st.ran = st.progress = 1
+        st.progress = 1
         dispatch[hit.action](st, p)
         out = st.out_port
         port_bit = (1 << out) & _MASK
@@ -291,7 +291,7 @@ class Pipeline:
                 st.sfc[SFC_COUNT] = (st.sfc[SFC_COUNT] - 1) & _NF_COUNT_MASK
             st.nf_id = nfs[0][NF_ID] if nfs else 0
             st.prev_elem = st.out_port = 0
-            st.dst_anno = st.paint = st.ran = 0
+            st.dst_anno = st.paint = st.exit_ports = st.drop_ports = 0
 
 
 def transport_keys(st: PacketState) -> None:

@@ -134,7 +134,6 @@ struct metadata_t {
     bit<1>  dropped;
     bit<1>  halted;
     bit<1>  progress;
-    bit<1>  ran;
     bit<1>  ip_dirty;
     bit<1>  recirc;
     bit<16> l2_len;
@@ -332,7 +331,6 @@ control Stage(inout headers_t hdr,
         meta.exit_ports = exit_ports;
         meta.drop_ports = drop_ports;
         meta.ctl_key[15:0] = elem_id ++ (bit<8>)(255);
-        meta.ran = 1;
         meta.progress = 1;
         meta.cls_table_sel = table_sel;
     }
@@ -416,7 +414,6 @@ control Stage(inout headers_t hdr,
         meta.exit_ports = exit_ports;
         meta.drop_ports = drop_ports;
         meta.ctl_key[15:0] = elem_id ++ (bit<8>)(255);
-        meta.ran = 1;
         meta.progress = 1;
     }
 
@@ -454,7 +451,6 @@ control Stage(inout headers_t hdr,
         meta.exit_ports = exit_ports;
         meta.drop_ports = drop_ports;
         meta.ctl_key[15:0] = elem_id ++ (bit<8>)(0);
-        meta.ran = 1;
         meta.progress = 1;
         meta.rw_proto = proto;
         meta.rw_server_entry = server_entry;
@@ -498,11 +494,9 @@ control Stage(inout headers_t hdr,
     action exec_counter(bit<8> elem_id, bit<32> exit_ports, bit<32> drop_ports, bit<1> dst_from_ip,
                         bit<32> index, bit<1> timed, bit<16> bytes_base) {
         meta.dst_anno = dst_from_ip == 1 ? hdr.ipv4.dstAddr : meta.dst_anno;
-        meta.elem_id = elem_id;
         meta.exit_ports = exit_ports;
         meta.drop_ports = drop_ports;
         meta.ctl_key[15:0] = elem_id ++ (bit<8>)(0);
-        meta.ran = 1;
         meta.progress = 1;
         meta.cnt_index = index;
         meta.cnt_timed = timed;
@@ -526,11 +520,9 @@ control Stage(inout headers_t hdr,
     action exec_ether_encap(bit<8> elem_id, bit<32> exit_ports, bit<32> drop_ports, bit<1> dst_from_ip,
                             bit<16> ether_type, bit<48> src, bit<48> dst) {
         meta.dst_anno = dst_from_ip == 1 ? hdr.ipv4.dstAddr : meta.dst_anno;
-        meta.elem_id = elem_id;
         meta.exit_ports = exit_ports;
         meta.drop_ports = drop_ports;
         meta.ctl_key[15:0] = elem_id ++ (bit<8>)(0);
-        meta.ran = 1;
         meta.progress = 1;
         hdr.ethernet.srcAddr = src;
         hdr.ethernet.dstAddr = dst;
@@ -547,11 +539,9 @@ control Stage(inout headers_t hdr,
                          bit<8> proto, bit<32> src, bit<32> dst, bit<8> ttl, bit<8> tos,
                          bit<1> df, bit<1> dst_anno, bit<32> index) {
         meta.dst_anno = dst_from_ip == 1 ? hdr.ipv4.dstAddr : meta.dst_anno;
-        meta.elem_id = elem_id;
         meta.exit_ports = exit_ports;
         meta.drop_ports = drop_ports;
         meta.ctl_key[15:0] = elem_id ++ (bit<8>)(0);
-        meta.ran = 1;
         meta.progress = 1;
         meta.ie_proto = proto;
         meta.ie_src = src;
@@ -567,11 +557,9 @@ control Stage(inout headers_t hdr,
     action exec_dec_ip_ttl(bit<8> elem_id, bit<32> exit_ports, bit<32> drop_ports, bit<1> dst_from_ip) {
         bit<1> live = (bit<1>)(hdr.ipv4.isValid() && hdr.ipv4.ttl > 1);
         meta.dst_anno = dst_from_ip == 1 ? hdr.ipv4.dstAddr : meta.dst_anno;
-        meta.elem_id = elem_id;
         meta.exit_ports = exit_ports;
         meta.drop_ports = drop_ports;
         meta.ctl_key[15:0] = elem_id ++ (bit<8>)(hdr.ipv4.isValid() ? (live == 1 ? 8w0 : 8w1) : 8w255);
-        meta.ran = 1;
         meta.progress = 1;
         hdr.ipv4.ttl = hdr.ipv4.ttl - (bit<8>)live;
         meta.ip_dirty = meta.ip_dirty | live;
@@ -581,11 +569,9 @@ control Stage(inout headers_t hdr,
     action exec_set_ip_dscp(bit<8> elem_id, bit<32> exit_ports, bit<32> drop_ports, bit<1> dst_from_ip,
                             bit<6> dscp) {
         meta.dst_anno = dst_from_ip == 1 ? hdr.ipv4.dstAddr : meta.dst_anno;
-        meta.elem_id = elem_id;
         meta.exit_ports = exit_ports;
         meta.drop_ports = drop_ports;
         meta.ctl_key[15:0] = elem_id ++ (bit<8>)(hdr.ipv4.isValid() ? 8w0 : 8w255);
-        meta.ran = 1;
         meta.progress = 1;
         hdr.ipv4.diffserv = hdr.ipv4.isValid()
             ? (((bit<8>)dscp) << 2) | (hdr.ipv4.diffserv & 8w3) : hdr.ipv4.diffserv;
@@ -600,11 +586,9 @@ control Stage(inout headers_t hdr,
             && standard_metadata.checksum_error == 0
             && (bit<32>)hdr.ipv4.totalLen + (bit<32>)meta.l2_len <= standard_metadata.packet_length);
         meta.dst_anno = dst_from_ip == 1 ? hdr.ipv4.dstAddr : meta.dst_anno;
-        meta.elem_id = elem_id;
         meta.exit_ports = exit_ports;
         meta.drop_ports = drop_ports;
         meta.ctl_key[15:0] = elem_id ++ (bit<8>)(good == 1 ? 8w0 : 8w1);
-        meta.ran = 1;
         meta.progress = 1;
         meta.dst_anno = good == 1 ? hdr.ipv4.dstAddr : meta.dst_anno;
         // Click truncates the packet to the IP length; egress cuts it.
@@ -616,11 +600,9 @@ control Stage(inout headers_t hdr,
     action exec_paint(bit<8> elem_id, bit<32> exit_ports, bit<32> drop_ports, bit<1> dst_from_ip,
                       bit<8> color) {
         meta.dst_anno = dst_from_ip == 1 ? hdr.ipv4.dstAddr : meta.dst_anno;
-        meta.elem_id = elem_id;
         meta.exit_ports = exit_ports;
         meta.drop_ports = drop_ports;
         meta.ctl_key[15:0] = elem_id ++ (bit<8>)(0);
-        meta.ran = 1;
         meta.progress = 1;
         meta.paint = color;
     }
@@ -628,11 +610,9 @@ control Stage(inout headers_t hdr,
     /* ---- discard ---- */
     action exec_discard(bit<8> elem_id, bit<32> exit_ports, bit<32> drop_ports, bit<1> dst_from_ip) {
         meta.dst_anno = dst_from_ip == 1 ? hdr.ipv4.dstAddr : meta.dst_anno;
-        meta.elem_id = elem_id;
         meta.exit_ports = exit_ports;
         meta.drop_ports = drop_ports;
         meta.ctl_key[15:0] = elem_id ++ (bit<8>)(255);
-        meta.ran = 1;
         meta.progress = 1;
     }
 
@@ -640,11 +620,9 @@ control Stage(inout headers_t hdr,
     action exec_alert(bit<8> elem_id, bit<32> exit_ports, bit<32> drop_ports, bit<1> dst_from_ip,
                       bit<32> session) {
         meta.dst_anno = dst_from_ip == 1 ? hdr.ipv4.dstAddr : meta.dst_anno;
-        meta.elem_id = elem_id;
         meta.exit_ports = exit_ports;
         meta.drop_ports = drop_ports;
         meta.ctl_key[15:0] = elem_id ++ (bit<8>)(0);
-        meta.ran = 1;
         meta.progress = 1;
         clone(CloneType.I2E, session);
     }
@@ -653,11 +631,9 @@ control Stage(inout headers_t hdr,
     action exec_forward(bit<8> elem_id, bit<32> exit_ports, bit<32> drop_ports, bit<1> dst_from_ip,
                         bit<9> port) {
         meta.dst_anno = dst_from_ip == 1 ? hdr.ipv4.dstAddr : meta.dst_anno;
-        meta.elem_id = elem_id;
         meta.exit_ports = exit_ports;
         meta.drop_ports = drop_ports;
         meta.ctl_key[15:0] = elem_id ++ (bit<8>)(0);
-        meta.ran = 1;
         meta.progress = 1;
         standard_metadata.egress_spec = port;
         meta.forwarded = 1;
@@ -688,11 +664,9 @@ control Stage(inout headers_t hdr,
     }
 
     apply {
-        // Each exec_* action sets the element's ids, its default output port and
-        // meta.ran; the block sets the port. Bookkeeping lives in as few straight-line
-        // blocks as the branches allow: BMv2 runs each such block as a table of its own.
-        // meta.ran stays set after the element: a later stage's miss finds the same
-        // state again, for which the check below does nothing.
+        // Each exec_* action sets the element's id, port masks and default output port;
+        // the block may set the port. Bookkeeping lives in as few straight-line blocks
+        // as the branches allow: BMv2 runs each such block as a table of its own.
         switch (element_control.apply().action_run) {
             exec_classify: {
                 if (meta.cls_table_sel == 0) {
@@ -834,9 +808,11 @@ control Stage(inout headers_t hdr,
         }
         // The common case, moving on to the NF's next element, takes this one condition
         // and no statement: the action wrote the element's id and port into the key.
-        if (meta.ran == 1 && (meta.forwarded == 1 || meta.to_server == 1
+        // A miss meets the state the last element left, for which it is false: that
+        // element moved on, or its NF completed and the masks were cleared.
+        if (meta.forwarded == 1 || meta.to_server == 1
                 || meta.ctl_key[7:0] == 255
-                || ((meta.drop_ports | meta.exit_ports) & (((bit<32>)1) << meta.ctl_key[7:0])) != 0)) {
+                || ((meta.drop_ports | meta.exit_ports) & (((bit<32>)1) << meta.ctl_key[7:0])) != 0) {
             if (meta.forwarded == 1 || meta.to_server == 1) {
                 // The packet leaves this switch's processing of the chain now.
                 meta.halted = 1;
@@ -850,7 +826,8 @@ control Stage(inout headers_t hdr,
                 meta.nf_id = hdr.sfc_nfs[0].nfId & (hdr.sfc_nfs[0].isValid() ? ~(bit<8>)0 : 0);
                 meta.dst_anno = 0;
                 meta.paint = 0;
-                meta.ran = 0;
+                meta.exit_ports = 0;
+                meta.drop_ports = 0;
                 meta.ctl_key = meta.chain_id ++ meta.nf_id ++ 16w0;
             }
         }
