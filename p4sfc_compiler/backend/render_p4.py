@@ -185,6 +185,37 @@ def l4_key_values() -> list[tuple[str, str]]:
     return out
 
 
+def l4_takes() -> list[tuple[int, int]]:
+    """The parser's ``l4_take<N>`` states: (N, the most transport bytes after the IP
+    header that select it; N is the fewest). N bytes are read (at most 4: the ports or ICMP
+    type and code), and the last state also reads the TCP flags. Probes that read the same
+    bytes share a state: BMv2 pays per parser state."""
+    probes = wire.L4_PROBES
+    starts = [p for i, p in enumerate(probes)
+              if i == 0 or p == probes[-1] or min(p, 4) != min(probes[i - 1], 4)]
+    ends = [nxt - 1 for nxt in starts[1:]] + [0xFFFF]
+    return list(zip(starts, ends, strict=True))
+
+
+def l4_states() -> list[tuple[int, str]]:
+    """The transport protocols the parser reads a header of, with their states; the last
+    one is the parser's default after an ``l4_take<N>`` state."""
+    return [(wire.PROTO_TCP, "parse_tcp"), (wire.PROTO_UDP, "parse_udp"),
+            (wire.PROTO_ICMP, "parse_icmp")]
+
+
+def ihl_lookahead() -> str:
+    """The IPv4 header length (words) looked ahead at, before the header is extracted:
+    a plain bit string, since a header type's lookahead costs BMv2 a header instance."""
+    width = sum(f.bitwidth for f in wire.IPV4_LEAD.fields)
+    lo = 0
+    for f in reversed(wire.IPV4_LEAD.fields):
+        if f.name == "ihl":
+            return f"packet.lookahead<bit<{width}>>()[{lo + f.bitwidth - 1}:{lo}]"
+        lo += f.bitwidth
+    raise KeyError("ihl")
+
+
 @lru_cache(maxsize=1)
 def _environment() -> jinja2.Environment:
     env = jinja2.Environment(
@@ -202,6 +233,9 @@ def _environment() -> jinja2.Environment:
             tcp=wire.L4_HEADER_LEN[wire.PROTO_TCP], udp=wire.L4_HEADER_LEN[wire.PROTO_UDP]
         ),
         l4_keys=l4_key_values(),
+        l4_takes=l4_takes(),
+        l4_states=l4_states(),
+        ihl_lookahead=ihl_lookahead(),
         dp=program,
         p4_header=p4_header,
         p4_metadata=p4_metadata,

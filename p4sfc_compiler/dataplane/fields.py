@@ -55,9 +55,8 @@ METADATA: tuple[MetaField, ...] = (
     MetaField("l4_ok", 1),
     # bit i: the transport header has at least wire.L4_PROBES[i] bytes (parser_model.py)
     MetaField("l4_reach", len(wire.L4_PROBES)),
-    # the parser's count of bytes after the IP header, and the first transport bytes
-    # (0-3 and the TCP flags) read from a cut header: ingress turns them into key fields
-    MetaField("l4_rem", 16),
+    # the first transport bytes (0-3 and the TCP flags), read from a cut header too:
+    # ingress turns them into key fields
     MetaField("l4_word", 32),
     MetaField("l4_flags", _TCP_W["flags"]),
     MetaField("sport", _TCP_W["srcPort"]),

@@ -102,7 +102,7 @@ class PacketState:
         "icmp", "payload",
         # metadata_t (fields.METADATA)
         "chain_id", "nf_id", "elem_id", "prev_elem", "ether_type", "ip_ok",
-        "l4_ok", "l4_reach", "l4_rem", "l4_word", "l4_flags", "sport", "dport", "tcp_flags",
+        "l4_ok", "l4_reach", "l4_word", "l4_flags", "sport", "dport", "tcp_flags",
         "icmp_type", "icmp_code", "dst_anno", "paint",
         "out_port", "exit_ports", "drop_ports", "to_server", "server_entry", "forwarded",
         "dropped", "halted", "progress", "ip_dirty", "recirc", "l2_len", "trim", "ctl_key",
@@ -130,7 +130,6 @@ class PacketState:
     ip_ok: int
     l4_ok: int
     l4_reach: int
-    l4_rem: int
     l4_word: int
     l4_flags: int
     sport: int

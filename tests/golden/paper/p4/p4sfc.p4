@@ -25,12 +25,6 @@ header sfc_nf_t {
     bit<1> bos;
 }
 
-// Only looked ahead at, to size the options before extracting the IPv4 header.
-header ipv4_lead_t {
-    bit<4> version;
-    bit<4> ihl;
-}
-
 // The options live in the header itself so that the checksum covers them.
 header ipv4_t {
     bit<4>  version;
@@ -109,7 +103,6 @@ struct metadata_t {
     bit<1>  ip_ok;
     bit<1>  l4_ok;
     bit<6>  l4_reach;
-    bit<16> l4_rem;
     bit<32> l4_word;
     bit<8>  l4_flags;
     bit<16> sport;
@@ -177,9 +170,11 @@ parser MyParser(packet_in packet,
         packet.extract(hdr.ethernet);
         meta.l2_len = 14;
         meta.ether_type = hdr.ethernet.etherType;
+        // (straight to the IPv4 states: BMv2 pays per parser state, on every pass)
         transition select(hdr.ethernet.etherType) {
             ETHERTYPE_SFC: parse_sfc;
-            default: parse_inner;
+            ETHERTYPE_IPV4: parse_ipv4;
+            default: accept;
         }
     }
 
@@ -212,7 +207,7 @@ parser MyParser(packet_in packet,
 
     state parse_ipv4 {
         // A header length below 5 words is malformed: leave it unparsed (CheckIPHeader rejects it).
-        transition select(packet.lookahead<ipv4_lead_t>().ihl) {
+        transition select(packet.lookahead<bit<8>>()[3:0]) {
             0 .. 4: accept;
             default: parse_ipv4_header;
         }
@@ -220,12 +215,33 @@ parser MyParser(packet_in packet,
 
     state parse_ipv4_header {
         packet.extract(hdr.ipv4,
-            (bit<32>)((((bit<9>)packet.lookahead<ipv4_lead_t>().ihl) << 5) - 160));
+            (bit<32>)((((bit<9>)packet.lookahead<bit<8>>()[3:0]) << 5) - 160));
         meta.ip_ok = 1;
-        transition select(hdr.ipv4.fragOffset, hdr.ipv4.protocol) {
-            (0, 6): parse_l4;
-            (0, 17): parse_l4;
-            (0, 1): parse_l4;
+        // A first fragment of TCP, UDP or ICMP: the count of bytes after the IP header
+        // picks the l4_take state that reads as many of them as the frame holds (none
+        // then), which goes on to the protocol's header. One select, not a state per
+        // step: BMv2 pays per parser state, on every pass.
+        transition select(hdr.ipv4.fragOffset, hdr.ipv4.protocol,
+                (bit<16>)standard_metadata.packet_length - meta.l2_len
+                    - (((bit<16>)hdr.ipv4.ihl) << 2)) {
+            (0, 6, 0): parse_tcp;
+            (0, 6, 1): l4_take1;
+            (0, 6, 2): l4_take2;
+            (0, 6, 3): l4_take3;
+            (0, 6, 4 .. 13): l4_take4;
+            (0, 6, 14 .. 65535): l4_take14;
+            (0, 17, 0): parse_udp;
+            (0, 17, 1): l4_take1;
+            (0, 17, 2): l4_take2;
+            (0, 17, 3): l4_take3;
+            (0, 17, 4 .. 13): l4_take4;
+            (0, 17, 14 .. 65535): l4_take14;
+            (0, 1, 0): parse_icmp;
+            (0, 1, 1): l4_take1;
+            (0, 1, 2): l4_take2;
+            (0, 1, 3): l4_take3;
+            (0, 1, 4 .. 13): l4_take4;
+            (0, 1, 14 .. 65535): l4_take14;
             default: accept;
         }
     }
@@ -233,52 +249,46 @@ parser MyParser(packet_in packet,
     // A first fragment's first transport bytes, as many as the frame holds: Click's filters
     // read a cut header's bytes too. Each lookahead is sized to fit (packet_length), so none
     // stops the parse; ingress turns them into the key fields (dataplane/parser_model.py).
-    state parse_l4 {
-        meta.l4_rem = (bit<16>)standard_metadata.packet_length - meta.l2_len
-            - (((bit<16>)hdr.ipv4.ihl) << 2);
-        transition select(meta.l4_rem) {
-            0: parse_l4_header;
-            1: l4_take1;
-            2: l4_take2;
-            3: l4_take3;
-            4 .. 7: l4_take4;
-            8 .. 13: l4_take8;
-            default: l4_take14;
-        }
-    }
 
     state l4_take1 {
         meta.l4_word = packet.lookahead<bit<8>>() ++ 24w0;
-        transition parse_l4_header;
+        transition select(hdr.ipv4.protocol) {
+            6: parse_tcp;
+            17: parse_udp;
+            default: parse_icmp;
+        }
     }
 
     state l4_take2 {
         meta.l4_word = packet.lookahead<bit<16>>() ++ 16w0;
-        transition parse_l4_header;
+        transition select(hdr.ipv4.protocol) {
+            6: parse_tcp;
+            17: parse_udp;
+            default: parse_icmp;
+        }
     }
 
     state l4_take3 {
         meta.l4_word = packet.lookahead<bit<24>>() ++ 8w0;
-        transition parse_l4_header;
+        transition select(hdr.ipv4.protocol) {
+            6: parse_tcp;
+            17: parse_udp;
+            default: parse_icmp;
+        }
     }
 
     state l4_take4 {
         meta.l4_word = packet.lookahead<bit<32>>();
-        transition parse_l4_header;
-    }
-
-    state l4_take8 {
-        meta.l4_word = packet.lookahead<bit<32>>();
-        transition parse_l4_header;
+        transition select(hdr.ipv4.protocol) {
+            6: parse_tcp;
+            17: parse_udp;
+            default: parse_icmp;
+        }
     }
 
     state l4_take14 {
         meta.l4_word = packet.lookahead<bit<32>>();
         meta.l4_flags = packet.lookahead<bit<112>>()[7:0];
-        transition parse_l4_header;
-    }
-
-    state parse_l4_header {
         transition select(hdr.ipv4.protocol) {
             6: parse_tcp;
             17: parse_udp;
