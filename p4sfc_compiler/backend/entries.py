@@ -23,7 +23,8 @@ from p4sfc_compiler.dataplane.match import Entry, Exact, Match, Ternary, signifi
 from p4sfc_compiler.dataplane.program import (
     CHAIN_EXIT,
     CLASSIFY_CHAIN_NAME,
-    DST_FROM_IP,
+    EXEC_COMMON,
+    EXEC_COMMON_PARAM,
     INGRESS,
     KIND_SPECS,
     NF_DISPATCH,
@@ -296,11 +297,6 @@ def _nf_entries(
         assert low is not None  # the switch view holds lowered elements only
         stage = part.slots[elem].stage
         path = stage_path(stage)
-        common = [
-            ("elem_id", elem_id),
-            ("exit_ports", snf.exit_ports(elem)),
-            ("drop_ports", snf.drop_ports(elem, MASK_BITS)),
-        ]
         params = dict(low.params)
         table = _element_table(low)
         if table is not None and len(KIND_TABLES[low.kind]) > 1:
@@ -329,9 +325,10 @@ def _nf_entries(
             )
         for src, port, target in snf.inputs(elem):
             prev = INPUT_ELEM_ID if src == INPUT_CLASS else snf.elem_ids[src]
-            edge = [(DST_FROM_IP, int(target.dst_from_ip))]
-            all_params = common + edge + sorted(
-                {**params, **low.input_params.get(target.in_port, {})}.items())
+            element = EXEC_COMMON.pack(elem_id, snf.exit_ports(elem),
+                                       snf.drop_ports(elem, MASK_BITS), int(target.dst_from_ip))
+            all_params = [(EXEC_COMMON_PARAM, element), *sorted(
+                {**params, **low.input_params.get(target.in_port, {})}.items())]
             ctl = F.pack_control_key(chain.chain_id, nf.nf_id, prev, port)
             yield Entry(
                 f"{path}.element_control",

@@ -16,6 +16,8 @@ import jinja2
 from p4sfc_compiler.dataplane import fields, program, reserved, wire
 from p4sfc_compiler.dataplane.program import (
     DST_FROM_IP,
+    EXEC_COMMON,
+    EXEC_COMMON_PARAM,
     EXEC_COMMON_PARAMS,
     INGRESS_ACTIONS,
     KIND_SPECS,
@@ -112,11 +114,15 @@ def exec_common(kind: str, out_port: int | str = 0) -> str:
     each straight-line stretch of control code as a table of its own (a cost per
     packet), and every statement costs it a primitive."""
     port_bits = fields.field_width(fields.OUT_PORT)
-    lines = [f"meta.dst_anno = {DST_FROM_IP} == 1 ? hdr.ipv4.dstAddr : meta.dst_anno;"]
-    lines += [f"meta.{p} = {p};" for p, _ in EXEC_COMMON_PARAMS
+
+    def part(name: str) -> str:
+        return EXEC_COMMON.slice(EXEC_COMMON_PARAM, name)
+
+    lines = [f"meta.dst_anno = {part(DST_FROM_IP)} == 1 ? hdr.ipv4.dstAddr : meta.dst_anno;"]
+    lines += [f"meta.{p} = {part(p)};" for p in EXEC_COMMON.names
               if p != DST_FROM_IP and (p != "elem_id" or KIND_SPECS[kind].tables)]
     # the element's place in the control key: the next stage looks up what follows it
-    lines += [f"{fields.POSITION} = elem_id ++ (bit<{port_bits}>)({out_port});",
+    lines += [f"{fields.POSITION} = {part('elem_id')} ++ (bit<{port_bits}>)({out_port});",
               "meta.progress = 1;"]
     return "\n".join(" " * 8 + line for line in lines)
 

@@ -13,6 +13,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from p4sfc_compiler.dataplane import reserved, wire
+from p4sfc_compiler.dataplane.packing import Packing
 
 
 @dataclass(frozen=True)
@@ -297,25 +298,18 @@ def control_key_for_nf() -> str:
     return f"{CHAIN_ID} ++ {NF_ID} ++ {POSITION}"
 
 
+# The control key's parts as a packing (dataplane/packing.py), named by their expressions.
+CONTROL_KEY_PACKING = Packing(tuple((part, _WIDTHS[part]) for part in CONTROL_KEY_PARTS))
+
+
 def pack_control_key(chain_id: int, nf_id: int, prev_elem: int, port: int) -> int:
     """The value of :data:`CONTROL_KEY` for the four parts, first part in the high bits."""
-    value = 0
-    for part, v in zip(CONTROL_KEY_PARTS, (chain_id, nf_id, prev_elem, port), strict=True):
-        width = field_width(part)
-        if not 0 <= v < 1 << width:
-            raise ValueError(f"{part} = {v} does not fit in {width} bits")
-        value = (value << width) | v
-    return value
+    return CONTROL_KEY_PACKING.pack(chain_id, nf_id, prev_elem, port)
 
 
 def unpack_control_key(value: int) -> tuple[int, ...]:
     """The four parts of a :data:`CONTROL_KEY` value (inverse of :func:`pack_control_key`)."""
-    parts = []
-    for part in reversed(CONTROL_KEY_PARTS):
-        width = field_width(part)
-        parts.append(value & ((1 << width) - 1))
-        value >>= width
-    return tuple(reversed(parts))
+    return CONTROL_KEY_PACKING.unpack(value)
 
 
 def key_name(expr: str) -> str:

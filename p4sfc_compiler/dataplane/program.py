@@ -13,6 +13,7 @@ from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 
 from p4sfc_compiler.dataplane import fields as F
+from p4sfc_compiler.dataplane.packing import Packing
 from p4sfc_compiler.dataplane.reserved import (
     CHAIN_VERSION_BIT,
     ELEMENT_PORT_BITS,
@@ -97,13 +98,20 @@ ParamSpecs = tuple[tuple[str, int], ...]
 # and removed (analysis/redundant.py), kept on the edge that now bypasses it.
 DST_FROM_IP = "dst_from_ip"
 
-# Common leading parameters of every exec_<kind> action.
-EXEC_COMMON_PARAMS: ParamSpecs = (
+# What every exec_<kind> entry says about its element, packed into the action's first
+# parameter (EXEC_COMMON_PARAM): its id, which of its output ports leave the NF and which
+# drop, and whether the edge into it sets the destination annotation (DST_FROM_IP). One
+# parameter, not four: BMv2 formats every parameter of an entry it hits, and a packet
+# hits element_control once per element it runs.
+EXEC_COMMON = Packing((
     ("elem_id", F.field_width(F.ELEM_ID)),
     ("exit_ports", MASK_BITS),
     ("drop_ports", MASK_BITS),
     (DST_FROM_IP, 1),
-)
+))
+EXEC_COMMON_PARAM = "element"
+# Common leading parameters of every exec_<kind> action.
+EXEC_COMMON_PARAMS: ParamSpecs = ((EXEC_COMMON_PARAM, EXEC_COMMON.width),)
 
 
 @dataclass(frozen=True)

@@ -18,7 +18,8 @@ from dataclasses import dataclass
 from p4sfc_compiler.dataplane import fields as F
 from p4sfc_compiler.dataplane.program import (
     ELEMENT_KEY_PREFIX,
-    EXEC_COMMON_PARAMS,
+    EXEC_COMMON,
+    EXEC_COMMON_PARAM,
     INGRESS,
     KIND_SPECS,
     element_control,
@@ -114,9 +115,9 @@ class Encoder:
         control = index.tables.get(f"{path}.{element_control(()).name}")
         ctl = control.fields.get(F.key_name(F.CONTROL_KEY)) if control else None
         self._control = (control.id, ctl.id) if control and ctl else None
-        elem_param = EXEC_COMMON_PARAMS[0][0]
-        self._exec_elem = {a.id: a.params[elem_param].id for a in index.actions.values()
-                           if a.name.startswith(f"{path}.exec_") and elem_param in a.params}
+        self._exec_elem = {a.id: a.params[EXEC_COMMON_PARAM].id for a in index.actions.values()
+                           if a.name.startswith(f"{path}.exec_")
+                           and EXEC_COMMON_PARAM in a.params}
         ids = dict(binding.prefix)
         self._element = (ids.get(F.key_name(F.NF_ID)), ids.get(F.key_name(F.ELEM_ID)))
 
@@ -143,7 +144,8 @@ class Encoder:
             if key[0] != table_id:
                 continue
             pid = self._exec_elem.get(action_id)
-            if pid is None or dict(params).get(pid) != elem_id:
+            element = dict(params).get(pid) if pid is not None else None
+            if element is None or EXEC_COMMON.part(element, "elem_id") != elem_id:
                 continue
             packed = next((v for f, _, v, _ in key[1] if f == ctl_fid), None)
             if packed is None:

@@ -44,6 +44,8 @@ from p4sfc_compiler.dataplane.packet import (
 from p4sfc_compiler.dataplane.parser_model import l4_reach, transport_fields
 from p4sfc_compiler.dataplane.program import (
     DST_FROM_IP,
+    EXEC_COMMON,
+    EXEC_COMMON_PARAM,
     EXEC_COMMON_PARAMS,
     INGRESS,
     INGRESS_ACTIONS,
@@ -70,9 +72,10 @@ _UDP_LEN = wire.L4_HEADER_LEN[wire.PROTO_UDP]
 _TCP_LEN = wire.L4_HEADER_LEN[wire.PROTO_TCP]
 _FLAGS_AT = wire.L4_PROBES[-1] - 1  # the byte the last probe reads (the TCP flags)
 _NF_COUNT_MASK = (1 << wire.SFC.field("nfCount").bitwidth) - 1
-_COMMON = tuple(name for name, _ in EXEC_COMMON_PARAMS)
-_ELEM_AT, _EXIT_AT, _DROP_AT, _DST_AT = (
-    _COMMON.index(n) for n in ("elem_id", "exit_ports", "drop_ports", DST_FROM_IP))
+# exec_<kind>'s packed common parameter: where it is, each part's shift and mask
+_ELEMENT_AT = [n for n, _ in EXEC_COMMON_PARAMS].index(EXEC_COMMON_PARAM)
+_ELEM, _EXIT, _DROP, _DST = (
+    EXEC_COMMON.shift_mask(n) for n in ("elem_id", "exit_ports", "drop_ports", DST_FROM_IP))
 
 Stage = tuple[Lookup, Callable[[PacketState], tuple[int, ...]], dict[str, KindRun]]
 
@@ -265,14 +268,18 @@ class Pipeline:
         if hit is None:
             return
         p = hit.params
+        element = p[_ELEMENT_AT]
+        elem_id = (element >> _ELEM[0]) & _ELEM[1]
         # exec_common: the element's id and default port in the control key (a kind's
         # block may set its own port)
-        st.prev_elem, st.out_port = p[_ELEM_AT], 0
-        if p[_DST_AT]:
+        st.prev_elem, st.out_port = elem_id, 0
+        if (element >> _DST[0]) & _DST[1]:
             # exec_common: the annotation a removed CheckIPHeader would have set (an
             # invalid header's fields read 0)
             st.dst_anno = st.ipv4[IP_DST] if st.ipv4 is not None else 0
-        st.elem_id, st.exit_ports, st.drop_ports = p[_ELEM_AT], p[_EXIT_AT], p[_DROP_AT]
+        st.elem_id = elem_id
+        st.exit_ports = (element >> _EXIT[0]) & _EXIT[1]
+        st.drop_ports = (element >> _DROP[0]) & _DROP[1]
         st.progress = 1
         dispatch[hit.action](st, p)
         out = st.out_port

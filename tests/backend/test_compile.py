@@ -19,7 +19,7 @@ from p4sfc_compiler.dataplane.fields import (
     unpack_control_key,
 )
 from p4sfc_compiler.dataplane.match import Entry, Exact, Ternary
-from p4sfc_compiler.dataplane.program import ProgramParams, build_program
+from p4sfc_compiler.dataplane.program import EXEC_COMMON, ProgramParams, build_program
 from p4sfc_compiler.errors import CapacityError, P4SFCError, SpecError
 from p4sfc_compiler.frontend.chainspec import load_chains, load_topology, validate
 from p4sfc_compiler.frontend.ir import PSEUDO_CLASSES
@@ -126,7 +126,8 @@ def test_classifiers_use_the_narrowest_table_that_holds_their_rules(compiled) ->
             if e.action.endswith(".exec_classify"):
                 chain_id, nf_id, _, _ = unpack_control_key(dict(e.match)["ctl"].value)
                 p = dict(e.params)
-                sel[(e.table.split(".")[1], chain_id, nf_id, p["elem_id"])] = p["table_sel"]
+                elem_id = EXEC_COMMON.part(p["element"], "elem_id")
+                sel[(e.table.split(".")[1], chain_id, nf_id, elem_id)] = p["table_sel"]
         for elem, names in tables.items():
             assert sel[elem] == (0 if names == {"classify_ip"} else 1), elem
     assert any("classify_ip" in n for se in build_entries(compiled.plan).values()
@@ -320,13 +321,13 @@ def test_check_entry_rejects_what_p4runtime_would() -> None:
     key = (("ctl", Exact(pack_control_key(1, 1, 0, 0))),)
     classify_key = (("chain_id", Exact(1)), ("nf_id", Exact(1)))
     good = Entry(ctl, key, "MyIngress.stage0.exec_discard",
-                 (("elem_id", 1), ("exit_ports", 0), ("drop_ports", 0), ("dst_from_ip", 0)))
+                 (("element", EXEC_COMMON.pack(1, 0, 0, 0)),))
     check_entry(good, index)
     bad = [
         (Entry(ctl, (), good.action, good.params), "exact field 'ctl' is missing"),
         (Entry(ctl, (("ctl", Exact(1 << 40)),), good.action, good.params), "does not fit"),
-        (Entry(ctl, key, good.action, good.params[:2]), "takes"),
-        (Entry(ctl, key, good.action, (("elem_id", 256),) + good.params[1:]), "does not fit"),
+        (Entry(ctl, key, good.action, ()), "takes"),
+        (Entry(ctl, key, good.action, (("element", 1 << EXEC_COMMON.width),)), "does not fit"),
         (Entry(ctl, key, "MyIngress.stage0.set_port", (("port", 1),)), "not an action of"),
         (Entry("MyIngress.stage0.classify", classify_key + (("elem_id", Exact(1)),
                ("ip_ttl", Ternary(3, 1))), "MyIngress.stage0.drop_packet", (), 1),

@@ -9,7 +9,7 @@ import struct
 
 from p4sfc_compiler.dataplane.fields import pack_control_key
 from p4sfc_compiler.dataplane.match import Entry, Exact, Ternary
-from p4sfc_compiler.dataplane.program import ProgramParams
+from p4sfc_compiler.dataplane.program import EXEC_COMMON, ProgramParams
 from support.frames import csum16, ip4
 
 PARAMS = ProgramParams(stages=1, max_chain=1, table_size=8, register_size=8,
@@ -35,7 +35,7 @@ def chain_entries() -> list[Entry]:
               priority=1),
         Entry(f"{S0}.element_control", (("ctl", Exact(pack_control_key(CHAIN, NF, 0, 0))),),
               f"{S0}.exec_rewriter",
-              (("elem_id", ELEM), ("exit_ports", 1), ("drop_ports", 0), ("dst_from_ip", 0), ("proto", 0),
+              (("element", EXEC_COMMON.pack(ELEM, 1, 0, 0)), ("proto", 0),
                ("server_entry", 0), ("pass_port", 0))),
         Entry("MyIngress.chain_exit", (("chain_id", Exact(CHAIN)),), "MyIngress.exit_chain",
               (("port", OUT_PORT),)),

@@ -334,13 +334,13 @@ control Stage(inout headers_t hdr,
               inout standard_metadata_t standard_metadata) {
 
     /* ---- classify ---- */
-    action exec_classify(bit<8> elem_id, bit<32> exit_ports, bit<32> drop_ports, bit<1> dst_from_ip,
+    action exec_classify(bit<73> element,
                          bit<1> table_sel) {
-        meta.dst_anno = dst_from_ip == 1 ? hdr.ipv4.dstAddr : meta.dst_anno;
-        meta.elem_id = elem_id;
-        meta.exit_ports = exit_ports;
-        meta.drop_ports = drop_ports;
-        meta.ctl_key[15:0] = elem_id ++ (bit<8>)(255);
+        meta.dst_anno = element[0:0] == 1 ? hdr.ipv4.dstAddr : meta.dst_anno;
+        meta.elem_id = element[72:65];
+        meta.exit_ports = element[64:33];
+        meta.drop_ports = element[32:1];
+        meta.ctl_key[15:0] = element[72:65] ++ (bit<8>)(255);
         meta.progress = 1;
         meta.cls_table_sel = table_sel;
     }
@@ -418,12 +418,12 @@ control Stage(inout headers_t hdr,
     }
 
     /* ---- ip_lookup ---- */
-    action exec_ip_lookup(bit<8> elem_id, bit<32> exit_ports, bit<32> drop_ports, bit<1> dst_from_ip) {
-        meta.dst_anno = dst_from_ip == 1 ? hdr.ipv4.dstAddr : meta.dst_anno;
-        meta.elem_id = elem_id;
-        meta.exit_ports = exit_ports;
-        meta.drop_ports = drop_ports;
-        meta.ctl_key[15:0] = elem_id ++ (bit<8>)(255);
+    action exec_ip_lookup(bit<73> element) {
+        meta.dst_anno = element[0:0] == 1 ? hdr.ipv4.dstAddr : meta.dst_anno;
+        meta.elem_id = element[72:65];
+        meta.exit_ports = element[64:33];
+        meta.drop_ports = element[32:1];
+        meta.ctl_key[15:0] = element[72:65] ++ (bit<8>)(255);
         meta.progress = 1;
     }
 
@@ -454,13 +454,13 @@ control Stage(inout headers_t hdr,
     }
 
     /* ---- rewriter ---- */
-    action exec_rewriter(bit<8> elem_id, bit<32> exit_ports, bit<32> drop_ports, bit<1> dst_from_ip,
+    action exec_rewriter(bit<73> element,
                          bit<8> proto, bit<8> server_entry, bit<8> pass_port) {
-        meta.dst_anno = dst_from_ip == 1 ? hdr.ipv4.dstAddr : meta.dst_anno;
-        meta.elem_id = elem_id;
-        meta.exit_ports = exit_ports;
-        meta.drop_ports = drop_ports;
-        meta.ctl_key[15:0] = elem_id ++ (bit<8>)(0);
+        meta.dst_anno = element[0:0] == 1 ? hdr.ipv4.dstAddr : meta.dst_anno;
+        meta.elem_id = element[72:65];
+        meta.exit_ports = element[64:33];
+        meta.drop_ports = element[32:1];
+        meta.ctl_key[15:0] = element[72:65] ++ (bit<8>)(0);
         meta.progress = 1;
         meta.rw_proto = proto;
         meta.rw_server_entry = server_entry;
@@ -501,12 +501,12 @@ control Stage(inout headers_t hdr,
     register<bit<48>>(1024) counter_first;
     register<bit<48>>(1024) counter_last;
 
-    action exec_counter(bit<8> elem_id, bit<32> exit_ports, bit<32> drop_ports, bit<1> dst_from_ip,
+    action exec_counter(bit<73> element,
                         bit<32> index, bit<1> timed, bit<16> bytes_base) {
-        meta.dst_anno = dst_from_ip == 1 ? hdr.ipv4.dstAddr : meta.dst_anno;
-        meta.exit_ports = exit_ports;
-        meta.drop_ports = drop_ports;
-        meta.ctl_key[15:0] = elem_id ++ (bit<8>)(0);
+        meta.dst_anno = element[0:0] == 1 ? hdr.ipv4.dstAddr : meta.dst_anno;
+        meta.exit_ports = element[64:33];
+        meta.drop_ports = element[32:1];
+        meta.ctl_key[15:0] = element[72:65] ++ (bit<8>)(0);
         meta.progress = 1;
         meta.cnt_index = index;
         meta.cnt_timed = timed;
@@ -527,12 +527,12 @@ control Stage(inout headers_t hdr,
     }
 
     /* ---- ether_encap ---- */
-    action exec_ether_encap(bit<8> elem_id, bit<32> exit_ports, bit<32> drop_ports, bit<1> dst_from_ip,
+    action exec_ether_encap(bit<73> element,
                             bit<16> ether_type, bit<48> src, bit<48> dst) {
-        meta.dst_anno = dst_from_ip == 1 ? hdr.ipv4.dstAddr : meta.dst_anno;
-        meta.exit_ports = exit_ports;
-        meta.drop_ports = drop_ports;
-        meta.ctl_key[15:0] = elem_id ++ (bit<8>)(0);
+        meta.dst_anno = element[0:0] == 1 ? hdr.ipv4.dstAddr : meta.dst_anno;
+        meta.exit_ports = element[64:33];
+        meta.drop_ports = element[32:1];
+        meta.ctl_key[15:0] = element[72:65] ++ (bit<8>)(0);
         meta.progress = 1;
         hdr.ethernet.srcAddr = src;
         hdr.ethernet.dstAddr = dst;
@@ -545,13 +545,13 @@ control Stage(inout headers_t hdr,
     /* ---- ip_encap ---- */
     register<bit<16>>(1024) ipencap_id;
 
-    action exec_ip_encap(bit<8> elem_id, bit<32> exit_ports, bit<32> drop_ports, bit<1> dst_from_ip,
+    action exec_ip_encap(bit<73> element,
                          bit<8> proto, bit<32> src, bit<32> dst, bit<8> ttl, bit<8> tos,
                          bit<1> df, bit<1> dst_anno, bit<32> index) {
-        meta.dst_anno = dst_from_ip == 1 ? hdr.ipv4.dstAddr : meta.dst_anno;
-        meta.exit_ports = exit_ports;
-        meta.drop_ports = drop_ports;
-        meta.ctl_key[15:0] = elem_id ++ (bit<8>)(0);
+        meta.dst_anno = element[0:0] == 1 ? hdr.ipv4.dstAddr : meta.dst_anno;
+        meta.exit_ports = element[64:33];
+        meta.drop_ports = element[32:1];
+        meta.ctl_key[15:0] = element[72:65] ++ (bit<8>)(0);
         meta.progress = 1;
         meta.ie_proto = proto;
         meta.ie_src = src;
@@ -564,24 +564,24 @@ control Stage(inout headers_t hdr,
     }
 
     /* ---- dec_ip_ttl ---- */
-    action exec_dec_ip_ttl(bit<8> elem_id, bit<32> exit_ports, bit<32> drop_ports, bit<1> dst_from_ip) {
+    action exec_dec_ip_ttl(bit<73> element) {
         bit<1> live = (bit<1>)(hdr.ipv4.isValid() && hdr.ipv4.ttl > 1);
-        meta.dst_anno = dst_from_ip == 1 ? hdr.ipv4.dstAddr : meta.dst_anno;
-        meta.exit_ports = exit_ports;
-        meta.drop_ports = drop_ports;
-        meta.ctl_key[15:0] = elem_id ++ (bit<8>)(hdr.ipv4.isValid() ? (live == 1 ? 8w0 : 8w1) : 8w255);
+        meta.dst_anno = element[0:0] == 1 ? hdr.ipv4.dstAddr : meta.dst_anno;
+        meta.exit_ports = element[64:33];
+        meta.drop_ports = element[32:1];
+        meta.ctl_key[15:0] = element[72:65] ++ (bit<8>)(hdr.ipv4.isValid() ? (live == 1 ? 8w0 : 8w1) : 8w255);
         meta.progress = 1;
         hdr.ipv4.ttl = hdr.ipv4.ttl - (bit<8>)live;
         meta.ip_dirty = meta.ip_dirty | live;
     }
 
     /* ---- set_ip_dscp ---- */
-    action exec_set_ip_dscp(bit<8> elem_id, bit<32> exit_ports, bit<32> drop_ports, bit<1> dst_from_ip,
+    action exec_set_ip_dscp(bit<73> element,
                             bit<6> dscp) {
-        meta.dst_anno = dst_from_ip == 1 ? hdr.ipv4.dstAddr : meta.dst_anno;
-        meta.exit_ports = exit_ports;
-        meta.drop_ports = drop_ports;
-        meta.ctl_key[15:0] = elem_id ++ (bit<8>)(hdr.ipv4.isValid() ? 8w0 : 8w255);
+        meta.dst_anno = element[0:0] == 1 ? hdr.ipv4.dstAddr : meta.dst_anno;
+        meta.exit_ports = element[64:33];
+        meta.drop_ports = element[32:1];
+        meta.ctl_key[15:0] = element[72:65] ++ (bit<8>)(hdr.ipv4.isValid() ? 8w0 : 8w255);
         meta.progress = 1;
         hdr.ipv4.diffserv = hdr.ipv4.isValid()
             ? (((bit<8>)dscp) << 2) | (hdr.ipv4.diffserv & 8w3) : hdr.ipv4.diffserv;
@@ -589,16 +589,16 @@ control Stage(inout headers_t hdr,
     }
 
     /* ---- check_ip_header ---- */
-    action exec_check_ip_header(bit<8> elem_id, bit<32> exit_ports, bit<32> drop_ports, bit<1> dst_from_ip) {
+    action exec_check_ip_header(bit<73> element) {
         bit<1> good = (bit<1>)(hdr.ipv4.isValid()
             && hdr.ipv4.version == 4
             && hdr.ipv4.totalLen >= ((bit<16>)hdr.ipv4.ihl) << 2
             && standard_metadata.checksum_error == 0
             && (bit<32>)hdr.ipv4.totalLen + (bit<32>)meta.l2_len <= standard_metadata.packet_length);
-        meta.dst_anno = dst_from_ip == 1 ? hdr.ipv4.dstAddr : meta.dst_anno;
-        meta.exit_ports = exit_ports;
-        meta.drop_ports = drop_ports;
-        meta.ctl_key[15:0] = elem_id ++ (bit<8>)(good == 1 ? 8w0 : 8w1);
+        meta.dst_anno = element[0:0] == 1 ? hdr.ipv4.dstAddr : meta.dst_anno;
+        meta.exit_ports = element[64:33];
+        meta.drop_ports = element[32:1];
+        meta.ctl_key[15:0] = element[72:65] ++ (bit<8>)(good == 1 ? 8w0 : 8w1);
         meta.progress = 1;
         meta.dst_anno = good == 1 ? hdr.ipv4.dstAddr : meta.dst_anno;
         // Click truncates the packet to the IP length; egress cuts it.
@@ -607,43 +607,43 @@ control Stage(inout headers_t hdr,
     }
 
     /* ---- paint ---- */
-    action exec_paint(bit<8> elem_id, bit<32> exit_ports, bit<32> drop_ports, bit<1> dst_from_ip,
+    action exec_paint(bit<73> element,
                       bit<8> color) {
-        meta.dst_anno = dst_from_ip == 1 ? hdr.ipv4.dstAddr : meta.dst_anno;
-        meta.exit_ports = exit_ports;
-        meta.drop_ports = drop_ports;
-        meta.ctl_key[15:0] = elem_id ++ (bit<8>)(0);
+        meta.dst_anno = element[0:0] == 1 ? hdr.ipv4.dstAddr : meta.dst_anno;
+        meta.exit_ports = element[64:33];
+        meta.drop_ports = element[32:1];
+        meta.ctl_key[15:0] = element[72:65] ++ (bit<8>)(0);
         meta.progress = 1;
         meta.paint = color;
     }
 
     /* ---- discard ---- */
-    action exec_discard(bit<8> elem_id, bit<32> exit_ports, bit<32> drop_ports, bit<1> dst_from_ip) {
-        meta.dst_anno = dst_from_ip == 1 ? hdr.ipv4.dstAddr : meta.dst_anno;
-        meta.exit_ports = exit_ports;
-        meta.drop_ports = drop_ports;
-        meta.ctl_key[15:0] = elem_id ++ (bit<8>)(255);
+    action exec_discard(bit<73> element) {
+        meta.dst_anno = element[0:0] == 1 ? hdr.ipv4.dstAddr : meta.dst_anno;
+        meta.exit_ports = element[64:33];
+        meta.drop_ports = element[32:1];
+        meta.ctl_key[15:0] = element[72:65] ++ (bit<8>)(255);
         meta.progress = 1;
     }
 
     /* ---- alert ---- */
-    action exec_alert(bit<8> elem_id, bit<32> exit_ports, bit<32> drop_ports, bit<1> dst_from_ip,
+    action exec_alert(bit<73> element,
                       bit<32> session) {
-        meta.dst_anno = dst_from_ip == 1 ? hdr.ipv4.dstAddr : meta.dst_anno;
-        meta.exit_ports = exit_ports;
-        meta.drop_ports = drop_ports;
-        meta.ctl_key[15:0] = elem_id ++ (bit<8>)(0);
+        meta.dst_anno = element[0:0] == 1 ? hdr.ipv4.dstAddr : meta.dst_anno;
+        meta.exit_ports = element[64:33];
+        meta.drop_ports = element[32:1];
+        meta.ctl_key[15:0] = element[72:65] ++ (bit<8>)(0);
         meta.progress = 1;
         clone(CloneType.I2E, session);
     }
 
     /* ---- forward ---- */
-    action exec_forward(bit<8> elem_id, bit<32> exit_ports, bit<32> drop_ports, bit<1> dst_from_ip,
+    action exec_forward(bit<73> element,
                         bit<9> port) {
-        meta.dst_anno = dst_from_ip == 1 ? hdr.ipv4.dstAddr : meta.dst_anno;
-        meta.exit_ports = exit_ports;
-        meta.drop_ports = drop_ports;
-        meta.ctl_key[15:0] = elem_id ++ (bit<8>)(0);
+        meta.dst_anno = element[0:0] == 1 ? hdr.ipv4.dstAddr : meta.dst_anno;
+        meta.exit_ports = element[64:33];
+        meta.drop_ports = element[32:1];
+        meta.ctl_key[15:0] = element[72:65] ++ (bit<8>)(0);
         meta.progress = 1;
         standard_metadata.egress_spec = port;
         meta.forwarded = 1;
