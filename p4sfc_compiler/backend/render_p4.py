@@ -63,9 +63,10 @@ def p4_metadata(kinds: Iterable[str] = ()) -> str:
     return "\n".join(lines + ["}"])
 
 
-def p4_table(spec: TableSpec, size: int, key_prefix: Iterable[str] = (), indent: int = 4) -> str:
+def p4_table(spec: TableSpec, size: int, key_prefix: tuple[str, ...] = (), indent: int = 4
+             ) -> str:
     pad = " " * indent
-    keys = [(k, "exact") for k in key_prefix] + list(spec.keys)
+    keys = program.table_keys(spec, key_prefix)
     lines = [f"table {spec.name} {{", "    key = {"]
     # each key element carries its P4Info name (a P4_16 key element's annotations follow
     # its match kind)
@@ -125,6 +126,15 @@ def exec_common(kind: str, out_port: int | str = 0) -> str:
     lines += [f"{fields.POSITION} = {part('elem_id')} ++ (bit<{port_bits}>)({out_port});",
               "meta.progress = 1;"]
     return "\n".join(" " * 8 + line for line in lines)
+
+
+def packed_key(expr: str, indent: int = 8) -> str:
+    """The statement assigning a packed key field (``fields.PACKED_KEYS``) its parts'
+    current values, first part in the high bits."""
+    parts = fields.PACKED_KEYS[expr].names
+    lines = [f"{expr} = {parts[0]}"] + [f"    ++ {p}" for p in parts[1:]]
+    lines[-1] += ";"
+    return ("\n" + " " * indent).join(lines)
 
 
 def port_literal(port: int) -> str:
@@ -248,6 +258,7 @@ def _environment() -> jinja2.Environment:
         p4_table=p4_table,
         exec_action=exec_action,
         exec_common=exec_common,
+        packed_key=packed_key,
         port_literal=port_literal,
         table_action=table_action,
         ingress_action=ingress_action,

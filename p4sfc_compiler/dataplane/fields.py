@@ -10,10 +10,12 @@ table by itself, since clients index match fields by the part after the last dot
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from dataclasses import dataclass
 
 from p4sfc_compiler.dataplane import reserved, wire
-from p4sfc_compiler.dataplane.packing import Packing
+from p4sfc_compiler.dataplane.match import Match, is_dont_care
+from p4sfc_compiler.dataplane.packing import Packing, unpack_match
 
 
 @dataclass(frozen=True)
@@ -192,6 +194,31 @@ CLASSIFY_IP_KEY: tuple[str, ...] = (
     "meta.icmp_type",
 )
 
+# The prefix every element table's key starts with (isolation between chains and NFs).
+ELEMENT_PREFIX: tuple[str, ...] = (CHAIN_ID, NF_ID, ELEM_ID)
+
+# Packed key fields: a table whose key would be many fields matches one metadata field
+# holding them all, first in the high bits. BMv2 formats every field of a key on each
+# lookup, and every field, value and mask of an entry it hits (bench/README.md): the
+# classify tables' 14 and 25 fields were most of a packet's cost. A ternary match on the
+# concatenation is the conjunction of the parts' matches (an exact part has a full mask,
+# a part an entry leaves out a zero one), so entries mean the same packed. The program
+# assigns the field where the table's element runs (``render_p4.packed_key``), the entry
+# builder packs each entry's parts (``backend.entries``), the switch model packs the
+# packet's (``packet.key_getter``). Named by the packed expression; parts by theirs.
+CLASSIFY_IP_PACKED = "meta.classify_ip_key"
+CLASSIFY_PACKED = "meta.classify_key"
+_PACKED_PARTS: dict[str, tuple[str, ...]] = {
+    CLASSIFY_IP_PACKED: ELEMENT_PREFIX + CLASSIFY_IP_KEY,
+    CLASSIFY_PACKED: ELEMENT_PREFIX + CLASSIFY_KEY,
+}
+METADATA += tuple(
+    MetaField(expr.removeprefix("meta."), sum(_WIDTHS[p] for p in parts),
+              note="Packed table keys (fields.PACKED_KEYS)." if i == 0 else "")
+    for i, (expr, parts) in enumerate(_PACKED_PARTS.items())
+)
+_WIDTHS.update((f"meta.{m.name}", m.bitwidth) for m in METADATA)
+
 # Where the classify key's header fields come from: (key, first bit, width) from the start
 # of a header, for the fields the parser copies into the key.
 KeyLayout = tuple[tuple[str, int, int], ...]
@@ -257,6 +284,8 @@ KEY_NAMES: dict[str, str] = {
     NF_ID: "nf_id",
     ELEM_ID: "elem_id",
     CONTROL_KEY: "ctl",
+    CLASSIFY_IP_PACKED: "classify_ip_key",
+    CLASSIFY_PACKED: "classify_key",
     TO_SERVER: "to_server",
     INGRESS_PORT: "ingress_port",
     DST_ANNO: "dst_anno",
@@ -300,6 +329,12 @@ def control_key_for_nf() -> str:
 
 # The control key's parts as a packing (dataplane/packing.py), named by their expressions.
 CONTROL_KEY_PACKING = Packing(tuple((part, _WIDTHS[part]) for part in CONTROL_KEY_PARTS))
+# Every packed key field, to its parts.
+PACKED_KEYS: dict[str, Packing] = {
+    CONTROL_KEY: CONTROL_KEY_PACKING,
+    **{expr: Packing(tuple((p, _WIDTHS[p]) for p in parts))
+       for expr, parts in _PACKED_PARTS.items()},
+}
 
 
 def pack_control_key(chain_id: int, nf_id: int, prev_elem: int, port: int) -> int:
@@ -318,3 +353,19 @@ def key_name(expr: str) -> str:
         return KEY_NAMES[expr]
     except KeyError:
         raise KeyError(f"{expr} has no P4Info name (dataplane.fields.KEY_NAMES)") from None
+
+
+def unpack_key_fields(match: Iterable[tuple[str, Match]]) -> dict[str, Match]:
+    """An entry's match by P4Info name with each packed key field taken apart into its
+    parts' matches (those that constrain it, in key order), for reading entries: the
+    control key stays packed (its position parts have no key names)."""
+    out: dict[str, Match] = {}
+    for name, m in match:
+        expr = KEY_EXPRESSIONS.get(name)
+        if expr is None or expr == CONTROL_KEY or expr not in PACKED_KEYS:
+            out[name] = m
+            continue
+        for part, pm in unpack_match(PACKED_KEYS[expr], m).items():
+            if not is_dont_care(pm):
+                out[key_name(part)] = pm
+    return out

@@ -18,6 +18,7 @@ from typing import NamedTuple
 from p4sfc_compiler.dataplane import fields as F
 from p4sfc_compiler.dataplane import wire
 from p4sfc_compiler.dataplane.match import Entry
+from p4sfc_compiler.dataplane.packing import Packing
 
 
 class HeaderCodec:
@@ -105,7 +106,7 @@ class PacketState:
         "l4_ok", "l4_reach", "l4_word", "l4_flags", "sport", "dport", "tcp_flags",
         "icmp_type", "icmp_code", "dst_anno", "paint",
         "out_port", "exit_ports", "drop_ports", "to_server", "server_entry", "forwarded",
-        "dropped", "halted", "progress", "ip_dirty", "recirc", "l2_len", "trim", "ctl_key",
+        "dropped", "halted", "progress", "ip_dirty", "recirc", "l2_len", "trim",
         # standard_metadata
         "ingress_port", "egress_spec", "packet_length", "checksum_error", "parser_error",
         "timestamp", "clone_session", "truncate_len",
@@ -182,12 +183,14 @@ class PacketState:
 
 
 # The model holds the control key's slices (fields.CONTROL_KEY_SLICES) as fields of their
-# own and packs the key from its parts when a table reads it, so what it preserves across
-# recirculation is the slices: ingress sets the key's chain and NF parts again each pass.
-META_NAMES: tuple[str, ...] = tuple(m.name for m in F.METADATA + F.CONTROL_KEY_SLICES)
+# own and packs a packed key field (the control key among them) from its parts when a
+# table reads it, so what it preserves across recirculation is the slices: ingress sets
+# the key's chain and NF parts again each pass.
+META_NAMES: tuple[str, ...] = tuple(
+    m.name for m in F.METADATA + F.CONTROL_KEY_SLICES if f"meta.{m.name}" not in F.PACKED_KEYS)
 PRESERVED_META: tuple[str, ...] = tuple(
     m.name for m in F.METADATA + F.CONTROL_KEY_SLICES
-    if m.preserved and f"meta.{m.name}" != F.CONTROL_KEY
+    if m.preserved and f"meta.{m.name}" not in F.PACKED_KEYS
 )
 
 
@@ -215,14 +218,17 @@ def key_getter(expr: str) -> Callable[[PacketState], int]:
     ``standard_metadata.ingress_port``) from a packet."""
     if expr == F.INGRESS_PORT:
         return lambda st: st.ingress_port
-    if expr == F.CONTROL_KEY:
-        # The model keeps it as its parts; read it packed.
-        return _control_key
+    packing = F.PACKED_KEYS.get(expr)
+    if packing is not None:
+        return _packed_getter(packing)
+    if expr in F.SLICE_NAMES:
+        # a slice of the control key: the model keeps it as a field of its name
+        return _meta_getter(F.SLICE_NAMES[expr])
     if expr.startswith("meta."):
         name = expr.removeprefix("meta.")
         if name not in META_NAMES:
             raise KeyError(f"{expr} is not a metadata field")
-        return lambda st: getattr(st, name)
+        return _meta_getter(name)
     inst, _, field = expr.rpartition(".")
     if inst not in _HEADER_CODECS:
         raise KeyError(f"{expr} is not a field the switch model reads")
@@ -230,20 +236,24 @@ def key_getter(expr: str) -> Callable[[PacketState], int]:
     return _header_getter(attr, codec.index(field))
 
 
-_CONTROL_NAMES = tuple(F.SLICE_NAMES.get(p, p.removeprefix("meta.")) for p in F.CONTROL_KEY_PARTS)
-_CONTROL_SHIFTS = tuple(
-    (name, sum(F.field_width(p) for p in F.CONTROL_KEY_PARTS[i + 1:]))
-    for i, name in enumerate(_CONTROL_NAMES)
-)
+def _meta_getter(name: str) -> Callable[[PacketState], int]:
+    return lambda st: getattr(st, name)
 
 
-def _control_key(st: PacketState) -> int:
-    """``meta.ctl_key``: the parts of :data:`.fields.CONTROL_KEY_PARTS` concatenated, the
-    first in the high bits (as ``fields.pack_control_key``)."""
-    value = 0
-    for name, shift in _CONTROL_SHIFTS:
-        value |= getattr(st, name) << shift
-    return value
+def _packed_getter(packing: Packing) -> Callable[[PacketState], int]:
+    """A packed key field (``fields.PACKED_KEYS``): the model keeps no such field, so it
+    reads the parts and packs them, the first in the high bits, each cut to its width."""
+    parts = []
+    for name, _ in packing.parts:
+        shift, mask = packing.shift_mask(name)
+        parts.append((key_getter(name), shift, mask))
+
+    def get(st: PacketState) -> int:
+        value = 0
+        for g, shift, mask in parts:
+            value |= (g(st) & mask) << shift
+        return value
+    return get
 
 
 def key_reader(exprs: tuple[str, ...]) -> Callable[[PacketState], tuple[int, ...]]:

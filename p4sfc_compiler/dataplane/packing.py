@@ -12,7 +12,10 @@ take it apart (:meth:`Packing.unpack`).
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass
+
+from p4sfc_compiler.dataplane.match import Exact, Lpm, Match, Ternary
 
 
 @dataclass(frozen=True)
@@ -79,3 +82,74 @@ class Packing:
             out.append(value & ((1 << width) - 1))
             value >>= width
         return tuple(reversed(out))
+
+
+def pack_match(packing: Packing, kind: str, match: Mapping[str, Match]) -> Match | None:
+    """One packed key field's match from its parts' matches (by part name), for a field
+    of match ``kind``; None when it matches every value (P4Runtime leaves it out).
+
+    Ternary: a part's value and mask go in its bits, an exact part with a full mask, a
+    part left out with a zero one. LPM: the parts before the last are exact and lengthen
+    the prefix by their widths. Exact: every part is exact.
+    """
+    unknown = set(match) - set(packing.names)
+    if unknown:
+        raise ValueError(f"{', '.join(sorted(unknown))}: not a part of {packing.names}")
+    values, masks = [], []
+    last = len(packing.parts) - 1
+    prefix_len = 0
+    for i, (name, width) in enumerate(packing.parts):
+        m = match.get(name)
+        full = (1 << width) - 1
+        if kind == "ternary":
+            if isinstance(m, Exact):
+                values.append(m.value)
+                masks.append(full)
+            elif isinstance(m, Ternary):
+                values.append(m.value & m.mask)
+                masks.append(m.mask)
+            elif m is None:
+                values.append(0)
+                masks.append(0)
+            else:
+                raise ValueError(f"{name}: {m} in a ternary packed field")
+        elif kind == "lpm" and i == last:
+            if isinstance(m, Lpm):
+                values.append(m.value)
+                prefix_len += m.prefix_len
+            elif m is None:
+                values.append(0)
+            else:
+                raise ValueError(f"{name}: {m} where a packed LPM field takes an LPM part")
+        else:
+            if not isinstance(m, Exact):
+                raise ValueError(f"{name}: a packed {kind} field needs it exact, not {m}")
+            values.append(m.value)
+            prefix_len += width
+    if kind == "ternary":
+        mask = packing.pack(*masks)
+        return Ternary(packing.pack(*values), mask) if mask else None
+    if kind == "lpm":
+        return Lpm(packing.pack(*values), prefix_len) if prefix_len else None
+    return Exact(packing.pack(*values))
+
+
+def unpack_match(packing: Packing, value: Match) -> dict[str, Match]:
+    """The parts' matches of one packed field's match (inverse of :func:`pack_match`,
+    with every ternary part given, its mask 0 when the entry left it out)."""
+    if isinstance(value, Exact):
+        return {n: Exact(v) for n, v in zip(packing.names, packing.unpack(value.value),
+                                            strict=True)}
+    if isinstance(value, Ternary):
+        return {n: Ternary(v, m) for n, v, m in zip(
+            packing.names, packing.unpack(value.value), packing.unpack(value.mask),
+            strict=True)}
+    out: dict[str, Match] = {}
+    remaining = value.prefix_len
+    for (name, width), v in zip(packing.parts, packing.unpack(value.value), strict=True):
+        if name == packing.names[-1]:
+            out[name] = Lpm(v, remaining)
+        else:
+            out[name] = Exact(v)
+            remaining -= width
+    return out

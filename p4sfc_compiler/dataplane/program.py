@@ -13,7 +13,8 @@ from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 
 from p4sfc_compiler.dataplane import fields as F
-from p4sfc_compiler.dataplane.packing import Packing
+from p4sfc_compiler.dataplane.match import Match
+from p4sfc_compiler.dataplane.packing import Packing, pack_match
 from p4sfc_compiler.dataplane.reserved import (
     CHAIN_VERSION_BIT,
     ELEMENT_PORT_BITS,
@@ -89,7 +90,7 @@ ALL_KINDS: tuple[str, ...] = (
 )
 
 # The prefix every element table's key starts with (isolation between chains and NFs).
-ELEMENT_KEY_PREFIX: tuple[str, ...] = (F.CHAIN_ID, F.NF_ID, F.ELEM_ID)
+ELEMENT_KEY_PREFIX: tuple[str, ...] = F.ELEMENT_PREFIX
 
 ParamSpecs = tuple[tuple[str, int], ...]
 
@@ -187,6 +188,28 @@ class TableSpec:
     # version's entries of such a table alone, destroy removes them with the chain. Such
     # a table supports idle timeout (``Table.idle_timeout``).
     state: bool = False
+    # The program matches this one packed field (fields.PACKED_KEYS), which holds the
+    # key (after the element prefix, for an element table) as its parts.
+    packed: str | None = None
+
+
+def packed_kind(kinds: Iterable[str]) -> str:
+    """The match kind of a packed field whose parts have ``kinds``: LPM with an LPM part
+    (the last), ternary with a ternary part, else exact."""
+    kinds = set(kinds)
+    return "lpm" if "lpm" in kinds else "ternary" if "ternary" in kinds else "exact"
+
+
+def table_keys(spec: TableSpec, prefix: tuple[str, ...] = ()) -> tuple[tuple[str, str], ...]:
+    """The key the program gives a table: its prefix (exact) and keys, or the one packed
+    field holding them (whose parts must be exactly those)."""
+    keys = tuple((k, "exact") for k in prefix) + spec.keys
+    if spec.packed is None:
+        return keys
+    names = F.PACKED_KEYS[spec.packed].names
+    if names != tuple(k for k, _ in keys):
+        raise ValueError(f"{spec.name}: {spec.packed} packs {names}, not its key")
+    return ((spec.packed, packed_kind(kind for _, kind in keys)),)
 
 
 # exec_<kind>'s parameter naming the table of a kind with several (KindSpec.tables).
@@ -231,9 +254,9 @@ KIND_SPECS: dict[str, KindSpec] = {
         exec_params=((TABLE_PARAM, 1),),
         tables=(
             TableSpec("classify_ip", tuple((k, "ternary") for k in F.CLASSIFY_IP_KEY),
-                      ("set_port", "drop_packet")),
+                      ("set_port", "drop_packet"), packed=F.CLASSIFY_IP_PACKED),
             TableSpec("classify", tuple((k, "ternary") for k in F.CLASSIFY_KEY),
-                      ("set_port", "drop_packet")),
+                      ("set_port", "drop_packet"), packed=F.CLASSIFY_PACKED),
         ),
         table_actions={"set_port": (_PORT8,), "drop_packet": ()},
     ),
@@ -377,6 +400,29 @@ def element_control(kinds: Iterable[str]) -> TableSpec:
     return TableSpec("element_control", ELEMENT_CONTROL_KEY, tuple(f"exec_{k}" for k in kinds))
 
 
+# Tables the program gives one packed key field: short name -> (field, match kind).
+PACKED_TABLES: dict[str, tuple[str, str]] = {
+    t.name: table_keys(t, ELEMENT_KEY_PREFIX)[0]
+    for spec in KIND_SPECS.values() for t in spec.tables if t.packed is not None
+}
+
+
+def pack_key_fields(table: str, match: Iterable[tuple[str, Match]]
+                    ) -> tuple[tuple[str, Match], ...]:
+    """An entry's match by P4Info name, its table's key parts (``chain_id``, ``ip_src``...)
+    packed into the table's packed field if it has one (inverse of
+    ``fields.unpack_key_fields``). ``table`` is the full or short name."""
+    match = tuple(match)
+    packed = PACKED_TABLES.get(table.rsplit(".", 1)[-1])
+    if packed is None:
+        return match
+    expr, kind = packed
+    packing = F.PACKED_KEYS[expr]
+    by_expr = {F.KEY_EXPRESSIONS.get(name, name): m for name, m in match}
+    m = pack_match(packing, kind, by_expr)
+    return () if m is None else ((F.key_name(expr), m),)
+
+
 @dataclass(frozen=True)
 class ProgramParams:
     stages: int = 8
@@ -436,10 +482,9 @@ def build_program(params: ProgramParams | None = None) -> Program:
         prog.actions[name] = Action(name, _params(pairs))
         return name
 
-    def add_table(prefix: str, spec: TableSpec, key_prefix: tuple[tuple[str, str], ...] = ()
-                  ) -> None:
+    def add_table(prefix: str, spec: TableSpec, key_prefix: tuple[str, ...] = ()) -> None:
         name = f"{prefix}.{spec.name}"
-        keys = tuple(Key(k, kind, F.field_width(k)) for k, kind in key_prefix + spec.keys)
+        keys = tuple(Key(k, kind, F.field_width(k)) for k, kind in table_keys(spec, key_prefix))
         actions = tuple(f"{prefix}.{a}" for a in spec.actions)
         prog.tables[name] = Table(name, keys, (*actions, NO_ACTION), size,
                                   idle_timeout=spec.state)
@@ -449,7 +494,6 @@ def build_program(params: ProgramParams | None = None) -> Program:
         add_action(f"{INGRESS}.{push_chain_action(n)}", push_chain_params(n))
     add_table(INGRESS, classify_chain(params.max_chain))
 
-    prefix_keys = tuple((k, "exact") for k in ELEMENT_KEY_PREFIX)
     for s in range(params.stages):
         sp = prog.stage_prefix(s)
         for kind in params.kinds:
@@ -460,7 +504,7 @@ def build_program(params: ProgramParams | None = None) -> Program:
             for table in spec.tables:
                 for a in table.actions:
                     add_action(f"{sp}.{a}", spec.table_actions[a])
-                add_table(sp, table, prefix_keys)
+                add_table(sp, table, ELEMENT_KEY_PREFIX)
             for rname, width in spec.registers:
                 prog.registers[f"{sp}.{rname}"] = Register(
                     f"{sp}.{rname}", width, params.register_size

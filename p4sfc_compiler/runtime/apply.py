@@ -30,6 +30,14 @@ from dataclasses import dataclass, field
 
 from finsy.proto import p4r
 
+from p4sfc_compiler.dataplane.fields import (
+    KEY_EXPRESSIONS,
+    KEY_NAMES,
+    PACKED_KEYS,
+    SLICE_NAMES,
+)
+from p4sfc_compiler.dataplane.match import Exact, Lpm, Match, Ternary, is_dont_care
+from p4sfc_compiler.dataplane.packing import unpack_match
 from p4sfc_compiler.dataplane.program import is_state_table
 from p4sfc_compiler.dataplane.reserved import CONTROLLER_ELECTION_ID, with_version
 from p4sfc_compiler.errors import P4SFCError
@@ -194,11 +202,23 @@ class Names:
         return t.name if t else f"table id {key[0]}"
 
     def match(self, key: EntryKey) -> str:
+        """An entry's key for messages, a packed field's parts by their own names."""
         parts = []
         for fid, kind, v, extra in key[1]:
             name = self.fields.get((key[0], fid), f"field {fid}")
-            parts.append(f"{name}={v}" if kind == "e" else
-                         f"{name}={v:#x}&&&{extra:#x}" if kind == "t" else f"{name}={v:#x}/{extra}")
+            m: Match = Exact(v) if kind == "e" else Ternary(v, extra) if kind == "t" else Lpm(
+                v, extra)
+            packing = PACKED_KEYS.get(KEY_EXPRESSIONS.get(name, ""))
+            if packing is None:
+                parts.append(_show(name, m))
+                continue
+            for (part, width), pm in zip(packing.parts, unpack_match(packing, m).values(),
+                                         strict=True):
+                if is_dont_care(pm):
+                    continue
+                if isinstance(pm, Ternary) and pm.mask == (1 << width) - 1:
+                    pm = Exact(pm.value)  # an exact part of a ternary field
+                parts.append(_show(KEY_NAMES.get(part, SLICE_NAMES.get(part, part)), pm))
         if key[2]:
             parts.append(f"priority={key[2]}")
         return ", ".join(parts)
@@ -529,3 +549,10 @@ async def _apply_sessions(conn: Connection, sw: SwitchPlan, result: SwitchResult
                               f"{errors[0].message.strip()}")
         result.sessions_written += 1
 
+
+def _show(name: str, m: Match) -> str:
+    if isinstance(m, Exact):
+        return f"{name}={m.value}"
+    if isinstance(m, Ternary):
+        return f"{name}={m.value:#x}&&&{m.mask:#x}"
+    return f"{name}={m.value:#x}/{m.prefix_len}"

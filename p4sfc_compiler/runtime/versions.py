@@ -2,7 +2,7 @@
 
 A chain id's top bit is its version (``dataplane.reserved.CHAIN_VERSION_BIT``); a compile
 emits version 0. Every entry of a chain carries its id: in a ``chain_id`` key field, in
-the high bits of element_control's packed ``ctl`` field, or in ``push_chain``'s
+a packed key field (element_control's ``ctl``, a classify table's key), or in ``push_chain``'s
 ``chain_id`` parameter (the classification entries, or "claims", which send packets into
 the chain). This module reads an entry's version and rewrites an entry to another one;
 :mod:`.apply` decides which version a chain is applied at.
@@ -12,45 +12,44 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from p4sfc_compiler.dataplane.fields import (
-    CONTROL_KEY,
-    key_name,
-    pack_control_key,
-    unpack_control_key,
-)
+from p4sfc_compiler.dataplane.fields import CHAIN_ID, PACKED_KEYS, key_name
+from p4sfc_compiler.dataplane.packing import Packing
 from p4sfc_compiler.dataplane.reserved import chain_version, with_version
 from p4sfc_compiler.p4info.index import P4InfoIndex
 from p4sfc_compiler.runtime.outdir import EntryKey, EntryValue, MatchItem
+
+# Packed key fields holding a chain id, by P4Info name.
+_PACKED_WITH_CHAIN = {key_name(expr): p for expr, p in PACKED_KEYS.items() if CHAIN_ID in p.names}
 
 
 @dataclass(frozen=True)
 class ChainIdFields:
     """Where entries carry a chain id, by P4Info ids."""
 
-    chain_field: dict[int, int]  # table id -> its chain_id field id
-    ctl_field: dict[int, int]  # table id -> its packed ctl field id
+    # table id -> its chain_id field id, with the packing when the chain id is a part of
+    # a packed field (element_control's ctl, a classify table's key)
+    chain_field: dict[int, tuple[int, Packing | None]]
     chain_param: dict[int, int]  # action id -> its chain_id param id
 
     @classmethod
     def of(cls, index: P4InfoIndex) -> ChainIdFields:
-        return cls(
-            {t.id: f.id for t in index.tables.values()
-             for n, f in t.fields.items() if n == "chain_id"},
-            {t.id: f.id for t in index.tables.values()
-             for n, f in t.fields.items() if n == key_name(CONTROL_KEY)},
-            {a.id: p.id for a in index.actions.values()
-             for n, p in a.params.items() if n == "chain_id"},
-        )
+        fields: dict[int, tuple[int, Packing | None]] = {}
+        for t in index.tables.values():
+            for n, f in t.fields.items():
+                if n == key_name(CHAIN_ID):
+                    fields[t.id] = (f.id, None)
+                elif n in _PACKED_WITH_CHAIN:
+                    fields[t.id] = (f.id, _PACKED_WITH_CHAIN[n])
+        return cls(fields, {a.id: p.id for a in index.actions.values()
+                            for n, p in a.params.items() if n == "chain_id"})
 
     def chain_id(self, key: EntryKey, value: EntryValue) -> int | None:
         """The chain id (with its version) an entry carries, or None."""
-        fid = self.chain_field.get(key[0])
-        if fid is not None:
-            return next((v for f, _, v, _ in key[1] if f == fid), None)
-        ctl = self.ctl_field.get(key[0])
-        if ctl is not None:
-            packed = next((v for f, _, v, _ in key[1] if f == ctl), None)
-            return None if packed is None else unpack_control_key(packed)[0]
+        field = self.chain_field.get(key[0])
+        if field is not None:
+            fid, packing = field
+            v = next((v for f, _, v, _ in key[1] if f == fid), None)
+            return v if v is None or packing is None else packing.part(v, CHAIN_ID)
         pid = self.chain_param.get(value[0])
         return next((v for p, v in value[1] if p == pid), None)
 
@@ -61,16 +60,19 @@ class ChainIdFields:
     def at_version(self, key: EntryKey, value: EntryValue, version: int
                    ) -> tuple[EntryKey, EntryValue]:
         """The entry with its chain id at ``version``."""
-        fid = self.chain_field.get(key[0])
-        ctl = self.ctl_field.get(key[0])
-        if fid is not None or ctl is not None:
+        field = self.chain_field.get(key[0])
+        if field is not None:
+            fid, packing = field
             items: list[MatchItem] = []
             for f, kind, v, extra in key[1]:
                 if f == fid:
-                    v = with_version(v, version)
-                elif f == ctl:
-                    chain_id, *rest = unpack_control_key(v)
-                    v = pack_control_key(with_version(chain_id, version), *rest)
+                    if packing is None:
+                        v = with_version(v, version)
+                    else:
+                        parts = list(packing.unpack(v))
+                        at = packing.index(CHAIN_ID)
+                        parts[at] = with_version(parts[at], version)
+                        v = packing.pack(*parts)
                 items.append((f, kind, v, extra))
             return (key[0], tuple(items), key[2]), value
         pid = self.chain_param.get(value[0])

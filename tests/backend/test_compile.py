@@ -17,9 +17,15 @@ from p4sfc_compiler.dataplane.fields import (
     key_name,
     pack_control_key,
     unpack_control_key,
+    unpack_key_fields,
 )
 from p4sfc_compiler.dataplane.match import Entry, Exact, Ternary
-from p4sfc_compiler.dataplane.program import EXEC_COMMON, ProgramParams, build_program
+from p4sfc_compiler.dataplane.program import (
+    EXEC_COMMON,
+    ProgramParams,
+    build_program,
+    pack_key_fields,
+)
 from p4sfc_compiler.errors import CapacityError, P4SFCError, SpecError
 from p4sfc_compiler.frontend.chainspec import load_chains, load_topology, validate
 from p4sfc_compiler.frontend.ir import PSEUDO_CLASSES
@@ -87,7 +93,7 @@ def test_keys_start_with_chain_and_nf(compiled) -> None:
     ids = {c.name: (c.chain_id, {nf.nf_id for nf in c.nfs}) for c in compiled.plan.chains}
     for se in build_entries(compiled.plan).values():
         for e in se.entries:
-            fields = [k for k, _ in e.match]
+            fields = list(unpack_key_fields(e.match))
             if e.table.endswith(".classify_chain"):
                 continue  # the chain discriminator itself
             if e.table.endswith(".chain_exit"):
@@ -113,7 +119,7 @@ def test_classifiers_use_the_narrowest_table_that_holds_their_rules(compiled) ->
         fields: dict[tuple, set[str]] = {}
         for e in se.entries:
             if e.table.split(".")[-1] in ("classify", "classify_ip"):
-                m = dict(e.match)
+                m = unpack_key_fields(e.match)
                 elem = (e.table.split(".")[1], m["chain_id"].value, m["nf_id"].value,
                         m["elem_id"].value)
                 tables.setdefault(elem, set()).add(e.table.split(".")[-1])
@@ -146,11 +152,11 @@ def test_entries_of_two_chains_never_overlap() -> None:
         for e in se.entries:
             if e.table.endswith(".classify_chain"):
                 continue
-            match = dict(e.match)
+            match = unpack_key_fields(e.match)
             if "ctl" in match:
                 assert unpack_control_key(match["ctl"].value)[0] == owner_ids[e.chain]
             else:
-                assert match["chain_id"] == Exact(owner_ids[e.chain])
+                assert match["chain_id"].value == owner_ids[e.chain]
 
 
 def _twin(chain, match: dict):
@@ -329,11 +335,10 @@ def test_check_entry_rejects_what_p4runtime_would() -> None:
         (Entry(ctl, key, good.action, ()), "takes"),
         (Entry(ctl, key, good.action, (("element", 1 << EXEC_COMMON.width),)), "does not fit"),
         (Entry(ctl, key, "MyIngress.stage0.set_port", (("port", 1),)), "not an action of"),
-        (Entry("MyIngress.stage0.classify", classify_key + (("elem_id", Exact(1)),
-               ("ip_ttl", Ternary(3, 1))), "MyIngress.stage0.drop_packet", (), 1),
-         "outside its mask"),
-        (Entry("MyIngress.stage0.classify", classify_key + (("elem_id", Exact(1)),),
-               "MyIngress.stage0.drop_packet", ()), "priority"),
+        (Entry("MyIngress.stage0.classify", (("classify_key", Ternary(3, 1)),),
+               "MyIngress.stage0.drop_packet", (), 1), "outside its mask"),
+        (Entry("MyIngress.stage0.classify", pack_key_fields("classify", classify_key + (
+               ("elem_id", Exact(1)),)), "MyIngress.stage0.drop_packet", ()), "priority"),
     ]
     for entry, message in bad:
         with pytest.raises(P4SFCError, match=message):

@@ -9,7 +9,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from p4sfc_compiler.backend.render_p4 import render_p4
-from p4sfc_compiler.dataplane.fields import field_width
+from p4sfc_compiler.dataplane.fields import PACKED_KEYS, field_width
 from p4sfc_compiler.dataplane.program import (
     ALL_KINDS,
     ELEMENT_KEY_PREFIX,
@@ -144,7 +144,14 @@ def test_element_tables_start_with_the_isolation_prefix() -> None:
         for spec in KIND_SPECS.values():
             for table in spec.tables:
                 keys = prog.element_table(s, table.name).keys
-                assert [(k.field, k.match_kind, k.bitwidth) for k in keys[:3]] == prefix
+                if table.packed is None:
+                    assert [(k.field, k.match_kind, k.bitwidth) for k in keys[:3]] == prefix
+                    continue
+                # one packed field, the prefix in its high bits
+                (key,) = keys
+                assert key.field == table.packed
+                parts = PACKED_KEYS[table.packed].parts[:3]
+                assert [(f, "exact", w) for f, w in parts] == prefix
 
 
 def test_kind_subset_leaves_out_other_blocks() -> None:

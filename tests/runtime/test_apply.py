@@ -4,6 +4,7 @@ one-line errors a user meets before anything is written."""
 from __future__ import annotations
 
 import json
+import re
 import time
 from pathlib import Path
 
@@ -67,7 +68,8 @@ def test_the_diff_writes_only_what_differs_classification_last(two_server: Path)
     assert plan_ops(entries, have, names) == ([[], [], [], []], len(entries))
 
     # one entry changed its action params, one stale entry of an unknown chain id
-    first = next(e for e in entries if e.key[0] in names.ids.chain_field)
+    first = next(e for e in entries  # one with params, its chain id a key field of its own
+                 if e.value[1] and names.ids.chain_field.get(e.key[0], (0, 0))[1] is None)
     stale_key = (first.key[0], tuple((f, k, 99 if i == 0 else v, x)
                                       for i, (f, k, v, x) in enumerate(first.key[1])), 0)
     have[first.key] = (first.value[0], ())
@@ -77,6 +79,22 @@ def test_the_diff_writes_only_what_differs_classification_last(two_server: Path)
     assert sorted((op.kind, op.chain) for op in ops) == [
         (MODIFY, first.chain), (DELETE, "chain id 99")]
     assert unchanged == len(entries) - 1
+
+
+def test_messages_show_a_packed_key_by_its_parts(two_server: Path) -> None:
+    """A failure names the entry's key; a packed field reads as the parts it packs."""
+    out = load_out_dir(two_server)
+    names = Names(out)
+    by_table = {names.table(e.key): e for e in out.switches["s1"].entries}
+    classify = next(e for t, e in by_table.items() if t.endswith(".classify_ip"))
+    text = names.match(classify.key)
+    # parts an entry tests in full read as values, the others as value&&&mask
+    assert re.fullmatch(r"chain_id=\d+, nf_id=\d+, elem_id=\d+, ip_ok=1, (\w+=\S+, )+"
+                        r"priority=\d+", text), text
+    assert "ip_proto=" in text and "classify_ip_key" not in text
+    control = next(e for t, e in by_table.items() if t.endswith(".element_control"))
+    assert re.fullmatch(r"chain_id=\d+, nf_id=\d+, prev_elem=\d+, out_port=\d+",
+                        names.match(control.key))
 
 
 def test_chain_versions_flip_running_chains_only(two_server: Path) -> None:

@@ -68,8 +68,8 @@ def test_destroy_removes_one_chain_and_leaves_the_other(tmp_path: Path) -> None:
         (s2,) = [t for t in destroy_targets(out_dir, "site-to-site", ("s2=" + addresses["s2"],),
                                             None)]
         web = next(e for e in s2.plan.entries if e.chain == "web" and names.ids.chain_field.get(
-            e.key[0]) is not None)
-        fid = names.ids.chain_field[web.key[0]]
+            e.key[0], (None, 0))[1] is None)
+        fid = names.ids.chain_field[web.key[0]][0]
         stray = (web.key[0], tuple((f, k, 99 if f == fid else v, x)
                                    for f, k, v, x in web.key[1]), web.key[2])
 

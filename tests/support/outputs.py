@@ -45,11 +45,13 @@ def check_output(result: CompileResult) -> None:
 
 def chain_and_nf(match: dict) -> tuple[int, int | None]:
     """The chain id and NF id an entry is keyed by: the leading ``chain_id`` / ``nf_id``
-    fields, or the high parts of element_control's packed ``ctl`` field."""
-    from p4sfc_compiler.dataplane.fields import unpack_control_key
+    fields (of a packed key field too), or the high parts of element_control's packed
+    ``ctl`` field."""
+    from p4sfc_compiler.dataplane.fields import unpack_control_key, unpack_key_fields
 
     if "ctl" in match:
         chain_id, nf_id, _, _ = unpack_control_key(match["ctl"].value)
         return chain_id, nf_id
+    match = unpack_key_fields(match.items())
     nf = match.get("nf_id")
     return match["chain_id"].value, None if nf is None else nf.value

@@ -7,6 +7,8 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
+from p4sfc_compiler.dataplane import program as P
+from p4sfc_compiler.dataplane.fields import CLASSIFY_KEY, ELEMENT_PREFIX, field_width
 from p4sfc_compiler.dataplane.match import Entry, Exact, Lpm, Ternary
 from p4sfc_compiler.dataplane.program import ProgramParams, build_program
 from p4sfc_compiler.switch.tables import (
@@ -20,9 +22,18 @@ from p4sfc_compiler.switch.tables import (
 
 PROG = build_program(ProgramParams(stages=1, table_size=8))
 S0 = "MyIngress.stage0"
+# A ternary table of many fields (the classify table's key unpacked, an exact prefix and
+# ternary fields): the switch's tables take whatever key the P4Info gives them.
+WIDE = P.Table(
+    f"{S0}.classify",
+    tuple(P.Key(k, kind, field_width(k)) for k, kind in (
+        *((k, "exact") for k in ELEMENT_PREFIX), *((k, "ternary") for k in CLASSIFY_KEY))),
+    PROG.tables[f"{S0}.classify"].actions, 8)
 
 
 def table(short: str) -> Table:
+    if short == "classify":
+        return Table(WIDE, PROG.actions)
     name = f"{S0}.{short}" if not short.startswith("MyIngress.") else short
     return Table(PROG.tables[name], PROG.actions)
 

@@ -96,66 +96,69 @@ struct headers_t {
 }
 
 struct metadata_t {
-    bit<16> chain_id;
-    bit<8>  nf_id;
-    bit<8>  elem_id;
-    bit<16> ether_type;
-    bit<1>  ip_ok;
-    bit<1>  l4_ok;
-    bit<6>  l4_reach;
-    bit<32> l4_word;
-    bit<8>  l4_flags;
-    bit<16> sport;
-    bit<16> dport;
-    bit<8>  tcp_flags;
-    bit<8>  icmp_type;
-    bit<8>  icmp_code;
+    bit<16>  chain_id;
+    bit<8>   nf_id;
+    bit<8>   elem_id;
+    bit<16>  ether_type;
+    bit<1>   ip_ok;
+    bit<1>   l4_ok;
+    bit<6>   l4_reach;
+    bit<32>  l4_word;
+    bit<8>   l4_flags;
+    bit<16>  sport;
+    bit<16>  dport;
+    bit<8>   tcp_flags;
+    bit<8>   icmp_type;
+    bit<8>   icmp_code;
     // Click's annotations and the position in the NF survive recirculation.
     @field_list(0)
-    bit<32> dst_anno;
+    bit<32>  dst_anno;
     @field_list(0)
-    bit<8>  paint;
+    bit<8>   paint;
     @field_list(0)
-    bit<1>  trim;
+    bit<1>   trim;
     // Set by the element that ran in a stage.
-    bit<32> exit_ports;
-    bit<32> drop_ports;
+    bit<32>  exit_ports;
+    bit<32>  drop_ports;
     // Pass state.
-    bit<1>  to_server;
-    bit<8>  server_entry;
-    bit<1>  forwarded;
-    bit<1>  dropped;
-    bit<1>  halted;
-    bit<1>  progress;
-    bit<1>  ip_dirty;
-    bit<1>  recirc;
-    bit<16> l2_len;
+    bit<1>   to_server;
+    bit<8>   server_entry;
+    bit<1>   forwarded;
+    bit<1>   dropped;
+    bit<1>   halted;
+    bit<1>   progress;
+    bit<1>   ip_dirty;
+    bit<1>   recirc;
+    bit<16>  l2_len;
     // element_control's key: chain_id ++ nf_id ++ prev_elem ++ out_port.
     @field_list(0)
-    bit<40> ctl_key;
+    bit<40>  ctl_key;
+    // Packed table keys (fields.PACKED_KEYS).
+    bit<173> classify_ip_key;
+    bit<352> classify_key;
     // classify's parameters, for its block
-    bit<1>  cls_table_sel;
+    bit<1>   cls_table_sel;
     // rewriter's parameters, for its block
-    bit<8>  rw_proto;
-    bit<8>  rw_server_entry;
-    bit<8>  rw_pass_port;
-    bit<32> rw_saddr;
-    bit<16> rw_sport;
-    bit<32> rw_daddr;
-    bit<16> rw_dport;
-    bit<8>  rw_port;
+    bit<8>   rw_proto;
+    bit<8>   rw_server_entry;
+    bit<8>   rw_pass_port;
+    bit<32>  rw_saddr;
+    bit<16>  rw_sport;
+    bit<32>  rw_daddr;
+    bit<16>  rw_dport;
+    bit<8>   rw_port;
     // counter's parameters, for its block
-    bit<32> cnt_index;
-    bit<1>  cnt_timed;
+    bit<32>  cnt_index;
+    bit<1>   cnt_timed;
     // ip_encap's parameters, for its block
-    bit<8>  ie_proto;
-    bit<32> ie_src;
-    bit<32> ie_dst;
-    bit<8>  ie_ttl;
-    bit<8>  ie_tos;
-    bit<1>  ie_df;
-    bit<1>  ie_dst_anno;
-    bit<32> ie_index;
+    bit<8>   ie_proto;
+    bit<32>  ie_src;
+    bit<32>  ie_dst;
+    bit<8>   ie_ttl;
+    bit<8>   ie_tos;
+    bit<1>   ie_df;
+    bit<1>   ie_dst_anno;
+    bit<32>  ie_index;
 }
 
 /*************************************************************************
@@ -343,6 +346,20 @@ control Stage(inout headers_t hdr,
         meta.ctl_key[15:0] = element[72:65] ++ (bit<8>)(255);
         meta.progress = 1;
         meta.cls_table_sel = table_sel;
+        meta.classify_ip_key = meta.chain_id
+            ++ meta.nf_id
+            ++ meta.elem_id
+            ++ meta.ip_ok
+            ++ hdr.ipv4.fragOffset
+            ++ hdr.ipv4.protocol
+            ++ hdr.ipv4.srcAddr
+            ++ hdr.ipv4.dstAddr
+            ++ meta.l4_ok
+            ++ meta.l4_reach
+            ++ meta.sport
+            ++ meta.dport
+            ++ meta.tcp_flags
+            ++ meta.icmp_type;
     }
 
     action set_port(bit<8> port) {
@@ -356,20 +373,7 @@ control Stage(inout headers_t hdr,
 
     table classify_ip {
         key = {
-            meta.chain_id: exact @name("chain_id");
-            meta.nf_id: exact @name("nf_id");
-            meta.elem_id: exact @name("elem_id");
-            meta.ip_ok: ternary @name("ip_ok");
-            hdr.ipv4.fragOffset: ternary @name("ip_frag_offset");
-            hdr.ipv4.protocol: ternary @name("ip_proto");
-            hdr.ipv4.srcAddr: ternary @name("ip_src");
-            hdr.ipv4.dstAddr: ternary @name("ip_dst");
-            meta.l4_ok: ternary @name("l4_ok");
-            meta.l4_reach: ternary @name("l4_reach");
-            meta.sport: ternary @name("sport");
-            meta.dport: ternary @name("dport");
-            meta.tcp_flags: ternary @name("tcp_flags");
-            meta.icmp_type: ternary @name("icmp_type");
+            meta.classify_ip_key: ternary @name("classify_ip_key");
         }
         actions = {
             set_port;
@@ -382,31 +386,7 @@ control Stage(inout headers_t hdr,
 
     table classify {
         key = {
-            meta.chain_id: exact @name("chain_id");
-            meta.nf_id: exact @name("nf_id");
-            meta.elem_id: exact @name("elem_id");
-            hdr.ethernet.dstAddr: ternary @name("eth_dst");
-            hdr.ethernet.srcAddr: ternary @name("eth_src");
-            meta.ether_type: ternary @name("ether_type");
-            meta.ip_ok: ternary @name("ip_ok");
-            hdr.ipv4.version: ternary @name("ip_version");
-            hdr.ipv4.ihl: ternary @name("ip_ihl");
-            hdr.ipv4.diffserv: ternary @name("ip_diffserv");
-            hdr.ipv4.totalLen: ternary @name("ip_len");
-            hdr.ipv4.identification: ternary @name("ip_id");
-            hdr.ipv4.flags: ternary @name("ip_flags");
-            hdr.ipv4.fragOffset: ternary @name("ip_frag_offset");
-            hdr.ipv4.ttl: ternary @name("ip_ttl");
-            hdr.ipv4.protocol: ternary @name("ip_proto");
-            hdr.ipv4.srcAddr: ternary @name("ip_src");
-            hdr.ipv4.dstAddr: ternary @name("ip_dst");
-            meta.l4_ok: ternary @name("l4_ok");
-            meta.l4_reach: ternary @name("l4_reach");
-            meta.sport: ternary @name("sport");
-            meta.dport: ternary @name("dport");
-            meta.tcp_flags: ternary @name("tcp_flags");
-            meta.icmp_type: ternary @name("icmp_type");
-            meta.icmp_code: ternary @name("icmp_code");
+            meta.classify_key: ternary @name("classify_key");
         }
         actions = {
             set_port;
@@ -682,6 +662,31 @@ control Stage(inout headers_t hdr,
                 if (meta.cls_table_sel == 0) {
                     classify_ip.apply();
                 } else {
+                    meta.classify_key = meta.chain_id
+                        ++ meta.nf_id
+                        ++ meta.elem_id
+                        ++ hdr.ethernet.dstAddr
+                        ++ hdr.ethernet.srcAddr
+                        ++ meta.ether_type
+                        ++ meta.ip_ok
+                        ++ hdr.ipv4.version
+                        ++ hdr.ipv4.ihl
+                        ++ hdr.ipv4.diffserv
+                        ++ hdr.ipv4.totalLen
+                        ++ hdr.ipv4.identification
+                        ++ hdr.ipv4.flags
+                        ++ hdr.ipv4.fragOffset
+                        ++ hdr.ipv4.ttl
+                        ++ hdr.ipv4.protocol
+                        ++ hdr.ipv4.srcAddr
+                        ++ hdr.ipv4.dstAddr
+                        ++ meta.l4_ok
+                        ++ meta.l4_reach
+                        ++ meta.sport
+                        ++ meta.dport
+                        ++ meta.tcp_flags
+                        ++ meta.icmp_type
+                        ++ meta.icmp_code;
                     classify.apply();
                 }
             }
