@@ -128,13 +128,34 @@ def exec_common(kind: str, out_port: int | str = 0) -> str:
     return "\n".join(" " * 8 + line for line in lines)
 
 
-def packed_key(expr: str, indent: int = 8) -> str:
+def packed_key(expr: str, indent: int = 8, keep: int | None = None) -> str:
     """The statement assigning a packed key field (``fields.PACKED_KEYS``) its parts'
-    current values, first part in the high bits."""
-    parts = fields.PACKED_KEYS[expr].names
-    lines = [f"{expr} = {parts[0]}"] + [f"    ++ {p}" for p in parts[1:]]
+    current values, first part in the high bits; with ``keep``, only the first ``keep``
+    parts, the rest 0."""
+    packing = fields.PACKED_KEYS[expr]
+    parts = list(packing.names)
+    if keep is not None:
+        zeros = sum(w for _, w in packing.parts[keep:])
+        parts = parts[:keep] + [f"{zeros}w0"]
+    # a balanced tree of concatenations, four parts to a line: p4c's JSON nests each
+    # operation in the last, so a flat chain of 25 made BMv2 JSON a third larger
+    chunks = [" ++ ".join(parts[i:i + 4]) for i in range(0, len(parts), 4)]
+    lines = _balanced(chunks)
+    lines[0] = f"{expr} = {lines[0]}"
     lines[-1] += ";"
     return ("\n" + " " * indent).join(lines)
+
+
+def _balanced(chunks: list[str]) -> list[str]:
+    """Lines of ``chunks`` joined with ``++`` as a balanced tree of parenthesised halves."""
+    if len(chunks) == 1:
+        return [f"({chunks[0]})" if " ++ " in chunks[0] else chunks[0]]
+    mid = (len(chunks) + 1) // 2
+    left, right = _balanced(chunks[:mid]), _balanced(chunks[mid:])
+    lines = ["(" + left[0], *(" " + line for line in left[1:])]
+    lines += [" ++ " + right[0], *("    " + line for line in right[1:])]
+    lines[-1] += ")"
+    return lines
 
 
 def port_literal(port: int) -> str:

@@ -197,28 +197,6 @@ CLASSIFY_IP_KEY: tuple[str, ...] = (
 # The prefix every element table's key starts with (isolation between chains and NFs).
 ELEMENT_PREFIX: tuple[str, ...] = (CHAIN_ID, NF_ID, ELEM_ID)
 
-# Packed key fields: a table whose key would be many fields matches one metadata field
-# holding them all, first in the high bits. BMv2 formats every field of a key on each
-# lookup, and every field, value and mask of an entry it hits (bench/README.md): the
-# classify tables' 14 and 25 fields were most of a packet's cost. A ternary match on the
-# concatenation is the conjunction of the parts' matches (an exact part has a full mask,
-# a part an entry leaves out a zero one), so entries mean the same packed. The program
-# assigns the field where the table's element runs (``render_p4.packed_key``), the entry
-# builder packs each entry's parts (``backend.entries``), the switch model packs the
-# packet's (``packet.key_getter``). Named by the packed expression; parts by theirs.
-CLASSIFY_IP_PACKED = "meta.classify_ip_key"
-CLASSIFY_PACKED = "meta.classify_key"
-_PACKED_PARTS: dict[str, tuple[str, ...]] = {
-    CLASSIFY_IP_PACKED: ELEMENT_PREFIX + CLASSIFY_IP_KEY,
-    CLASSIFY_PACKED: ELEMENT_PREFIX + CLASSIFY_KEY,
-}
-METADATA += tuple(
-    MetaField(expr.removeprefix("meta."), sum(_WIDTHS[p] for p in parts),
-              note="Packed table keys (fields.PACKED_KEYS)." if i == 0 else "")
-    for i, (expr, parts) in enumerate(_PACKED_PARTS.items())
-)
-_WIDTHS.update((f"meta.{m.name}", m.bitwidth) for m in METADATA)
-
 # Where the classify key's header fields come from: (key, first bit, width) from the start
 # of a header, for the fields the parser copies into the key.
 KeyLayout = tuple[tuple[str, int, int], ...]
@@ -277,6 +255,30 @@ ROUTE_MATCH: dict[str, str] = {
 CHAIN_CLASSIFY_KEY: tuple[str, ...] = (INGRESS_PORT, *ROUTE_MATCH.values())
 
 
+# Packed key fields: a table whose key would be many fields matches one metadata field
+# holding them all, first in the high bits. BMv2 formats every field of a key on each
+# lookup, and every field, value and mask of an entry it hits (bench/README.md): the
+# classify tables' 14 and 25 fields were most of a packet's cost. A ternary match on the
+# concatenation is the conjunction of the parts' matches (an exact part has a full mask,
+# a part an entry leaves out a zero one), so entries mean the same packed. The program
+# assigns the field where the table's element runs (``render_p4.packed_key``), the entry
+# builder packs each entry's parts (``backend.entries``), the switch model packs the
+# packet's (``packet.key_getter``). Named by the packed expression; parts by theirs.
+CLASSIFY_IP_PACKED = "meta.classify_ip_key"
+CLASSIFY_PACKED = "meta.classify_key"
+CHAIN_CLASSIFY_PACKED = "meta.route_key"
+_PACKED_PARTS: dict[str, tuple[str, ...]] = {
+    CLASSIFY_IP_PACKED: ELEMENT_PREFIX + CLASSIFY_IP_KEY,
+    CLASSIFY_PACKED: ELEMENT_PREFIX + CLASSIFY_KEY,
+    CHAIN_CLASSIFY_PACKED: CHAIN_CLASSIFY_KEY,
+}
+METADATA += tuple(
+    MetaField(expr.removeprefix("meta."), sum(_WIDTHS[p] for p in parts),
+              note="Packed table keys (fields.PACKED_KEYS)." if i == 0 else "")
+    for i, (expr, parts) in enumerate(_PACKED_PARTS.items())
+)
+_WIDTHS.update((f"meta.{m.name}", m.bitwidth) for m in METADATA)
+
 # The P4Info name of every key expression: the program annotates each key element with it
 # (``hdr.ipv4.srcAddr: ternary @name("ip_src");``), the P4Info and the entries use it.
 KEY_NAMES: dict[str, str] = {
@@ -286,6 +288,7 @@ KEY_NAMES: dict[str, str] = {
     CONTROL_KEY: "ctl",
     CLASSIFY_IP_PACKED: "classify_ip_key",
     CLASSIFY_PACKED: "classify_key",
+    CHAIN_CLASSIFY_PACKED: "route_key",
     TO_SERVER: "to_server",
     INGRESS_PORT: "ingress_port",
     DST_ANNO: "dst_anno",

@@ -384,6 +384,7 @@ def classify_chain(max_chain: int) -> TableSpec:
     return TableSpec(
         CLASSIFY_CHAIN_NAME, tuple((k, "ternary") for k in F.CHAIN_CLASSIFY_KEY),
         tuple(push_chain_action(n) for n in range(1, max_chain + 1)),
+        packed=F.CHAIN_CLASSIFY_PACKED,
     )
 
 
@@ -402,8 +403,9 @@ def element_control(kinds: Iterable[str]) -> TableSpec:
 
 # Tables the program gives one packed key field: short name -> (field, match kind).
 PACKED_TABLES: dict[str, tuple[str, str]] = {
-    t.name: table_keys(t, ELEMENT_KEY_PREFIX)[0]
-    for spec in KIND_SPECS.values() for t in spec.tables if t.packed is not None
+    **{t.name: table_keys(t, ELEMENT_KEY_PREFIX)[0]
+       for spec in KIND_SPECS.values() for t in spec.tables if t.packed is not None},
+    CLASSIFY_CHAIN_NAME: table_keys(classify_chain(1))[0],
 }
 
 

@@ -9,7 +9,7 @@ import struct
 
 from p4sfc_compiler.dataplane.fields import pack_control_key
 from p4sfc_compiler.dataplane.match import Entry, Exact, Ternary
-from p4sfc_compiler.dataplane.program import EXEC_COMMON, ProgramParams
+from p4sfc_compiler.dataplane.program import EXEC_COMMON, ProgramParams, pack_key_fields
 from support.frames import csum16, ip4
 
 PARAMS = ProgramParams(stages=1, max_chain=1, table_size=8, register_size=8,
@@ -30,7 +30,8 @@ def chain_entries() -> list[Entry]:
     """Claim every frame of port 1 for the chain; run the rewriter (output 0 ends the NF,
     a miss passes to output 0 too); leave on port 2."""
     return [
-        Entry("MyIngress.classify_chain", (("ingress_port", Ternary(IN_PORT, 0x1FF)),),
+        Entry("MyIngress.classify_chain",
+              pack_key_fields("classify_chain", (("ingress_port", Ternary(IN_PORT, 0x1FF)),)),
               "MyIngress.push_chain_1", (("chain_id", CHAIN), ("nf0", NF)),
               priority=1),
         Entry(f"{S0}.element_control", (("ctl", Exact(pack_control_key(CHAIN, NF, 0, 0))),),

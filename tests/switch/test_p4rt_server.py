@@ -11,7 +11,8 @@ from finsy.proto import p4r
 from google.protobuf import text_format
 from support.p4rt import CFG, Controller, Entries, p4info_of
 
-from p4sfc_compiler.dataplane.program import ProgramParams, build_program
+from p4sfc_compiler.dataplane.match import Ternary
+from p4sfc_compiler.dataplane.program import ProgramParams, build_program, pack_key_fields
 from p4sfc_compiler.p4info.index import P4InfoIndex
 from p4sfc_compiler.p4info.write import render_p4info
 from p4sfc_compiler.switch.embedded import EmbeddedSwitch
@@ -49,7 +50,9 @@ def exit_entry(chain: int, port: int | None = 1) -> p4r.TableEntry:
 
 
 def claim(port: int, chain: int, priority: int = 10) -> p4r.TableEntry:
-    return E.entry(CLAIM, {"ingress_port": (port, 0x1FF)}, "MyIngress.push_chain_1",
+    ((name, key),) = pack_key_fields(CLAIM, (("ingress_port", Ternary(port, 0x1FF)),))
+    assert isinstance(key, Ternary)
+    return E.entry(CLAIM, {name: (key.value, key.mask)}, "MyIngress.push_chain_1",
                    {"chain_id": chain, "nf0": 1}, priority)
 
 
@@ -210,8 +213,11 @@ def test_reads_with_wildcards_canonical_bytes(ctl: Controller) -> None:
     assert sorted(e.table_entry.priority for e in one_table) == [5, 6]
     (one,) = ctl.read(p4r.Entity(table_entry=claim(1, 1, 6)))
     assert one.table_entry.priority == 6
-    assert one.table_entry.match[0].ternary.value == b"\x01"
-    assert one.table_entry.match[0].ternary.mask == b"\x01\xff"
+    # the packed route key: the ingress port in its top bits, read back in shortest form
+    ((_, port),) = pack_key_fields(CLAIM, (("ingress_port", Ternary(1, 0x1FF)),))
+    assert isinstance(port, Ternary) and port.value == 1 << 104
+    assert one.table_entry.match[0].ternary.value == canonical(port.value)
+    assert one.table_entry.match[0].ternary.mask == canonical(port.mask)
     (zero,) = ctl.read(p4r.Entity(table_entry=exit_entry(1)))
     assert zero.table_entry.match[0].exact.value == b"\x01"
     assert zero.table_entry.action.action.params[0].value == b"\x00"  # 0 is one zero byte

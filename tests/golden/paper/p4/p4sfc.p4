@@ -136,6 +136,7 @@ struct metadata_t {
     // Packed table keys (fields.PACKED_KEYS).
     bit<173> classify_ip_key;
     bit<352> classify_key;
+    bit<113> route_key;
     // classify's parameters, for its block
     bit<1>   cls_table_sel;
     // rewriter's parameters, for its block
@@ -346,20 +347,10 @@ control Stage(inout headers_t hdr,
         meta.ctl_key[15:0] = element[72:65] ++ (bit<8>)(255);
         meta.progress = 1;
         meta.cls_table_sel = table_sel;
-        meta.classify_ip_key = meta.chain_id
-            ++ meta.nf_id
-            ++ meta.elem_id
-            ++ meta.ip_ok
-            ++ hdr.ipv4.fragOffset
-            ++ hdr.ipv4.protocol
-            ++ hdr.ipv4.srcAddr
-            ++ hdr.ipv4.dstAddr
-            ++ meta.l4_ok
-            ++ meta.l4_reach
-            ++ meta.sport
-            ++ meta.dport
-            ++ meta.tcp_flags
-            ++ meta.icmp_type;
+        meta.classify_ip_key = (((meta.chain_id ++ meta.nf_id ++ meta.elem_id ++ meta.ip_ok)
+          ++ (hdr.ipv4.fragOffset ++ hdr.ipv4.protocol ++ hdr.ipv4.srcAddr ++ hdr.ipv4.dstAddr))
+         ++ ((meta.l4_ok ++ meta.l4_reach ++ meta.sport ++ meta.dport)
+             ++ (meta.tcp_flags ++ meta.icmp_type)));
     }
 
     action set_port(bit<8> port) {
@@ -662,31 +653,13 @@ control Stage(inout headers_t hdr,
                 if (meta.cls_table_sel == 0) {
                     classify_ip.apply();
                 } else {
-                    meta.classify_key = meta.chain_id
-                        ++ meta.nf_id
-                        ++ meta.elem_id
-                        ++ hdr.ethernet.dstAddr
-                        ++ hdr.ethernet.srcAddr
-                        ++ meta.ether_type
-                        ++ meta.ip_ok
-                        ++ hdr.ipv4.version
-                        ++ hdr.ipv4.ihl
-                        ++ hdr.ipv4.diffserv
-                        ++ hdr.ipv4.totalLen
-                        ++ hdr.ipv4.identification
-                        ++ hdr.ipv4.flags
-                        ++ hdr.ipv4.fragOffset
-                        ++ hdr.ipv4.ttl
-                        ++ hdr.ipv4.protocol
-                        ++ hdr.ipv4.srcAddr
-                        ++ hdr.ipv4.dstAddr
-                        ++ meta.l4_ok
-                        ++ meta.l4_reach
-                        ++ meta.sport
-                        ++ meta.dport
-                        ++ meta.tcp_flags
-                        ++ meta.icmp_type
-                        ++ meta.icmp_code;
+                    meta.classify_key = ((((meta.chain_id ++ meta.nf_id ++ meta.elem_id ++ hdr.ethernet.dstAddr)
+                       ++ (hdr.ethernet.srcAddr ++ meta.ether_type ++ meta.ip_ok ++ hdr.ipv4.version))
+                      ++ ((hdr.ipv4.ihl ++ hdr.ipv4.diffserv ++ hdr.ipv4.totalLen ++ hdr.ipv4.identification)
+                          ++ (hdr.ipv4.flags ++ hdr.ipv4.fragOffset ++ hdr.ipv4.ttl ++ hdr.ipv4.protocol)))
+                     ++ (((hdr.ipv4.srcAddr ++ hdr.ipv4.dstAddr ++ meta.l4_ok ++ meta.l4_reach)
+                          ++ (meta.sport ++ meta.dport ++ meta.tcp_flags ++ meta.icmp_type))
+                         ++ meta.icmp_code));
                     classify.apply();
                 }
             }
@@ -1122,12 +1095,7 @@ control MyIngress(inout headers_t hdr,
 
     table classify_chain {
         key = {
-            standard_metadata.ingress_port: ternary @name("ingress_port");
-            hdr.ipv4.srcAddr: ternary @name("ip_src");
-            hdr.ipv4.dstAddr: ternary @name("ip_dst");
-            hdr.ipv4.protocol: ternary @name("ip_proto");
-            meta.sport: ternary @name("sport");
-            meta.dport: ternary @name("dport");
+            meta.route_key: ternary @name("route_key");
         }
         actions = {
             push_chain_1;
@@ -1223,6 +1191,12 @@ control MyIngress(inout headers_t hdr,
             meta.tcp_flags = ((meta.l4_flags & ((have >= 14) ? ~(bit<8>)0 : 0)) & ((hdr.ipv4.fragOffset == 0 && (hdr.ipv4.protocol == 6)) ? ~(bit<8>)0 : 0));
             meta.icmp_type = (w[31:24] & ((hdr.ipv4.fragOffset == 0 && (hdr.ipv4.protocol == 1)) ? ~(bit<8>)0 : 0));
             meta.icmp_code = (w[23:16] & ((hdr.ipv4.fragOffset == 0 && (hdr.ipv4.protocol == 1)) ? ~(bit<8>)0 : 0));
+            // classify_chain's packed key (only untagged packets look it up)
+            meta.route_key = ((standard_metadata.ingress_port ++ hdr.ipv4.srcAddr ++ hdr.ipv4.dstAddr ++ hdr.ipv4.protocol)
+             ++ (meta.sport ++ meta.dport));
+        } else {
+            // the ingress port; the IPv4 and transport parts of a packet without them 0
+            meta.route_key = (standard_metadata.ingress_port ++ 104w0);
         }
         if (standard_metadata.parser_error == error.StackOutOfBounds) {
             // More NF ids than the program carries: not ours to guess.
