@@ -41,6 +41,8 @@ sys.path.insert(0, str(HERE.parent / "tests"))
 from _chains import write_chain_set  # noqa: E402
 
 from p4sfc_compiler.backend.compile import compile_chains  # noqa: E402
+from p4sfc_compiler.dataplane.match import Exact, Lpm  # noqa: E402
+from p4sfc_compiler.dataplane.program import pack_key_fields  # noqa: E402
 from p4sfc_compiler.frontend.chainspec import load_chains, load_topology, validate  # noqa: E402
 from p4sfc_compiler.runtime.apply import INSERT, apply_switches, select_targets  # noqa: E402
 from p4sfc_compiler.runtime.client import Connection, SwitchError  # noqa: E402
@@ -59,12 +61,12 @@ def lpm_entries(out: OutDir, n: int) -> list[tuple]:
     entries = []
     for i in range(n):
         table = index.tables[stages[i // per]]
-        f = table.fields
         j = i % per
-        key = (table.id, tuple(sorted([
-            (f["chain_id"].id, "e", 1 + j // 64, 0), (f["nf_id"].id, "e", 1, 0),
-            (f["elem_id"].id, "e", 1, 0), (f["dst_anno"].id, "l", (10 << 24) | (j % 64) << 16, 16),
-        ])), 0)
+        ((name, lpm),) = pack_key_fields(table.name, (
+            ("chain_id", Exact(1 + j // 64)), ("nf_id", Exact(1)), ("elem_id", Exact(1)),
+            ("dst_anno", Lpm((10 << 24) | (j % 64) << 16, 16))))
+        assert isinstance(lpm, Lpm)
+        key = (table.id, ((table.fields[name].id, "l", lpm.value, lpm.prefix_len),), 0)
         action = index.action(table.name.rsplit(".", 1)[0] + ".route")
         entries.append((key, (action.id, ((action.params["port"].id, 2),))))
     return entries

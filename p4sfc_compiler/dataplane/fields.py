@@ -267,10 +267,13 @@ CHAIN_CLASSIFY_KEY: tuple[str, ...] = (INGRESS_PORT, *ROUTE_MATCH.values())
 CLASSIFY_IP_PACKED = "meta.classify_ip_key"
 CLASSIFY_PACKED = "meta.classify_key"
 CHAIN_CLASSIFY_PACKED = "meta.route_key"
+# (an LPM part goes last: the parts before it lengthen its prefix)
+IP_LOOKUP_PACKED = "meta.ip_lookup_key"
 _PACKED_PARTS: dict[str, tuple[str, ...]] = {
     CLASSIFY_IP_PACKED: ELEMENT_PREFIX + CLASSIFY_IP_KEY,
     CLASSIFY_PACKED: ELEMENT_PREFIX + CLASSIFY_KEY,
     CHAIN_CLASSIFY_PACKED: CHAIN_CLASSIFY_KEY,
+    IP_LOOKUP_PACKED: (*ELEMENT_PREFIX, DST_ANNO),
 }
 METADATA += tuple(
     MetaField(expr.removeprefix("meta."), sum(_WIDTHS[p] for p in parts),
@@ -289,6 +292,7 @@ KEY_NAMES: dict[str, str] = {
     CLASSIFY_IP_PACKED: "classify_ip_key",
     CLASSIFY_PACKED: "classify_key",
     CHAIN_CLASSIFY_PACKED: "route_key",
+    IP_LOOKUP_PACKED: "ip_lookup_key",
     TO_SERVER: "to_server",
     INGRESS_PORT: "ingress_port",
     DST_ANNO: "dst_anno",

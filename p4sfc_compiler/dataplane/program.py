@@ -209,7 +209,10 @@ def table_keys(spec: TableSpec, prefix: tuple[str, ...] = ()) -> tuple[tuple[str
     names = F.PACKED_KEYS[spec.packed].names
     if names != tuple(k for k, _ in keys):
         raise ValueError(f"{spec.name}: {spec.packed} packs {names}, not its key")
-    return ((spec.packed, packed_kind(kind for _, kind in keys)),)
+    kinds = [kind for _, kind in keys]
+    if "lpm" in kinds and (kinds[-1] != "lpm" or set(kinds[:-1]) != {"exact"}):
+        raise ValueError(f"{spec.name}: a packed LPM key is exact parts, then the LPM one")
+    return ((spec.packed, packed_kind(kinds)),)
 
 
 # exec_<kind>'s parameter naming the table of a kind with several (KindSpec.tables).
@@ -262,7 +265,8 @@ KIND_SPECS: dict[str, KindSpec] = {
     ),
     "ip_lookup": KindSpec(
         keeps_ip_header=True,
-        tables=(TableSpec("ip_lookup", ((F.DST_ANNO, "lpm"),), ("route", "route_gw")),),
+        tables=(TableSpec("ip_lookup", ((F.DST_ANNO, "lpm"),), ("route", "route_gw"),
+                          packed=F.IP_LOOKUP_PACKED),),
         table_actions={"route": (_PORT8,), "route_gw": (_PORT8, ("gw", _W(F.DST_ANNO)))},
     ),
     "rewriter": KindSpec(

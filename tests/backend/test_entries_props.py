@@ -86,7 +86,7 @@ def test_entries_isolate_chains_and_fit_the_p4info(tmp_path_factory, case) -> No
                 assert all(isinstance(v, Ternary) for v in match.values())
                 continue
             # isolation: keyed first by the owner chain's id (and NF id below chain level)
-            assert fields[0] in ("chain_id", "ctl", "classify_ip_key", "classify_key")
+            assert fields[0] in ("chain_id", "ctl", "classify_ip_key", "classify_key", "ip_lookup_key")
             chain_id, nf_id = chain_and_nf(match)
             assert chain_id == ids[e.chain]
             assert (nf_id is None) == e.table.endswith(".chain_exit")

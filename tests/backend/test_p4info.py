@@ -108,9 +108,12 @@ def test_table_details() -> None:
     info = parse_text_format(render_p4info(prog))
     by_name = {t["preamble"][0]["name"][0]: t for t in info["tables"]}
     t = by_name["MyIngress.stage1.ip_lookup"]
-    assert [(m["id"][0], m["name"][0], m["match_type"][0]) for m in t["match_fields"]] == [
-        (1, "chain_id", "EXACT"), (2, "nf_id", "EXACT"),
-        (3, "elem_id", "EXACT"), (4, "dst_anno", "LPM")]
+    # one packed LPM field: chain_id, nf_id, elem_id, then the annotation
+    assert [(m["id"][0], m["name"][0], m["match_type"][0], m["bitwidth"][0])
+            for m in t["match_fields"]] == [(1, "ip_lookup_key", "LPM", 64)]
+    d = by_name["MyIngress.nf_dispatch"]
+    assert [(m["id"][0], m["name"][0], m["match_type"][0]) for m in d["match_fields"]] == [
+        (1, "chain_id", "EXACT"), (2, "nf_id", "EXACT"), (3, "to_server", "EXACT")]
     assert t["size"] == [300]
     noaction = [r for r in t["action_refs"] if "scope" in r]
     assert len(noaction) == 1 and noaction[0]["scope"] == ["DEFAULT_ONLY"]

@@ -11,7 +11,7 @@ from finsy.proto import p4r
 from google.protobuf import text_format
 from support.p4rt import CFG, Controller, Entries, p4info_of
 
-from p4sfc_compiler.dataplane.match import Ternary
+from p4sfc_compiler.dataplane.match import Exact, Lpm, Ternary
 from p4sfc_compiler.dataplane.program import ProgramParams, build_program, pack_key_fields
 from p4sfc_compiler.p4info.index import P4InfoIndex
 from p4sfc_compiler.p4info.write import render_p4info
@@ -27,6 +27,7 @@ INSERT, MODIFY, DELETE = p4r.Update.INSERT, p4r.Update.MODIFY, p4r.Update.DELETE
 EXIT = "MyIngress.chain_exit"
 CLAIM = "MyIngress.classify_chain"
 LPM = "MyIngress.stage0.ip_lookup"
+DISPATCH = "MyIngress.nf_dispatch"
 
 
 @pytest.fixture
@@ -47,6 +48,21 @@ def ctl(switch: EmbeddedSwitch) -> Iterator[Controller]:
 def exit_entry(chain: int, port: int | None = 1) -> p4r.TableEntry:
     return E.entry(EXIT, {"chain_id": chain},
                    None if port is None else "MyIngress.exit_chain", {"port": port or 0})
+
+
+def route(elem: int, dst: int, plen: int, action: str = "route", read_back: bool = False
+          ) -> p4r.TableEntry:
+    """A route of element ``elem`` (chain 1, NF 1) in stage 0's ip_lookup, its key packed
+    (``read_back``: with the shortest byte strings, as a read gives them)."""
+    logical = (("chain_id", Exact(1)), ("nf_id", Exact(1)), ("elem_id", Exact(elem)),
+               ("dst_anno", Lpm(dst, plen)))
+    ((name, key),) = pack_key_fields(LPM, logical)
+    assert isinstance(key, Lpm)
+    if read_back:
+        return E.entry(LPM, {name: ("lpm", canonical(key.value), key.prefix_len)},
+                       f"MyIngress.stage0.{action}", {"port": canonical(2)})
+    return E.entry(LPM, {name: ("lpm", key.value, key.prefix_len)},
+                   f"MyIngress.stage0.{action}", {"port": 2})
 
 
 def claim(port: int, chain: int, priority: int = 10) -> p4r.TableEntry:
@@ -100,9 +116,7 @@ def test_capabilities_and_pipeline_config_actions(switch: EmbeddedSwitch) -> Non
 def error_batch() -> list[tuple[int, p4r.TableEntry, tuple[str, str] | None]]:
     """A Write batch with every kind of update PI refuses, between two that succeed, and
     the (code, message) PI gives each (None: applied). test_p4rt_vs_bmv2 sends it to BMv2."""
-    lpm = E.entry(LPM, {"chain_id": 1, "nf_id": 1, "elem_id": 1,
-                        "dst_anno": ("lpm", 0x0A000000, 8)}, "MyIngress.stage0.route",
-                  {"port": 2})
+    lpm = route(1, 0x0A000000, 8)
     bad_table = exit_entry(1)
     bad_table.table_id = 12345
     too_wide = exit_entry(2)
@@ -118,13 +132,11 @@ def error_batch() -> list[tuple[int, p4r.TableEntry, tuple[str, str] | None]]:
     dont_care = claim(3, 1)
     dont_care.match[0].ternary.mask = b"\x00"
     dont_care.match[0].ternary.value = b"\x00"
-    lpm_zero = E.entry(LPM, {"chain_id": 1, "nf_id": 1, "elem_id": 2,
-                             "dst_anno": ("lpm", 0, 0)}, "MyIngress.stage0.route", {"port": 2})
-    lpm_bits = E.entry(LPM, {"chain_id": 1, "nf_id": 1, "elem_id": 3,
-                             "dst_anno": ("lpm", 0x0A000001, 8)}, "MyIngress.stage0.route",
+    lpm_zero = E.entry(LPM, {"ip_lookup_key": ("lpm", 0, 0)}, "MyIngress.stage0.route",
                        {"port": 2})
-    missing_exact = E.entry(LPM, {"nf_id": 1, "elem_id": 1, "dst_anno": ("lpm", 1 << 24, 8)},
-                            "MyIngress.stage0.route", {"port": 2})
+    lpm_bits = route(3, 0x0A000001, 8)  # the packed prefix is 32 + 8 bits long
+    lpm_bits.match[0].lpm.value = lpm_bits.match[0].lpm.value[:-1] + b"\x01"
+    missing_exact = E.entry(DISPATCH, {"nf_id": 1, "to_server": 0}, "MyIngress.run_local")
     wrong_kind = exit_entry(6)
     wrong_kind.match[0].ClearField("exact")
     wrong_kind.match[0].ternary.value = b"\x06"
@@ -133,9 +145,7 @@ def error_batch() -> list[tuple[int, p4r.TableEntry, tuple[str, str] | None]]:
     unknown_action.action.action.action_id = 999
     foreign_action = E.entry(EXIT, {"chain_id": 8}, "MyIngress.to_port", {"port": 1})
     default_only = E.entry(EXIT, {"chain_id": 9}, "NoAction")
-    few_params = E.entry(LPM, {"chain_id": 1, "nf_id": 1, "elem_id": 4,
-                               "dst_anno": ("lpm", 1 << 24, 8)}, "MyIngress.stage0.route_gw",
-                         {"port": 2})
+    few_params = route(4, 1 << 24, 8, "route_gw")
     no_action = exit_entry(10, port=None)
     default_entry = p4r.TableEntry(table_id=E.ids.table_ids[EXIT], is_default_action=True)
     default_entry.action.action.action_id = E.ids.action_ids["NoAction"]
@@ -184,9 +194,7 @@ def test_write_errors_come_per_update_in_order_and_the_rest_applies(ctl: Control
     got = ctl.read(p4r.Entity(table_entry=p4r.TableEntry()))
     assert sorted(e.table_entry.SerializeToString() for e in got) == sorted(
         x.SerializeToString() for x in (
-            E.entry(LPM, {"chain_id": b"\x01", "nf_id": b"\x01", "elem_id": b"\x01",
-                          "dst_anno": ("lpm", b"\x0a\x00\x00\x00", 8)},
-                    "MyIngress.stage0.route", {"port": b"\x02"}),
+            route(1, 0x0A000000, 8, read_back=True),
             E.entry(EXIT, {"chain_id": b"\x03"}, "MyIngress.exit_chain", {"port": b"\x07"})))
 
 

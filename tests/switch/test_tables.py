@@ -8,7 +8,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from p4sfc_compiler.dataplane import program as P
-from p4sfc_compiler.dataplane.fields import CLASSIFY_KEY, ELEMENT_PREFIX, field_width
+from p4sfc_compiler.dataplane.fields import CLASSIFY_KEY, DST_ANNO, ELEMENT_PREFIX, field_width
 from p4sfc_compiler.dataplane.match import Entry, Exact, Lpm, Ternary
 from p4sfc_compiler.dataplane.program import ProgramParams, build_program
 from p4sfc_compiler.switch.tables import (
@@ -31,9 +31,19 @@ WIDE = P.Table(
     PROG.tables[f"{S0}.classify"].actions, 8)
 
 
+# An exact prefix and an LPM field (the ip_lookup table's key unpacked).
+ROUTES = P.Table(
+    f"{S0}.ip_lookup",
+    tuple(P.Key(k, kind, field_width(k)) for k, kind in (
+        *((k, "exact") for k in ELEMENT_PREFIX), (DST_ANNO, "lpm"))),
+    PROG.tables[f"{S0}.ip_lookup"].actions, 8)
+
+
 def table(short: str) -> Table:
     if short == "classify":
         return Table(WIDE, PROG.actions)
+    if short == "ip_lookup":
+        return Table(ROUTES, PROG.actions)
     name = f"{S0}.{short}" if not short.startswith("MyIngress.") else short
     return Table(PROG.tables[name], PROG.actions)
 

@@ -137,6 +137,7 @@ struct metadata_t {
     bit<173> classify_ip_key;
     bit<352> classify_key;
     bit<113> route_key;
+    bit<64>  ip_lookup_key;
     // classify's parameters, for its block
     bit<1>   cls_table_sel;
     // rewriter's parameters, for its block
@@ -396,6 +397,7 @@ control Stage(inout headers_t hdr,
         meta.drop_ports = element[32:1];
         meta.ctl_key[15:0] = element[72:65] ++ (bit<8>)(255);
         meta.progress = 1;
+        meta.ip_lookup_key = (meta.chain_id ++ meta.nf_id ++ meta.elem_id ++ meta.dst_anno);
     }
 
     action route(bit<8> port) {
@@ -410,10 +412,7 @@ control Stage(inout headers_t hdr,
 
     table ip_lookup {
         key = {
-            meta.chain_id: exact @name("chain_id");
-            meta.nf_id: exact @name("nf_id");
-            meta.elem_id: exact @name("elem_id");
-            meta.dst_anno: lpm @name("dst_anno");
+            meta.ip_lookup_key: lpm @name("ip_lookup_key");
         }
         actions = {
             route;
