@@ -683,13 +683,15 @@ control Stage(inout headers_t hdr,
                 } else {
                     switch (rewriter.apply().action_run) {
                         rewrite: {
-                            // One's-complement sum of (~old word + new word) over every changed word.
-                            bit<32> rw_sum = (bit<32>)(~hdr.ipv4.srcAddr[31:16]) + (bit<32>)meta.rw_saddr[31:16]
-                                + (bit<32>)(~hdr.ipv4.srcAddr[15:0]) + (bit<32>)meta.rw_saddr[15:0]
-                                + (bit<32>)(~hdr.ipv4.dstAddr[31:16]) + (bit<32>)meta.rw_daddr[31:16]
-                                + (bit<32>)(~hdr.ipv4.dstAddr[15:0]) + (bit<32>)meta.rw_daddr[15:0]
-                                + (bit<32>)(~meta.sport) + (bit<32>)meta.rw_sport
-                                + (bit<32>)(~meta.dport) + (bit<32>)meta.rw_dport;
+                            // One's-complement sum of (~old word + new word) over every changed word,
+                            // grouped as a balanced tree: p4c's JSON nests each operation of a
+                            // flat chain inside the last, and copies the sum into each use.
+                            bit<32> rw_sum = ((((bit<32>)(~hdr.ipv4.srcAddr[31:16]) + (bit<32>)meta.rw_saddr[31:16])
+                                    + ((bit<32>)(~hdr.ipv4.srcAddr[15:0]) + (bit<32>)meta.rw_saddr[15:0]))
+                                + (((bit<32>)(~hdr.ipv4.dstAddr[31:16]) + (bit<32>)meta.rw_daddr[31:16])
+                                    + ((bit<32>)(~hdr.ipv4.dstAddr[15:0]) + (bit<32>)meta.rw_daddr[15:0])))
+                                + (((bit<32>)(~meta.sport) + (bit<32>)meta.rw_sport)
+                                    + ((bit<32>)(~meta.dport) + (bit<32>)meta.rw_dport));
                             if (hdr.tcp.isValid()) {
                                 bit<32> rw_tc = (bit<32>)(~hdr.tcp.checksum) + rw_sum;
                                 rw_tc = (rw_tc & 0xffff) + (rw_tc >> 16);
