@@ -30,7 +30,7 @@ from p4sfc_compiler.dataplane.program import (
     NF_DISPATCH,
     TABLE_PARAM,
     ProgramParams,
-    pack_key_fields,
+    pack_key,
     push_chain_action,
 )
 from p4sfc_compiler.dataplane.reserved import (
@@ -155,9 +155,9 @@ def _p4info_names(entry: Entry) -> Entry:
     """The entry with its match fields by P4Info name (``ip_src``) instead of the key
     expressions (``hdr.ipv4.srcAddr``) the builder and the families work with, and a
     packed key's parts packed into its field: the one place the two forms meet."""
-    names = _key_names(tuple(x for x, _ in entry.match))
-    match = tuple(zip(names, (v for _, v in entry.match), strict=True))
-    return entry._replace(match=pack_key_fields(entry.table, match))
+    match = pack_key(entry.table, entry.match)
+    names = _key_names(tuple(x for x, _ in match))
+    return entry._replace(match=tuple(zip(names, (v for _, v in match), strict=True)))
 
 
 _Claim = tuple[Entry, ChainPlan]

@@ -413,20 +413,28 @@ PACKED_TABLES: dict[str, tuple[str, str]] = {
 }
 
 
-def pack_key_fields(table: str, match: Iterable[tuple[str, Match]]
-                    ) -> tuple[tuple[str, Match], ...]:
-    """An entry's match by P4Info name, its table's key parts (``chain_id``, ``ip_src``...)
-    packed into the table's packed field if it has one (inverse of
-    ``fields.unpack_key_fields``). ``table`` is the full or short name."""
+def pack_key(table: str, match: Iterable[tuple[str, Match]]) -> tuple[tuple[str, Match], ...]:
+    """An entry's match by key expression (``hdr.ipv4.srcAddr``), its table's key parts
+    packed into the table's packed field if it has one. ``table`` is the full or short
+    name."""
     match = tuple(match)
     packed = PACKED_TABLES.get(table.rsplit(".", 1)[-1])
     if packed is None:
         return match
     expr, kind = packed
-    packing = F.PACKED_KEYS[expr]
-    by_expr = {F.KEY_EXPRESSIONS.get(name, name): m for name, m in match}
-    m = pack_match(packing, kind, by_expr)
-    return () if m is None else ((F.key_name(expr), m),)
+    m = pack_match(F.PACKED_KEYS[expr], kind, dict(match))
+    return () if m is None else ((expr, m),)
+
+
+def pack_key_fields(table: str, match: Iterable[tuple[str, Match]]
+                    ) -> tuple[tuple[str, Match], ...]:
+    """:func:`pack_key` for a match by P4Info name (``chain_id``, ``ip_src``...), the
+    inverse of ``fields.unpack_key_fields``."""
+    match = tuple(match)
+    if table.rsplit(".", 1)[-1] not in PACKED_TABLES:
+        return match
+    by_expr = tuple((F.KEY_EXPRESSIONS.get(name, name), m) for name, m in match)
+    return tuple((F.key_name(x), m) for x, m in pack_key(table, by_expr))
 
 
 @dataclass(frozen=True)
