@@ -108,23 +108,28 @@ def exec_action(kind: str) -> str:
 
 def exec_common(kind: str, out_port: int | str = 0) -> str:
     """The statements every ``exec_<kind>`` starts with: the destination annotation from
-    the IP header when the entry says so (``DST_FROM_IP``), the element's port masks, its
-    id and default output port in the control key (``fields.POSITION``), and the pass's
-    progress flag; ``meta.elem_id`` only for a kind with tables, whose keys are all that
-    read it. They live in the action, not before or after the block, because BMv2 runs
-    each straight-line stretch of control code as a table of its own (a cost per
+    the IP header when the entry says so (``DST_FROM_IP``), the element parameter whole in
+    ``fields.ELEMENT`` (the stage reads its port masks there, and ingress whether the pass
+    ran an element), its id and default output port in the control key
+    (``fields.POSITION``); ``meta.elem_id`` only for a kind with tables, whose keys are all
+    that read it. They live in the action, not before or after the block, because BMv2
+    runs each straight-line stretch of control code as a table of its own (a cost per
     packet), and every statement costs it a primitive."""
     port_bits = fields.field_width(fields.OUT_PORT)
+    anno_bits = fields.field_width(fields.DST_ANNO)
 
     def part(name: str) -> str:
         return EXEC_COMMON.slice(EXEC_COMMON_PARAM, name)
 
-    lines = [f"meta.dst_anno = {part(DST_FROM_IP)} == 1 ? hdr.ipv4.dstAddr : meta.dst_anno;"]
-    lines += [f"meta.{p} = {part(p)};" for p in EXEC_COMMON.names
-              if p != DST_FROM_IP and (p != "elem_id" or KIND_SPECS[kind].tables)]
+    # A select by mask, not ?:: p4c makes an action's ?: a branch and a temporary, in
+    # each of the stage's exec actions, which every later pass of p4c goes through.
+    lines = [f"{fields.DST_ANNO} = {fields.DST_ANNO} ^ (({fields.DST_ANNO} ^ hdr.ipv4.dstAddr)",
+             f"    & ({anno_bits}w0 - (bit<{anno_bits}>){part(DST_FROM_IP)}));",
+             f"{fields.ELEMENT} = {EXEC_COMMON_PARAM};"]
+    if KIND_SPECS[kind].tables:
+        lines.append(f"{fields.ELEM_ID} = {part('elem_id')};")
     # the element's place in the control key: the next stage looks up what follows it
-    lines += [f"{fields.POSITION} = {part('elem_id')} ++ (bit<{port_bits}>)({out_port});",
-              "meta.progress = 1;"]
+    lines.append(f"{fields.POSITION} = {part('elem_id')} ++ (bit<{port_bits}>)({out_port});")
     return "\n".join(" " * 8 + line for line in lines)
 
 
@@ -195,8 +200,8 @@ def kind_table(kind: str, name: str, size: int) -> str:
 
 def l4_key_values() -> list[tuple[str, str]]:
     """Each transport key field and the expression ingress sets it to: for a first fragment
-    of a protocol that has the field, where it comes from, a slice of ``w`` (transport
-    bytes 0-3, ``meta.l4_word`` cut to the bytes there are) or ``meta.l4_flags`` (the byte
+    of a protocol that has the field, where it comes from, a slice of ``fields.L4_WORD``
+    (transport bytes 0-3, cut to the bytes there are) or ``meta.l4_flags`` (the byte
     the last of ``wire.L4_PROBES`` reaches, 0 unless the packet reaches it); else 0. One
     expression per field and no branch: BMv2 pays a condition and a table per branch."""
     last = wire.L4_PROBES[-1] - 1
@@ -205,9 +210,9 @@ def l4_key_values() -> list[tuple[str, str]]:
         for key, first, width in layout:
             ones = f"~(bit<{width}>)0"
             if first + width <= 32:
-                src = f"w[{31 - first}:{32 - first - width}]"
+                src = f"{fields.L4_WORD}[{31 - first}:{32 - first - width}]"
             elif first == 8 * last and width == 8:
-                src = f"(meta.l4_flags & ((have >= {last + 1}) ? {ones} : 0))"
+                src = f"(meta.l4_flags & (({fields.L4_HAVE} >= {last + 1}) ? {ones} : 0))"
             else:
                 raise ValueError(f"{key}: the parser reads transport bytes 0-3 and {last} only")
             sources.setdefault(key, {}).setdefault(src, []).append(proto)
@@ -264,6 +269,7 @@ def _environment() -> jinja2.Environment:
     env.globals.update(
         drop_port=reserved.DROP_PORT,
         mask_bits=reserved.MASK_BITS,
+        input_elem_id=reserved.INPUT_ELEM_ID,
         wire=wire,
         fields=fields,
         l4_len=SimpleNamespace(
@@ -314,4 +320,6 @@ def render_p4(params: ProgramParams | None = None) -> str:
     env = _environment()
     # Each kind's file holds two macros: decls (inside control Stage) and body (its case).
     blocks = {kind: env.get_template(element_template(kind)).module for kind in params.kinds}
-    return env.get_template(MAIN_TEMPLATE).render(params=params, kind_blocks=blocks)
+    l4_delta = any(KIND_SPECS[kind].adds_l4_delta for kind in params.kinds)
+    return env.get_template(MAIN_TEMPLATE).render(params=params, kind_blocks=blocks,
+                                                  l4_delta=l4_delta)

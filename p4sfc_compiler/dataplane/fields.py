@@ -49,6 +49,26 @@ CONTROL_KEY_SLICES: tuple[MetaField, ...] = (
 )
 _SLICE_BITS = sum(m.bitwidth for m in CONTROL_KEY_SLICES)
 
+# An element_control entry can set Click's destination-IP annotation from the IP header
+# before its element runs: the one effect of a CheckIPHeader the compiler found redundant
+# and removed (analysis/redundant.py), kept on the edge that now bypasses it.
+DST_FROM_IP = "dst_from_ip"
+
+# What every exec_<kind> entry says about its element, packed into the action's first
+# parameter (program.EXEC_COMMON_PARAM): its id, which of its output ports leave the NF
+# and which drop, and whether the edge into it sets the destination annotation
+# (DST_FROM_IP). One parameter, not four: BMv2 formats every parameter of an entry it
+# hits, and a packet hits element_control once per element it runs. The action keeps it
+# whole in meta.element (ELEMENT), where the stage reads the masks as slices: one
+# statement in each of a stage's exec actions instead of one per part, which p4c pays for
+# in every pass over the program.
+EXEC_COMMON = Packing((
+    ("elem_id", ELEM_ID_BITS),
+    ("exit_ports", reserved.MASK_BITS),
+    ("drop_ports", reserved.MASK_BITS),
+    (DST_FROM_IP, 1),
+))
+
 METADATA: tuple[MetaField, ...] = (
     MetaField("chain_id", _SFC_W["chainId"]),
     MetaField("nf_id", _NF_W["nfId"]),
@@ -61,6 +81,9 @@ METADATA: tuple[MetaField, ...] = (
     # the first transport bytes (0-3 and the TCP flags), read from a cut header too:
     # ingress turns them into key fields
     MetaField("l4_word", 32),
+    # the bytes after the IP header: in the frame (parser), then within the IP total length
+    # (ingress)
+    MetaField("l4_have", 16),
     MetaField("l4_flags", _TCP_W["flags"]),
     MetaField("sport", _TCP_W["srcPort"]),
     MetaField("dport", _TCP_W["dstPort"]),
@@ -72,16 +95,18 @@ METADATA: tuple[MetaField, ...] = (
     MetaField("paint", 8, preserved=True),
     # CheckIPHeader saw bytes past the IP total length: the packet leaves without them.
     MetaField("trim", 1, preserved=True),
-    MetaField("exit_ports", reserved.MASK_BITS, note="Set by the element that ran in a stage."),
-    MetaField("drop_ports", reserved.MASK_BITS),
+    MetaField("element", EXEC_COMMON.width,
+              note="The element that ran last in this pass (EXEC_COMMON; 0: none yet)."),
     MetaField("to_server", 1, note="Pass state."),
     MetaField("server_entry", _SFC_W["entry"]),
     MetaField("forwarded", 1),
     MetaField("dropped", 1),
     MetaField("halted", 1),
-    MetaField("progress", 1),
     MetaField("ip_dirty", 1),
     MetaField("recirc", 1),
+    # The one's-complement change (RFC 1624) of the words under the TCP/UDP checksum the
+    # pass's elements rewrote: ingress patches the checksum once, after the stages.
+    MetaField("l4_delta", 32),
     MetaField("l2_len", 16),
     MetaField("ctl_key", _SFC_W["chainId"] + _NF_W["nfId"] + _SLICE_BITS, preserved=True,
               note="element_control's key: chain_id ++ nf_id ++ prev_elem ++ out_port."),
@@ -133,6 +158,8 @@ ETHER_TYPE = "meta.ether_type"  # the inner EtherType (under an SFC header, the 
 IP_OK = "meta.ip_ok"  # an IPv4 header was parsed
 L4_OK = "meta.l4_ok"  # a TCP/UDP/ICMP header of a first fragment was parsed
 L4_REACH = "meta.l4_reach"  # which of wire.L4_PROBES the transport bytes reach
+L4_WORD = "meta.l4_word"  # transport bytes 0-3 (ingress cuts them to those there are)
+L4_HAVE = "meta.l4_have"  # how many transport bytes there are
 CHAIN_ID = "meta.chain_id"
 NF_ID = "meta.nf_id"
 ELEM_ID = "meta.elem_id"
@@ -149,6 +176,13 @@ CONTROL_KEY = "meta.ctl_key"
 CONTROL_KEY_PARTS: tuple[str, ...] = (CHAIN_ID, NF_ID, PREV_ELEM, OUT_PORT)
 INGRESS_PORT = "standard_metadata.ingress_port"
 DST_ANNO = "meta.dst_anno"
+ELEMENT = "meta.element"
+# The last element's port masks, and its id: an element's id is never INPUT_ELEM_ID, so
+# a pass ran an element exactly when this id is not (a pass without one drops).
+EXIT_PORTS = EXEC_COMMON.slice(ELEMENT, "exit_ports")
+DROP_PORTS = EXEC_COMMON.slice(ELEMENT, "drop_ports")
+RAN_ELEM_ID = EXEC_COMMON.slice(ELEMENT, "elem_id")
+L4_DELTA = "meta.l4_delta"
 
 # The classify table's key after the element prefix: what IPFilter / IPClassifier /
 # Classifier rules can test on the switch (the parser model, parser_model.py, computes

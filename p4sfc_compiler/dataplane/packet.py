@@ -103,10 +103,10 @@ class PacketState:
         "icmp", "payload",
         # metadata_t (fields.METADATA)
         "chain_id", "nf_id", "elem_id", "prev_elem", "ether_type", "ip_ok",
-        "l4_ok", "l4_reach", "l4_word", "l4_flags", "sport", "dport", "tcp_flags",
+        "l4_ok", "l4_reach", "l4_word", "l4_have", "l4_flags", "sport", "dport", "tcp_flags",
         "icmp_type", "icmp_code", "dst_anno", "paint",
-        "out_port", "exit_ports", "drop_ports", "to_server", "server_entry", "forwarded",
-        "dropped", "halted", "progress", "ip_dirty", "recirc", "l2_len", "trim",
+        "out_port", "element", "to_server", "server_entry", "forwarded",
+        "dropped", "halted", "ip_dirty", "recirc", "l4_delta", "l2_len", "trim",
         # standard_metadata
         "ingress_port", "egress_spec", "packet_length", "checksum_error", "parser_error",
         "timestamp", "clone_session", "truncate_len",
@@ -132,6 +132,7 @@ class PacketState:
     l4_ok: int
     l4_reach: int
     l4_word: int
+    l4_have: int
     l4_flags: int
     sport: int
     dport: int
@@ -141,16 +142,15 @@ class PacketState:
     dst_anno: int
     paint: int
     out_port: int
-    exit_ports: int
-    drop_ports: int
+    element: int
     to_server: int
     server_entry: int
     forwarded: int
     dropped: int
     halted: int
-    progress: int
     ip_dirty: int
     recirc: int
+    l4_delta: int
     l2_len: int
     trim: int
     ctl_key: int

@@ -14,11 +14,10 @@ from dataclasses import dataclass, field
 
 from p4sfc_compiler.dataplane import fields as F
 from p4sfc_compiler.dataplane.match import Match
-from p4sfc_compiler.dataplane.packing import Packing, pack_match
+from p4sfc_compiler.dataplane.packing import pack_match
 from p4sfc_compiler.dataplane.reserved import (
     CHAIN_VERSION_BIT,
     ELEMENT_PORT_BITS,
-    MASK_BITS,
     PORT_BITS,
 )
 from p4sfc_compiler.dataplane.wire import ETHERNET, IPV4, SFC, SFC_NF
@@ -94,22 +93,8 @@ ELEMENT_KEY_PREFIX: tuple[str, ...] = F.ELEMENT_PREFIX
 
 ParamSpecs = tuple[tuple[str, int], ...]
 
-# An element_control entry can set Click's destination-IP annotation from the IP header
-# before its element runs: the one effect of a CheckIPHeader the compiler found redundant
-# and removed (analysis/redundant.py), kept on the edge that now bypasses it.
-DST_FROM_IP = "dst_from_ip"
-
-# What every exec_<kind> entry says about its element, packed into the action's first
-# parameter (EXEC_COMMON_PARAM): its id, which of its output ports leave the NF and which
-# drop, and whether the edge into it sets the destination annotation (DST_FROM_IP). One
-# parameter, not four: BMv2 formats every parameter of an entry it hits, and a packet
-# hits element_control once per element it runs.
-EXEC_COMMON = Packing((
-    ("elem_id", F.field_width(F.ELEM_ID)),
-    ("exit_ports", MASK_BITS),
-    ("drop_ports", MASK_BITS),
-    (DST_FROM_IP, 1),
-))
+DST_FROM_IP = F.DST_FROM_IP
+EXEC_COMMON = F.EXEC_COMMON
 EXEC_COMMON_PARAM = "element"
 # Common leading parameters of every exec_<kind> action.
 EXEC_COMMON_PARAMS: ParamSpecs = ((EXEC_COMMON_PARAM, EXEC_COMMON.width),)
@@ -245,6 +230,9 @@ class KindSpec:
     # after such blocks only repeats an earlier one's verdict (analysis/redundant.py).
     # tests/backend/test_p4program.py holds each flag to its template.
     keeps_ip_header: bool = False
+    # The block rewrites words under the TCP/UDP checksum and adds their one's-complement
+    # change to fields.L4_DELTA; ingress then patches the checksum once per pass.
+    adds_l4_delta: bool = False
 
 
 _W = F.field_width
@@ -270,6 +258,7 @@ KIND_SPECS: dict[str, KindSpec] = {
         table_actions={"route": (_PORT8,), "route_gw": (_PORT8, ("gw", _W(F.DST_ANNO)))},
     ),
     "rewriter": KindSpec(
+        adds_l4_delta=True,
         copy_prefix="rw_", copied_actions=("rewrite",),
         block_params=("proto", "server_entry", "pass_port"),
         exec_params=(

@@ -97,11 +97,11 @@ def parse(frame: bytes, st: PacketState, max_chain: int) -> None:
         st.checksum_error = 1
     off += hl
     st.ip_ok = 1
+    st.l4_have = (st.packet_length - st.l2_len - hl) & 0xFFFF
     proto = ip[IP_PROTO]
     if ip[IP_FRAG] == 0 and proto in _L4_HEADERS:
         # parse_ipv4_header's select: lookaheads sized to what the frame holds (none fails)
-        rem = (st.packet_length - st.l2_len - hl) & 0xFFFF
-        take = max((p for p in wire.L4_PROBES if p <= rem), default=0)
+        take = max((p for p in wire.L4_PROBES if p <= st.l4_have), default=0)
         st.l4_word = int.from_bytes(frame[off:off + min(take, 4)].ljust(4, b"\0"), "big")
         if take == wire.L4_PROBES[-1]:
             st.l4_flags = frame[off + take - 1]

@@ -37,6 +37,8 @@ from p4sfc_compiler.dataplane.packet import (
     SFC_COUNT,
     SFC_ENTRY,
     SFC_TYPE,
+    TCP_CSUM,
+    UDP_CSUM,
     Lookup,
     PacketState,
     key_reader,
@@ -55,7 +57,12 @@ from p4sfc_compiler.dataplane.program import (
     push_chain_action,
     push_chain_params,
 )
-from p4sfc_compiler.dataplane.reserved import BMV2_DROP_PORT, DROP_PORT, MASK_BITS
+from p4sfc_compiler.dataplane.reserved import (
+    BMV2_DROP_PORT,
+    DROP_PORT,
+    INPUT_ELEM_ID,
+    MASK_BITS,
+)
 from p4sfc_compiler.families.kind_model import KindRun, StageResources, StageTable
 from p4sfc_compiler.families.kind_models import KIND_MODELS
 from p4sfc_compiler.switch.device import Device
@@ -67,6 +74,8 @@ from p4sfc_compiler.switch.frames import STACK_OUT_OF_BOUNDS, deparse, parse, up
 MAX_PASSES = 4096
 
 _MASK = (1 << MASK_BITS) - 1
+_M16 = 0xFFFF
+_M32 = 0xFFFFFFFF
 _TS_MASK = (1 << TIMESTAMP_BITS) - 1
 _UDP_LEN = wire.L4_HEADER_LEN[wire.PROTO_UDP]
 _TCP_LEN = wire.L4_HEADER_LEN[wire.PROTO_TCP]
@@ -76,6 +85,8 @@ _NF_COUNT_MASK = (1 << wire.SFC.field("nfCount").bitwidth) - 1
 _ELEMENT_AT = [n for n, _ in EXEC_COMMON_PARAMS].index(EXEC_COMMON_PARAM)
 _ELEM, _EXIT, _DROP, _DST = (
     EXEC_COMMON.shift_mask(n) for n in ("elem_id", "exit_ports", "drop_ports", DST_FROM_IP))
+# NF complete clears the port masks in meta.element, keeping the id (the pass ran it)
+_KEEP_ON_NF_DONE = ~((_EXIT[1] << _EXIT[0]) | (_DROP[1] << _DROP[0]))
 
 Stage = tuple[Lookup, Callable[[PacketState], tuple[int, ...]], dict[str, KindRun]]
 
@@ -188,8 +199,10 @@ class Pipeline:
 
     def _ingress(self, st: PacketState) -> None:
         transport_keys(st)
+        # halted: no stage runs (any more) in this pass; set with every drop and wherever
+        # the NF stack runs out
         if st.parser_error == STACK_OUT_OF_BOUNDS:
-            st.dropped = 1
+            st.dropped = st.halted = 1
         elif st.sfc is None:
             table = self._classify_chain
             hit = table.lookup(table.key(st))
@@ -197,14 +210,17 @@ class Pipeline:
             if hit is not None and count is not None:
                 self._push_chain(st, count, hit.params)
             else:
-                st.dropped = 1
+                st.dropped = st.halted = 1
         elif st.sfc_nfs:
             st.nf_id = st.sfc_nfs[0][NF_ID]
-        if st.dropped == 0:
-            for stage in self._stages:
-                if st.dropped == 1 or st.halted == 1 or not st.sfc_nfs:
-                    break
-                self._run_stage(st, stage)
+        else:
+            st.halted = 1
+        for stage in self._stages:
+            if st.halted == 1:
+                break
+            self._run_stage(st, stage)
+        if st.l4_delta != 0:
+            patch_l4_checksum(st)
         if st.dropped == 1:
             st.egress_spec = BMV2_DROP_PORT
         elif st.forwarded == 1:
@@ -229,7 +245,7 @@ class Pipeline:
                 st.recirc = 1
                 st.egress_spec = st.ingress_port
                 # Another pass only if this one ran an element: bad entries cannot loop.
-                if st.progress == 0:
+                if (st.element >> _ELEM[0]) & _ELEM[1] == INPUT_ELEM_ID:
                     st.egress_spec = BMV2_DROP_PORT
                     st.recirc = 0
             else:
@@ -277,20 +293,20 @@ class Pipeline:
             # exec_common: the annotation a removed CheckIPHeader would have set (an
             # invalid header's fields read 0)
             st.dst_anno = st.ipv4[IP_DST] if st.ipv4 is not None else 0
+        st.element = element
         st.elem_id = elem_id
-        st.exit_ports = (element >> _EXIT[0]) & _EXIT[1]
-        st.drop_ports = (element >> _DROP[0]) & _DROP[1]
-        st.progress = 1
         dispatch[hit.action](st, p)
         out = st.out_port
         port_bit = (1 << out) & _MASK
+        exit_ports = (st.element >> _EXIT[0]) & _EXIT[1]
+        drop_ports = (st.element >> _DROP[0]) & _DROP[1]
         # Moving on to the NF's next element needs nothing: the key already says where.
         if st.forwarded == 1 or st.to_server == 1:
             # The packet leaves this switch's processing of the chain now.
             st.halted = 1
-        elif out == DROP_PORT or st.drop_ports & port_bit:
-            st.dropped = 1
-        elif st.exit_ports & port_bit:
+        elif out == DROP_PORT or drop_ports & port_bit:
+            st.dropped = st.halted = 1
+        elif exit_ports & port_bit:
             # NF complete: the next NF starts at its input with fresh annotations.
             nfs = st.sfc_nfs
             nfs.pop(0)
@@ -298,7 +314,26 @@ class Pipeline:
                 st.sfc[SFC_COUNT] = (st.sfc[SFC_COUNT] - 1) & _NF_COUNT_MASK
             st.nf_id = nfs[0][NF_ID] if nfs else 0
             st.prev_elem = st.out_port = 0
-            st.dst_anno = st.paint = st.exit_ports = st.drop_ports = 0
+            st.dst_anno = st.paint = 0
+            st.element &= _KEEP_ON_NF_DONE
+            st.halted = int(not nfs)
+
+
+def patch_l4_checksum(st: PacketState) -> None:
+    """The end of ``MyIngress``'s stages: the TCP/UDP checksum patched once by the
+    one's-complement change of every word the pass's elements rewrote (``l4_delta``,
+    RFC 1624, a 32-bit sum folded twice); a zero UDP checksum ("none") stays zero, and a
+    patched one that comes to zero is sent as 0xffff."""
+    tcp, udp = st.tcp, st.udp
+    if tcp is not None:
+        tcp[TCP_CSUM] = ~_fold(((~tcp[TCP_CSUM] & _M16) + st.l4_delta) & _M32) & _M16
+    elif udp is not None and udp[UDP_CSUM] != 0:
+        udp[UDP_CSUM] = (~_fold(((~udp[UDP_CSUM] & _M16) + st.l4_delta) & _M32) & _M16) or _M16
+
+
+def _fold(x: int) -> int:
+    x = (x & _M16) + (x >> 16)
+    return (x & _M16) + (x >> 16)
 
 
 def transport_keys(st: PacketState) -> None:
@@ -308,11 +343,12 @@ def transport_keys(st: PacketState) -> None:
     if ip is not None:
         # The transport bytes Click's filters see: inside the frame and the total length.
         hl = ip[IP_IHL] << 2
-        have = (st.packet_length - st.l2_len - hl) & 0xFFFF
+        have = st.l4_have  # after the IP header in the frame (the parser's)
         if ip[IP_LEN] < hl:
             have = 0
         elif ip[IP_LEN] - hl < have:
             have = ip[IP_LEN] - hl
+        st.l4_have = have
         st.l4_reach = l4_reach(have)
         if st.l4_ok == 1 and have < (_TCP_LEN if st.tcp is not None else _UDP_LEN):
             st.l4_ok = 0  # a transport header running past the total length

@@ -1,8 +1,9 @@
 """The switch model of the ``rewriter`` kind (the switch half of IPRewriter, TCPRewriter,
-UDPRewriter): a known flow's addresses and ports are rewritten with the TCP/UDP checksum
-patched incrementally (RFC 1624, as the P4 block computes it, 32-bit sums folded twice);
-a miss goes to the server's half, to the pass output, or drops; so does a TCP/UDP first
-fragment whose header is cut but long enough for Click to rewrite it. Twin of
+UDPRewriter): a known flow's addresses and ports are rewritten, and the one's-complement
+change of the rewritten words (RFC 1624) is added to the pass's ``l4_delta``, by which
+ingress patches the TCP/UDP checksum once (``switch.pipeline.patch_l4_checksum``); a miss
+goes to the server's half, to the pass output, or drops; so does a TCP/UDP first fragment
+whose header is cut but long enough for Click to rewrite it. Twin of
 ``p4/templates/elements/rewriter.p4.j2``."""
 
 from __future__ import annotations
@@ -13,10 +14,8 @@ from p4sfc_compiler.dataplane.packet import (
     IP_FRAG,
     IP_PROTO,
     IP_SRC,
-    TCP_CSUM,
     TCP_DPORT,
     TCP_SPORT,
-    UDP_CSUM,
     UDP_DPORT,
     UDP_SPORT,
     PacketState,
@@ -26,11 +25,6 @@ from p4sfc_compiler.families.kind_model import KindRun, StageResources
 _M16 = 0xFFFF
 _REWRITE_REACH = 1 << wire.L4_PROBES.index(wire.L4_REWRITE_MIN)
 _M32 = 0xFFFFFFFF
-
-
-def _fold(x: int) -> int:
-    x = (x & _M16) + (x >> 16)
-    return (x & _M16) + (x >> 16)
 
 
 def rewriter_model(res: StageResources) -> KindRun:
@@ -77,18 +71,15 @@ def rewriter_model(res: StageResources) -> KindRun:
                  + (~old_dst & _M16) + (daddr & _M16)
                  + (~st.sport & _M16) + sport
                  + (~st.dport & _M16) + dport) & _M32
+        # the pass's transport checksum change: ingress patches the checksum once
+        st.l4_delta = (st.l4_delta + total) & _M32
         tcp = st.tcp
         if tcp is not None:
-            tcp[TCP_CSUM] = ~_fold(((~tcp[TCP_CSUM] & _M16) + total) & _M32) & _M16
             tcp[TCP_SPORT] = sport
             tcp[TCP_DPORT] = dport
         else:
             udp = st.udp
             assert udp is not None
-            # A zero UDP checksum means "none" and stays zero.
-            if udp[UDP_CSUM] != 0:
-                csum = ~_fold(((~udp[UDP_CSUM] & _M16) + total) & _M32) & _M16
-                udp[UDP_CSUM] = csum or _M16
             udp[UDP_SPORT] = sport
             udp[UDP_DPORT] = dport
         ip[IP_SRC] = saddr

@@ -104,6 +104,7 @@ struct metadata_t {
     bit<1>   l4_ok;
     bit<6>   l4_reach;
     bit<32>  l4_word;
+    bit<16>  l4_have;
     bit<8>   l4_flags;
     bit<16>  sport;
     bit<16>  dport;
@@ -117,18 +118,17 @@ struct metadata_t {
     bit<8>   paint;
     @field_list(0)
     bit<1>   trim;
-    // Set by the element that ran in a stage.
-    bit<32>  exit_ports;
-    bit<32>  drop_ports;
+    // The element that ran last in this pass (EXEC_COMMON; 0: none yet).
+    bit<73>  element;
     // Pass state.
     bit<1>   to_server;
     bit<8>   server_entry;
     bit<1>   forwarded;
     bit<1>   dropped;
     bit<1>   halted;
-    bit<1>   progress;
     bit<1>   ip_dirty;
     bit<1>   recirc;
+    bit<32>  l4_delta;
     bit<16>  l2_len;
     // element_control's key: chain_id ++ nf_id ++ prev_elem ++ out_port.
     @field_list(0)
@@ -222,13 +222,13 @@ parser MyParser(packet_in packet,
         packet.extract(hdr.ipv4,
             (bit<32>)((((bit<9>)packet.lookahead<bit<8>>()[3:0]) << 5) - 160));
         meta.ip_ok = 1;
+        meta.l4_have = (bit<16>)standard_metadata.packet_length - meta.l2_len
+            - (((bit<16>)hdr.ipv4.ihl) << 2);
         // A first fragment of TCP, UDP or ICMP: the count of bytes after the IP header
         // picks the l4_take state that reads as many of them as the frame holds (none
         // then), which goes on to the protocol's header. One select, not a state per
         // step: BMv2 pays per parser state, on every pass.
-        transition select(hdr.ipv4.fragOffset, hdr.ipv4.protocol,
-                (bit<16>)standard_metadata.packet_length - meta.l2_len
-                    - (((bit<16>)hdr.ipv4.ihl) << 2)) {
+        transition select(hdr.ipv4.fragOffset, hdr.ipv4.protocol, meta.l4_have) {
             (0, 6, 0): parse_tcp;
             (0, 6, 1): l4_take1;
             (0, 6, 2): l4_take2;
@@ -341,12 +341,11 @@ control Stage(inout headers_t hdr,
     /* ---- classify ---- */
     action exec_classify(bit<73> element,
                          bit<1> table_sel) {
-        meta.dst_anno = element[0:0] == 1 ? hdr.ipv4.dstAddr : meta.dst_anno;
+        meta.dst_anno = meta.dst_anno ^ ((meta.dst_anno ^ hdr.ipv4.dstAddr)
+            & (32w0 - (bit<32>)element[0:0]));
+        meta.element = element;
         meta.elem_id = element[72:65];
-        meta.exit_ports = element[64:33];
-        meta.drop_ports = element[32:1];
         meta.ctl_key[15:0] = element[72:65] ++ (bit<8>)(255);
-        meta.progress = 1;
         meta.cls_table_sel = table_sel;
         meta.classify_ip_key = (((meta.chain_id ++ meta.nf_id ++ meta.elem_id ++ meta.ip_ok)
           ++ (hdr.ipv4.fragOffset ++ hdr.ipv4.protocol ++ hdr.ipv4.srcAddr ++ hdr.ipv4.dstAddr))
@@ -391,12 +390,11 @@ control Stage(inout headers_t hdr,
 
     /* ---- ip_lookup ---- */
     action exec_ip_lookup(bit<73> element) {
-        meta.dst_anno = element[0:0] == 1 ? hdr.ipv4.dstAddr : meta.dst_anno;
+        meta.dst_anno = meta.dst_anno ^ ((meta.dst_anno ^ hdr.ipv4.dstAddr)
+            & (32w0 - (bit<32>)element[0:0]));
+        meta.element = element;
         meta.elem_id = element[72:65];
-        meta.exit_ports = element[64:33];
-        meta.drop_ports = element[32:1];
         meta.ctl_key[15:0] = element[72:65] ++ (bit<8>)(255);
-        meta.progress = 1;
         meta.ip_lookup_key = (meta.chain_id ++ meta.nf_id ++ meta.elem_id ++ meta.dst_anno);
     }
 
@@ -426,12 +424,11 @@ control Stage(inout headers_t hdr,
     /* ---- rewriter ---- */
     action exec_rewriter(bit<73> element,
                          bit<8> proto, bit<8> server_entry, bit<8> pass_port) {
-        meta.dst_anno = element[0:0] == 1 ? hdr.ipv4.dstAddr : meta.dst_anno;
+        meta.dst_anno = meta.dst_anno ^ ((meta.dst_anno ^ hdr.ipv4.dstAddr)
+            & (32w0 - (bit<32>)element[0:0]));
+        meta.element = element;
         meta.elem_id = element[72:65];
-        meta.exit_ports = element[64:33];
-        meta.drop_ports = element[32:1];
         meta.ctl_key[15:0] = element[72:65] ++ (bit<8>)(0);
-        meta.progress = 1;
         meta.rw_proto = proto;
         meta.rw_server_entry = server_entry;
         meta.rw_pass_port = pass_port;
@@ -473,11 +470,10 @@ control Stage(inout headers_t hdr,
 
     action exec_counter(bit<73> element,
                         bit<32> index, bit<1> timed, bit<16> bytes_base) {
-        meta.dst_anno = element[0:0] == 1 ? hdr.ipv4.dstAddr : meta.dst_anno;
-        meta.exit_ports = element[64:33];
-        meta.drop_ports = element[32:1];
+        meta.dst_anno = meta.dst_anno ^ ((meta.dst_anno ^ hdr.ipv4.dstAddr)
+            & (32w0 - (bit<32>)element[0:0]));
+        meta.element = element;
         meta.ctl_key[15:0] = element[72:65] ++ (bit<8>)(0);
-        meta.progress = 1;
         meta.cnt_index = index;
         meta.cnt_timed = timed;
         // Click counts the bytes from its data pointer: what follows the Ethernet
@@ -499,11 +495,10 @@ control Stage(inout headers_t hdr,
     /* ---- ether_encap ---- */
     action exec_ether_encap(bit<73> element,
                             bit<16> ether_type, bit<48> src, bit<48> dst) {
-        meta.dst_anno = element[0:0] == 1 ? hdr.ipv4.dstAddr : meta.dst_anno;
-        meta.exit_ports = element[64:33];
-        meta.drop_ports = element[32:1];
+        meta.dst_anno = meta.dst_anno ^ ((meta.dst_anno ^ hdr.ipv4.dstAddr)
+            & (32w0 - (bit<32>)element[0:0]));
+        meta.element = element;
         meta.ctl_key[15:0] = element[72:65] ++ (bit<8>)(0);
-        meta.progress = 1;
         hdr.ethernet.srcAddr = src;
         hdr.ethernet.dstAddr = dst;
         // Under an SFC header the inner EtherType lives in the SFC header.
@@ -518,11 +513,10 @@ control Stage(inout headers_t hdr,
     action exec_ip_encap(bit<73> element,
                          bit<8> proto, bit<32> src, bit<32> dst, bit<8> ttl, bit<8> tos,
                          bit<1> df, bit<1> dst_anno, bit<32> index) {
-        meta.dst_anno = element[0:0] == 1 ? hdr.ipv4.dstAddr : meta.dst_anno;
-        meta.exit_ports = element[64:33];
-        meta.drop_ports = element[32:1];
+        meta.dst_anno = meta.dst_anno ^ ((meta.dst_anno ^ hdr.ipv4.dstAddr)
+            & (32w0 - (bit<32>)element[0:0]));
+        meta.element = element;
         meta.ctl_key[15:0] = element[72:65] ++ (bit<8>)(0);
-        meta.progress = 1;
         meta.ie_proto = proto;
         meta.ie_src = src;
         meta.ie_dst = dst;
@@ -536,11 +530,10 @@ control Stage(inout headers_t hdr,
     /* ---- dec_ip_ttl ---- */
     action exec_dec_ip_ttl(bit<73> element) {
         bit<1> live = (bit<1>)(hdr.ipv4.isValid() && hdr.ipv4.ttl > 1);
-        meta.dst_anno = element[0:0] == 1 ? hdr.ipv4.dstAddr : meta.dst_anno;
-        meta.exit_ports = element[64:33];
-        meta.drop_ports = element[32:1];
+        meta.dst_anno = meta.dst_anno ^ ((meta.dst_anno ^ hdr.ipv4.dstAddr)
+            & (32w0 - (bit<32>)element[0:0]));
+        meta.element = element;
         meta.ctl_key[15:0] = element[72:65] ++ (bit<8>)(hdr.ipv4.isValid() ? (live == 1 ? 8w0 : 8w1) : 8w255);
-        meta.progress = 1;
         hdr.ipv4.ttl = hdr.ipv4.ttl - (bit<8>)live;
         meta.ip_dirty = meta.ip_dirty | live;
     }
@@ -548,11 +541,10 @@ control Stage(inout headers_t hdr,
     /* ---- set_ip_dscp ---- */
     action exec_set_ip_dscp(bit<73> element,
                             bit<6> dscp) {
-        meta.dst_anno = element[0:0] == 1 ? hdr.ipv4.dstAddr : meta.dst_anno;
-        meta.exit_ports = element[64:33];
-        meta.drop_ports = element[32:1];
+        meta.dst_anno = meta.dst_anno ^ ((meta.dst_anno ^ hdr.ipv4.dstAddr)
+            & (32w0 - (bit<32>)element[0:0]));
+        meta.element = element;
         meta.ctl_key[15:0] = element[72:65] ++ (bit<8>)(hdr.ipv4.isValid() ? 8w0 : 8w255);
-        meta.progress = 1;
         hdr.ipv4.diffserv = hdr.ipv4.isValid()
             ? (((bit<8>)dscp) << 2) | (hdr.ipv4.diffserv & 8w3) : hdr.ipv4.diffserv;
         meta.ip_dirty = meta.ip_dirty | (bit<1>)hdr.ipv4.isValid();
@@ -565,11 +557,10 @@ control Stage(inout headers_t hdr,
             && hdr.ipv4.totalLen >= ((bit<16>)hdr.ipv4.ihl) << 2
             && standard_metadata.checksum_error == 0
             && (bit<32>)hdr.ipv4.totalLen + (bit<32>)meta.l2_len <= standard_metadata.packet_length);
-        meta.dst_anno = element[0:0] == 1 ? hdr.ipv4.dstAddr : meta.dst_anno;
-        meta.exit_ports = element[64:33];
-        meta.drop_ports = element[32:1];
+        meta.dst_anno = meta.dst_anno ^ ((meta.dst_anno ^ hdr.ipv4.dstAddr)
+            & (32w0 - (bit<32>)element[0:0]));
+        meta.element = element;
         meta.ctl_key[15:0] = element[72:65] ++ (bit<8>)(good == 1 ? 8w0 : 8w1);
-        meta.progress = 1;
         meta.dst_anno = good == 1 ? hdr.ipv4.dstAddr : meta.dst_anno;
         // Click truncates the packet to the IP length; egress cuts it.
         meta.trim = meta.trim | (good
@@ -579,42 +570,38 @@ control Stage(inout headers_t hdr,
     /* ---- paint ---- */
     action exec_paint(bit<73> element,
                       bit<8> color) {
-        meta.dst_anno = element[0:0] == 1 ? hdr.ipv4.dstAddr : meta.dst_anno;
-        meta.exit_ports = element[64:33];
-        meta.drop_ports = element[32:1];
+        meta.dst_anno = meta.dst_anno ^ ((meta.dst_anno ^ hdr.ipv4.dstAddr)
+            & (32w0 - (bit<32>)element[0:0]));
+        meta.element = element;
         meta.ctl_key[15:0] = element[72:65] ++ (bit<8>)(0);
-        meta.progress = 1;
         meta.paint = color;
     }
 
     /* ---- discard ---- */
     action exec_discard(bit<73> element) {
-        meta.dst_anno = element[0:0] == 1 ? hdr.ipv4.dstAddr : meta.dst_anno;
-        meta.exit_ports = element[64:33];
-        meta.drop_ports = element[32:1];
+        meta.dst_anno = meta.dst_anno ^ ((meta.dst_anno ^ hdr.ipv4.dstAddr)
+            & (32w0 - (bit<32>)element[0:0]));
+        meta.element = element;
         meta.ctl_key[15:0] = element[72:65] ++ (bit<8>)(255);
-        meta.progress = 1;
     }
 
     /* ---- alert ---- */
     action exec_alert(bit<73> element,
                       bit<32> session) {
-        meta.dst_anno = element[0:0] == 1 ? hdr.ipv4.dstAddr : meta.dst_anno;
-        meta.exit_ports = element[64:33];
-        meta.drop_ports = element[32:1];
+        meta.dst_anno = meta.dst_anno ^ ((meta.dst_anno ^ hdr.ipv4.dstAddr)
+            & (32w0 - (bit<32>)element[0:0]));
+        meta.element = element;
         meta.ctl_key[15:0] = element[72:65] ++ (bit<8>)(0);
-        meta.progress = 1;
         clone(CloneType.I2E, session);
     }
 
     /* ---- forward ---- */
     action exec_forward(bit<73> element,
                         bit<9> port) {
-        meta.dst_anno = element[0:0] == 1 ? hdr.ipv4.dstAddr : meta.dst_anno;
-        meta.exit_ports = element[64:33];
-        meta.drop_ports = element[32:1];
+        meta.dst_anno = meta.dst_anno ^ ((meta.dst_anno ^ hdr.ipv4.dstAddr)
+            & (32w0 - (bit<32>)element[0:0]));
+        meta.element = element;
         meta.ctl_key[15:0] = element[72:65] ++ (bit<8>)(0);
-        meta.progress = 1;
         standard_metadata.egress_spec = port;
         meta.forwarded = 1;
     }
@@ -683,33 +670,21 @@ control Stage(inout headers_t hdr,
                 } else {
                     switch (rewriter.apply().action_run) {
                         rewrite: {
-                            // One's-complement sum of (~old word + new word) over every changed word,
-                            // grouped as a balanced tree: p4c's JSON nests each operation of a
-                            // flat chain inside the last, and copies the sum into each use.
-                            bit<32> rw_sum = ((((bit<32>)(~hdr.ipv4.srcAddr[31:16]) + (bit<32>)meta.rw_saddr[31:16])
-                                    + ((bit<32>)(~hdr.ipv4.srcAddr[15:0]) + (bit<32>)meta.rw_saddr[15:0]))
-                                + (((bit<32>)(~hdr.ipv4.dstAddr[31:16]) + (bit<32>)meta.rw_daddr[31:16])
-                                    + ((bit<32>)(~hdr.ipv4.dstAddr[15:0]) + (bit<32>)meta.rw_daddr[15:0])))
+                            // One's-complement sum of (~old word + new word) over every changed word
+                            // (RFC 1624), added to the pass's change: ingress patches the TCP/UDP
+                            // checksum once, after the stages. A balanced tree of additions: p4c's
+                            // JSON nests each operation of a flat chain inside the last.
+                            meta.l4_delta = meta.l4_delta
+                                + ((((bit<32>)(~hdr.ipv4.srcAddr[31:16]) + (bit<32>)meta.rw_saddr[31:16])
+                                        + ((bit<32>)(~hdr.ipv4.srcAddr[15:0]) + (bit<32>)meta.rw_saddr[15:0]))
+                                    + (((bit<32>)(~hdr.ipv4.dstAddr[31:16]) + (bit<32>)meta.rw_daddr[31:16])
+                                        + ((bit<32>)(~hdr.ipv4.dstAddr[15:0]) + (bit<32>)meta.rw_daddr[15:0])))
                                 + (((bit<32>)(~meta.sport) + (bit<32>)meta.rw_sport)
                                     + ((bit<32>)(~meta.dport) + (bit<32>)meta.rw_dport));
                             if (hdr.tcp.isValid()) {
-                                bit<32> rw_tc = (bit<32>)(~hdr.tcp.checksum) + rw_sum;
-                                rw_tc = (rw_tc & 0xffff) + (rw_tc >> 16);
-                                rw_tc = (rw_tc & 0xffff) + (rw_tc >> 16);
-                                hdr.tcp.checksum = ~rw_tc[15:0];
                                 hdr.tcp.srcPort = meta.rw_sport;
                                 hdr.tcp.dstPort = meta.rw_dport;
                             } else {
-                                // A zero UDP checksum means "none" and stays zero.
-                                if (hdr.udp.checksum != 0) {
-                                    bit<32> rw_uc = (bit<32>)(~hdr.udp.checksum) + rw_sum;
-                                    rw_uc = (rw_uc & 0xffff) + (rw_uc >> 16);
-                                    rw_uc = (rw_uc & 0xffff) + (rw_uc >> 16);
-                                    hdr.udp.checksum = ~rw_uc[15:0];
-                                    if (hdr.udp.checksum == 0) {
-                                        hdr.udp.checksum = 0xffff;
-                                    }
-                                }
                                 hdr.udp.srcPort = meta.rw_sport;
                                 hdr.udp.dstPort = meta.rw_dport;
                             }
@@ -801,13 +776,14 @@ control Stage(inout headers_t hdr,
         // element moved on, or its NF completed and the masks were cleared.
         if (meta.forwarded == 1 || meta.to_server == 1
                 || meta.ctl_key[7:0] == 255
-                || ((meta.drop_ports | meta.exit_ports) & (((bit<32>)1) << meta.ctl_key[7:0])) != 0) {
+                || ((meta.element[32:1] | meta.element[64:33]) & (((bit<32>)1) << meta.ctl_key[7:0])) != 0) {
             if (meta.forwarded == 1 || meta.to_server == 1) {
                 // The packet leaves this switch's processing of the chain now.
                 meta.halted = 1;
             } else if (meta.ctl_key[7:0] == 255
-                    || (meta.drop_ports & (((bit<32>)1) << meta.ctl_key[7:0])) != 0) {
+                    || (meta.element[32:1] & (((bit<32>)1) << meta.ctl_key[7:0])) != 0) {
                 meta.dropped = 1;
+                meta.halted = 1;
             } else {
                 // NF complete: the next NF starts at its input with fresh annotations.
                 hdr.sfc_nfs.pop_front(1);
@@ -815,9 +791,11 @@ control Stage(inout headers_t hdr,
                 meta.nf_id = hdr.sfc_nfs[0].nfId & (hdr.sfc_nfs[0].isValid() ? ~(bit<8>)0 : 0);
                 meta.dst_anno = 0;
                 meta.paint = 0;
-                meta.exit_ports = 0;
-                meta.drop_ports = 0;
+                meta.element[64:33] = 0;
+                meta.element[32:1] = 0;
                 meta.ctl_key = meta.chain_id ++ meta.nf_id ++ 16w0;
+                // the chain's last NF done: no stage has more to run
+                meta.halted = (bit<1>)(!hdr.sfc_nfs[0].isValid());
             }
         }
     }
@@ -1170,28 +1148,31 @@ control MyIngress(inout headers_t hdr,
             // Written as expressions, one block, no branch: BMv2 pays a condition and a
             // table per branch, on every pass. (p4c turns an assignment or argument that
             // is a ?: into a branch, so each ?: below sits inside a larger expression.)
+            // Each value below is computed once into a metadata field, which the next
+            // statements read: an assignment that reads its own field is one p4c does
+            // not copy into every later use (a local's expression it copies, nested).
             bit<16> hl = ((bit<16>)hdr.ipv4.ihl) << 2;
-            bit<16> have = (bit<16>)standard_metadata.packet_length - meta.l2_len - hl;
-            have = ((hdr.ipv4.totalLen - hl < have) ? hdr.ipv4.totalLen - hl : have)
+            meta.l4_have = ((hdr.ipv4.totalLen - hl < meta.l4_have) ? hdr.ipv4.totalLen - hl : meta.l4_have)
                  & ((hdr.ipv4.totalLen < hl) ? 16w0 : 16w0xFFFF);
             // bit i: at least wire.L4_PROBES[i] bytes.
-            meta.l4_reach = ((have >= 1) ? 6w1 : 0)
-                | ((have >= 2) ? 6w2 : 0)
-                | ((have >= 3) ? 6w4 : 0)
-                | ((have >= 4) ? 6w8 : 0)
-                | ((have >= 8) ? 6w16 : 0)
-                | ((have >= 14) ? 6w32 : 0);
+            meta.l4_reach = ((meta.l4_have >= 1) ? 6w1 : 0)
+                | ((meta.l4_have >= 2) ? 6w2 : 0)
+                | ((meta.l4_have >= 3) ? 6w4 : 0)
+                | ((meta.l4_have >= 4) ? 6w8 : 0)
+                | ((meta.l4_have >= 8) ? 6w16 : 0)
+                | ((meta.l4_have >= 14) ? 6w32 : 0);
             // A first fragment's key fields: the bytes of them it has, the rest 0.
-            bit<32> w = meta.l4_word & (have >= 4 ? 32w0xFFFFFFFF : (have >= 3 ? 32w0xFFFFFF00
-                : (have >= 2 ? 32w0xFFFF0000 : (have >= 1 ? 32w0xFF000000 : 32w0))));
+            meta.l4_word = meta.l4_word & (meta.l4_have >= 4 ? 32w0xFFFFFFFF
+                : (meta.l4_have >= 3 ? 32w0xFFFFFF00 : (meta.l4_have >= 2 ? 32w0xFFFF0000
+                : (meta.l4_have >= 1 ? 32w0xFF000000 : 32w0))));
             // A transport header that runs past the IP total length is not a whole one.
-            meta.l4_ok = meta.l4_ok & (bit<1>)(have >= (hdr.tcp.isValid() ? 16w20 : 16w8));
+            meta.l4_ok = meta.l4_ok & (bit<1>)(meta.l4_have >= (hdr.tcp.isValid() ? 16w20 : 16w8));
             // A first fragment's key fields for its protocol; 0 for other packets.
-            meta.sport = (w[31:16] & ((hdr.ipv4.fragOffset == 0 && (hdr.ipv4.protocol == 6 || hdr.ipv4.protocol == 17)) ? ~(bit<16>)0 : 0));
-            meta.dport = (w[15:0] & ((hdr.ipv4.fragOffset == 0 && (hdr.ipv4.protocol == 6 || hdr.ipv4.protocol == 17)) ? ~(bit<16>)0 : 0));
-            meta.tcp_flags = ((meta.l4_flags & ((have >= 14) ? ~(bit<8>)0 : 0)) & ((hdr.ipv4.fragOffset == 0 && (hdr.ipv4.protocol == 6)) ? ~(bit<8>)0 : 0));
-            meta.icmp_type = (w[31:24] & ((hdr.ipv4.fragOffset == 0 && (hdr.ipv4.protocol == 1)) ? ~(bit<8>)0 : 0));
-            meta.icmp_code = (w[23:16] & ((hdr.ipv4.fragOffset == 0 && (hdr.ipv4.protocol == 1)) ? ~(bit<8>)0 : 0));
+            meta.sport = (meta.l4_word[31:16] & ((hdr.ipv4.fragOffset == 0 && (hdr.ipv4.protocol == 6 || hdr.ipv4.protocol == 17)) ? ~(bit<16>)0 : 0));
+            meta.dport = (meta.l4_word[15:0] & ((hdr.ipv4.fragOffset == 0 && (hdr.ipv4.protocol == 6 || hdr.ipv4.protocol == 17)) ? ~(bit<16>)0 : 0));
+            meta.tcp_flags = ((meta.l4_flags & ((meta.l4_have >= 14) ? ~(bit<8>)0 : 0)) & ((hdr.ipv4.fragOffset == 0 && (hdr.ipv4.protocol == 6)) ? ~(bit<8>)0 : 0));
+            meta.icmp_type = (meta.l4_word[31:24] & ((hdr.ipv4.fragOffset == 0 && (hdr.ipv4.protocol == 1)) ? ~(bit<8>)0 : 0));
+            meta.icmp_code = (meta.l4_word[23:16] & ((hdr.ipv4.fragOffset == 0 && (hdr.ipv4.protocol == 1)) ? ~(bit<8>)0 : 0));
             // classify_chain's packed key (only untagged packets look it up)
             meta.route_key = ((standard_metadata.ingress_port ++ hdr.ipv4.srcAddr ++ hdr.ipv4.dstAddr ++ hdr.ipv4.protocol)
              ++ (meta.sport ++ meta.dport));
@@ -1199,12 +1180,16 @@ control MyIngress(inout headers_t hdr,
             // the ingress port; the IPv4 and transport parts of a packet without them 0
             meta.route_key = (standard_metadata.ingress_port ++ 104w0);
         }
+        // meta.halted: no stage runs (any more) in this pass. Set with every drop and
+        // wherever the NF stack runs out, so each stage tests this one flag.
         if (standard_metadata.parser_error == error.StackOutOfBounds) {
             // More NF ids than the program carries: not ours to guess.
             meta.dropped = 1;
+            meta.halted = 1;
         } else if (!hdr.sfc.isValid()) {
             if (!classify_chain.apply().hit) {
                 meta.dropped = 1;
+                meta.halted = 1;
             }
         } else if (hdr.sfc_nfs[0].isValid()) {
             // A tagged packet: its NF from the stack (push_chain_<n> sets both for the others).
@@ -1212,30 +1197,54 @@ control MyIngress(inout headers_t hdr,
             // 0 on a first pass and preserved on recirculation.
             meta.nf_id = hdr.sfc_nfs[0].nfId;
             meta.ctl_key = meta.chain_id ++ meta.nf_id ++ meta.ctl_key[15:0];
+        } else {
+            // a tagged packet whose chain is done: on to chain_exit
+            meta.halted = 1;
         }
-        if (meta.dropped == 0 && meta.halted == 0 && hdr.sfc_nfs[0].isValid()) {
+        if (meta.halted == 0) {
             stage0.apply(hdr, meta, standard_metadata);
         }
-        if (meta.dropped == 0 && meta.halted == 0 && hdr.sfc_nfs[0].isValid()) {
+        if (meta.halted == 0) {
             stage1.apply(hdr, meta, standard_metadata);
         }
-        if (meta.dropped == 0 && meta.halted == 0 && hdr.sfc_nfs[0].isValid()) {
+        if (meta.halted == 0) {
             stage2.apply(hdr, meta, standard_metadata);
         }
-        if (meta.dropped == 0 && meta.halted == 0 && hdr.sfc_nfs[0].isValid()) {
+        if (meta.halted == 0) {
             stage3.apply(hdr, meta, standard_metadata);
         }
-        if (meta.dropped == 0 && meta.halted == 0 && hdr.sfc_nfs[0].isValid()) {
+        if (meta.halted == 0) {
             stage4.apply(hdr, meta, standard_metadata);
         }
-        if (meta.dropped == 0 && meta.halted == 0 && hdr.sfc_nfs[0].isValid()) {
+        if (meta.halted == 0) {
             stage5.apply(hdr, meta, standard_metadata);
         }
-        if (meta.dropped == 0 && meta.halted == 0 && hdr.sfc_nfs[0].isValid()) {
+        if (meta.halted == 0) {
             stage6.apply(hdr, meta, standard_metadata);
         }
-        if (meta.dropped == 0 && meta.halted == 0 && hdr.sfc_nfs[0].isValid()) {
+        if (meta.halted == 0) {
             stage7.apply(hdr, meta, standard_metadata);
+        }
+
+        // The transport checksum, patched once for every word the pass's elements
+        // rewrote (their one's-complement changes add up in any order), not in each stage.
+        if (meta.l4_delta != 0) {
+            if (hdr.tcp.isValid()) {
+                bit<32> l4_sum = (bit<32>)(~hdr.tcp.checksum) + meta.l4_delta;
+                l4_sum = (l4_sum & 0xffff) + (l4_sum >> 16);
+                l4_sum = (l4_sum & 0xffff) + (l4_sum >> 16);
+                hdr.tcp.checksum = ~l4_sum[15:0];
+            } else if (hdr.udp.checksum != 0) {
+                // A zero UDP checksum means "none" and stays zero; a sum of zero is sent as
+                // 0xffff.
+                bit<32> l4_sum = (bit<32>)(~hdr.udp.checksum) + meta.l4_delta;
+                l4_sum = (l4_sum & 0xffff) + (l4_sum >> 16);
+                l4_sum = (l4_sum & 0xffff) + (l4_sum >> 16);
+                hdr.udp.checksum = ~l4_sum[15:0];
+                if (hdr.udp.checksum == 0) {
+                    hdr.udp.checksum = 0xffff;
+                }
+            }
         }
 
         if (meta.dropped == 1) {
@@ -1255,7 +1264,7 @@ control MyIngress(inout headers_t hdr,
             switch (nf_dispatch.apply().action_run) {
                 run_local: {
                     // Another pass only if this one ran an element: bad entries cannot loop.
-                    if (meta.progress == 0) {
+                    if (meta.element[72:65] == 0) {
                         mark_to_drop(standard_metadata);
                         meta.recirc = 0;
                     }
