@@ -106,6 +106,13 @@ def exec_action(kind: str) -> str:
     return _signature(f"exec_{kind}", EXEC_COMMON_PARAMS, KIND_SPECS[kind].exec_params, 4)
 
 
+def mask_select(flag: str, if_one: str, if_zero: str, width: int) -> str:
+    """``flag ? if_one : if_zero`` for a one-bit ``flag``, as a select by mask: in an
+    action p4c makes a bare ``?:`` a branch and a temporary (of every stage, for p4c's
+    every pass); this is one expression."""
+    return (f"{if_zero} ^ (({if_zero} ^ {if_one}) & ({width}w0 - (bit<{width}>)({flag})))")
+
+
 def exec_common(kind: str, out_port: int | str = 0) -> str:
     """The statements every ``exec_<kind>`` starts with: the destination annotation from
     the IP header when the entry says so (``DST_FROM_IP``), the element parameter whole in
@@ -121,11 +128,8 @@ def exec_common(kind: str, out_port: int | str = 0) -> str:
     def part(name: str) -> str:
         return EXEC_COMMON.slice(EXEC_COMMON_PARAM, name)
 
-    # A select by mask, not ?:: p4c makes an action's ?: a branch and a temporary, in
-    # each of the stage's exec actions, which every later pass of p4c goes through.
-    lines = [f"{fields.DST_ANNO} = {fields.DST_ANNO} ^ (({fields.DST_ANNO} ^ hdr.ipv4.dstAddr)",
-             f"    & ({anno_bits}w0 - (bit<{anno_bits}>){part(DST_FROM_IP)}));",
-             f"{fields.ELEMENT} = {EXEC_COMMON_PARAM};"]
+    anno = mask_select(part(DST_FROM_IP), "hdr.ipv4.dstAddr", fields.DST_ANNO, anno_bits)
+    lines = [f"{fields.DST_ANNO} = {anno};", f"{fields.ELEMENT} = {EXEC_COMMON_PARAM};"]
     if KIND_SPECS[kind].tables:
         lines.append(f"{fields.ELEM_ID} = {part('elem_id')};")
     # the element's place in the control key: the next stage looks up what follows it
@@ -285,6 +289,7 @@ def _environment() -> jinja2.Environment:
         p4_table=p4_table,
         exec_action=exec_action,
         exec_common=exec_common,
+        mask_select=mask_select,
         packed_key=packed_key,
         port_literal=port_literal,
         table_action=table_action,

@@ -300,8 +300,6 @@ KIND_SPECS: dict[str, KindSpec] = {
         )
     ),
     "ip_encap": KindSpec(
-        copy_prefix="ie_",
-        block_params=("proto", "src", "dst", "ttl", "tos", "df", "dst_anno", "index"),
         exec_params=(
             ("proto", IPV4.field("protocol").bitwidth),
             ("src", IPV4.field("srcAddr").bitwidth),

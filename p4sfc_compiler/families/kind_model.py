@@ -5,9 +5,9 @@
 A model is a function from the stage's resources (its tables' lookups, its registers and
 counters, the names of its actions and parameters, all taken from the data-plane
 contract by the switch) to a ``run(packet, params)`` closure. ``params`` are the
-``exec_<kind>`` action's parameters in declaration order (the common ``elem_id``,
-``exit_ports``, ``drop_ports`` first); the closure does what the kind's P4 block does
-after the action ran, down to setting ``packet.out_port``. Closures are built once per
+``exec_<kind>`` action's parameters in declaration order (the packed common ``element``
+first, which the pipeline has already applied); the closure does what the rest of the
+action and the kind's P4 block do, down to setting ``packet.out_port``. Closures are built once per
 stage and kind, so the per-packet path has no name lookups.
 
 Each family owning a P4 kind keeps its model in ``switch.py`` beside its lowering;

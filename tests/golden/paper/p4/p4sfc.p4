@@ -152,15 +152,6 @@ struct metadata_t {
     // counter's parameters, for its block
     bit<32>  cnt_index;
     bit<1>   cnt_timed;
-    // ip_encap's parameters, for its block
-    bit<8>   ie_proto;
-    bit<32>  ie_src;
-    bit<32>  ie_dst;
-    bit<8>   ie_ttl;
-    bit<8>   ie_tos;
-    bit<1>   ie_df;
-    bit<1>   ie_dst_anno;
-    bit<32>  ie_index;
 }
 
 /*************************************************************************
@@ -341,8 +332,7 @@ control Stage(inout headers_t hdr,
     /* ---- classify ---- */
     action exec_classify(bit<73> element,
                          bit<1> table_sel) {
-        meta.dst_anno = meta.dst_anno ^ ((meta.dst_anno ^ hdr.ipv4.dstAddr)
-            & (32w0 - (bit<32>)element[0:0]));
+        meta.dst_anno = meta.dst_anno ^ ((meta.dst_anno ^ hdr.ipv4.dstAddr) & (32w0 - (bit<32>)(element[0:0])));
         meta.element = element;
         meta.elem_id = element[72:65];
         meta.ctl_key[15:0] = element[72:65] ++ (bit<8>)(255);
@@ -390,8 +380,7 @@ control Stage(inout headers_t hdr,
 
     /* ---- ip_lookup ---- */
     action exec_ip_lookup(bit<73> element) {
-        meta.dst_anno = meta.dst_anno ^ ((meta.dst_anno ^ hdr.ipv4.dstAddr)
-            & (32w0 - (bit<32>)element[0:0]));
+        meta.dst_anno = meta.dst_anno ^ ((meta.dst_anno ^ hdr.ipv4.dstAddr) & (32w0 - (bit<32>)(element[0:0])));
         meta.element = element;
         meta.elem_id = element[72:65];
         meta.ctl_key[15:0] = element[72:65] ++ (bit<8>)(255);
@@ -424,8 +413,7 @@ control Stage(inout headers_t hdr,
     /* ---- rewriter ---- */
     action exec_rewriter(bit<73> element,
                          bit<8> proto, bit<8> server_entry, bit<8> pass_port) {
-        meta.dst_anno = meta.dst_anno ^ ((meta.dst_anno ^ hdr.ipv4.dstAddr)
-            & (32w0 - (bit<32>)element[0:0]));
+        meta.dst_anno = meta.dst_anno ^ ((meta.dst_anno ^ hdr.ipv4.dstAddr) & (32w0 - (bit<32>)(element[0:0])));
         meta.element = element;
         meta.elem_id = element[72:65];
         meta.ctl_key[15:0] = element[72:65] ++ (bit<8>)(0);
@@ -470,8 +458,7 @@ control Stage(inout headers_t hdr,
 
     action exec_counter(bit<73> element,
                         bit<32> index, bit<1> timed, bit<16> bytes_base) {
-        meta.dst_anno = meta.dst_anno ^ ((meta.dst_anno ^ hdr.ipv4.dstAddr)
-            & (32w0 - (bit<32>)element[0:0]));
+        meta.dst_anno = meta.dst_anno ^ ((meta.dst_anno ^ hdr.ipv4.dstAddr) & (32w0 - (bit<32>)(element[0:0])));
         meta.element = element;
         meta.ctl_key[15:0] = element[72:65] ++ (bit<8>)(0);
         meta.cnt_index = index;
@@ -495,15 +482,14 @@ control Stage(inout headers_t hdr,
     /* ---- ether_encap ---- */
     action exec_ether_encap(bit<73> element,
                             bit<16> ether_type, bit<48> src, bit<48> dst) {
-        meta.dst_anno = meta.dst_anno ^ ((meta.dst_anno ^ hdr.ipv4.dstAddr)
-            & (32w0 - (bit<32>)element[0:0]));
+        meta.dst_anno = meta.dst_anno ^ ((meta.dst_anno ^ hdr.ipv4.dstAddr) & (32w0 - (bit<32>)(element[0:0])));
         meta.element = element;
         meta.ctl_key[15:0] = element[72:65] ++ (bit<8>)(0);
         hdr.ethernet.srcAddr = src;
         hdr.ethernet.dstAddr = dst;
         // Under an SFC header the inner EtherType lives in the SFC header.
-        hdr.sfc.etherType = hdr.sfc.isValid() ? ether_type : hdr.sfc.etherType;
-        hdr.ethernet.etherType = hdr.sfc.isValid() ? hdr.ethernet.etherType : ether_type;
+        hdr.sfc.etherType = hdr.sfc.etherType ^ ((hdr.sfc.etherType ^ ether_type) & (16w0 - (bit<16>)((bit<1>)hdr.sfc.isValid())));
+        hdr.ethernet.etherType = ether_type ^ ((ether_type ^ hdr.ethernet.etherType) & (16w0 - (bit<16>)((bit<1>)hdr.sfc.isValid())));
         meta.ether_type = ether_type;
     }
 
@@ -513,25 +499,34 @@ control Stage(inout headers_t hdr,
     action exec_ip_encap(bit<73> element,
                          bit<8> proto, bit<32> src, bit<32> dst, bit<8> ttl, bit<8> tos,
                          bit<1> df, bit<1> dst_anno, bit<32> index) {
-        meta.dst_anno = meta.dst_anno ^ ((meta.dst_anno ^ hdr.ipv4.dstAddr)
-            & (32w0 - (bit<32>)element[0:0]));
+        bit<1> ok = (bit<1>)(hdr.ipv4.isValid() && !hdr.ipv4_outer.isValid());
+        meta.dst_anno = meta.dst_anno ^ ((meta.dst_anno ^ hdr.ipv4.dstAddr) & (32w0 - (bit<32>)(element[0:0])));
         meta.element = element;
-        meta.ctl_key[15:0] = element[72:65] ++ (bit<8>)(0);
-        meta.ie_proto = proto;
-        meta.ie_src = src;
-        meta.ie_dst = dst;
-        meta.ie_ttl = ttl;
-        meta.ie_tos = tos;
-        meta.ie_df = df;
-        meta.ie_dst_anno = dst_anno;
-        meta.ie_index = index;
+        meta.ctl_key[15:0] = element[72:65] ++ (bit<8>)(ok == 1 ? 8w0 : 8w255);
+        bit<16> ie_id;
+        ipencap_id.read(ie_id, index);
+        ipencap_id.write(index, ie_id + (bit<16>)ok);
+        hdr.ipv4_outer.setValid();
+        hdr.ipv4_outer.version = 4;
+        hdr.ipv4_outer.ihl = 5;
+        hdr.ipv4_outer.diffserv = tos;
+        hdr.ipv4_outer.totalLen = hdr.ipv4.totalLen + 20;
+        hdr.ipv4_outer.identification = ie_id;
+        hdr.ipv4_outer.flags = ((bit<3>)df) << 1;
+        hdr.ipv4_outer.fragOffset = 0;
+        hdr.ipv4_outer.ttl = ttl;
+        hdr.ipv4_outer.protocol = proto;
+        hdr.ipv4_outer.hdrChecksum = 0;
+        hdr.ipv4_outer.srcAddr = src;
+        hdr.ipv4_outer.dstAddr = dst ^ ((dst ^ meta.dst_anno) & (32w0 - (bit<32>)(dst_anno)));
+        meta.dst_anno = hdr.ipv4_outer.dstAddr;
+        meta.halted = meta.halted | ok;
     }
 
     /* ---- dec_ip_ttl ---- */
     action exec_dec_ip_ttl(bit<73> element) {
         bit<1> live = (bit<1>)(hdr.ipv4.isValid() && hdr.ipv4.ttl > 1);
-        meta.dst_anno = meta.dst_anno ^ ((meta.dst_anno ^ hdr.ipv4.dstAddr)
-            & (32w0 - (bit<32>)element[0:0]));
+        meta.dst_anno = meta.dst_anno ^ ((meta.dst_anno ^ hdr.ipv4.dstAddr) & (32w0 - (bit<32>)(element[0:0])));
         meta.element = element;
         meta.ctl_key[15:0] = element[72:65] ++ (bit<8>)(hdr.ipv4.isValid() ? (live == 1 ? 8w0 : 8w1) : 8w255);
         hdr.ipv4.ttl = hdr.ipv4.ttl - (bit<8>)live;
@@ -541,12 +536,10 @@ control Stage(inout headers_t hdr,
     /* ---- set_ip_dscp ---- */
     action exec_set_ip_dscp(bit<73> element,
                             bit<6> dscp) {
-        meta.dst_anno = meta.dst_anno ^ ((meta.dst_anno ^ hdr.ipv4.dstAddr)
-            & (32w0 - (bit<32>)element[0:0]));
+        meta.dst_anno = meta.dst_anno ^ ((meta.dst_anno ^ hdr.ipv4.dstAddr) & (32w0 - (bit<32>)(element[0:0])));
         meta.element = element;
         meta.ctl_key[15:0] = element[72:65] ++ (bit<8>)(hdr.ipv4.isValid() ? 8w0 : 8w255);
-        hdr.ipv4.diffserv = hdr.ipv4.isValid()
-            ? (((bit<8>)dscp) << 2) | (hdr.ipv4.diffserv & 8w3) : hdr.ipv4.diffserv;
+        hdr.ipv4.diffserv = hdr.ipv4.diffserv ^ ((hdr.ipv4.diffserv ^ ((((bit<8>)dscp) << 2) | (hdr.ipv4.diffserv & 8w3))) & (8w0 - (bit<8>)((bit<1>)hdr.ipv4.isValid())));
         meta.ip_dirty = meta.ip_dirty | (bit<1>)hdr.ipv4.isValid();
     }
 
@@ -557,11 +550,10 @@ control Stage(inout headers_t hdr,
             && hdr.ipv4.totalLen >= ((bit<16>)hdr.ipv4.ihl) << 2
             && standard_metadata.checksum_error == 0
             && (bit<32>)hdr.ipv4.totalLen + (bit<32>)meta.l2_len <= standard_metadata.packet_length);
-        meta.dst_anno = meta.dst_anno ^ ((meta.dst_anno ^ hdr.ipv4.dstAddr)
-            & (32w0 - (bit<32>)element[0:0]));
+        meta.dst_anno = meta.dst_anno ^ ((meta.dst_anno ^ hdr.ipv4.dstAddr) & (32w0 - (bit<32>)(element[0:0])));
         meta.element = element;
         meta.ctl_key[15:0] = element[72:65] ++ (bit<8>)(good == 1 ? 8w0 : 8w1);
-        meta.dst_anno = good == 1 ? hdr.ipv4.dstAddr : meta.dst_anno;
+        meta.dst_anno = meta.dst_anno ^ ((meta.dst_anno ^ hdr.ipv4.dstAddr) & (32w0 - (bit<32>)(good)));
         // Click truncates the packet to the IP length; egress cuts it.
         meta.trim = meta.trim | (good
             & (bit<1>)((bit<32>)hdr.ipv4.totalLen + (bit<32>)meta.l2_len < standard_metadata.packet_length));
@@ -570,8 +562,7 @@ control Stage(inout headers_t hdr,
     /* ---- paint ---- */
     action exec_paint(bit<73> element,
                       bit<8> color) {
-        meta.dst_anno = meta.dst_anno ^ ((meta.dst_anno ^ hdr.ipv4.dstAddr)
-            & (32w0 - (bit<32>)element[0:0]));
+        meta.dst_anno = meta.dst_anno ^ ((meta.dst_anno ^ hdr.ipv4.dstAddr) & (32w0 - (bit<32>)(element[0:0])));
         meta.element = element;
         meta.ctl_key[15:0] = element[72:65] ++ (bit<8>)(0);
         meta.paint = color;
@@ -579,8 +570,7 @@ control Stage(inout headers_t hdr,
 
     /* ---- discard ---- */
     action exec_discard(bit<73> element) {
-        meta.dst_anno = meta.dst_anno ^ ((meta.dst_anno ^ hdr.ipv4.dstAddr)
-            & (32w0 - (bit<32>)element[0:0]));
+        meta.dst_anno = meta.dst_anno ^ ((meta.dst_anno ^ hdr.ipv4.dstAddr) & (32w0 - (bit<32>)(element[0:0])));
         meta.element = element;
         meta.ctl_key[15:0] = element[72:65] ++ (bit<8>)(255);
     }
@@ -588,8 +578,7 @@ control Stage(inout headers_t hdr,
     /* ---- alert ---- */
     action exec_alert(bit<73> element,
                       bit<32> session) {
-        meta.dst_anno = meta.dst_anno ^ ((meta.dst_anno ^ hdr.ipv4.dstAddr)
-            & (32w0 - (bit<32>)element[0:0]));
+        meta.dst_anno = meta.dst_anno ^ ((meta.dst_anno ^ hdr.ipv4.dstAddr) & (32w0 - (bit<32>)(element[0:0])));
         meta.element = element;
         meta.ctl_key[15:0] = element[72:65] ++ (bit<8>)(0);
         clone(CloneType.I2E, session);
@@ -598,8 +587,7 @@ control Stage(inout headers_t hdr,
     /* ---- forward ---- */
     action exec_forward(bit<73> element,
                         bit<9> port) {
-        meta.dst_anno = meta.dst_anno ^ ((meta.dst_anno ^ hdr.ipv4.dstAddr)
-            & (32w0 - (bit<32>)element[0:0]));
+        meta.dst_anno = meta.dst_anno ^ ((meta.dst_anno ^ hdr.ipv4.dstAddr) & (32w0 - (bit<32>)(element[0:0])));
         meta.element = element;
         meta.ctl_key[15:0] = element[72:65] ++ (bit<8>)(0);
         standard_metadata.egress_spec = port;
@@ -653,19 +641,22 @@ control Stage(inout headers_t hdr,
                 ip_lookup.apply();
             }
             exec_rewriter: {
-                // Only whole TCP/UDP headers of first fragments, of the configured protocol(s).
-                bool rw_tcp = meta.l4_ok == 1 && hdr.tcp.isValid() && (meta.rw_proto == 0 || meta.rw_proto == 6);
-                bool rw_udp = meta.l4_ok == 1 && hdr.udp.isValid() && (meta.rw_proto == 0 || meta.rw_proto == 17);
                 // A TCP/UDP first fragment Click rewrites (8 transport bytes or more) but whose
                 // header the switch does not hold whole: only the server's half can.
-                bool rw_cut = meta.l4_ok == 0 && hdr.ipv4.isValid() && hdr.ipv4.fragOffset == 0
-                    && (meta.l4_reach & 16) != 0
-                    && ((hdr.ipv4.protocol == 6 && (meta.rw_proto == 0 || meta.rw_proto == 6))
-                        || (hdr.ipv4.protocol == 17 && (meta.rw_proto == 0 || meta.rw_proto == 17)));
-                if (rw_cut && meta.rw_server_entry != 0) {
+                // (Conditions, not bool locals: a local is a statement and a declaration of
+                // every stage for p4c, and a block for BMv2 to run.)
+                if (meta.l4_ok == 0 && hdr.ipv4.isValid() && hdr.ipv4.fragOffset == 0
+                        && (meta.l4_reach & 16) != 0
+                        && ((hdr.ipv4.protocol == 6 && (meta.rw_proto == 0 || meta.rw_proto == 6))
+                            || (hdr.ipv4.protocol == 17 && (meta.rw_proto == 0 || meta.rw_proto == 17)))
+                        && meta.rw_server_entry != 0) {
                     meta.to_server = 1;
                     meta.server_entry = meta.rw_server_entry;
-                } else if (!rw_tcp && !rw_udp) {
+                } else if (meta.l4_ok == 0
+                        || !((hdr.tcp.isValid() && (meta.rw_proto == 0 || meta.rw_proto == 6))
+                             || (hdr.udp.isValid() && (meta.rw_proto == 0 || meta.rw_proto == 17)))) {
+                    // It rewrites only whole TCP/UDP headers of first fragments, of the
+                    // configured protocol(s).
                     meta.ctl_key[7:0] = meta.rw_pass_port;
                 } else {
                     switch (rewriter.apply().action_run) {
@@ -721,32 +712,7 @@ control Stage(inout headers_t hdr,
 
             }
             exec_ip_encap: {
-                if (hdr.ipv4.isValid() && !hdr.ipv4_outer.isValid()) {
-                    bit<16> ie_id;
-                    ipencap_id.read(ie_id, meta.ie_index);
-                    ipencap_id.write(meta.ie_index, ie_id + 1);
-                    hdr.ipv4_outer.setValid();
-                    hdr.ipv4_outer.version = 4;
-                    hdr.ipv4_outer.ihl = 5;
-                    hdr.ipv4_outer.diffserv = meta.ie_tos;
-                    hdr.ipv4_outer.totalLen = hdr.ipv4.totalLen + 20;
-                    hdr.ipv4_outer.identification = ie_id;
-                    hdr.ipv4_outer.flags = ((bit<3>)meta.ie_df) << 1;
-                    hdr.ipv4_outer.fragOffset = 0;
-                    hdr.ipv4_outer.ttl = meta.ie_ttl;
-                    hdr.ipv4_outer.protocol = meta.ie_proto;
-                    hdr.ipv4_outer.hdrChecksum = 0;
-                    hdr.ipv4_outer.srcAddr = meta.ie_src;
-                    if (meta.ie_dst_anno == 1) {
-                        hdr.ipv4_outer.dstAddr = meta.dst_anno;
-                    } else {
-                        hdr.ipv4_outer.dstAddr = meta.ie_dst;
-                    }
-                    meta.dst_anno = hdr.ipv4_outer.dstAddr;
-                    meta.halted = 1;
-                } else {
-                    meta.ctl_key[7:0] = 255;
-                }
+
             }
             exec_dec_ip_ttl: {
 
