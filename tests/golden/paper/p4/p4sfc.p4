@@ -1114,9 +1114,9 @@ control MyIngress(inout headers_t hdr,
             // Written as expressions, one block, no branch: BMv2 pays a condition and a
             // table per branch, on every pass. (p4c turns an assignment or argument that
             // is a ?: into a branch, so each ?: below sits inside a larger expression.)
-            // Each value below is computed once into a metadata field, which the next
-            // statements read: an assignment that reads its own field is one p4c does
-            // not copy into every later use (a local's expression it copies, nested).
+            // l4_have and l4_word are cut in assignments that read their own field: p4c
+            // copies an assigned value into every later use, nested (a local's too), but
+            // not one defined in terms of itself, so the uses below read the fields.
             bit<16> hl = ((bit<16>)hdr.ipv4.ihl) << 2;
             meta.l4_have = ((hdr.ipv4.totalLen - hl < meta.l4_have) ? hdr.ipv4.totalLen - hl : meta.l4_have)
                  & ((hdr.ipv4.totalLen < hl) ? 16w0 : 16w0xFFFF);
